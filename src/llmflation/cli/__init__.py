@@ -1,0 +1,1 @@
+"""The command line: parse flags, call the domain packages, format the result. No domain logic here."""

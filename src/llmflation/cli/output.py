@@ -1,0 +1,99 @@
+"""Output helpers shared by every command: JSON/CSV to stdout, tables to stdout, chatter to stderr.
+
+Money is written as exact decimal strings in JSON and CSV ("0.075"), never as binary floats.
+"""
+
+from __future__ import annotations
+
+import csv
+import dataclasses
+import json
+import sys
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import date, datetime
+from decimal import Decimal
+from enum import Enum
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+
+def jsonable(obj: Any) -> Any:
+    """Convert dataclasses, Decimals and dates into JSON-ready values (Decimal → exact string)."""
+    if isinstance(obj, Decimal):
+        return format(obj.normalize(), "f") if obj == obj.to_integral_value() or abs(obj.as_tuple().exponent) < 30 else str(obj)  # type: ignore[arg-type]
+    if isinstance(obj, (date, datetime)):
+        return obj.isoformat()
+    if isinstance(obj, Enum):
+        return obj.value
+    if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
+        return {f.name: jsonable(getattr(obj, f.name)) for f in dataclasses.fields(obj)}
+    if isinstance(obj, Mapping):
+        return {str(k): jsonable(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple, set, frozenset)):
+        return [jsonable(v) for v in obj]
+    if hasattr(obj, "model_dump"):
+        return jsonable(obj.model_dump())
+    return obj
+
+
+def emit_json(obj: Any) -> None:
+    json.dump(jsonable(obj), sys.stdout, indent=2, ensure_ascii=False)
+    sys.stdout.write("\n")
+
+
+def emit_csv(rows: Sequence[Mapping[str, Any]], columns: Sequence[str] | None = None) -> None:
+    cols = list(columns or (rows[0].keys() if rows else []))
+    writer = csv.DictWriter(sys.stdout, fieldnames=cols, extrasaction="ignore", lineterminator="\n")
+    writer.writeheader()
+    for row in rows:
+        writer.writerow({k: _cell(v) for k, v in jsonable(row).items()})
+
+
+def _cell(v: Any) -> Any:
+    if isinstance(v, (list, tuple)):
+        return "|".join(str(x) for x in v)
+    if v is None:
+        return ""
+    return v
+
+
+def stdout() -> Console:
+    from rich.console import Console
+
+    return Console(highlight=False)
+
+
+def stderr() -> Console:
+    from rich.console import Console
+
+    return Console(stderr=True, highlight=False)
+
+
+def info(message: str) -> None:
+    """Human chatter: always stderr, so stdout stays clean for --json/--csv."""
+    stderr().print(message)
+
+
+def table(title: str | None, columns: Sequence[str], rows: Iterable[Sequence[Any]],
+          justify_right: Sequence[str] = ()) -> None:
+    from rich.table import Table
+
+    t = Table(title=title, show_lines=False, header_style="bold")
+    for c in columns:
+        wide = c in ("source", "note")
+        t.add_column(c, justify="right" if c in justify_right else "left", no_wrap=not wide,
+                     overflow="ellipsis" if wide else "fold", max_width=48 if wide else None)
+    for row in rows:
+        t.add_row(*("" if v is None else str(jsonable(v)) for v in row))
+    stdout().print(t)
+
+
+def exclusive(**flags: bool) -> None:
+    """Fail with a usage error when more than one output flag is given."""
+    import typer
+
+    on = [k for k, v in flags.items() if v]
+    if len(on) > 1:
+        raise typer.BadParameter(f"choose one of {', '.join('--' + k for k in on)}")

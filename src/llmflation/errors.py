@@ -1,0 +1,74 @@
+"""One error root for everything llmflation raises on purpose.
+
+Each message says what went wrong and what to do next; the CLI prints it and exits 1.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable, Sequence
+
+
+class LlmflationError(Exception):
+    """Root of every error llmflation raises deliberately."""
+
+
+class UnknownModelError(LlmflationError):
+    """A model name that matches no id, alias or display name."""
+
+    def __init__(self, name: str, suggestions: Sequence[str]) -> None:
+        self.name = name
+        self.suggestions = list(suggestions)
+        hint = f" Did you mean: {', '.join(self.suggestions)}?" if self.suggestions else ""
+        super().__init__(
+            f"Unknown model {name!r}.{hint} Run `llmflation models --search TEXT` to list matching models."
+        )
+
+
+class UnknownNameError(LlmflationError):
+    """A provider, benchmark, GPU or other named thing that is not known."""
+
+    def __init__(self, kind: str, name: str, known: Iterable[str]) -> None:
+        self.kind = kind
+        self.name = name
+        self.known = sorted(set(known))
+        close = difflib.get_close_matches(name.lower(), [k.lower() for k in self.known], n=3, cutoff=0.5)
+        hint = f" Did you mean: {', '.join(close)}?" if close else ""
+        listing = ", ".join(self.known[:40]) + (" …" if len(self.known) > 40 else "")
+        super().__init__(f"Unknown {kind} {name!r}.{hint} Known: {listing}.")
+
+
+class NoPriceError(LlmflationError):
+    """No price in effect for a model (and provider) at a date."""
+
+
+class DataError(LlmflationError):
+    """Bundled or user data that fails validation; carries every problem found, with line numbers."""
+
+    def __init__(self, what: str, problems: Sequence[str]) -> None:
+        self.problems = list(problems)
+        shown = "\n  ".join(self.problems[:50])
+        more = f"\n  … and {len(self.problems) - 50} more" if len(self.problems) > 50 else ""
+        super().__init__(f"{what}: {len(self.problems)} problem(s); nothing was written.\n  {shown}{more}")
+
+
+class InputError(LlmflationError):
+    """A user-supplied value (flag, field, file) that is invalid; the message names the field."""
+
+
+def suggest(name: str, candidates: Iterable[str], n: int = 3) -> list[str]:
+    """Close matches for a mistyped name, case-insensitive, returned in their original spelling."""
+    by_lower: dict[str, str] = {}
+    for c in candidates:
+        by_lower.setdefault(c.lower(), c)
+    lowered = name.lower()
+    hits = difflib.get_close_matches(lowered, list(by_lower), n=n, cutoff=0.55)
+    # substring matches catch "gpt4o" vs "gpt-4o" style misses that difflib ranks low
+    compact = lowered.replace("-", "").replace(" ", "").replace(".", "")
+    for key in by_lower:
+        if len(hits) >= n:
+            break
+        k = key.replace("-", "").replace(" ", "").replace(".", "")
+        if compact and (compact in k or k in compact) and key not in hits:
+            hits.append(key)
+    return [by_lower[h] for h in hits[:n]]

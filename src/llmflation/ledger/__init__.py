@@ -1,0 +1,1 @@
+"""The dated, sourced price ledger: records, validation, the DuckDB store and the Ledger API."""

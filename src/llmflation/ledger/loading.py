@@ -1,0 +1,329 @@
+"""Parse and validate ledger CSV files into records, collecting every problem with its line number.
+
+Validation is all-or-nothing: callers get either clean records or a DataError listing each bad line,
+so a malformed file is never half-loaded.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from llmflation.errors import DataError
+from llmflation.ledger.records import CONFIDENCE_LEVELS, STANDARD_TIER, Model, Price, Score
+
+MODEL_COLUMNS = (
+    "id", "name", "aliases", "developer", "release_date", "open_weights", "params_total_b", "params_active_b",
+    "context_window", "reasoning", "layers", "hidden_size", "heads", "kv_heads", "experts_total", "experts_active",
+    "source", "confidence", "note",
+)
+PRICE_COLUMNS = (
+    "model", "provider", "tier", "valid_from", "valid_to", "input", "output", "cached_input", "cache_write",
+    "batch_discount", "long_context_threshold", "long_input", "long_output", "long_cached_input",
+    "source", "confidence", "note",
+)
+SCORE_COLUMNS = ("model", "benchmark", "value", "as_of", "setting", "source", "confidence", "note")
+REQUIRED_PRICE_COLUMNS = ("model", "provider", "valid_from", "input", "output")
+
+
+@dataclass
+class Problems:
+    """Accumulates `file:line: field: reason` messages."""
+
+    items: list[str] = field(default_factory=list)
+
+    def add(self, where: str, line: int, message: str) -> None:
+        self.items.append(f"{where}:{line}: {message}")
+
+    def raise_if_any(self, what: str) -> None:
+        if self.items:
+            raise DataError(what, self.items)
+
+
+class _Row:
+    """One CSV row with typed getters that record problems instead of raising."""
+
+    def __init__(self, raw: dict[str, str | None], where: str, line: int, problems: Problems) -> None:
+        self.raw = raw
+        self.where = where
+        self.line = line
+        self.problems = problems
+        self.ok = True
+
+    def _bad(self, column: str, message: str) -> None:
+        self.ok = False
+        self.problems.add(self.where, self.line, f"{column}: {message}")
+
+    def text(self, column: str, required: bool = False) -> str:
+        value = (self.raw.get(column) or "").strip()
+        if required and not value:
+            self._bad(column, "is required")
+        return value
+
+    def _parsed(self, column: str, required: bool, parse: Callable[[str], Any], kind: str) -> Any:
+        value = self.text(column, required)
+        if not value:
+            return None
+        try:
+            return parse(value)
+        except (ValueError, InvalidOperation):
+            self._bad(column, f"{value!r} is not {kind}")
+            return None
+
+    def date(self, column: str, required: bool = False) -> date | None:
+        return self._parsed(column, required, date.fromisoformat, "a date (YYYY-MM-DD)")
+
+    def decimal(self, column: str, required: bool = False, minimum: Decimal | None = Decimal(0)) -> Decimal | None:
+        def parse(v: str) -> Decimal:
+            if "e" in v.lower():
+                raise ValueError(v)
+            d = Decimal(v)
+            if not d.is_finite():
+                raise ValueError(v)
+            return d
+
+        d: Decimal | None = self._parsed(column, required, parse, "a plain decimal number")
+        if d is not None and minimum is not None and d < minimum:
+            self._bad(column, f"{d} is below {minimum}")
+        return d
+
+    def integer(self, column: str, required: bool = False) -> int | None:
+        n: int | None = self._parsed(column, required, int, "a whole number")
+        if n is not None and n < 0:
+            self._bad(column, f"{n} is negative")
+        return n
+
+    def boolean(self, column: str) -> bool:
+        value = self.text(column).lower()
+        if value in ("true", "yes", "y", "1"):
+            return True
+        if value in ("", "false", "no", "n", "0"):
+            return False
+        self._bad(column, f"{value!r} is not true/false")
+        return False
+
+    def confidence(self, default: str | None = None) -> str:
+        value = self.text("confidence") or (default or "")
+        if value not in CONFIDENCE_LEVELS:
+            self._bad("confidence", f"{value!r} is not one of {', '.join(CONFIDENCE_LEVELS)}")
+        return value
+
+    def source(self, default: str | None = None) -> str:
+        value = self.text("source") or (default or "")
+        if not value:
+            self._bad("source", "is required (a URL or github:owner/repo@commit:path)")
+        return value
+
+
+def _read_rows(
+    text: str, where: str, expected: Sequence[str], required: Sequence[str], problems: Problems
+) -> Iterable[tuple[int, dict[str, str | None]]]:
+    reader = csv.DictReader(io.StringIO(text))
+    header = reader.fieldnames or []
+    missing = [c for c in required if c not in header]
+    unknown = [c for c in header if c not in expected]
+    if missing:
+        problems.add(where, 1, f"header: missing column(s) {', '.join(missing)}")
+    if unknown:
+        problems.add(where, 1, f"header: unknown column(s) {', '.join(unknown)}")
+    if missing or unknown:
+        return
+    for row in reader:
+        if None in row:  # more cells than header columns
+            problems.add(where, reader.line_num, f"row has {len(header) + len(row[None] or [])} cells, "
+                         f"header has {len(header)}")
+            continue
+        if all(not (v or "").strip() for v in row.values()):
+            continue
+        yield reader.line_num, row
+
+
+def parse_models(text: str, where: str, problems: Problems) -> list[Model]:
+    models: list[Model] = []
+    for line, raw in _read_rows(text, where, MODEL_COLUMNS, ("id", "name", "developer"), problems):
+        r = _Row(raw, where, line, problems)
+        model = Model(
+            id=r.text("id", required=True).lower(),
+            name=r.text("name", required=True),
+            aliases=tuple(a.strip() for a in r.text("aliases").split("|") if a.strip()),
+            developer=r.text("developer", required=True).lower(),
+            release_date=r.date("release_date"),
+            open_weights=r.boolean("open_weights"),
+            params_total_b=r.decimal("params_total_b"),
+            params_active_b=r.decimal("params_active_b"),
+            context_window=r.integer("context_window"),
+            reasoning=r.boolean("reasoning"),
+            layers=r.integer("layers"),
+            hidden_size=r.integer("hidden_size"),
+            heads=r.integer("heads"),
+            kv_heads=r.integer("kv_heads"),
+            experts_total=r.integer("experts_total"),
+            experts_active=r.integer("experts_active"),
+            source=r.source(),
+            confidence=r.confidence(),
+            note=r.text("note"),
+        )
+        if r.ok:
+            models.append(model)
+    return models
+
+
+def parse_prices(
+    text: str, where: str, problems: Problems, default_source: str | None = None,
+    default_confidence: str | None = None, origin: str = "bundled",
+) -> list[Price]:
+    prices: list[Price] = []
+    for line, raw in _read_rows(text, where, PRICE_COLUMNS, REQUIRED_PRICE_COLUMNS, problems):
+        r = _Row(raw, where, line, problems)
+        valid_from = r.date("valid_from", required=True)
+        valid_to = r.date("valid_to")
+        price_in = r.decimal("input", required=True)
+        price_out = r.decimal("output", required=True)
+        batch = r.decimal("batch_discount")
+        if batch is not None and batch >= 1:
+            r._bad("batch_discount", f"{batch} must be a fraction below 1 (0.5 = 50% off)")
+        if valid_from and valid_to and valid_to <= valid_from:
+            r._bad("valid_to", f"{valid_to} is not after valid_from {valid_from}")
+        threshold = r.integer("long_context_threshold")
+        long_in, long_out = r.decimal("long_input"), r.decimal("long_output")
+        if threshold is not None and (long_in is None or long_out is None):
+            r._bad("long_context_threshold", "needs long_input and long_output")
+        if threshold is None and (long_in is not None or long_out is not None):
+            r._bad("long_input", "long-context prices need long_context_threshold")
+        price = Price(
+            model=r.text("model", required=True).lower(),
+            provider=r.text("provider", required=True).lower(),
+            tier=r.text("tier") or STANDARD_TIER,
+            valid_from=valid_from or date.min,
+            valid_to=valid_to,
+            input=price_in or Decimal(0),
+            output=price_out or Decimal(0),
+            cached_input=r.decimal("cached_input"),
+            cache_write=r.decimal("cache_write"),
+            batch_discount=batch,
+            long_context_threshold=threshold,
+            long_input=long_in,
+            long_output=long_out,
+            long_cached_input=r.decimal("long_cached_input"),
+            source=r.source(default_source),
+            confidence=r.confidence(default_confidence),
+            note=r.text("note"),
+            origin=origin,
+        )
+        if r.ok:
+            prices.append(price)
+    return prices
+
+
+def parse_scores(text: str, where: str, problems: Problems) -> list[Score]:
+    scores: list[Score] = []
+    for line, raw in _read_rows(text, where, SCORE_COLUMNS, ("model", "benchmark", "value"), problems):
+        r = _Row(raw, where, line, problems)
+        score = Score(
+            model=r.text("model", required=True).lower(),
+            benchmark=r.text("benchmark", required=True).lower(),
+            value=r.decimal("value", required=True, minimum=None) or Decimal(0),
+            as_of=r.date("as_of"),
+            setting=r.text("setting"),
+            source=r.source(),
+            confidence=r.confidence(),
+            note=r.text("note"),
+        )
+        if r.ok:
+            scores.append(score)
+    return scores
+
+
+def check_overlaps(prices: Iterable[Price], where: str, problems: Problems) -> None:
+    """Per (model, provider, tier) the validity intervals must not overlap."""
+    groups: dict[tuple[str, str, str], list[Price]] = defaultdict(list)
+    for p in prices:
+        groups[(p.model, p.provider, p.tier)].append(p)
+    for key, group in groups.items():
+        group.sort(key=lambda p: p.valid_from)
+        for prev, cur in zip(group, group[1:], strict=False):
+            if prev.valid_to is None or prev.valid_to > cur.valid_from:
+                problems.add(where, 0, f"{'/'.join(key)}: interval from {prev.valid_from} "
+                             f"(to {prev.valid_to or 'open'}) overlaps the one from {cur.valid_from}")
+
+
+def check_references(
+    models: Sequence[Model], prices: Iterable[Price], scores: Iterable[Score], problems: Problems
+) -> None:
+    ids: set[str] = set()
+    names: dict[str, str] = {}
+    for m in models:
+        if m.id in ids:
+            problems.add("models.csv", 0, f"id {m.id!r} appears twice")
+        ids.add(m.id)
+    for m in models:
+        for alias in m.aliases:
+            key = alias.lower()
+            if key in ids and key != m.id:
+                problems.add("models.csv", 0, f"alias {alias!r} of {m.id} is another model's id")
+            other = names.get(key)
+            if other and other != m.id:
+                problems.add("models.csv", 0, f"alias {alias!r} is used by both {other} and {m.id}")
+            names[key] = m.id
+    for p in prices:
+        if p.model not in ids:
+            problems.add("prices.csv", 0, f"model {p.model!r} is not in models.csv")
+    for s in scores:
+        if s.model not in ids:
+            problems.add("scores.csv", 0, f"model {s.model!r} is not in models.csv")
+
+
+@dataclass(frozen=True)
+class BundledData:
+    models: list[Model]
+    prices: list[Price]
+    scores: list[Score]
+    digest: str
+
+
+def bundled_texts() -> dict[str, str]:
+    base = resources.files("llmflation.ledger") / "data"
+    return {name: (base / name).read_text(encoding="utf-8") for name in ("models.csv", "prices.csv", "scores.csv")}
+
+
+def load_bundled(texts: dict[str, str] | None = None) -> BundledData:
+    """Parse and fully validate the bundled CSVs; raise DataError with every problem found."""
+    import hashlib
+
+    texts = texts or bundled_texts()
+    problems = Problems()
+    models = parse_models(texts["models.csv"], "models.csv", problems)
+    prices = parse_prices(texts["prices.csv"], "prices.csv", problems)
+    scores = parse_scores(texts["scores.csv"], "scores.csv", problems)
+    check_references(models, prices, scores, problems)
+    check_overlaps(prices, "prices.csv", problems)
+    problems.raise_if_any("The bundled ledger data is invalid")
+    digest = hashlib.sha256("\0".join(texts[k] for k in sorted(texts)).encode()).hexdigest()[:16]
+    developer_of = {m.id: m.developer for m in models}
+    marked = [_with_first_party(p, developer_of) for p in prices]
+    return BundledData(models, marked, scores, digest)
+
+
+def _with_first_party(p: Price, developer_of: dict[str, str]) -> Price:
+    from dataclasses import replace
+
+    return replace(p, first_party=developer_of.get(p.model) == p.provider)
+
+
+def read_text_file(path: Path) -> str:
+    from llmflation.errors import InputError
+
+    try:
+        return path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise InputError(f"File not found: {path}") from None
+    except UnicodeDecodeError as exc:
+        raise InputError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None

@@ -1,0 +1,98 @@
+"""The ledger's facts as frozen dataclasses; money is Decimal, dates are datetime.date."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+
+CONFIDENCE_LEVELS = ("official", "archived", "derived", "estimated")
+STANDARD_TIER = "standard"
+
+
+@dataclass(frozen=True, slots=True)
+class Model:
+    id: str
+    name: str
+    developer: str
+    release_date: date | None
+    open_weights: bool
+    reasoning: bool
+    source: str
+    confidence: str
+    aliases: tuple[str, ...] = ()
+    params_total_b: Decimal | None = None
+    params_active_b: Decimal | None = None
+    context_window: int | None = None
+    layers: int | None = None
+    hidden_size: int | None = None
+    heads: int | None = None
+    kv_heads: int | None = None
+    experts_total: int | None = None
+    experts_active: int | None = None
+    note: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Price:
+    """A list price in effect on [valid_from, valid_to); valid_to None means still current."""
+
+    model: str
+    provider: str
+    valid_from: date
+    valid_to: date | None
+    input: Decimal
+    output: Decimal
+    source: str
+    confidence: str
+    tier: str = STANDARD_TIER
+    cached_input: Decimal | None = None
+    cache_write: Decimal | None = None
+    batch_discount: Decimal | None = None
+    long_context_threshold: int | None = None
+    long_input: Decimal | None = None
+    long_output: Decimal | None = None
+    long_cached_input: Decimal | None = None
+    note: str = ""
+    origin: str = "bundled"  # bundled | user | adjusted
+    first_party: bool = field(default=False, compare=False)
+
+    def in_effect(self, at: date) -> bool:
+        return self.valid_from <= at and (self.valid_to is None or at < self.valid_to)
+
+    def blended(self, input_weight: int = 3, output_weight: int = 1) -> Decimal:
+        """Blended $/M at an input:output token ratio (3:1 as Epoch and Artificial Analysis use)."""
+        total = input_weight + output_weight
+        return (self.input * input_weight + self.output * output_weight) / Decimal(total)
+
+
+@dataclass(frozen=True, slots=True)
+class Score:
+    model: str
+    benchmark: str
+    value: Decimal
+    as_of: date | None
+    setting: str
+    source: str
+    confidence: str
+    note: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Discount:
+    """A user's negotiated discount: a fraction off a provider's (or one model's) prices over an interval."""
+
+    provider: str
+    fraction: Decimal
+    valid_from: date
+    valid_to: date | None = None
+    model: str | None = None
+    note: str = ""
+
+    def applies(self, model: str, provider: str, at: date) -> bool:
+        return (
+            self.provider == provider
+            and (self.model is None or self.model == model)
+            and self.valid_from <= at
+            and (self.valid_to is None or at < self.valid_to)
+        )

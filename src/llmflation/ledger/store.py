@@ -1,0 +1,282 @@
+"""The embedded DuckDB store: bundled data, the user's layer, and the effective prices everything reads.
+
+Layout of the file (see MIGRATIONS): `models`, `scores`, `bundled_prices` are replaced whenever the bundled data
+changes (an upgrade); `user_prices` and `user_discounts` are the user's and are never touched by an upgrade;
+`prices` is the effective table (user layer over bundled) that analytics range-join against.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from datetime import date, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from llmflation.ledger.records import Discount, Model, Price, Score
+
+if TYPE_CHECKING:
+    import duckdb
+
+MONEY = "DECIMAL(20, 9)"
+
+_PRICE_COLUMNS_SQL = f"""
+    model VARCHAR NOT NULL, provider VARCHAR NOT NULL, tier VARCHAR NOT NULL,
+    valid_from DATE NOT NULL, valid_to DATE,
+    input {MONEY} NOT NULL, output {MONEY} NOT NULL, cached_input {MONEY}, cache_write {MONEY},
+    batch_discount {MONEY}, long_context_threshold BIGINT, long_input {MONEY}, long_output {MONEY},
+    long_cached_input {MONEY}, source VARCHAR NOT NULL, confidence VARCHAR NOT NULL, note VARCHAR,
+    origin VARCHAR NOT NULL, first_party BOOLEAN NOT NULL
+"""
+
+# (version, description, SQL). Append only; never edit an applied migration.
+MIGRATIONS: list[tuple[int, str, str]] = [
+    (1, "ledger tables", f"""
+        CREATE TABLE meta (key VARCHAR PRIMARY KEY, value VARCHAR);
+        CREATE TABLE models (
+            id VARCHAR PRIMARY KEY, name VARCHAR NOT NULL, aliases VARCHAR, developer VARCHAR NOT NULL,
+            release_date DATE, open_weights BOOLEAN, params_total_b DECIMAL(12, 3), params_active_b DECIMAL(12, 3),
+            context_window BIGINT, reasoning BOOLEAN, layers INTEGER, hidden_size INTEGER, heads INTEGER,
+            kv_heads INTEGER, experts_total INTEGER, experts_active INTEGER,
+            source VARCHAR NOT NULL, confidence VARCHAR NOT NULL, note VARCHAR);
+        CREATE TABLE scores (
+            model VARCHAR NOT NULL, benchmark VARCHAR NOT NULL, value DECIMAL(12, 4) NOT NULL, as_of DATE,
+            setting VARCHAR, source VARCHAR NOT NULL, confidence VARCHAR NOT NULL, note VARCHAR);
+        CREATE TABLE bundled_prices ({_PRICE_COLUMNS_SQL});
+        CREATE TABLE user_prices ({_PRICE_COLUMNS_SQL}, added_at TIMESTAMP NOT NULL);
+        CREATE TABLE user_discounts (
+            provider VARCHAR NOT NULL, model VARCHAR, fraction {MONEY} NOT NULL, valid_from DATE NOT NULL,
+            valid_to DATE, note VARCHAR, added_at TIMESTAMP NOT NULL);
+        CREATE TABLE prices ({_PRICE_COLUMNS_SQL});
+    """),
+]
+
+_PRICE_FIELDS = (
+    "model", "provider", "tier", "valid_from", "valid_to", "input", "output", "cached_input", "cache_write",
+    "batch_discount", "long_context_threshold", "long_input", "long_output", "long_cached_input",
+    "source", "confidence", "note", "origin", "first_party",
+)
+_MODEL_FIELDS = (
+    "id", "name", "aliases", "developer", "release_date", "open_weights", "params_total_b", "params_active_b",
+    "context_window", "reasoning", "layers", "hidden_size", "heads", "kv_heads", "experts_total", "experts_active",
+    "source", "confidence", "note",
+)
+_SCORE_FIELDS = ("model", "benchmark", "value", "as_of", "setting", "source", "confidence", "note")
+
+
+def home() -> Path:
+    """The data directory: $LLMFLATION_HOME, else the platform's user data dir."""
+    env = os.environ.get("LLMFLATION_HOME")
+    if env:
+        return Path(env).expanduser()
+    from platformdirs import user_data_dir
+
+    return Path(user_data_dir("llmflation", appauthor=False))
+
+
+def default_path() -> Path:
+    return home() / "ledger.duckdb"
+
+
+def _price_row(p: Price) -> tuple[Any, ...]:
+    return tuple(getattr(p, f) for f in _PRICE_FIELDS)
+
+
+def _model_row(m: Model) -> tuple[Any, ...]:
+    return tuple("|".join(m.aliases) if f == "aliases" else getattr(m, f) for f in _MODEL_FIELDS)
+
+
+def price_from_row(row: Sequence[Any]) -> Price:
+    values = dict(zip(_PRICE_FIELDS, row, strict=True))
+    values["note"] = values["note"] or ""
+    return Price(**values)
+
+
+def model_from_row(row: Sequence[Any]) -> Model:
+    values = dict(zip(_MODEL_FIELDS, row, strict=True))
+    values["aliases"] = tuple(a for a in (values["aliases"] or "").split("|") if a)
+    values["note"] = values["note"] or ""
+    values["open_weights"] = bool(values["open_weights"])
+    values["reasoning"] = bool(values["reasoning"])
+    return Model(**values)
+
+
+def score_from_row(row: Sequence[Any]) -> Score:
+    values = dict(zip(_SCORE_FIELDS, row, strict=True))
+    values["note"] = values["note"] or ""
+    values["setting"] = values["setting"] or ""
+    return Score(**values)
+
+
+class Store:
+    """A DuckDB file holding the ledger. Writes happen in single transactions: all or nothing."""
+
+    def __init__(self, path: Path | str | None = None) -> None:
+        self.path = Path(path) if path else default_path()
+
+    # -- connections ---------------------------------------------------------------------------------------
+    def connect(self, read_only: bool = True) -> duckdb.DuckDBPyConnection:
+        import duckdb
+
+        if not read_only:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        return duckdb.connect(str(self.path), read_only=read_only)
+
+    @contextmanager
+    def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        con = self.connect(read_only=False)
+        try:
+            con.execute("BEGIN TRANSACTION")
+            try:
+                yield con
+                con.execute("COMMIT")
+            except BaseException:
+                con.execute("ROLLBACK")
+                raise
+        finally:
+            con.close()
+
+    # -- schema and bundled data ---------------------------------------------------------------------------
+    def ensure_current(self) -> None:
+        """Create or upgrade the store so it holds the installed package's bundled data."""
+        from llmflation.ledger.loading import load_bundled
+
+        if self.path.exists():
+            con = self.connect(read_only=True)
+            try:
+                if self._schema_version(con) == MIGRATIONS[-1][0]:
+                    row = con.execute("SELECT value FROM meta WHERE key = 'bundled_digest'").fetchone()
+                    from llmflation.ledger.loading import bundled_texts
+
+                    import hashlib
+
+                    texts = bundled_texts()
+                    digest = hashlib.sha256("\0".join(texts[k] for k in sorted(texts)).encode()).hexdigest()[:16]
+                    if row and row[0] == digest:
+                        return
+            finally:
+                con.close()
+        data = load_bundled()
+        with self.transaction() as con:
+            self._migrate(con)
+            con.execute("DELETE FROM models")
+            con.execute("DELETE FROM scores")
+            con.execute("DELETE FROM bundled_prices")
+            _insert(con, "models", _MODEL_FIELDS, [_model_row(m) for m in data.models])
+            _insert(con, "scores", _SCORE_FIELDS, [tuple(getattr(s, f) for f in _SCORE_FIELDS) for s in data.scores])
+            _insert(con, "bundled_prices", _PRICE_FIELDS, [_price_row(p) for p in data.prices])
+            con.execute("INSERT OR REPLACE INTO meta VALUES ('bundled_digest', ?)", [data.digest])
+            con.execute("INSERT OR REPLACE INTO meta VALUES ('bundled_loaded_at', ?)", [datetime.now().isoformat()])
+            self._rebuild_effective(con)
+
+    @staticmethod
+    def _schema_version(con: duckdb.DuckDBPyConnection) -> int:
+        exists = con.execute(
+            "SELECT count(*) FROM information_schema.tables WHERE table_name = 'schema_migrations'"
+        ).fetchone()
+        if not exists or not exists[0]:
+            return 0
+        row = con.execute("SELECT max(version) FROM schema_migrations").fetchone()
+        return int(row[0]) if row and row[0] is not None else 0
+
+    def _migrate(self, con: duckdb.DuckDBPyConnection) -> None:
+        con.execute(
+            "CREATE TABLE IF NOT EXISTS schema_migrations "
+            "(version INTEGER PRIMARY KEY, description VARCHAR, applied_at TIMESTAMP)"
+        )
+        current = self._schema_version(con)
+        for version, description, sql in MIGRATIONS:
+            if version > current:
+                con.execute(sql)
+                con.execute(
+                    "INSERT INTO schema_migrations VALUES (?, ?, ?)", [version, description, datetime.now()]
+                )
+
+    def migrations(self) -> list[tuple[int, str, datetime]]:
+        con = self.connect()
+        try:
+            return [tuple(r) for r in con.execute("SELECT * FROM schema_migrations ORDER BY version").fetchall()]  # type: ignore[misc]
+        finally:
+            con.close()
+
+    # -- the user's layer ----------------------------------------------------------------------------------
+    def add_user_prices(self, prices: Sequence[Price]) -> None:
+        now = datetime.now()
+        with self.transaction() as con:
+            _insert(con, "user_prices", (*_PRICE_FIELDS, "added_at"), [(*_price_row(p), now) for p in prices])
+            self._rebuild_effective(con)
+
+    def add_discount(self, discount: Discount) -> None:
+        with self.transaction() as con:
+            con.execute(
+                "INSERT INTO user_discounts VALUES (?, ?, ?, ?, ?, ?, ?)",
+                [discount.provider, discount.model, discount.fraction, discount.valid_from, discount.valid_to,
+                 discount.note, datetime.now()],
+            )
+            self._rebuild_effective(con)
+
+    def clear_user_layer(self) -> tuple[int, int]:
+        with self.transaction() as con:
+            n_prices = _count(con, "user_prices")
+            n_discounts = _count(con, "user_discounts")
+            con.execute("DELETE FROM user_prices")
+            con.execute("DELETE FROM user_discounts")
+            self._rebuild_effective(con)
+        return n_prices, n_discounts
+
+    def user_layer(self) -> tuple[list[Price], list[Discount]]:
+        con = self.connect()
+        try:
+            return _user_layer(con)
+        finally:
+            con.close()
+
+    def _rebuild_effective(self, con: duckdb.DuckDBPyConnection) -> None:
+        from llmflation.ledger.layers import effective_prices
+
+        bundled = [price_from_row(r) for r in con.execute(f"SELECT {', '.join(_PRICE_FIELDS)} FROM bundled_prices").fetchall()]
+        user, discounts = _user_layer(con)
+        con.execute("DELETE FROM prices")
+        _insert(con, "prices", _PRICE_FIELDS, [_price_row(p) for p in effective_prices(bundled, user, discounts)])
+
+    # -- reads -----------------------------------------------------------------------------------------------
+    def read_all(self) -> tuple[list[Model], list[Price], list[Score]]:
+        con = self.connect()
+        try:
+            models = [model_from_row(r) for r in con.execute(f"SELECT {', '.join(_MODEL_FIELDS)} FROM models ORDER BY id").fetchall()]
+            prices = [price_from_row(r) for r in con.execute(
+                f"SELECT {', '.join(_PRICE_FIELDS)} FROM prices ORDER BY model, provider, tier, valid_from").fetchall()]
+            scores = [score_from_row(r) for r in con.execute(
+                f"SELECT {', '.join(_SCORE_FIELDS)} FROM scores ORDER BY model, benchmark, as_of").fetchall()]
+            return models, prices, scores
+        finally:
+            con.close()
+
+
+def _user_layer(con: duckdb.DuckDBPyConnection) -> tuple[list[Price], list[Discount]]:
+    user = [price_from_row(r) for r in con.execute(f"SELECT {', '.join(_PRICE_FIELDS)} FROM user_prices").fetchall()]
+    discounts = [
+        Discount(provider=r[0], model=r[1], fraction=Decimal(r[2]), valid_from=r[3], valid_to=r[4], note=r[5] or "")
+        for r in con.execute(
+            "SELECT provider, model, fraction, valid_from, valid_to, note FROM user_discounts ORDER BY added_at"
+        ).fetchall()
+    ]
+    return user, discounts
+
+
+def _count(con: duckdb.DuckDBPyConnection, table: str) -> int:
+    row = con.execute(f"SELECT count(*) FROM {table}").fetchone()
+    return int(row[0]) if row else 0
+
+
+def _insert(con: duckdb.DuckDBPyConnection, table: str, columns: Sequence[str], rows: list[tuple[Any, ...]]) -> None:
+    if not rows:
+        return
+    placeholders = ", ".join("?" for _ in columns)
+    con.executemany(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({placeholders})", rows)
+
+
+def _today() -> date:
+    return date.today()
