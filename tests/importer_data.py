@@ -1,4 +1,5 @@
-"""A small hand-written ledger for importer tests (the package's bundled data is swapped for it, nothing else)."""
+"""A small hand-written ledger for importer tests (the package's bundled data is swapped for it,
+nothing else)."""
 
 from __future__ import annotations
 

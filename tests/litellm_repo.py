@@ -14,15 +14,25 @@ ROOT = "model_prices_and_context_window.json"
 
 
 def _git(repo: Path, *args: str, day: str | None = None) -> str:
-    env = {**os.environ, "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.org", "GIT_COMMITTER_NAME": "t",
-           "GIT_COMMITTER_EMAIL": "t@example.org", "GIT_CONFIG_GLOBAL": os.devnull, "GIT_CONFIG_NOSYSTEM": "1"}
+    env = {
+        **os.environ,
+        "GIT_AUTHOR_NAME": "t",
+        "GIT_AUTHOR_EMAIL": "t@example.org",
+        "GIT_COMMITTER_NAME": "t",
+        "GIT_COMMITTER_EMAIL": "t@example.org",
+        "GIT_CONFIG_GLOBAL": os.devnull,
+        "GIT_CONFIG_NOSYSTEM": "1",
+    }
     if day:
         env["GIT_AUTHOR_DATE"] = env["GIT_COMMITTER_DATE"] = f"{day}T12:00:00+00:00"
-    return subprocess.run(["git", "-C", str(repo), *args], check=True, capture_output=True, text=True,
-                          env=env).stdout
+    return subprocess.run(
+        ["git", "-C", str(repo), *args], check=True, capture_output=True, text=True, env=env
+    ).stdout
 
 
-def entry(inp: float | None, out: float | None, provider: str | None = "openai", **extra: Any) -> dict[str, Any]:
+def entry(
+    inp: float | None, out: float | None, provider: str | None = "openai", **extra: Any
+) -> dict[str, Any]:
     e: dict[str, Any] = {"max_tokens": 4096, "mode": "chat"}
     if inp is not None:
         e["input_cost_per_token"] = inp
@@ -89,9 +99,15 @@ def build(path: Path) -> Repo:
     repo.write(ROOT, m, "2023-09-18", "fix gpt-4 price")
     m["gpt-4o"] = entry(5e-06, 1.5e-05)
     m["gpt-4o-2024-05-13"] = entry(5e-06, 1.5e-05)
-    m["gemini-1.5-flash"] = entry(None, None, provider="vertex_ai-language-models",
-                                  input_cost_per_character=1.875e-08, output_cost_per_character=7.5e-08,
-                                  input_cost_per_token=4.688e-09, output_cost_per_token=4.687e-09)
+    m["gemini-1.5-flash"] = entry(
+        None,
+        None,
+        provider="vertex_ai-language-models",
+        input_cost_per_character=1.875e-08,
+        output_cost_per_character=7.5e-08,
+        input_cost_per_token=4.688e-09,
+        output_cost_per_token=4.687e-09,
+    )
     repo.write(ROOT, m, "2024-05-13", "add gpt-4o")
     repo.write(ROOT, json.dumps(m)[:-40], "2024-05-14", "broken json")
     m["gpt-4o-2024-05-13"] = entry(5e-05, 1.5e-05)

@@ -7,8 +7,8 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from litellm_repo import COOKBOOK, ROOT, build
 
+from litellm_repo import COOKBOOK, ROOT, build
 from llmflation.errors import InputError
 from llmflation.ledger.importers.run import ImportReport, import_litellm_history, list_versions
 from llmflation.ledger.ledger import open_ledger
@@ -32,8 +32,10 @@ def _texts() -> dict[str, str]:
 
 
 def rows_for(report: ImportReport, model: str, provider: str) -> list:  # type: ignore[type-arg]
-    return sorted((r for r in report.rows if r.price.model == model and r.price.provider == provider),
-                  key=lambda r: r.price.valid_from)
+    return sorted(
+        (r for r in report.rows if r.price.model == model and r.price.provider == provider),
+        key=lambda r: r.price.valid_from,
+    )
 
 
 def test_versions_follow_the_file_across_its_three_paths(repo) -> None:  # type: ignore[no-untyped-def]
@@ -53,32 +55,50 @@ def test_invalid_json_is_skipped_and_trailing_commas_are_tolerated(report: Impor
 
 def test_typo_reverted_within_a_week_is_dropped_both_ways(report: ImportReport, repo) -> None:  # type: ignore[no-untyped-def]
     [dropped] = report.dropped
-    assert dropped.key == "gpt-4o-2024-05-13" and dropped.input == Decimal("50") and dropped.day == date(2024, 5, 15)
+    assert (
+        dropped.key == "gpt-4o-2024-05-13"
+        and dropped.input == Decimal("50")
+        and dropped.day == date(2024, 5, 15)
+    )
     [row] = rows_for(report, "openai/gpt-4o-2024-05-13", "openai")
     assert (row.price.valid_from, row.price.valid_to, row.price.input, row.price.output) == (
-        date(2024, 5, 13), None, Decimal("5"), Decimal("15"))
+        date(2024, 5, 13),
+        None,
+        Decimal("5"),
+        Decimal("15"),
+    )
     assert row.price.source == f"github:BerriAI/litellm@{repo.shas['add gpt-4o']}:{ROOT}"
 
 
 def test_lagging_alias_key_is_shadowed_by_the_dated_key(report: ImportReport) -> None:
     assert any(s.key == "gpt-4o" and s.preferred == "gpt-4o-2024-05-13" for s in report.shadowed)
     # the alias's late move to 2.5/10 must not become a price cut of the 2024-05-13 snapshot
-    assert not any(e.model == "openai/gpt-4o-2024-05-13" and e.label == "price change first seen"
-                   for e in report.events)
+    assert not any(
+        e.model == "openai/gpt-4o-2024-05-13" and e.label == "price change first seen" for e in report.events
+    )
 
 
 def test_ten_x_change_is_flagged_and_bare_keys_get_a_provider(report: ImportReport, repo) -> None:  # type: ignore[no-untyped-def]
     first, second = rows_for(report, "openai/gpt-4-0314", "openai")
     assert (first.price.input, first.price.valid_from, first.price.valid_to) == (
-        Decimal("3"), date(2023, 8, 8), date(2023, 9, 18))
+        Decimal("3"),
+        date(2023, 8, 8),
+        date(2023, 9, 18),
+    )
     assert "suspicious-ratio:10x" in first.flags and "suspicious-ratio:10x" in second.flags
     assert "alias-key-may-lag" in first.flags  # "gpt-4" is an alias that moves between snapshots
     assert first.price.source == f"github:BerriAI/litellm@{repo.shas['add max_tokens.json']}:{COOKBOOK}"
     assert (second.price.input, second.price.valid_to, second.seen_on) == (
-        Decimal("30"), date(2025, 1, 20), date(2024, 11, 12))
+        Decimal("30"),
+        date(2025, 1, 20),
+        date(2024, 11, 12),
+    )
     labels = [(e.label, e.day) for e in report.events if e.model == "openai/gpt-4-0314"]
-    assert labels == [("first seen", date(2023, 8, 8)), ("price change first seen", date(2023, 9, 18)),
-                      ("last seen", date(2024, 11, 12))]
+    assert labels == [
+        ("first seen", date(2023, 8, 8)),
+        ("price change first seen", date(2023, 9, 18)),
+        ("last seen", date(2024, 11, 12)),
+    ]
     assert all(e.label in ("first seen", "price change first seen", "last seen") for e in report.events)
 
 
@@ -101,8 +121,9 @@ def test_sample_spec_and_non_text_modes_are_ignored(report: ImportReport) -> Non
     assert "claude-instant-1" in {u.key for u in report.unmatched}
 
 
-def test_imported_history_extends_curated_rows_and_lists_conflicts(report: ImportReport, tmp_path: Path,
-                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+def test_imported_history_extends_curated_rows_and_lists_conflicts(
+    report: ImportReport, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setattr("llmflation.ledger.loading.bundled_texts", _texts)
     ledger = open_ledger(tmp_path / "ledger.duckdb")
     # curated 2.5/10 ends 2024-10-01; the imported observation carries it on
@@ -113,8 +134,10 @@ def test_imported_history_extends_curated_rows_and_lists_conflicts(report: Impor
     # curated official 30/60 wins over the imported 3/60 typo, which is listed as a conflict
     [gpt4] = ledger.price("gpt-4-0314", at=date(2023, 9, 1))
     assert gpt4.input == Decimal("30") and gpt4.origin == "bundled"
-    assert any(c.model == "openai/gpt-4-0314" and c.imported.input == Decimal("3") and c.winner == "curated"
-               for c in report.conflicts)
+    assert any(
+        c.model == "openai/gpt-4-0314" and c.imported.input == Decimal("3") and c.winner == "curated"
+        for c in report.conflicts
+    )
 
 
 def test_not_a_repository_is_a_clear_error(tmp_path: Path) -> None:

@@ -1,4 +1,5 @@
-"""Snapshot importers end to end against a real DuckDB store: mapping, one transaction, merge, status, diff."""
+"""Snapshot importers end to end against a real DuckDB store: mapping, one transaction, merge, status,
+diff."""
 
 from __future__ import annotations
 
@@ -9,8 +10,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from importer_data import texts
 
+from importer_data import texts
 from llmflation.errors import DataError, InputError
 from llmflation.ledger.importers.changes import diff, factor, pct, status
 from llmflation.ledger.importers.run import import_genai_prices, import_litellm, import_openrouter
@@ -35,8 +36,12 @@ def contents(ledger: Ledger) -> dict[str, list[Any]]:
     assert ledger.store is not None
     con = ledger.store.connect()
     try:
-        tables = [r[0] for r in con.execute(
-            "SELECT table_name FROM information_schema.tables ORDER BY table_name").fetchall()]
+        tables = [
+            r[0]
+            for r in con.execute(
+                "SELECT table_name FROM information_schema.tables ORDER BY table_name"
+            ).fetchall()
+        ]
         return {t: con.execute(f"SELECT * FROM {t} ORDER BY ALL").fetchall() for t in tables}
     finally:
         con.close()
@@ -50,20 +55,31 @@ def test_litellm_snapshot_maps_keys_reports_unmatched_and_skips(ledger: Ledger) 
     assert (r.entries, r.matched, len(r.rows)) == (10, 9, 8)
     by = {(x.price.model, x.price.provider): x for x in r.rows}
     mini = by[("openai/gpt-4o-mini-2024-07-18", "openai")]
-    assert (mini.price.input, mini.price.output, mini.flags) == (Decimal("0.15"), Decimal("0.6"),
-                                                                  ("alias-key-may-lag",))
+    assert (mini.price.input, mini.price.output, mini.flags) == (
+        Decimal("0.15"),
+        Decimal("0.6"),
+        ("alias-key-may-lag",),
+    )
     aug = by[("openai/gpt-4o-2024-08-06", "openai")].price
-    assert (aug.cached_input, aug.batch_discount, aug.output) == (Decimal("1.25"), Decimal("0.5"), Decimal("10"))
+    assert (aug.cached_input, aug.batch_discount, aug.output) == (
+        Decimal("1.25"),
+        Decimal("0.5"),
+        Decimal("10"),
+    )
     flash = by[("google/gemini-1.5-flash-001", "vertex")].price
     assert (flash.input, flash.long_context_threshold, flash.long_input) == (
-        Decimal("0.075"), 128000, Decimal("0.15"))
+        Decimal("0.075"),
+        128000,
+        Decimal("0.15"),
+    )
     assert by[("meta/llama-3.3-70b-instruct", "groq")].price.first_party is False
     haiku = by[("anthropic/claude-3-haiku-20240307", "anthropic")].price
     assert haiku.first_party and haiku.cache_write == Decimal("0.3") and haiku.confidence == "derived"
     # curated estimated 0.3 yields to the observed 0.25 (listed); curated archived 1.04 wins (listed)
     assert {(c.model, c.provider, c.winner) for c in r.conflicts} == {
         ("anthropic/claude-3-haiku-20240307", "anthropic", "imported"),
-        ("meta/llama-3.3-70b-instruct", "together", "curated")}
+        ("meta/llama-3.3-70b-instruct", "together", "curated"),
+    }
     after = reopen(ledger)
     assert after.price("claude-3-haiku", at=date(2025, 2, 1))[0].input == Decimal("0.25")
     assert after.price("llama-3.3-70b", provider="together", at=date(2025, 7, 1))[0].input == Decimal("1.04")
@@ -73,19 +89,30 @@ def test_litellm_snapshot_maps_keys_reports_unmatched_and_skips(ledger: Ledger) 
 def test_openrouter_and_genai_prices_snapshots(ledger: Ledger) -> None:
     r = import_openrouter(FIXTURES / "openrouter_models.json", date(2025, 3, 1), ledger=ledger)
     assert {(x.price.model, x.price.provider) for x in r.rows} == {
-        ("openai/gpt-4o-2024-08-06", "openrouter"), ("meta/llama-3.3-70b-instruct", "openrouter"),
-        ("deepseek/deepseek-v3", "openrouter")}
+        ("openai/gpt-4o-2024-08-06", "openrouter"),
+        ("meta/llama-3.3-70b-instruct", "openrouter"),
+        ("deepseek/deepseek-v3", "openrouter"),
+    }
     assert [u.key for u in r.unmatched] == ["acme/unknown-llm-7b"]
     reasons = {s.key: s.reason for s in r.skipped}
-    assert "dynamic" in reasons["openrouter/auto"] and "free" in reasons["meta-llama/llama-3.3-70b-instruct:free"]
+    assert (
+        "dynamic" in reasons["openrouter/auto"]
+        and "free" in reasons["meta-llama/llama-3.3-70b-instruct:free"]
+    )
     assert "not a number" in reasons["broken/price"]
     llama = next(x.price for x in r.rows if x.price.model.startswith("meta/"))
     assert (llama.input, llama.output) == (Decimal("0.12"), Decimal("0.3"))
 
     g = import_genai_prices(FIXTURES / "genai_prices_data.json", date(2025, 7, 1), ledger=reopen(ledger))
-    ds = sorted((x.price.tier, x.price.valid_from, x.price.input) for x in g.rows
-                if x.price.model == "deepseek/deepseek-v3")
-    assert ds == [("off-peak", date(2025, 7, 1), Decimal("0.135")), ("standard", date(2025, 2, 8), Decimal("0.27"))]
+    ds = sorted(
+        (x.price.tier, x.price.valid_from, x.price.input)
+        for x in g.rows
+        if x.price.model == "deepseek/deepseek-v3"
+    )
+    assert ds == [
+        ("off-peak", date(2025, 7, 1), Decimal("0.135")),
+        ("standard", date(2025, 2, 8), Decimal("0.27")),
+    ]
     assert any("no stated start date" in s.reason for s in g.skipped)
     assert [u.key for u in g.unmatched] == ["anthropic/claude-9-opus"]
     # genai-prices' known error (gpt-4o-2024-05-13 at 2.5/10) is a listed conflict; the curated 5/15 stands
@@ -98,7 +125,9 @@ def test_failed_import_changes_nothing(ledger: Ledger, tmp_path: Path) -> None:
     before = contents(ledger)
     # a record discovered late: the last key's price overflows DECIMAL(20, 9) only when the rows are written
     data = json.loads((FIXTURES / "openrouter_models.json").read_text())
-    data["data"].append({"id": "openai/gpt-4o-mini", "name": "x", "pricing": {"prompt": "1000000", "completion": "1"}})
+    data["data"].append(
+        {"id": "openai/gpt-4o-mini", "name": "x", "pricing": {"prompt": "1000000", "completion": "1"}}
+    )
     bad = tmp_path / "late.json"
     bad.write_text(json.dumps(data))
     with pytest.raises(DataError, match="nothing was written"):
@@ -147,4 +176,6 @@ def test_diff_reports_new_models_cuts_and_increases_with_sizes(ledger: Ledger) -
     assert (up.model, up.provider, up.day) == ("meta/llama-3.3-70b-instruct", "together", date(2025, 6, 1))
     assert (up.input_pct, up.blended_pct, up.factor) == (Decimal("18.2"), Decimal("18.2"), Decimal("1.18"))
     assert d.cuts == [] and [p.model for p in d.ended] == ["deepseek/deepseek-v3"]
-    assert pct(Decimal("10"), Decimal("2")) == Decimal("-80.0") and factor(Decimal("10"), Decimal("2")) == Decimal(5)
+    assert pct(Decimal("10"), Decimal("2")) == Decimal("-80.0") and factor(
+        Decimal("10"), Decimal("2")
+    ) == Decimal(5)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -14,10 +15,26 @@ from llmflation.ledger.records import Price
 BASE = date(2024, 1, 1)
 
 
-def price(start: date, end: date | None, inp: str, out: str = "1", origin: str = "bundled",
-          confidence: str = "official", source: str = "s") -> Price:
-    return Price(model="m", provider="p", valid_from=start, valid_to=end, input=Decimal(inp), output=Decimal(out),
-                 source=source, confidence=confidence, origin=origin)
+def price(
+    start: date,
+    end: date | None,
+    inp: str,
+    out: str = "1",
+    origin: str = "bundled",
+    confidence: str = "official",
+    source: str = "s",
+) -> Price:
+    return Price(
+        model="m",
+        provider="p",
+        valid_from=start,
+        valid_to=end,
+        input=Decimal(inp),
+        output=Decimal(out),
+        source=source,
+        confidence=confidence,
+        origin=origin,
+    )
 
 
 def at(prices: list[Price], day: date) -> Price | None:
@@ -28,8 +45,10 @@ def at(prices: list[Price], day: date) -> Price | None:
 
 def test_imported_fills_after_the_last_curated_row_and_never_overrides_it() -> None:
     curated = [price(date(2024, 8, 6), date(2024, 10, 1), "2.5", "10")]
-    imported = [price(date(2024, 8, 6), None, "2.5", "10", "imported", "derived", "litellm"),
-                price(date(2024, 9, 1), None, "9", "9", "imported", "derived", "typo-source")]
+    imported = [
+        price(date(2024, 8, 6), None, "2.5", "10", "imported", "derived", "litellm"),
+        price(date(2024, 9, 1), None, "9", "9", "imported", "derived", "typo-source"),
+    ]
     eff = effective_prices(curated, imported=imported)
     assert at(eff, date(2024, 9, 15)).origin == "bundled"  # type: ignore[union-attr]
     assert at(eff, date(2024, 9, 15)).input == Decimal("2.5")  # type: ignore[union-attr]
@@ -38,8 +57,10 @@ def test_imported_fills_after_the_last_curated_row_and_never_overrides_it() -> N
 
 
 def test_imported_fills_a_pair_curated_lacks_and_before_the_first_curated_row() -> None:
-    eff = effective_prices([price(date(2024, 6, 1), None, "5")],
-                           imported=[price(date(2024, 5, 1), None, "4", origin="imported", confidence="derived")])
+    eff = effective_prices(
+        [price(date(2024, 6, 1), None, "5")],
+        imported=[price(date(2024, 5, 1), None, "4", origin="imported", confidence="derived")],
+    )
     assert at(eff, date(2024, 5, 15)).input == Decimal("4")  # type: ignore[union-attr]
     assert at(eff, date(2024, 6, 1)).input == Decimal("5")  # type: ignore[union-attr]
 
@@ -50,13 +71,19 @@ def test_an_observation_beats_an_estimate_but_not_a_user_price() -> None:
     user = [price(date(2024, 3, 1), date(2024, 4, 1), "1", origin="user")]
     eff = effective_prices(curated, user, imported=imported)
     assert [at(eff, date(2024, m, 15)).input for m in (1, 2, 3, 4)] == [  # type: ignore[union-attr]
-        Decimal("3"), Decimal("2"), Decimal("1"), Decimal("2")]
+        Decimal("3"),
+        Decimal("2"),
+        Decimal("1"),
+        Decimal("2"),
+    ]
 
 
 def test_latest_observation_wins_and_ties_go_to_the_later_import() -> None:
-    rows = [price(date(2024, 1, 1), None, "10", origin="imported", source="old"),
-            price(date(2024, 6, 1), None, "8", origin="imported", source="new"),
-            price(date(2024, 6, 1), None, "7", origin="imported", source="newer import same day")]
+    rows = [
+        price(date(2024, 1, 1), None, "10", origin="imported", source="old"),
+        price(date(2024, 6, 1), None, "8", origin="imported", source="new"),
+        price(date(2024, 6, 1), None, "7", origin="imported", source="newer import same day"),
+    ]
     resolved = resolve_imported(rows)
     assert at(resolved, date(2024, 3, 1)).input == Decimal("10")  # type: ignore[union-attr]
     assert at(resolved, date(2024, 7, 1)).source == "newer import same day"  # type: ignore[union-attr]
@@ -70,21 +97,41 @@ money = st.integers(min_value=1, max_value=999).map(lambda c: str(Decimal(c) / 1
 def layered(draw: st.DrawFn) -> tuple[list[Price], list[Price], list[Price]]:
     def intervals(n: int) -> list[tuple[date, date | None]]:
         cuts = sorted(set(draw(st.lists(days, min_size=n + 1, max_size=n + 1))))
-        out: list[tuple[date, date | None]] = [(BASE + timedelta(a), BASE + timedelta(b))
-                                               for a, b in zip(cuts, cuts[1:], strict=False)]
+        out: list[tuple[date, date | None]] = [
+            (BASE + timedelta(a), BASE + timedelta(b)) for a, b in itertools.pairwise(cuts)
+        ]
         if cuts and draw(st.booleans()):
             out.append((BASE + timedelta(cuts[-1]), None))
         return out
 
-    curated = [price(a, b, draw(money), draw(money), confidence=draw(st.sampled_from(
-        ["official", "archived", "derived", "estimated"]))) for a, b in intervals(draw(st.integers(0, 3)))]
-    user = [price(a, b, draw(money), draw(money), origin="user") for a, b in intervals(draw(st.integers(0, 2)))]
+    curated = [
+        price(
+            a,
+            b,
+            draw(money),
+            draw(money),
+            confidence=draw(st.sampled_from(["official", "archived", "derived", "estimated"])),
+        )
+        for a, b in intervals(draw(st.integers(0, 3)))
+    ]
+    user = [
+        price(a, b, draw(money), draw(money), origin="user") for a, b in intervals(draw(st.integers(0, 2)))
+    ]
     imported: list[Price] = []
     for k in range(draw(st.integers(0, 5))):  # imported rows may overlap each other freely
         start = BASE + timedelta(draw(days))
         length = draw(st.one_of(st.none(), st.integers(1, 200)))
-        imported.append(price(start, None if length is None else start + timedelta(length), draw(money),
-                              draw(money), origin="imported", confidence="derived", source=f"import-{k}"))
+        imported.append(
+            price(
+                start,
+                None if length is None else start + timedelta(length),
+                draw(money),
+                draw(money),
+                origin="imported",
+                confidence="derived",
+                source=f"import-{k}",
+            )
+        )
     return curated, user, imported
 
 
@@ -96,7 +143,7 @@ def test_effective_prices_follow_the_precedence_and_never_overlap(
     curated, user, imported = data
     eff = effective_prices(curated, user, imported=imported)
     ordered = sorted(eff, key=lambda p: p.valid_from)
-    for a, b in zip(ordered, ordered[1:], strict=False):
+    for a, b in itertools.pairwise(ordered):
         assert a.valid_to is not None and a.valid_to <= b.valid_from
     when = BASE + timedelta(day)
     covering = [(p.valid_from, i, p) for i, p in enumerate(imported) if p.in_effect(when)]
@@ -110,7 +157,11 @@ def test_effective_prices_follow_the_precedence_and_never_overlap(
     else:
         assert got is not None
         assert (got.input, got.output, got.source, got.origin) == (
-            expected.input, expected.output, expected.source, expected.origin)
+            expected.input,
+            expected.output,
+            expected.source,
+            expected.origin,
+        )
 
 
 @settings(max_examples=100, deadline=None)

@@ -10,7 +10,7 @@ import typer
 
 from llmflation.cli.ledger_cmds import data_app, price_record
 from llmflation.cli.options import parse_date
-from llmflation.cli.output import emit_csv, emit_json, exclusive, info, table
+from llmflation.cli.output import emit_csv, emit_json, exclusive, info, jsonable, table
 
 if TYPE_CHECKING:
     from llmflation.ledger.importers.changes import Diff, PriceMove, Status
@@ -182,8 +182,8 @@ def _conflict_table(found: list[Conflict], title: str) -> None:
                 c.provider,
                 c.start,
                 c.end or "open",
-                f"{c.curated.input}/{c.curated.output}",
-                f"{c.imported.input}/{c.imported.output}",
+                f"{_m(c.curated.input)}/{_m(c.curated.output)}",
+                f"{_m(c.imported.input)}/{_m(c.imported.output)}",
                 c.winner,
                 c.imported.source,
             )
@@ -345,17 +345,16 @@ def data_diff(
     for title, moves, word in (("Price cuts", d.cuts, "cheaper"), ("Price increases", d.increases, "dearer")):
         table(
             f"{title} ({len(moves)})",
-            ["day", "model", "provider", "input", "output", "blended", "×", "confidence"],
+            ["day", "model", "provider", "input", "output", "blended", "×"],
             [
                 (
                     m.day,
                     m.model,
                     m.provider,
-                    f"{m.before.input}→{m.after.input} ({_signed(m.input_pct)})",
-                    f"{m.before.output}→{m.after.output} ({_signed(m.output_pct)})",
+                    f"{_m(m.before.input)}→{_m(m.after.input)} ({_signed(m.input_pct)})",
+                    f"{_m(m.before.output)}→{_m(m.after.output)} ({_signed(m.output_pct)})",
                     _signed(m.blended_pct),
                     f"{m.factor}× {word}" if m.factor else "",
-                    m.after.confidence,
                 )
                 for m in moves
             ],
@@ -366,6 +365,11 @@ def data_diff(
             ["model", "provider", "ended", "last input", "last output"],
             [(p.model, p.provider, p.valid_to, p.input, p.output) for p in d.ended],
         )
+
+
+def _m(d: Any) -> str:
+    """Money for display: the exact value without trailing zeros."""
+    return str(jsonable(d))
 
 
 def _signed(v: Any) -> str:
@@ -468,8 +472,8 @@ def data_status(
             (
                 d.price.model,
                 d.price.provider,
-                f"{d.price.input}/{d.price.output}",
-                "; ".join(f"{o.kind}: {o.input}/{o.output}" for o in d.opinions),
+                f"{_m(d.price.input)}/{_m(d.price.output)}",
+                "; ".join(f"{o.kind}: {_m(o.input)}/{_m(o.output)}" for o in d.opinions),
                 ", ".join(str(o.seen_on) for o in d.opinions),
             )
             for d in s.disagreements[:50]

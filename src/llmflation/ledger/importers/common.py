@@ -73,6 +73,11 @@ def money(value: object, where: str) -> Decimal:
     return d
 
 
+def plain(d: Decimal) -> Decimal:
+    """Drop trailing zeros without switching to exponent form (10, not 1E+1)."""
+    return d.quantize(Decimal(1)) if d == d.to_integral_value() else d.normalize()
+
+
 def per_mtok(value: object, where: str) -> Decimal:
     """USD per token → USD per 1M tokens, exactly."""
-    return (money(value, where) * MTOK).normalize()
+    return plain(money(value, where) * MTOK)

@@ -14,7 +14,7 @@ from decimal import Decimal
 from typing import Any
 
 from llmflation.errors import InputError
-from llmflation.ledger.importers.common import CHARS_PER_TOKEN, Entry, Skip, Snapshot, Terms, per_mtok
+from llmflation.ledger.importers.common import CHARS_PER_TOKEN, Entry, Skip, Snapshot, Terms, per_mtok, plain
 
 KIND = "litellm"
 TEXT_MODES = (None, "", "chat", "completion", "responses")
@@ -88,18 +88,18 @@ def terms_of(key: str, entry: Mapping[str, Any]) -> Terms | str:
             and bi / inp == bo / out
             and bi < inp
         ):
-            batch = (1 - bi / inp).normalize()
+            batch = plain(1 - bi / inp)
     except InputError as exc:
         return f"bad price: {exc}"
     return Terms(
-        input=inp.normalize(),
-        output=out.normalize(),
+        input=plain(inp),
+        output=plain(out),
         cached_input=cached,
         cache_write=write,
         batch_discount=batch,
         long_context_threshold=threshold,
-        long_input=None if long_in is None else long_in.normalize(),
-        long_output=None if long_out is None else long_out.normalize(),
+        long_input=None if long_in is None else plain(long_in),
+        long_output=None if long_out is None else plain(long_out),
         long_cached_input=long_cached,
         per_character=per_char,
     )

@@ -91,6 +91,8 @@ def _load_json(path: Path) -> Any:
 
 def file_date(path: Path) -> date:
     """A file's modification day, or today when the timestamp is meaningless (zip-epoch 1980 from wheels)."""
+    if not path.is_file():
+        raise InputError(f"File not found: {path}")
     stamp = datetime.fromtimestamp(path.stat().st_mtime, tz=UTC).date()
     return stamp if stamp.year > 1980 else date.today()
 
