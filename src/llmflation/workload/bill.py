@@ -37,7 +37,7 @@ from typing import TYPE_CHECKING
 
 from llmflation.errors import InputError, NoPriceError
 from llmflation.ledger.records import STANDARD_TIER, Price
-from llmflation.money import MTOK
+from llmflation.money import MTOK, plain
 from llmflation.workload.spec import Workload
 
 if TYPE_CHECKING:
@@ -156,14 +156,14 @@ def _bill(w: Workload, p: Price, at: date, score: Decimal | None) -> OfferBill:
         if toks["cache_read"] > 0:
             warnings.append(BillWarning("cached_input_missing",
                                         f"{where}: no cached-input price on record; cache reads billed at the "
-                                        f"full input price ({p.input}/M)"))
+                                        f"full input price ({plain(p.input)}/M)"))
     write_rate = p.cache_write
     if write_rate is None:
         write_rate = p.input
         if toks["cache_write"] > 0:
             warnings.append(BillWarning("cache_write_missing",
                                         f"{where}: no cache-write price on record; cache writes billed at the "
-                                        f"input price ({p.input}/M)"))
+                                        f"input price ({plain(p.input)}/M)"))
     rates = {"uncached_input": p.input, "cache_read": cached_rate, "cache_write": write_rate,
              "output": p.output, "reasoning": p.output}
     per_call = {k: toks[k] * rates[k] / MTOK for k in toks}
@@ -183,7 +183,8 @@ def _bill(w: Workload, p: Price, at: date, score: Decimal | None) -> OfferBill:
                 if toks["cache_read"] > 0:
                     warnings.append(BillWarning("long_cached_input_missing",
                                                 f"{where}: no long-context cached price on record; long-context "
-                                                f"cache reads billed at the long input price ({p.long_input}/M)"))
+                                                f"cache reads billed at the long input price "
+                                                f"({plain(p.long_input)}/M)"))
             if p.cache_write is not None:
                 long_write = p.cache_write * p.long_input / p.input if p.input else p.long_input
                 if toks["cache_write"] > 0:
