@@ -85,7 +85,7 @@ class OfferBill:
     per_task_usd: Decimal
     monthly_usd: Decimal
     tokens_per_month: Decimal
-    usd_per_mtok: Decimal | None  # effective unit price: monthly bill / monthly tokens (all kinds)
+    usd_per_mtok: Decimal | None  # effective unit price: monthly bill / monthly tokens (all kinds), to 1e-12
     items: tuple[LineItem, ...]
     warnings: tuple[BillWarning, ...]
     margin: Margin | None
@@ -220,13 +220,25 @@ def _bill(w: Workload, p: Price, at: date, score: Decimal | None) -> OfferBill:
     task_total = call_total * calls
     month_total = task_total * tasks
     tokens = w.tokens_per_month
-    unit = month_total * MTOK / tokens if tokens > 0 else None
+    unit = unit_price(month_total, tokens)
     return OfferBill(
         model=p.model, provider=p.provider, tier=p.tier, at=at, per_call_usd=call_total, per_task_usd=task_total,
         monthly_usd=month_total, tokens_per_month=tokens, usd_per_mtok=unit, items=tuple(items),
         warnings=tuple(warnings), margin=margin_of(w, task_total), price_valid_from=p.valid_from,
         source=p.source, confidence=p.confidence, score=score,
     )
+
+
+UNIT_QUANTUM = Decimal("1e-12")
+
+
+def unit_price(monthly_usd: Decimal, tokens: Decimal) -> Decimal | None:
+    """Effective USD per 1M tokens (a ratio, so rounded half-even to 1e-12 USD); None without tokens."""
+    if tokens <= 0:
+        return None
+    with localcontext() as ctx:
+        ctx.prec = PRECISION
+        return (monthly_usd * MTOK / tokens).quantize(UNIT_QUANTUM, rounding=ROUND_HALF_EVEN)
 
 
 def _short(d: Decimal) -> str:

@@ -27,7 +27,15 @@ from typing import TYPE_CHECKING, Literal, Protocol
 from llmflation.errors import InputError, NoPriceError
 from llmflation.ledger.records import STANDARD_TIER, Price
 from llmflation.money import MTOK
-from llmflation.workload.bill import PRECISION, OfferBill, best_scores, bill_offer, margin_of, rank_offers
+from llmflation.workload.bill import (
+    PRECISION,
+    OfferBill,
+    best_scores,
+    bill_offer,
+    margin_of,
+    rank_offers,
+    unit_price,
+)
 from llmflation.workload.decompose import Decomposition, SegmentChange, decompose
 from llmflation.workload.spec import Workload
 
@@ -190,7 +198,7 @@ def _point(month: date, scenario: Scenario, projected: bool, w: Workload,
         monthly = sum((o.monthly_usd for o in shares), ZERO)
         per_task = sum((s * b.per_task_usd * f for s, b, f in parts), ZERO)
         tokens = w.tokens_per_month
-        unit = monthly * MTOK / tokens if tokens > 0 else None
+        unit = unit_price(monthly, tokens)
         margin = margin_of(w, per_task)
         codes = tuple(sorted({wn.code for _, b, _ in parts for wn in b.warnings}))
     return MonthPoint(month, scenario.name, scenario.policy, projected, w.tasks_per_month, tokens,
