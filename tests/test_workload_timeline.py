@@ -32,7 +32,7 @@ def test_month_grid() -> None:
 
 def test_cheapest_policy_switches_and_growth_compounds() -> None:
     tl = monthly_bills(small_ledger(), load_workload(W), date(2024, 5, 1), date(2024, 8, 1),
-                       Scenario(policy="cheapest"), anchor=date(2030, 1, 1))
+                       Scenario(policy="cheapest"), anchor=date(2030, 1, 1), base=date(2024, 5, 1))
     pts = tl.points
     assert [p.tasks_per_month for p in pts] == [D(100), D(110), D("121.0"), D("133.10")]
     assert [(p.offers[0].model, p.offers[0].provider) for p in pts] == [("open/mid", "hostb")] * 2 + \
@@ -81,8 +81,12 @@ def test_rising_reasoning_share_ramps_linearly() -> None:
 
 def test_jevons_decomposition_of_a_timeline_sums_exactly() -> None:
     w = load_workload({**W, "models": [{"model": "open/mid", "provider": "hosta"}]})
+    # by default the workload's volume is that of the anchor month; earlier months have proportionally less
+    back = monthly_bills(small_ledger(), w, date(2024, 1, 1), date(2024, 1, 1), Scenario(policy="fixed"),
+                         anchor=date(2024, 3, 1))
+    assert back.points[0].tasks_per_month * D("1.1") ** 2 == 100
     tl = monthly_bills(small_ledger(), w, date(2024, 1, 1), date(2024, 12, 1), Scenario(policy="fixed"),
-                       anchor=date(2030, 1, 1))
+                       anchor=date(2030, 1, 1), base=date(2024, 1, 1))
     a, b = tl.points[0], tl.points[-1]
     d = decompose_points(a, b)
     assert d.volume + d.mix + d.price == d.change == b.monthly_usd - a.monthly_usd  # type: ignore[operator]

@@ -373,15 +373,16 @@ def jevons(
                                                     help="Reasoning tokens per reasoning call, × output tokens."),
     annual_decline: str | None = typer.Option(None, "--annual-decline",
                                               help="Future months: prices fall this fraction a year (default flat)."),
-    by: str = typer.Option("model", "--by", help="Decomposition segments: model, offer (model@provider) or total."),
+    by: str = typer.Option("auto", "--by", help="Decomposition segments: model, offer (model@provider) or total "
+                           "(one segment: volume vs unit price). auto: model for two points, total for a timeline."),
     chart: Path | None = typer.Option(None, "--chart", help="Write the Jevons chart (.png, .svg, .html, .json)."),
     as_json: bool = JSON, as_csv: bool = CSV,
 ) -> None:
     """The Jevons view: a workload's bill and unit price month by month (history and projection), and the split
     of a change in spend into volume, mix and price effects (LMDI-I, additive and multiplicative)."""
     exclusive(json=as_json, csv=as_csv)
-    if by not in ("model", "offer", "total"):
-        raise typer.BadParameter(f"{by!r}: choose model, offer or total", param_hint="--by")
+    if by not in ("auto", "model", "offer", "total"):
+        raise typer.BadParameter(f"{by!r}: choose model, offer, total or auto", param_hint="--by")
     if policy not in ("auto", "fixed", "cheapest", "both"):
         raise typer.BadParameter(f"{policy!r}: choose fixed, cheapest, both or auto", param_hint="--policy")
     if not 1 <= len(workloads) <= 2:
@@ -394,12 +395,13 @@ def jevons(
         if len(loaded) == 1 and not (d_before and d_after):
             raise typer.BadParameter("with one workload give both --at-before and --at-after (or neither, for "
                                      "the timeline)", param_hint="--at-before/--at-after")
-        _two_points(ledger, loaded, d_before, d_after, policy, by, as_json, as_csv)
+        _two_points(ledger, loaded, d_before, d_after, policy, "model" if by == "auto" else by, as_json, as_csv)
         return
     _timeline(ledger, loaded[0], parse_date(start, "--from"), parse_date(end, "--to"), policy,
               _decimal_opt(growth, "--monthly-growth"), _parse_share_range(reasoning_share),
               _decimal_opt(reasoning_multiplier, "--reasoning-multiplier"),
-              _decimal_opt(annual_decline, "--annual-decline"), by, chart, as_json, as_csv)
+              _decimal_opt(annual_decline, "--annual-decline"), "total" if by == "auto" else by, chart, as_json,
+              as_csv)
 
 
 def _two_points(ledger: Any, loaded: list[Workload], d_before: date | None, d_after: date | None, policy: str,
@@ -495,7 +497,7 @@ def _timeline(ledger: Any, w: Workload, start: date | None, end: date | None, po
         emit_csv(csv_rows)
         return
     for tl in timelines:
-        rows = [(p.month.strftime("%Y-%m") + (" *" if p.projected else ""),
+        rows = [(f"{p.month:%Y-%m}" + (" *" if p.projected else ""),
                  ", ".join(sorted({o.model for o in p.offers})) or p.note,
                  f"{p.tasks_per_month:,.0f}", f"{p.tokens_per_month / 1_000_000:,.1f}",
                  _money(p.usd_per_mtok, 4), _money(p.monthly_usd, 2), _pct(p.gross_margin))

@@ -174,7 +174,7 @@ def _bill(w: Workload, p: Price, at: date, score: Decimal | None) -> OfferBill:
     if share_long > 0:
         if p.long_context_threshold is None or p.long_input is None or p.long_output is None:
             warnings.append(BillWarning("long_context_missing",
-                                        f"{where}: no long-context tier on record; the {share_long} of calls with "
+                                        f"{where}: no long-context tier on record; {_pct(share_long)} of calls with "
                                         f"long prompts are billed at standard prices"))
         else:
             long_cached = p.long_cached_input
@@ -203,7 +203,7 @@ def _bill(w: Workload, p: Price, at: date, score: Decimal | None) -> OfferBill:
     if w.batch_share > 0:
         if p.batch_discount is None:
             warnings.append(BillWarning("batch_missing",
-                                        f"{where}: no batch API discount on record; the {w.batch_share} of calls "
+                                        f"{where}: no batch API discount on record; {_pct(w.batch_share)} of calls "
                                         f"sent as batch are billed at full price"))
         else:
             batch = -(w.batch_share * p.batch_discount * gross)
@@ -363,3 +363,7 @@ def summed_items(bills: Iterable[tuple[Decimal, OfferBill]]) -> dict[str, Decima
             for it in b.items:
                 out[it.name] += share * it.monthly_usd
     return out
+
+
+def _pct(share: Decimal) -> str:
+    return f"{(share * 100).normalize():f}%"

@@ -160,14 +160,18 @@ def _months_between(a: date, b: date) -> int:
     return (b.year - a.year) * 12 + (b.month - a.month)
 
 
-def workload_at(workload: Workload, scenario: Scenario, k: int, n: int) -> Workload:
-    """The workload in month k of n (k = 0 is the first month) under the scenario."""
+def workload_at(workload: Workload, scenario: Scenario, k: int, n: int, grown: int | None = None) -> Workload:
+    """The workload in month k of n (k = 0 is the first month) under the scenario.
+
+    `grown` is the number of months of growth to apply to tasks_per_month (default k; negative before the month
+    the workload describes)."""
     growth = workload.monthly_growth if scenario.monthly_growth is None else scenario.monthly_growth
+    steps = k if grown is None else grown
     changes: dict[str, object] = {}
     with localcontext() as ctx:
         ctx.prec = PRECISION
-        if growth and k:
-            changes["tasks_per_month"] = workload.tasks_per_month * (1 + growth) ** k
+        if growth and steps:
+            changes["tasks_per_month"] = workload.tasks_per_month * (1 + growth) ** steps
         if scenario.reasoning_share_from is not None and scenario.reasoning_share_to is not None:
             frac = Decimal(k) / Decimal(n - 1) if n > 1 else Decimal(1)
             share = scenario.reasoning_share_from + (scenario.reasoning_share_to - scenario.reasoning_share_from) * frac
@@ -208,18 +212,22 @@ def _point(month: date, scenario: Scenario, projected: bool, w: Workload,
 
 def monthly_bills(ledger: Ledger, workload: Workload, start: date, end: date, scenario: Scenario | None = None,
                   projection: Projection | None = None, anchor: date | None = None,
-                  tier: str = STANDARD_TIER, progress: Callable[[int, int], None] | None = None) -> Timeline:
+                  tier: str = STANDARD_TIER, progress: Callable[[int, int], None] | None = None,
+                  base: date | None = None) -> Timeline:
     """The workload's bill on the first day of every month from `start` to `end` under a scenario.
 
     Months after `anchor` (default today) use the offers in effect at the anchor times `projection.factor`
     (default FlatPrices). Under the `fixed` policy a month where a listed model has no price is left unbilled
     (monthly_usd None) with a note; under `cheapest` a month with no capable offer likewise.
+    The workload's `tasks_per_month` is the volume of the `base` month (default: the anchor's month); with
+    monthly growth g, month m has tasks_per_month × (1 + g)^(m − base) tasks, fewer before the base month.
     `progress(done, total)` is called after each month.
     """
     scenario = scenario or Scenario()
     proj: Projection = projection if projection is not None else FlatPrices()
     anchor = anchor or date.today()
     grid = months(start, end)
+    base_month = base or anchor
     scores = best_scores(ledger, workload.floor.benchmark) if workload.floor else None
     fixed_choice: list[tuple[Decimal, str, str | None]] | None = None
     if scenario.policy == "fixed" and workload.models:
@@ -228,7 +236,7 @@ def monthly_bills(ledger: Ledger, workload: Workload, start: date, end: date, sc
     for k, month in enumerate(grid):
         if progress is not None and k:
             progress(k, len(grid))
-        w = workload_at(workload, scenario, k, len(grid))
+        w = workload_at(workload, scenario, k, len(grid), _months_between(base_month, month))
         projected = month > anchor
         at = anchor if projected else month
         ahead = _months_between(anchor, month) if projected else 0
