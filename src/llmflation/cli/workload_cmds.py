@@ -388,6 +388,10 @@ def jevons(
     if not 1 <= len(workloads) <= 2:
         raise typer.BadParameter("give one workload (timeline or --at-before/--at-after) or two (BEFORE AFTER)",
                                  param_hint="WORKLOADS")
+    if chart is not None:
+        from llmflation.workload.charts import check_chart_path
+
+        check_chart_path(chart)
     ledger = _ledger()
     loaded = [load(p, {}, ledger) for p in workloads]
     d_before, d_after = parse_date(at_before, "--at-before"), parse_date(at_after, "--at-after")

@@ -75,17 +75,24 @@ def jevons_spec(timelines: Sequence[Timeline], title: str = "Jevons: unit price 
     return spec
 
 
-def save_chart(chart: alt.TopLevelMixin | dict[str, Any], path: str | Path) -> Path:
-    """Write a chart as PNG or SVG (rendered offline with vl-convert), HTML, or Vega-Lite JSON, by suffix."""
-    import json
-
+def check_chart_path(path: str | Path) -> Path:
+    """Fail early (before any work) on an unknown chart format or a missing directory."""
     out = Path(path)
     suffix = out.suffix.lower()
     if suffix not in FORMATS:
         raise InputError(f"--chart {out}: unknown format {suffix or '(none)'}; use one of {', '.join(FORMATS)}")
-    spec = chart if isinstance(chart, dict) else chart.to_dict()
     if not out.parent.exists():
         raise InputError(f"--chart {out}: directory {out.parent} does not exist")
+    return out
+
+
+def save_chart(chart: alt.TopLevelMixin | dict[str, Any], path: str | Path) -> Path:
+    """Write a chart as PNG or SVG (rendered offline with vl-convert), HTML, or Vega-Lite JSON, by suffix."""
+    import json
+
+    out = check_chart_path(path)
+    suffix = out.suffix.lower()
+    spec = chart if isinstance(chart, dict) else chart.to_dict()
     if suffix == ".json":
         out.write_text(json.dumps(spec, indent=2))
         return out
