@@ -1,7 +1,8 @@
 """`compare`: self-hosted $/M tokens vs the ledger's API prices, and the break-even monthly volume.
 
 Self-hosted cost comes from `search` (cheapest configuration meeting the latency targets) at a utilisation
-(default 0.5: real duty cycles are 30–60%, research §1.11). API prices are the ledger's offers in effect on the
+(default 0.5: real duty cycles are 30–60%, research §1.11). API prices are the ledger's offers in effect on
+the
 date for the same model; when the ledger has none, the cheapest priced model scoring at least as well on a
 shared benchmark stands in ("same capability", within `capability_margin` points).
 
@@ -82,8 +83,9 @@ def _ledger_models(ledger: Ledger, a: Architecture) -> list[Model]:
     return found
 
 
-def api_offers(ledger: Ledger, a: Architecture, at: date, isl: int, osl: int,
-               capability_margin: float = 1.0) -> list[ApiOffer]:
+def api_offers(
+    ledger: Ledger, a: Architecture, at: date, isl: int, osl: int, capability_margin: float = 1.0
+) -> list[ApiOffer]:
     """The ledger's API offers for the model at `at`, or for same-capability models when it has none."""
     from llmflation.errors import NoPriceError
 
@@ -117,22 +119,51 @@ def api_offers(ledger: Ledger, a: Architecture, at: date, isl: int, osl: int,
 
 
 def _offer(p: Price, isl: int, osl: int, match: str) -> ApiOffer:
-    return ApiOffer(model=p.model, provider=p.provider, input_usd_per_mtok=p.input, output_usd_per_mtok=p.output,
-                    blended_usd_per_mtok=_blend(p.input, p.output, isl, osl), match=match, source=p.source)
+    return ApiOffer(
+        model=p.model,
+        provider=p.provider,
+        input_usd_per_mtok=p.input,
+        output_usd_per_mtok=p.output,
+        blended_usd_per_mtok=_blend(p.input, p.output, isl, osl),
+        match=match,
+        source=p.source,
+    )
 
 
-def compare(model: str | Architecture, ledger: Ledger, *, at: date | None = None, isl: int = 1024,
-            osl: int = 256, utilisation: Decimal | str | float = Decimal("0.5"), ttft_s: float = 2.0,
-            tpot_s: float = 0.05, gpu: list[str] | None = None, precision: list[str] | None = None,
-            spec_alpha: float = physics.ALPHA, usd_per_gpu_hour: Decimal | None = None,
-            price_tier: str = "neocloud") -> Comparison:
+def compare(
+    model: str | Architecture,
+    ledger: Ledger,
+    *,
+    at: date | None = None,
+    isl: int = 1024,
+    osl: int = 256,
+    utilisation: Decimal | str | float = Decimal("0.5"),
+    ttft_s: float = 2.0,
+    tpot_s: float = 0.05,
+    gpu: list[str] | None = None,
+    precision: list[str] | None = None,
+    spec_alpha: float = physics.ALPHA,
+    usd_per_gpu_hour: Decimal | None = None,
+    price_tier: str = "neocloud",
+) -> Comparison:
     """Self-hosted vs API $/M tokens for `model` on date `at` (default today), and the break-even volume."""
     a = model if isinstance(model, Architecture) else resolve_architecture(model)
     when = at or date.today()
     util = Decimal(str(utilisation))
-    res = search(a, ttft_s=ttft_s, tpot_s=tpot_s, isl=isl, osl=osl, gpu=gpu, precision=precision,
-                 spec_alpha=spec_alpha, usd_per_gpu_hour=usd_per_gpu_hour, price_tier=price_tier,
-                 price_at=at, utilisation=util)
+    res = search(
+        a,
+        ttft_s=ttft_s,
+        tpot_s=tpot_s,
+        isl=isl,
+        osl=osl,
+        gpu=gpu,
+        precision=precision,
+        spec_alpha=spec_alpha,
+        usd_per_gpu_hour=usd_per_gpu_hour,
+        price_tier=price_tier,
+        price_at=at,
+        utilisation=util,
+    )
     e = res.best
     sh_blend = _blend(e.usd_per_mtok_input, e.usd_per_mtok_output, isl, osl)
     offers = api_offers(ledger, a, when, isl, osl)
@@ -142,20 +173,37 @@ def compare(model: str | Architecture, ledger: Ledger, *, at: date | None = None
     capacity = _q(cap_tok_s * Decimal(3600) * HOURS_PER_MONTH / MILLION, "0.01")
     be = be_util = None
     if cheapest is None:
-        verdict = (f"No API price on record for {a.name} (or a same-capability model) on {when}; "
-                   "self-hosted figures only.")
+        verdict = (
+            f"No API price on record for {a.name} (or a same-capability model) on {when}; "
+            "self-hosted figures only."
+        )
     else:
         a_per_m = cheapest.blended_usd_per_mtok
         v_star = _q(fixed / a_per_m, "0.01") if a_per_m > 0 else None
         if v_star is not None and v_star <= capacity:
             be, be_util = v_star, _q(v_star / capacity, "0.0001")
-            verdict = (f"Self-hosting {a.name} beats {cheapest.provider}'s {a_per_m} $/M above {be:,.0f} M tokens"
-                       f" a month ({be_util:.0%} of one {e.count}x{e.gpu} deployment at full load).")
+            verdict = (
+                f"Self-hosting {a.name} beats {cheapest.provider}'s {a_per_m} $/M above {be:,.0f} M tokens"
+                f" a month ({be_util:.0%} of one {e.count}x{e.gpu} deployment at full load)."
+            )
         else:
-            verdict = (f"The API ({cheapest.provider}, {a_per_m} $/M) stays cheaper than self-hosting even at full"
-                       f" load ({_q(fixed / capacity) if capacity else 'n/a'} $/M on {e.count}x{e.gpu}).")
-    return Comparison(model=a.id, at=when, isl=isl, osl=osl, utilisation=util, selfhost=e,
-                      selfhost_blended_usd_per_mtok=sh_blend, api=offers, cheapest_api=cheapest,
-                      monthly_fixed_usd=fixed, monthly_capacity_mtok=capacity, break_even_mtok_per_month=be,
-                      break_even_utilisation=be_util, verdict=verdict)
-
+            verdict = (
+                f"The API ({cheapest.provider}, {a_per_m} $/M) stays cheaper than self-hosting even at full"
+                f" load ({_q(fixed / capacity) if capacity else 'n/a'} $/M on {e.count}x{e.gpu})."
+            )
+    return Comparison(
+        model=a.id,
+        at=when,
+        isl=isl,
+        osl=osl,
+        utilisation=util,
+        selfhost=e,
+        selfhost_blended_usd_per_mtok=sh_blend,
+        api=offers,
+        cheapest_api=cheapest,
+        monthly_fixed_usd=fixed,
+        monthly_capacity_mtok=capacity,
+        break_even_mtok_per_month=be,
+        break_even_utilisation=be_util,
+        verdict=verdict,
+    )

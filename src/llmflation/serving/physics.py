@@ -3,7 +3,8 @@
 One *instance* is a tensor-parallel group of ``tp`` GPUs; a deployment of ``count`` GPUs runs ``count/tp``
 identical instances (data parallel). For one instance at steady state with continuous batching:
 
-* a step carries ``B·n_verify`` decode tokens (``n_verify = k+1`` with k speculative draft tokens) and, amortised,
+* a step carries ``B·n_verify`` decode tokens (``n_verify = k+1`` with k speculative draft tokens) and,
+  amortised,
   ``P = B·τ·ISL/OSL`` chunked-prefill tokens (research §1.10);
 * step time = Σ over kernel groups of ``max(FLOPs/(peak·η_c(M)), bytes/(BW·η_m))`` + TP all-reduces
   (2 per layer: latency + ring size/bandwidth) + a fixed per-layer overhead (research §1.6–1.7):
@@ -62,13 +63,31 @@ def _eta(eta_c: Any, m: Any) -> Any:
     return eta_c * m / (m + M_HALF)
 
 
-def step_time(s: Shape, *, tp: Any, b_w: Any, b_kv: Any, peak_lin: Any, peak_attn: Any, bw: Any, link: Any,
-              ar_lat: Any, eta_c: Any, eta_m: Any, kernel_s: Any, decode_tokens: Any, seqs: Any, prefill: Any,
-              ctx: Any, pre_ctx: Any) -> dict[str, Any]:
+def step_time(
+    s: Shape,
+    *,
+    tp: Any,
+    b_w: Any,
+    b_kv: Any,
+    peak_lin: Any,
+    peak_attn: Any,
+    bw: Any,
+    link: Any,
+    ar_lat: Any,
+    eta_c: Any,
+    eta_m: Any,
+    kernel_s: Any,
+    decode_tokens: Any,
+    seqs: Any,
+    prefill: Any,
+    ctx: Any,
+    pre_ctx: Any,
+) -> dict[str, Any]:
     """Seconds for one engine step of one instance, with its compute-, memory-, comm- and overhead parts.
 
     peak_* in FLOP/s, bw and link in bytes/s (per GPU), ctx = mean cached context per decode sequence,
-    pre_ctx = mean causal position of prefill tokens. `seqs` sequences contribute `decode_tokens` query tokens.
+    pre_ctx = mean causal position of prefill tokens. `seqs` sequences contribute `decode_tokens` query
+    tokens.
     """
     T = decode_tokens + prefill
     mem_bw = bw * eta_m
@@ -84,7 +103,9 @@ def step_time(s: Shape, *, tp: Any, b_w: Any, b_kv: Any, peak_lin: Any, peak_att
         E, k = float(s.experts), float(s.experts_active)
         touched = E * (1.0 - (1.0 - k / E) ** T)
         per_expert_tokens = T * k / np.maximum(touched, 1.0)
-        c_exp = 2.0 * T * k * s.expert_params * s.moe_layers / tp / (peak_lin * _eta(eta_c, per_expert_tokens))
+        c_exp = (
+            2.0 * T * k * s.expert_params * s.moe_layers / tp / (peak_lin * _eta(eta_c, per_expert_tokens))
+        )
         m_exp = s.moe_layers * touched * s.expert_params * b_w / tp / mem_bw
         t_exp = np.maximum(c_exp, m_exp)
         comp = comp + np.where(c_exp >= m_exp, c_exp, 0.0)
@@ -107,8 +128,10 @@ def step_time(s: Shape, *, tp: Any, b_w: Any, b_kv: Any, peak_lin: Any, peak_att
     t_pre = prefill * eff_pre * s.attn_flops_prefill / tp / (peak_attn * eta_c)
     comp = comp + t_pre
     # activations of the elementwise kernels (BF16) and the FP32 logits the sampler reads
-    act = T * s.layers * (s.act_elems_replicated + s.act_elems_split / tp) * 2.0 \
+    act = (
+        T * s.layers * (s.act_elems_replicated + s.act_elems_split / tp) * 2.0
         + decode_tokens * s.vocab * 8.0 / tp
+    )
     t_act = act / mem_bw
     memt = memt + t_act
     # tensor-parallel all-reduces: 2 per layer of T·d BF16 activations
@@ -128,7 +151,9 @@ def kv_bytes_per_seq(s: Shape, tokens: Any, b_kv: Any, tp: Any) -> Any:
     """KV bytes one sequence of `tokens` reserves on each GPU of a TP group."""
     tokens = np.asarray(tokens, dtype=float)
     if s.window:
-        elems = s.kv_elems_per_layer * (s.full_layers * tokens + s.window_layers * np.minimum(tokens, s.window))
+        elems = s.kv_elems_per_layer * (
+            s.full_layers * tokens + s.window_layers * np.minimum(tokens, s.window)
+        )
     else:
         elems = s.kv_elems_per_layer * s.layers * tokens
     return elems * b_kv / np.minimum(tp, s.kv_split)
@@ -141,10 +166,31 @@ def kv_capacity(s: Shape, *, tp: Any, b_w: Any, b_kv: Any, mem_gb: Any, tokens: 
     return np.floor(np.maximum(usable, 0.0) / per_seq), usable
 
 
-def simulate(s: Shape, *, tp: Any, b_w: Any, b_kv: Any, peak_lin: Any, peak_attn: Any, bw: Any, link: Any,
-             ar_lat: Any, mem_gb: Any, eta_c: Any, eta_m: Any, kernel_s: Any, max_batch: Any, token_budget: Any,
-             batch: Any, isl: Any, osl: Any, spec_k: Any = 0, alpha: Any = ALPHA,
-             c_draft: float = C_DRAFT, reserve: Any = None) -> dict[str, Any]:
+def simulate(
+    s: Shape,
+    *,
+    tp: Any,
+    b_w: Any,
+    b_kv: Any,
+    peak_lin: Any,
+    peak_attn: Any,
+    bw: Any,
+    link: Any,
+    ar_lat: Any,
+    mem_gb: Any,
+    eta_c: Any,
+    eta_m: Any,
+    kernel_s: Any,
+    max_batch: Any,
+    token_budget: Any,
+    batch: Any,
+    isl: Any,
+    osl: Any,
+    spec_k: Any = 0,
+    alpha: Any = ALPHA,
+    c_draft: float = C_DRAFT,
+    reserve: Any = None,
+) -> dict[str, Any]:
     """Steady state of one instance at `batch` concurrent sequences; all inputs broadcast.
 
     `reserve` = KV tokens the scheduler reserves per sequence (default ISL+OSL; ISL + max output when output
@@ -156,16 +202,29 @@ def simulate(s: Shape, *, tp: Any, b_w: Any, b_kv: Any, peak_lin: Any, peak_attn
     osl = np.asarray(osl, dtype=float)
     B = np.asarray(batch, dtype=float)
     k = np.asarray(spec_k, dtype=float)
-    cap, _ = kv_capacity(s, tp=tp, b_w=b_w, b_kv=b_kv, mem_gb=mem_gb,
-                         tokens=isl + osl if reserve is None else reserve)
+    cap, _ = kv_capacity(
+        s, tp=tp, b_w=b_w, b_kv=b_kv, mem_gb=mem_gb, tokens=isl + osl if reserve is None else reserve
+    )
     bmax = np.minimum(cap, max_batch)
     t_ = tau(alpha, k)
     n_verify = k + 1.0
     dec_tokens = B * n_verify
     P = B * t_ * isl / osl
     ctx = isl + osl / 2.0
-    common = dict(tp=tp, b_w=b_w, b_kv=b_kv, peak_lin=peak_lin, peak_attn=peak_attn, bw=bw, link=link,
-                  ar_lat=ar_lat, eta_c=eta_c, eta_m=eta_m, kernel_s=kernel_s, seqs=B)
+    common = dict(
+        tp=tp,
+        b_w=b_w,
+        b_kv=b_kv,
+        peak_lin=peak_lin,
+        peak_attn=peak_attn,
+        bw=bw,
+        link=link,
+        ar_lat=ar_lat,
+        eta_c=eta_c,
+        eta_m=eta_m,
+        kernel_s=kernel_s,
+        seqs=B,
+    )
     full = step_time(s, **common, decode_tokens=dec_tokens, prefill=P, ctx=ctx, pre_ctx=isl / 2.0)
     dec = step_time(s, **common, decode_tokens=dec_tokens, prefill=0.0, ctx=ctx, pre_ctx=isl / 2.0)
     draft = np.where(k > 0, k * c_draft * dec["t"], 0.0)
@@ -177,12 +236,21 @@ def simulate(s: Shape, *, tp: Any, b_w: Any, b_kv: Any, peak_lin: Any, peak_attn
     pre = step_time(s, **common, decode_tokens=dec_tokens, prefill=first, ctx=ctx, pre_ctx=first / 2.0)
     ttft = 0.5 * t_step + n_chunks * (pre["t"] + draft)
     out_tok_s = B * t_ / t_step
-    feasible = (B >= 1) & (B <= bmax) & (dec_tokens + P <= token_budget) & (bmax >= 1)
+    feasible = (B >= 1) & (bmax >= B) & (dec_tokens + P <= token_budget) & (bmax >= 1)
     share = np.clip((full["t"] - dec["t"]) / t_step, 0.0, 1.0)
     return {
-        "feasible": feasible, "max_batch": bmax, "kv_capacity_seqs": cap, "step_s": t_step,
-        "tpot_s": t_step / t_, "ttft_s": ttft, "out_tok_s_gpu": out_tok_s / tp,
-        "in_tok_s_gpu": out_tok_s * isl / osl / tp, "prefill_share": share, "tau": t_ + 0.0 * B,
-        "compute_s": full["compute"], "memory_s": full["memory"], "comm_s": full["comm"],
+        "feasible": feasible,
+        "max_batch": bmax,
+        "kv_capacity_seqs": cap,
+        "step_s": t_step,
+        "tpot_s": t_step / t_,
+        "ttft_s": ttft,
+        "out_tok_s_gpu": out_tok_s / tp,
+        "in_tok_s_gpu": out_tok_s * isl / osl / tp,
+        "prefill_share": share,
+        "tau": t_ + 0.0 * B,
+        "compute_s": full["compute"],
+        "memory_s": full["memory"],
+        "comm_s": full["comm"],
         "overhead_s": full["overhead"],
     }

@@ -7,11 +7,13 @@ TensorRT-LLM perf-overview max-throughput points, each with its source.
 one group (so a system is never on both sides), each TensorRT-LLM table cell is its own group. Within each
 software stack, groups are sorted by point id and alternate: 1st, 3rd, 5th … → *calibration*, 2nd, 4th … →
 *test*. Calibration fits four parameters per stack (η_compute, η_memory, per-layer overhead, Server factor) by
-robust least squares on log(predicted/measured), with a weak pull toward the uncalibrated defaults; the reported
+robust least squares on log(predicted/measured), with a weak pull toward the uncalibrated defaults; the
+reported
 errors are on the test part only.
 
-**Predictions.** Offline / max-throughput: the highest output tok/s over the concurrency grid and the TP degrees
-that fit (or the TP the source states). Server: the highest throughput whose mean TPOT and TTFT stay within the
+**Predictions.** Offline / max-throughput: the highest output tok/s over the concurrency grid and the TP
+degrees that fit (or the TP the source states). Server: the highest throughput whose mean TPOT and TTFT stay
+within the
 p99 limits scaled by physics.TPOT_P99_RATIO / TTFT_P99_RATIO, times the stack's Server factor.
 """
 
@@ -34,8 +36,12 @@ from llmflation.serving.model import BATCH_GRID, hw_args, tp_options
 from llmflation.serving.shape import shape_of
 
 PARAMS = ("eta_compute", "eta_memory", "kernel_us", "server_factor")
-BOUNDS = {"eta_compute": (0.25, 0.9), "eta_memory": (0.5, 0.95), "kernel_us": (0.0, 150.0),
-          "server_factor": (0.5, 1.0)}
+BOUNDS = {
+    "eta_compute": (0.25, 0.9),
+    "eta_memory": (0.5, 0.95),
+    "kernel_us": (0.0, 150.0),
+    "server_factor": (0.5, 1.0),
+}
 DEFAULTS = {"eta_compute": 0.7, "eta_memory": 0.8, "kernel_us": 20.0, "server_factor": 0.9}
 PRIOR_WEIGHT = 0.05
 
@@ -72,7 +78,9 @@ class Point:
 @cache
 def points() -> tuple[Point, ...]:
     """The validation set with its calibration/test split assigned (see the module docstring)."""
-    text = resources.files("llmflation.serving").joinpath("data", "validation.csv").read_text(encoding="utf-8")
+    text = (
+        resources.files("llmflation.serving").joinpath("data", "validation.csv").read_text(encoding="utf-8")
+    )
     rows = list(csv.DictReader(text.splitlines()))
     problems: list[str] = []
     pts: list[Point] = []
@@ -82,14 +90,30 @@ def points() -> tuple[Point, ...]:
         if r["arch"] not in architectures() or r["gpu"] not in gpus() or r["stack"] not in profiles():
             problems.append(f"line {i}: unknown arch, gpu or stack ({r['arch']}, {r['gpu']}, {r['stack']})")
             continue
-        pts.append(Point(
-            point_id=r["point_id"], suite=r["suite"], stack=r["stack"], arch=r["arch"], gpu=r["gpu"],
-            count=int(r["count"]), tp=int(r["tp"]) if r["tp"] else None, precision=r["precision"],
-            kv_precision=r["kv_precision"], scenario=r["scenario"], isl=int(r["isl"]), osl=int(r["osl"]),
-            max_osl=int(r["max_osl"] or r["osl"]), ttft_limit_s=float(r["ttft_limit_s"]) if r["ttft_limit_s"] else None,
-            tpot_limit_s=float(r["tpot_limit_s"]) if r["tpot_limit_s"] else None,
-            measured_tok_s=float(r["measured_tok_s"]), system=r["system"], source=r["source"],
-            confidence=r["confidence"], note=r["note"]))
+        pts.append(
+            Point(
+                point_id=r["point_id"],
+                suite=r["suite"],
+                stack=r["stack"],
+                arch=r["arch"],
+                gpu=r["gpu"],
+                count=int(r["count"]),
+                tp=int(r["tp"]) if r["tp"] else None,
+                precision=r["precision"],
+                kv_precision=r["kv_precision"],
+                scenario=r["scenario"],
+                isl=int(r["isl"]),
+                osl=int(r["osl"]),
+                max_osl=int(r["max_osl"] or r["osl"]),
+                ttft_limit_s=float(r["ttft_limit_s"]) if r["ttft_limit_s"] else None,
+                tpot_limit_s=float(r["tpot_limit_s"]) if r["tpot_limit_s"] else None,
+                measured_tok_s=float(r["measured_tok_s"]),
+                system=r["system"],
+                source=r["source"],
+                confidence=r["confidence"],
+                note=r["note"],
+            )
+        )
     if problems:
         raise DataError("serving/data/validation.csv", problems)
     out: list[Point] = []
@@ -108,12 +132,12 @@ def predict(p: Point, prof: Profile) -> float:
     tps = [p.tp] if p.tp else tp_options(g, p.count)
     args = hw_args(g, p.precision, p.kv_precision, prof)
     tp_arr = np.asarray(tps, dtype=float)[:, None]
-    cap, _ = physics.kv_capacity(s, tp=tp_arr, b_w=args["b_w"], b_kv=args["b_kv"], mem_gb=g.memory_gb,
-                                 tokens=p.isl + p.max_osl)
+    cap, _ = physics.kv_capacity(
+        s, tp=tp_arr, b_w=args["b_w"], b_kv=args["b_kv"], mem_gb=g.memory_gb, tokens=p.isl + p.max_osl
+    )
     bmax = np.maximum(np.minimum(cap, prof.max_batch), 1)
     batch = np.concatenate([np.minimum(BATCH_GRID[None, :], bmax), bmax], axis=1)
-    r = physics.simulate(s, tp=tp_arr, **args, batch=batch, isl=p.isl, osl=p.osl,
-                          reserve=p.isl + p.max_osl)
+    r = physics.simulate(s, tp=tp_arr, **args, batch=batch, isl=p.isl, osl=p.osl, reserve=p.isl + p.max_osl)
     ok = r["feasible"]
     factor = 1.0
     if p.scenario == "server":
@@ -150,8 +174,9 @@ def fit_stack(stack: str, pts: list[Point]) -> dict[str, float]:
         return np.concatenate([np.asarray(r), prior])
 
     z0 = (x0 - lo) / scale
-    sol = least_squares(resid, z0, bounds=(0.0, 1.0), loss="soft_l1", f_scale=0.1, diff_step=1e-3,
-                        max_nfev=200)
+    sol = least_squares(
+        resid, z0, bounds=(0.0, 1.0), loss="soft_l1", f_scale=0.1, diff_step=1e-3, max_nfev=200
+    )
     x = lo + scale * sol.x
     fitted = {n: float(v) for n, v in zip(names, x, strict=True)}
     return {n: round(fitted.get(n, DEFAULTS[n]), 4) for n in PARAMS}
@@ -174,14 +199,23 @@ def write_profiles(fitted: dict[str, dict[str, float]], path: Path | None = None
     for stack, prof in sorted(profiles().items()):
         f = fitted.get(stack)
         n = sum(1 for p in cal if p.stack == stack)
-        rows.append({
-            "stack": stack, "vendor": prof.vendor,
-            **({k: f[k] for k in PARAMS} if f else {k: getattr(prof, k) for k in PARAMS}),
-            "max_batch": prof.max_batch, "token_budget": prof.token_budget, "fitted_points": n if f else 0,
-            "source": "serving/data/validation.csv (calibration split)" if f else prof.source,
-            "confidence": "derived" if f else prof.confidence,
-            "note": (f"Fitted by `llmflation selfhost validate --refit` on {n} calibration points" if f
-                     else prof.note)})
+        rows.append(
+            {
+                "stack": stack,
+                "vendor": prof.vendor,
+                **({k: f[k] for k in PARAMS} if f else {k: getattr(prof, k) for k in PARAMS}),
+                "max_batch": prof.max_batch,
+                "token_budget": prof.token_budget,
+                "fitted_points": n if f else 0,
+                "source": "serving/data/validation.csv (calibration split)" if f else prof.source,
+                "confidence": "derived" if f else prof.confidence,
+                "note": (
+                    f"Fitted by `llmflation selfhost validate --refit` on {n} calibration points"
+                    if f
+                    else prof.note
+                ),
+            }
+        )
     with open(target, "w", newline="", encoding="utf-8") as fh:
         w = csv.DictWriter(fh, fieldnames=list(rows[0]), lineterminator="\n")
         w.writeheader()
@@ -225,13 +259,28 @@ def validate(fitted: dict[str, dict[str, float]] | None = None) -> dict[str, Any
         raw = _with(prof, dict(DEFAULTS))
         pred = predict(p, prof)
         unc = predict(p, raw)
-        rows.append(ValidationRow(
-            point_id=p.point_id, split=p.split, stack=p.stack, suite=p.suite, scenario=p.scenario, arch=p.arch,
-            gpu=p.gpu, count=p.count, precision=p.precision, isl=p.isl, osl=p.osl, measured_tok_s=p.measured_tok_s,
-            predicted_tok_s=round(pred, 1), uncalibrated_tok_s=round(unc, 1),
-            error_pct=round(100 * (pred - p.measured_tok_s) / p.measured_tok_s, 2),
-            uncalibrated_error_pct=round(100 * (unc - p.measured_tok_s) / p.measured_tok_s, 2),
-            system=p.system, source=p.source))
+        rows.append(
+            ValidationRow(
+                point_id=p.point_id,
+                split=p.split,
+                stack=p.stack,
+                suite=p.suite,
+                scenario=p.scenario,
+                arch=p.arch,
+                gpu=p.gpu,
+                count=p.count,
+                precision=p.precision,
+                isl=p.isl,
+                osl=p.osl,
+                measured_tok_s=p.measured_tok_s,
+                predicted_tok_s=round(pred, 1),
+                uncalibrated_tok_s=round(unc, 1),
+                error_pct=round(100 * (pred - p.measured_tok_s) / p.measured_tok_s, 2),
+                uncalibrated_error_pct=round(100 * (unc - p.measured_tok_s) / p.measured_tok_s, 2),
+                system=p.system,
+                source=p.source,
+            )
+        )
     return {"points": rows, "summary": summarise(rows)}
 
 
@@ -248,18 +297,29 @@ def summarise(rows: list[ValidationRow]) -> dict[str, Any]:
     for stack in sorted({r.stack for r in rows}):
         t = [abs(r.error_pct) for r in test if r.stack == stack]
         c = [abs(r.error_pct) for r in rows if r.stack == stack and r.split == "calibration"]
-        by_stack[stack] = {"test_points": len(t), "test_median_abs_error_pct": _med(t),
-                           "calibration_points": len(c), "calibration_median_abs_error_pct": _med(c)}
+        by_stack[stack] = {
+            "test_points": len(t),
+            "test_median_abs_error_pct": _med(t),
+            "calibration_points": len(c),
+            "calibration_median_abs_error_pct": _med(c),
+        }
     return {
-        "test_points": len(test), "calibration_points": len(rows) - len(test),
-        "offline_median_abs_error_pct": _med(off), "server_median_abs_error_pct": _med(srv),
+        "test_points": len(test),
+        "calibration_points": len(rows) - len(test),
+        "offline_median_abs_error_pct": _med(off),
+        "server_median_abs_error_pct": _med(srv),
         "max_abs_error_pct": round(abs(worst.error_pct), 2) if worst else None,
         "worst_point": worst.point_id if worst else None,
         "uncalibrated_offline_median_abs_error_pct": _med(
-            [abs(r.uncalibrated_error_pct) for r in test if r.scenario == "offline"]),
+            [abs(r.uncalibrated_error_pct) for r in test if r.scenario == "offline"]
+        ),
         "uncalibrated_server_median_abs_error_pct": _med(
-            [abs(r.uncalibrated_error_pct) for r in test if r.scenario == "server"]),
-        "targets": {"offline_median_abs_error_pct": 15.0, "server_median_abs_error_pct": 20.0,
-                    "max_abs_error_pct": 40.0},
+            [abs(r.uncalibrated_error_pct) for r in test if r.scenario == "server"]
+        ),
+        "targets": {
+            "offline_median_abs_error_pct": 15.0,
+            "server_median_abs_error_pct": 20.0,
+            "max_abs_error_pct": 40.0,
+        },
         "by_stack": by_stack,
     }
