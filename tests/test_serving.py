@@ -389,6 +389,14 @@ def test_cli_search_validate_drivers_gpus(cli) -> None:
     assert r.returncode == 0 and {g["id"] for g in json.loads(r.stdout)} >= {"H100", "MI300X"}
 
 
+def test_architectures_link_to_ledger_models(ledger) -> None:
+    for a in catalog.architectures().values():
+        m = ledger.resolve(a.ledger_models[0])
+        assert m.id == a.ledger_models[0] and m.open_weights, a.id
+        for other in a.ledger_models:
+            assert ledger.resolve(other).id == other
+
+
 def test_cli_compare_runs_on_the_bundled_ledger(cli) -> None:
     r = cli("selfhost", "compare", "llama-3.3-70b", "--json")
     assert r.returncode == 0, r.stderr

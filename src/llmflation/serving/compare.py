@@ -39,7 +39,7 @@ class ApiOffer:
     input_usd_per_mtok: Decimal
     output_usd_per_mtok: Decimal
     blended_usd_per_mtok: Decimal  # at the workload's ISL:OSL
-    match: str  # same-model | same-capability (benchmark: score vs score)
+    match: str  # same-model | same-architecture | same-capability (benchmark: score vs score)
     source: str
 
 
@@ -72,8 +72,8 @@ def _blend(inp: Decimal, out: Decimal, isl: int, osl: int) -> Decimal:
 def _ledger_models(ledger: Ledger, a: Architecture) -> list[Model]:
     from llmflation.errors import UnknownModelError
 
-    found = []
-    for name in (*a.ledger_models, a.id, *a.aliases):
+    found: list[Model] = []
+    for name in a.ledger_models:
         try:
             m = ledger.resolve(name)
         except UnknownModelError:
@@ -96,7 +96,8 @@ def api_offers(
             prices = ledger.price(m.id, at=at)
         except NoPriceError:
             continue
-        offers += [_offer(p, isl, osl, "same-model") for p in prices]
+        match = "same-model" if m.id == a.ledger_models[0] else "same-architecture"
+        offers += [_offer(p, isl, osl, match) for p in prices]
     if offers:
         return sorted(offers, key=lambda o: o.blended_usd_per_mtok)
     # same capability: a model scoring at least ours − margin on a benchmark ours has a score for
@@ -179,16 +180,17 @@ def compare(
         )
     else:
         a_per_m = cheapest.blended_usd_per_mtok
+        shown = format(a_per_m.normalize(), "f")
         v_star = _q(fixed / a_per_m, "0.01") if a_per_m > 0 else None
         if v_star is not None and v_star <= capacity:
             be, be_util = v_star, _q(v_star / capacity, "0.0001")
             verdict = (
-                f"Self-hosting {a.name} beats {cheapest.provider}'s {a_per_m} $/M above {be:,.0f} M tokens"
+                f"Self-hosting {a.name} beats {cheapest.provider}'s {shown} $/M above {be:,.0f} M tokens"
                 f" a month ({be_util:.0%} of one {e.count}x{e.gpu} deployment at full load)."
             )
         else:
             verdict = (
-                f"The API ({cheapest.provider}, {a_per_m} $/M) stays cheaper than self-hosting even at full"
+                f"The API ({cheapest.provider}, {shown} $/M) stays cheaper than self-hosting even at full"
                 f" load ({_q(fixed / capacity) if capacity else 'n/a'} $/M on {e.count}x{e.gpu})."
             )
     return Comparison(
