@@ -1,9 +1,10 @@
-"""Decline fits: Epoch AI's published rates reproduced from their own point sets, plus refusals and properties.
+"""Decline fits: Epoch AI's published rates reproduced from their own point sets, plus refusals and
+properties.
 
-Golden fixtures. Each point set below is a published result of Epoch AI's "LLM inference prices have fallen rapidly
-but unequally across tasks" (2025-03-12): the record-setting (date, blended 3:1 USD per 1M tokens) points of one
-(benchmark, threshold) fit, and the factor per year, 90% CI and R² they published for it. Source:
-github:epoch-research/llm-benchmark-efficiency@34b923314338360d1b1bbed6ec30d9299e54fdae:
+Golden fixtures. Each point set below is a published result of Epoch AI's "LLM inference prices have fallen
+rapidly but unequally across tasks" (2025-03-12): the record-setting (date, blended 3:1 USD per 1M tokens)
+points of one (benchmark, threshold) fit, and the factor per year, 90% CI and R² they published for it.
+Source: github:epoch-research/llm-benchmark-efficiency@34b923314338360d1b1bbed6ec30d9299e54fdae:
 results/default/lowest_price_models_above_previous_frontier/lowest_price_models_data.csv (points) and
 …/lowest_price_models_results.csv (factors). Model names are kept only as labels.
 """
@@ -22,36 +23,89 @@ from llmflation.trends.fit import InsufficientDataError, fit_decline
 
 EPOCH = {
     # (benchmark, threshold model): (points, factor_per_year, ci_low, ci_high, r2)
-    ("MMLU", "GPT-3"): ([
-        ("2021-11-20", "60.0", "GPT-3"), ("2022-09-01", "20.0", "GPT-3"), ("2023-03-06", "2.0", "GPT-3.5 Turbo"),
-        ("2023-07-18", "0.56", "Llama-2-Chat-13B"), ("2023-12-01", "0.2", "Llama 2-7B"),
-        ("2024-04-14", "0.13", "Llama 2-7B"), ("2024-07-23", "0.1", "Llama-3.1-Instruct-8B"),
-        ("2024-09-24", "0.08", "Llama-3.2-Instruct-3B"), ("2024-10-03", "0.07", "Gemini-1.5-Flash-8B"),
-    ], 11.772872667426151, 8.287354506876559, 16.724339561970456, 0.96),
-    ("MMLU", "GPT-4-0314"): ([
-        ("2023-03-14", "37.5", "GPT-4-0314"), ("2023-11-06", "15.0", "GPT-4 Turbo"),
-        ("2024-05-13", "7.5", "GPT-4o-2024-05"), ("2024-05-23", "2.19", "Gemini-1.5-Pro-2024-05"),
-        ("2025-02-05", "0.175", "Gemini 2.0 Flash"),
-    ], 15.85676156770196, 4.085681392676409, 61.54099237048954, 0.88),
-    ("GPQA Diamond", "GPT-4-0314"): ([
-        ("2023-03-14", "37.5", "GPT-4-0314"), ("2023-11-06", "15.0", "GPT-4 Turbo"),
-        ("2024-02-26", "6.0", "Mistral-Large-2024-02"), ("2024-03-04", "0.5", "Claude-3-Haiku"),
-        ("2024-05-10", "0.13", "Gemini-1.5-Flash-2024-05"), ("2024-12-13", "0.1225", "Phi 4"),
-    ], 42.0189988368494, 4.398155473320801, 401.44016598804956, 0.76),
-    ("GPQA Diamond", "GPT-4o-2024-05"): ([
-        ("2024-05-13", "7.5", "GPT-4o-2024-05"), ("2024-06-20", "6.0", "Claude-3.5-Sonnet-2024-06"),
-        ("2024-09-24", "2.19", "Gemini-1.5-Pro-2024-09"), ("2024-12-13", "0.1225", "Phi 4"),
-    ], 851.1622038749446, 6.1767855524077975, 117290.31081916738, 0.89),
-    ("LMSys Chatbot Arena ELO", "GPT-4o-2024-05"): ([
-        ("2024-05-13", "7.5", "GPT-4o-2024-05"), ("2024-08-06", "4.38", "GPT-4o-2024-08"),
-        ("2024-09-24", "2.19", "Gemini-1.5-Pro-2024-09"), ("2024-12-26", "0.4775", "DeepSeek-V3"),
-        ("2025-02-05", "0.175", "Gemini 2.0 Flash"),
-    ], 176.96047076161705, 39.13465053498507, 800.1862233106846, 0.96),
-    ("HumanEval", "GPT-3.5-Turbo-2023-06"): ([
-        ("2023-06-13", "3.25", "GPT-3.5-Turbo-2023-06"), ("2023-11-06", "0.75", "GPT-3.5-Turbo-2023-11"),
-        ("2024-03-04", "0.5", "Claude-3-Haiku"), ("2024-06-24", "0.26", "Gemma-2-27B"),
-        ("2024-07-18", "0.13", "Mistral-NeMo"), ("2024-12-13", "0.1225", "Phi 4"),
-    ], 9.240250279099344, 4.832723864099762, 17.66751579883625, 0.93),
+    ("MMLU", "GPT-3"): (
+        [
+            ("2021-11-20", "60.0", "GPT-3"),
+            ("2022-09-01", "20.0", "GPT-3"),
+            ("2023-03-06", "2.0", "GPT-3.5 Turbo"),
+            ("2023-07-18", "0.56", "Llama-2-Chat-13B"),
+            ("2023-12-01", "0.2", "Llama 2-7B"),
+            ("2024-04-14", "0.13", "Llama 2-7B"),
+            ("2024-07-23", "0.1", "Llama-3.1-Instruct-8B"),
+            ("2024-09-24", "0.08", "Llama-3.2-Instruct-3B"),
+            ("2024-10-03", "0.07", "Gemini-1.5-Flash-8B"),
+        ],
+        11.772872667426151,
+        8.287354506876559,
+        16.724339561970456,
+        0.96,
+    ),
+    ("MMLU", "GPT-4-0314"): (
+        [
+            ("2023-03-14", "37.5", "GPT-4-0314"),
+            ("2023-11-06", "15.0", "GPT-4 Turbo"),
+            ("2024-05-13", "7.5", "GPT-4o-2024-05"),
+            ("2024-05-23", "2.19", "Gemini-1.5-Pro-2024-05"),
+            ("2025-02-05", "0.175", "Gemini 2.0 Flash"),
+        ],
+        15.85676156770196,
+        4.085681392676409,
+        61.54099237048954,
+        0.88,
+    ),
+    ("GPQA Diamond", "GPT-4-0314"): (
+        [
+            ("2023-03-14", "37.5", "GPT-4-0314"),
+            ("2023-11-06", "15.0", "GPT-4 Turbo"),
+            ("2024-02-26", "6.0", "Mistral-Large-2024-02"),
+            ("2024-03-04", "0.5", "Claude-3-Haiku"),
+            ("2024-05-10", "0.13", "Gemini-1.5-Flash-2024-05"),
+            ("2024-12-13", "0.1225", "Phi 4"),
+        ],
+        42.0189988368494,
+        4.398155473320801,
+        401.44016598804956,
+        0.76,
+    ),
+    ("GPQA Diamond", "GPT-4o-2024-05"): (
+        [
+            ("2024-05-13", "7.5", "GPT-4o-2024-05"),
+            ("2024-06-20", "6.0", "Claude-3.5-Sonnet-2024-06"),
+            ("2024-09-24", "2.19", "Gemini-1.5-Pro-2024-09"),
+            ("2024-12-13", "0.1225", "Phi 4"),
+        ],
+        851.1622038749446,
+        6.1767855524077975,
+        117290.31081916738,
+        0.89,
+    ),
+    ("LMSys Chatbot Arena ELO", "GPT-4o-2024-05"): (
+        [
+            ("2024-05-13", "7.5", "GPT-4o-2024-05"),
+            ("2024-08-06", "4.38", "GPT-4o-2024-08"),
+            ("2024-09-24", "2.19", "Gemini-1.5-Pro-2024-09"),
+            ("2024-12-26", "0.4775", "DeepSeek-V3"),
+            ("2025-02-05", "0.175", "Gemini 2.0 Flash"),
+        ],
+        176.96047076161705,
+        39.13465053498507,
+        800.1862233106846,
+        0.96,
+    ),
+    ("HumanEval", "GPT-3.5-Turbo-2023-06"): (
+        [
+            ("2023-06-13", "3.25", "GPT-3.5-Turbo-2023-06"),
+            ("2023-11-06", "0.75", "GPT-3.5-Turbo-2023-11"),
+            ("2024-03-04", "0.5", "Claude-3-Haiku"),
+            ("2024-06-24", "0.26", "Gemma-2-27B"),
+            ("2024-07-18", "0.13", "Mistral-NeMo"),
+            ("2024-12-13", "0.1225", "Phi 4"),
+        ],
+        9.240250279099344,
+        4.832723864099762,
+        17.66751579883625,
+        0.93,
+    ),
 }
 
 
@@ -102,7 +156,9 @@ def test_rejects_non_positive_price() -> None:
     from llmflation.errors import InputError
 
     with pytest.raises(InputError, match="not positive"):
-        fit_decline([(date(2024, 1, 1), Decimal(1)), (date(2024, 2, 1), Decimal(0)), (date(2024, 3, 1), Decimal(1))])
+        fit_decline(
+            [(date(2024, 1, 1), Decimal(1)), (date(2024, 2, 1), Decimal(0)), (date(2024, 3, 1), Decimal(1))]
+        )
 
 
 def test_rising_prices_give_factor_below_one_and_no_halving() -> None:
@@ -113,8 +169,11 @@ def test_rising_prices_give_factor_below_one_and_no_halving() -> None:
 
 
 @settings(max_examples=40, deadline=None)
-@given(factor=st.floats(min_value=1.5, max_value=500), n=st.integers(min_value=3, max_value=12),
-       p0=st.floats(min_value=0.01, max_value=100))
+@given(
+    factor=st.floats(min_value=1.5, max_value=500),
+    n=st.integers(min_value=3, max_value=12),
+    p0=st.floats(min_value=0.01, max_value=100),
+)
 def test_exact_exponential_decline_is_recovered(factor: float, n: int, p0: float) -> None:
     days = [i * 61 for i in range(n)]
     start = date(2023, 1, 1).toordinal()

@@ -89,8 +89,10 @@ def test_reasoning_models_excluded_unless_asked(led) -> None:
 
 def test_window_starts_with_floor_in_effect(led) -> None:
     s = cheapest_at_capability(led, "mmlu", "86", start=date(2024, 1, 1), end=date(2024, 12, 31))
-    assert _prices(s.records) == [("2024-01-01", "turbo-2023", Decimal("15")),
-                                  ("2024-04-01", "open-70b", Decimal("1"))]
+    assert _prices(s.records) == [
+        ("2024-01-01", "turbo-2023", Decimal("15")),
+        ("2024-04-01", "open-70b", Decimal("1")),
+    ]
     assert s.end == date(2024, 12, 31)
     with pytest.raises(InputError, match="swap"):
         cheapest_at_capability(led, "mmlu", "86", start=date(2025, 1, 1), end=date(2024, 1, 1))
@@ -176,5 +178,7 @@ def test_points_file_errors_have_line_numbers() -> None:
     with pytest.raises(PointsFileError, match="missing column"):
         parse_points("day,cost\n2024-01-01,1\n")
     ok = parse_points("date,price,model\n2024-02-01,2,b\n2024-01-01,3,a\n")
-    assert [(p.date.isoformat(), p.price, p.label) for p in ok] == [("2024-01-01", Decimal(3), "a"),
-                                                                   ("2024-02-01", Decimal(2), "b")]
+    assert [(p.date.isoformat(), p.price, p.label) for p in ok] == [
+        ("2024-01-01", Decimal(3), "a"),
+        ("2024-02-01", Decimal(2), "b"),
+    ]

@@ -22,20 +22,43 @@ SRC = "https://example.org/synthetic"
 
 
 def _m(mid: str, dev: str, rel: str, *, reasoning: bool = False, open_weights: bool = False) -> Model:
-    return Model(id=f"{dev}/{mid}", name=mid.replace("-", " ").title(), developer=dev,
-                 release_date=date.fromisoformat(rel), open_weights=open_weights, reasoning=reasoning,
-                 source=SRC, confidence="estimated", aliases=(mid,))
+    return Model(
+        id=f"{dev}/{mid}",
+        name=mid.replace("-", " ").title(),
+        developer=dev,
+        release_date=date.fromisoformat(rel),
+        open_weights=open_weights,
+        reasoning=reasoning,
+        source=SRC,
+        confidence="estimated",
+        aliases=(mid,),
+    )
 
 
 def _p(model: str, provider: str, start: str, end: str | None, inp: str, out: str, dev: str) -> Price:
-    return Price(model=model, provider=provider, valid_from=date.fromisoformat(start),
-                 valid_to=None if end is None else date.fromisoformat(end), input=Decimal(inp), output=Decimal(out),
-                 source=f"{SRC}/{provider}/{model}", confidence="estimated", first_party=provider == dev)
+    return Price(
+        model=model,
+        provider=provider,
+        valid_from=date.fromisoformat(start),
+        valid_to=None if end is None else date.fromisoformat(end),
+        input=Decimal(inp),
+        output=Decimal(out),
+        source=f"{SRC}/{provider}/{model}",
+        confidence="estimated",
+        first_party=provider == dev,
+    )
 
 
 def _s(model: str, value: str, bench: str = "mmlu", as_of: str = "2025-01-01") -> Score:
-    return Score(model=model, benchmark=bench, value=Decimal(value), as_of=date.fromisoformat(as_of),
-                 setting="5-shot", source=SRC, confidence="estimated")
+    return Score(
+        model=model,
+        benchmark=bench,
+        value=Decimal(value),
+        as_of=date.fromisoformat(as_of),
+        setting="5-shot",
+        source=SRC,
+        confidence="estimated",
+    )
 
 
 def synthetic_ledger() -> Ledger:
@@ -61,7 +84,8 @@ def synthetic_ledger() -> Ledger:
         _p("alpha/frontier-2025", "alpha", "2025-03-01", None, "20", "80", "alpha"),
     ]
     scores = [
-        _s("alpha/big-2023", "86.0"), _s("alpha/big-2023", "84.0", as_of="2025-06-01"),
+        _s("alpha/big-2023", "86.0"),
+        _s("alpha/big-2023", "84.0", as_of="2025-06-01"),
         _s("beta/mid-2023", "70.0"),
         _s("alpha/turbo-2023", "87.0"),
         _s("gamma/open-70b", "86.5"),

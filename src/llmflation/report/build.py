@@ -1,4 +1,5 @@
-"""Build the LLMflation report: compute every table from the ledger, render charts, write one offline HTML file.
+"""Build the LLMflation report: compute every table from the ledger, render charts, write one offline HTML
+file.
 
 `compute_report(ledger)` is pure (returns ReportData); `build_report(ledger, out)` adds the I/O: report.html
 (JavaScript inlined, no CDN), charts as PNG + SVG + Vega-Lite JSON, and report-data.json.
@@ -109,12 +110,16 @@ class ReportResult:
     def summary(self) -> dict[str, Any]:
         h = self.data.headline
         return {
-            "html": str(self.html), "out_dir": str(self.out_dir), "seconds": round(self.seconds, 2),
+            "html": str(self.html),
+            "out_dir": str(self.out_dir),
+            "seconds": round(self.seconds, 2),
             "charts": {k: [str(p) for p in v] for k, v in self.files.items()},
             "curves": [_curve_record(c) for c in self.data.curves],
             "skipped": self.data.skipped,
             "headline": None if h is None else _curve_record(h),
-            "claims": [{"id": r.claim.id, "verdict": r.verdict, "computed": r.computed} for r in self.data.claims],
+            "claims": [
+                {"id": r.claim.id, "verdict": r.verdict, "computed": r.computed} for r in self.data.claims
+            ],
         }
 
 
@@ -122,28 +127,50 @@ def _curve_record(c: CurveResult) -> dict[str, Any]:
     f = c.fit
     last = c.series.floor_at(c.series.end)
     return {
-        "series": c.name, "benchmark": c.series.benchmark, "threshold": str(c.series.threshold.value),
-        "n": len(c.series.records), "factor_per_year": None if f is None else f.factor_per_year,
-        "ci_low": None if f is None else f.ci_low, "ci_high": None if f is None else f.ci_high,
-        "r2": None if f is None else f.r2, "refusal": c.refusal,
-        "floor_now": None if last is None else str(last.price), "floor_model": None if last is None else last.model,
-        "forecast": None if c.forecast is None else {"to": c.forecast.target.isoformat(),
-                                                     "central": str(c.forecast.central),
-                                                     "low": str(c.forecast.low), "high": str(c.forecast.high)},
+        "series": c.name,
+        "benchmark": c.series.benchmark,
+        "threshold": str(c.series.threshold.value),
+        "n": len(c.series.records),
+        "factor_per_year": None if f is None else f.factor_per_year,
+        "ci_low": None if f is None else f.ci_low,
+        "ci_high": None if f is None else f.ci_high,
+        "r2": None if f is None else f.r2,
+        "refusal": c.refusal,
+        "floor_now": None if last is None else str(last.price),
+        "floor_model": None if last is None else last.model,
+        "forecast": None
+        if c.forecast is None
+        else {
+            "to": c.forecast.target.isoformat(),
+            "central": str(c.forecast.central),
+            "low": str(c.forecast.low),
+            "high": str(c.forecast.high),
+        },
     }
 
 
-def compute_report(ledger: Ledger, *, today: date | None = None,
-                   curves: Sequence[tuple[str, str]] = DEFAULT_CURVES,
-                   progress: Callable[[str], None] | None = None) -> ReportData:
+def compute_report(
+    ledger: Ledger,
+    *,
+    today: date | None = None,
+    curves: Sequence[tuple[str, str]] = DEFAULT_CURVES,
+    progress: Callable[[str], None] | None = None,
+) -> ReportData:
     """Every figure in the report, computed from the ledger (pure; no files written)."""
     tick = progress or (lambda _d: None)
     end = today or date.today()
     horizon = date(end.year + 1, 12, 31)
     cov = ledger.coverage()
-    coverage = {"models": cov.models, "prices": cov.prices, "price_changes": cov.price_changes,
-                "scores": cov.scores, "providers": cov.providers, "benchmarks": cov.benchmarks,
-                "first_price": cov.first_price, "last_change": cov.last_change}
+    coverage = {
+        "models": cov.models,
+        "prices": cov.prices,
+        "price_changes": cov.price_changes,
+        "scores": cov.scores,
+        "providers": cov.providers,
+        "benchmarks": cov.benchmarks,
+        "first_price": cov.first_price,
+        "last_change": cov.last_change,
+    }
     tick("price history")
     history = price_history(ledger, end)
     results: list[CurveResult] = []
@@ -159,8 +186,15 @@ def compute_report(ledger: Ledger, *, today: date | None = None,
             results.append(_curve(ledger, t, end, horizon))
         except LlmflationError as exc:
             skipped.append(f"{bench} ≥ {thr}: {exc}")
-    headline = next((c for c in results if (c.series.benchmark, c.series.threshold.model or "") ==
-                     (HEADLINE[0], _model_id(ledger, HEADLINE[1]))), results[0] if results else None)
+    headline = next(
+        (
+            c
+            for c in results
+            if (c.series.benchmark, c.series.threshold.model or "")
+            == (HEADLINE[0], _model_id(ledger, HEADLINE[1]))
+        ),
+        results[0] if results else None,
+    )
     tick("frontier vs floor")
     frontier: list[FrontierPoint] = []
     frontier_label = ""
@@ -176,8 +210,19 @@ def compute_report(ledger: Ledger, *, today: date | None = None,
             break
     tick("claims")
     claims = check_claims(ledger, load_claims(), today=end)
-    data = ReportData(end, horizon, coverage, history, results, skipped, frontier, frontier_label, frontier_bench,
-                      claims, headline)
+    data = ReportData(
+        end,
+        horizon,
+        coverage,
+        history,
+        results,
+        skipped,
+        frontier,
+        frontier_label,
+        frontier_bench,
+        claims,
+        headline,
+    )
     data.specs = chart_specs(data)
     return data
 
@@ -206,7 +251,8 @@ def _curve(ledger: Ledger, t: Threshold, end: date, horizon: date) -> CurveResul
 
 
 def price_history(ledger: Ledger, today: date) -> list[HistoryRow]:
-    """The seed article's table, from the ledger: launch list price and the cheapest offer today, with sources."""
+    """The seed article's table, from the ledger: launch list price and the cheapest offer today, with
+    sources."""
     rows: list[HistoryRow] = []
     for names, tier in SEED_TABLE:
         model = None
@@ -228,9 +274,23 @@ def price_history(ledger: Ledger, today: date) -> list[HistoryRow]:
         now = sorted((p for p in offers if p.in_effect(today)), key=lambda p: (p.blended(), p.provider))
         cur: Price | None = now[0] if now else None
         label = model.name + ("" if fp or not launch_offers else f" (host: {launch.provider})")
-        rows.append(HistoryRow(label, model.id, tier, launch.valid_from, launch.provider, launch.input, launch.output,
-                               launch.blended(), launch.source, cur.provider if cur else None,
-                               cur.input if cur else None, cur.output if cur else None, cur.source if cur else None))
+        rows.append(
+            HistoryRow(
+                label,
+                model.id,
+                tier,
+                launch.valid_from,
+                launch.provider,
+                launch.input,
+                launch.output,
+                launch.blended(),
+                launch.source,
+                cur.provider if cur else None,
+                cur.input if cur else None,
+                cur.output if cur else None,
+                cur.source if cur else None,
+            )
+        )
     return rows
 
 
@@ -243,23 +303,44 @@ def chart_specs(data: ReportData) -> dict[str, dict[str, Any]]:
     for bench, cs in by_bench.items():
         title = f"Cheapest price at fixed {names.get(bench, bench)} level"
         specs[f"curves-{bench}"] = curves_spec(
-            [Curve(c.name, c.series, c.fit, c.forecast) for c in cs], title=title,
-            subtitle=(f"step line: floor price; dots: record lows; dashed: Epoch-method fit; "
-                      f"band: 90% prediction interval to {data.horizon}"))
+            [Curve(c.name, c.series, c.fit, c.forecast) for c in cs],
+            title=title,
+            subtitle=(
+                f"step line: floor price; dots: record lows; dashed: Epoch-method fit; "
+                f"band: 90% prediction interval to {data.horizon}"
+            ),
+        )
     fitted = [Curve(c.name, c.series, c.fit) for c in data.curves if c.fit is not None]
     if fitted:
         specs["decline-rates"] = decline_spec(fitted)
     if data.frontier:
         specs["frontier-vs-floor"] = frontier_spec(data.frontier, floor_label=data.frontier_label)
     if data.history:
-        specs["launch-prices"] = launch_price_spec([
-            {"model": h.label, "date": h.launch.isoformat(), "price": float(h.blended), "tier": h.tier,
-             "input": str(h.input), "output": str(h.output), "provider": h.provider} for h in data.history])
+        specs["launch-prices"] = launch_price_spec(
+            [
+                {
+                    "model": h.label,
+                    "date": h.launch.isoformat(),
+                    "price": float(h.blended),
+                    "tier": h.tier,
+                    "input": str(h.input),
+                    "output": str(h.output),
+                    "provider": h.provider,
+                }
+                for h in data.history
+            ]
+        )
     return specs
 
 
-def build_report(ledger: Ledger, out: str | Path, *, images: bool = True, today: date | None = None,
-                 progress: Callable[..., None] | None = None) -> ReportResult:
+def build_report(
+    ledger: Ledger,
+    out: str | Path,
+    *,
+    images: bool = True,
+    today: date | None = None,
+    progress: Callable[..., None] | None = None,
+) -> ReportResult:
     """Compute the report and write report.html (+ charts/*.png|svg|json, report-data.json) into `out`."""
     from llmflation.report.html import render_html
     from llmflation.report.render import js_bundle, to_png, to_svg
@@ -293,35 +374,47 @@ def build_report(ledger: Ledger, out: str | Path, *, images: bool = True, today:
     tick("writing HTML")
     html_path = out_dir / "report.html"
     html_path.write_text(render_html(data, bundle), encoding="utf-8")
-    (out_dir / "report-data.json").write_text(json.dumps(report_json(data), indent=1, default=str),
-                                              encoding="utf-8")
+    (out_dir / "report-data.json").write_text(
+        json.dumps(report_json(data), indent=1, default=str), encoding="utf-8"
+    )
     return ReportResult(out_dir, html_path, files, data, time.perf_counter() - t0)
 
 
 def report_json(data: ReportData) -> dict[str, Any]:
     from llmflation.cli.output import jsonable
 
-    return jsonable({
-        "generated": data.today, "horizon": data.horizon, "coverage": data.coverage,
-        "price_history": data.history, "curves": [_curve_record(c) for c in data.curves],
-        "skipped": data.skipped, "frontier_vs_floor": data.frontier, "frontier_floor": data.frontier_label,
-        "claims": [r.as_dict() for r in data.claims],
-    })
+    return jsonable(
+        {
+            "generated": data.today,
+            "horizon": data.horizon,
+            "coverage": data.coverage,
+            "price_history": data.history,
+            "curves": [_curve_record(c) for c in data.curves],
+            "skipped": data.skipped,
+            "frontier_vs_floor": data.frontier,
+            "frontier_floor": data.frontier_label,
+            "claims": [r.as_dict() for r in data.claims],
+        }
+    )
 
 
 def summary_lines(result: ReportResult) -> list[str]:
     """A short terminal summary (Rich markup)."""
     d = result.data
-    lines = [f"[bold]LLMflation report[/bold] written to [cyan]{result.html}[/cyan] "
-             f"({len(result.files)} charts, {result.seconds:.1f} s)"]
+    lines = [
+        f"[bold]LLMflation report[/bold] written to [cyan]{result.html}[/cyan] "
+        f"({len(result.files)} charts, {result.seconds:.1f} s)"
+    ]
     h = d.headline
     if h is not None and h.fit is not None:
         f = h.fit
         first, last = h.series.records[0], h.series.floor_at(h.series.end)
-        lines.append(f"At {h.name}: price falls {fmt_factor(f.factor_per_year)}/yr (90% CI "
-                     f"{fmt_factor(f.ci_low)}–{fmt_factor(f.ci_high)}, n={f.n}); "
-                     f"${first.price} ({first.model}, {first.date}) → "
-                     f"${last.price if last else '?'} ({last.model if last else '?'}) today.")
+        lines.append(
+            f"At {h.name}: price falls {fmt_factor(f.factor_per_year)}/yr (90% CI "
+            f"{fmt_factor(f.ci_low)}–{fmt_factor(f.ci_high)}, n={f.n}); "
+            f"${first.price} ({first.model}, {first.date}) → "
+            f"${last.price if last else '?'} ({last.model if last else '?'}) today."
+        )
         if h.forecast is not None:
             fc = h.forecast
             lines.append(f"Forecast {fc.target}: ${fc.central}/M (90% PI ${fc.low} – ${fc.high}).")
@@ -329,8 +422,10 @@ def summary_lines(result: ReportResult) -> list[str]:
     if rated:
         lo = min(rated, key=lambda c: c.fit.factor_per_year)
         hi = max(rated, key=lambda c: c.fit.factor_per_year)
-        lines.append(f"Across {len(rated)} thresholds: {fmt_factor(lo.fit.factor_per_year)}/yr ({lo.name}) to "
-                     f"{fmt_factor(hi.fit.factor_per_year)}/yr ({hi.name}).")
+        lines.append(
+            f"Across {len(rated)} thresholds: {fmt_factor(lo.fit.factor_per_year)}/yr ({lo.name}) to "
+            f"{fmt_factor(hi.fit.factor_per_year)}/yr ({hi.name})."
+        )
     if d.frontier:
         p = d.frontier[-1]
         prem = "n/a" if p.premium is None else fmt_factor(float(p.premium))

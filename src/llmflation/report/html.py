@@ -1,3 +1,4 @@
+# ruff: noqa: E501  (the HTML template is easier to read with long lines)
 """The report's HTML: one self-contained file (CSS and the Vega JavaScript inlined; no network needed)."""
 
 from __future__ import annotations
@@ -264,17 +265,17 @@ def render_html(data: ReportData, bundle: str) -> str:
         cards.append({"big": fmt_factor(float(p.premium or 0)),
                       "what": f"frontier premium now: {p.frontier_model} vs the floor at {data.frontier_label}"})
     verdicts: dict[str, int] = {}
-    for r in data.claims:
-        verdicts[r.verdict] = verdicts.get(r.verdict, 0) + 1
+    for cr in data.claims:
+        verdicts[cr.verdict] = verdicts.get(cr.verdict, 0) + 1
     cards.append({"big": f"{verdicts.get('supported', 0)} of {len(data.claims)}",
                   "what": "published claims supported by the ledger ("
                           + ", ".join(f"{v} {k}" for k, v in verdicts.items()) + ")"})
     frontier_rows = []
-    for p in data.frontier:
-        if p.date.month in (1, 7) or p is data.frontier[-1]:
-            frontier_rows.append({**{k: getattr(p, k) for k in ("date", "frontier_model", "frontier_price",
+    for fp in data.frontier:
+        if fp.date.month in (1, 7) or fp is data.frontier[-1]:
+            frontier_rows.append({**{k: getattr(fp, k) for k in ("date", "frontier_model", "frontier_price",
                                                                   "floor_model", "floor_price")},
-                                  "premium_text": "—" if p.premium is None else fmt_factor(float(p.premium))})
+                                  "premium_text": "—" if fp.premium is None else fmt_factor(float(fp.premium))})
     cutoff = next((c.backtest.cutoff for c in data.curves if c.backtest is not None), None)
     specs_json = Markup(inline_script(json.dumps(data.specs)))
     return tpl.render(
@@ -282,7 +283,7 @@ def render_html(data: ReportData, bundle: str) -> str:
         floor_row=floor_row, charts=data.specs, chart=chart,
         curve_charts=[k for k in data.specs if k.startswith("curves-")], skipped=data.skipped, decline=decline,
         horizon=data.horizon, forecasts=forecasts, backtests=backtests, cutoff=cutoff,
-        frontier_bench=data.frontier_bench, frontier_label=data.frontier_label, frontier_rows=frontier_rows,
+        frontier_bench=data.frontier_benchmark, frontier_label=data.frontier_label, frontier_rows=frontier_rows,
         claims=data.claims, version=__version__, specs_json=specs_json, bundle=Markup(inline_script(bundle)))
 
 

@@ -30,13 +30,13 @@ def js_bundle() -> str:
     """The self-contained vega + vega-lite + vega-embed bundle (globals vegaEmbed, vegaLite, vega)."""
     import vl_convert as vlc
 
-    name = f"vega-bundle-vlc{vlc.__version__}-vl{VL_VERSION}.js"
+    name = f"vega-bundle-vlc{getattr(vlc, '__version__', 'x')}-vl{VL_VERSION}.js"
     path = _cache_dir() / name
     try:
         return path.read_text(encoding="utf-8")
     except OSError:
         pass
-    bundle: str = vlc.javascript_bundle(vl_version=VL_VERSION)
+    bundle: str = vlc.javascript_bundle(None, vl_version=VL_VERSION)  # type: ignore[arg-type]
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_suffix(f".{os.getpid()}.tmp")
@@ -71,9 +71,11 @@ def inline_script(text: str) -> str:
 
 def standalone_html(spec: dict[str, Any], title: str = "llmflation chart") -> str:
     """One chart as a self-contained HTML page (JavaScript inlined, works offline)."""
-    return (f"<!doctype html><html><head><meta charset='utf-8'><title>{title}</title>"
-            f"<script>{inline_script(js_bundle())}</script></head><body><div id='c'></div><script>"
-            f"vegaEmbed('#c', {inline_script(json.dumps(spec))}, {{actions: false}});</script></body></html>")
+    return (
+        f"<!doctype html><html><head><meta charset='utf-8'><title>{title}</title>"
+        f"<script>{inline_script(js_bundle())}</script></head><body><div id='c'></div><script>"
+        f"vegaEmbed('#c', {inline_script(json.dumps(spec))}, {{actions: false}});</script></body></html>"
+    )
 
 
 def write_chart(spec: dict[str, Any], path: str | Path) -> Path:

@@ -1,8 +1,9 @@
 """Decline fits of price against time.
 
-Epoch AI's method, exactly: ordinary least squares of log10(price) on `date.toordinal()` (days), annualised with
-365-day years: `factor_per_year = 10 ** (-slope * 365)`. The 90% interval is the t-distribution interval on the
-slope (n − 2 degrees of freedom), mapped through the same formula. This reproduces Epoch's 21 published factors.
+Epoch AI's method, exactly: ordinary least squares of log10(price) on `date.toordinal()` (days), annualised
+with 365-day years: `factor_per_year = 10 ** (-slope * 365)`. The 90% interval is the t-distribution interval
+on the slope (n − 2 degrees of freedom), mapped through the same formula. This reproduces Epoch's 21 published
+factors.
 
 Alongside: Theil–Sen (median of pairwise slopes, robust to one odd point) with its interval, and a seeded,
 deterministic percentile bootstrap over the points. Fewer than 3 points (or all on one date) is refused: two
@@ -79,14 +80,29 @@ class DeclineFit:
     def as_dict(self) -> dict[str, object]:
         return {
             "method": "ols_log10_price_on_date (Epoch AI), 365-day year",
-            "n": self.n, "start": self.start, "end": self.end, "level": self.level,
-            "factor_per_year": self.factor_per_year, "ci_low": self.ci_low, "ci_high": self.ci_high,
-            "r2": self.r2, "pct_per_year": self.pct_per_year, "halving_months": self.halving_months,
-            "slope_log10_per_day": self.slope_per_day, "intercept_log10": self.intercept,
-            "theil_sen": {"factor_per_year": self.theil_sen_factor, "ci_low": self.theil_sen_low,
-                          "ci_high": self.theil_sen_high},
-            "bootstrap": {"ci_low": self.bootstrap_low, "ci_high": self.bootstrap_high,
-                          "samples": self.bootstrap_samples, "seed": self.seed},
+            "n": self.n,
+            "start": self.start,
+            "end": self.end,
+            "level": self.level,
+            "factor_per_year": self.factor_per_year,
+            "ci_low": self.ci_low,
+            "ci_high": self.ci_high,
+            "r2": self.r2,
+            "pct_per_year": self.pct_per_year,
+            "halving_months": self.halving_months,
+            "slope_log10_per_day": self.slope_per_day,
+            "intercept_log10": self.intercept,
+            "theil_sen": {
+                "factor_per_year": self.theil_sen_factor,
+                "ci_low": self.theil_sen_low,
+                "ci_high": self.theil_sen_high,
+            },
+            "bootstrap": {
+                "ci_low": self.bootstrap_low,
+                "ci_high": self.bootstrap_high,
+                "samples": self.bootstrap_samples,
+                "seed": self.seed,
+            },
         }
 
 
@@ -117,8 +133,10 @@ def fit_decline(
     pts = list(points)
     if len(pts) < MIN_POINTS:
         raise InsufficientDataError(
-            f"Only {len(pts)} point(s) to fit; a decline fit needs at least {MIN_POINTS} record-setting points "
-            "for an interval. Widen the date window or lower the threshold.")
+            f"Only {len(pts)} point(s) to fit; a decline fit needs at least {MIN_POINTS} record-setting "
+            "points "
+            "for an interval. Widen the date window or lower the threshold."
+        )
     for d, p in pts:
         if Decimal(str(p)) <= 0:
             raise InputError(f"price {p} on {d} is not positive; log prices need positive values")
@@ -129,7 +147,8 @@ def fit_decline(
     sxx = float(((x - x_mean) ** 2).sum())
     if sxx == 0.0:
         raise InsufficientDataError(
-            f"All {n} points fall on one date ({pts[0][0]}); a trend needs points spread over time.")
+            f"All {n} points fall on one date ({pts[0][0]}); a trend needs points spread over time."
+        )
     slope = float(((x - x_mean) * (y - y.mean())).sum() / sxx)
     intercept = float(y.mean() - slope * x_mean)
     resid = y - (intercept + slope * x)
@@ -149,16 +168,32 @@ def fit_decline(
 
     order = sorted(d for d, _ in pts)
     return DeclineFit(
-        n=n, start=order[0], end=order[-1], level=level, slope_per_day=slope, intercept=intercept,
-        factor_per_year=_factor(slope), ci_low=_factor(hi_slope), ci_high=_factor(lo_slope), r2=r2,
-        theil_sen_factor=_factor(ts_slope), theil_sen_low=_factor(ts_hi), theil_sen_high=_factor(ts_lo),
+        n=n,
+        start=order[0],
+        end=order[-1],
+        level=level,
+        slope_per_day=slope,
+        intercept=intercept,
+        factor_per_year=_factor(slope),
+        ci_low=_factor(hi_slope),
+        ci_high=_factor(lo_slope),
+        r2=r2,
+        theil_sen_factor=_factor(ts_slope),
+        theil_sen_low=_factor(ts_hi),
+        theil_sen_high=_factor(ts_lo),
         bootstrap_low=None if b_high is None else _factor(b_high),
         bootstrap_high=None if b_low is None else _factor(b_low),
-        bootstrap_samples=used, seed=seed, residual_sd=s, x_mean=x_mean, sxx=sxx,
+        bootstrap_samples=used,
+        seed=seed,
+        residual_sd=s,
+        x_mean=x_mean,
+        sxx=sxx,
     )
 
 
-def _bootstrap(x: object, y: object, level: float, samples: int, seed: int) -> tuple[float | None, float | None, int]:
+def _bootstrap(
+    x: object, y: object, level: float, samples: int, seed: int
+) -> tuple[float | None, float | None, int]:
     """Percentile interval of the OLS slope over resampled point sets (resamples on one date are skipped)."""
     import numpy as np
 

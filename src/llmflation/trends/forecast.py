@@ -78,7 +78,9 @@ def predict_interval(fit: DeclineFit, at: date, level: float | None = None) -> t
     return 10.0**yhat, 10.0 ** (yhat - t * se), 10.0 ** (yhat + t * se)
 
 
-def forecast(fit: DeclineFit, to: date, *, level: float | None = None, path_from: date | None = None) -> Forecast:
+def forecast(
+    fit: DeclineFit, to: date, *, level: float | None = None, path_from: date | None = None
+) -> Forecast:
     """Project a fitted decline to `to` with a prediction interval (default: the fit's level, 90%)."""
     lvl = fit.level if level is None else level
     if not 0.0 < lvl < 1.0:
@@ -99,14 +101,23 @@ def forecast_series(series: CapabilitySeries, to: date, *, level: float = 0.90, 
     return forecast(fit, to, level=level)
 
 
-def backtest(series: CapabilitySeries, cutoff: date, *, horizons: Sequence[int] = (6, 12), level: float = 0.90,
-             seed: int = 0) -> Backtest:
-    """Fit the record-setting points up to `cutoff`, forecast each horizon (months), compare with the ledger."""
+def backtest(
+    series: CapabilitySeries,
+    cutoff: date,
+    *,
+    horizons: Sequence[int] = (6, 12),
+    level: float = 0.90,
+    seed: int = 0,
+) -> Backtest:
+    """Fit the record-setting points up to `cutoff`, forecast each horizon (months), compare with the
+    ledger."""
     train = [p for p in series.records if p.date <= cutoff]
     if len(train) < 3:
         raise InsufficientDataError(
-            f"Only {len(train)} record-setting point(s) on or before {cutoff}; a backtest needs at least 3 before "
-            "the cutoff. Choose a later cutoff.")
+            f"Only {len(train)} record-setting point(s) on or before {cutoff}; a backtest needs at least 3 "
+            "before "
+            "the cutoff. Choose a later cutoff."
+        )
     fit = fit_decline([(p.date, p.price) for p in train], level=level, seed=seed)
     rows = []
     for h in horizons:
@@ -114,12 +125,25 @@ def backtest(series: CapabilitySeries, cutoff: date, *, horizons: Sequence[int] 
         c, lo, hi = predict_interval(fit, target, level)
         actual = series.floor_at(target) if target <= series.end else None
         if actual is None:
-            rows.append(BacktestRow(h, target, to_money(c), to_money(lo), to_money(hi), None, None, None, None, None))
+            rows.append(
+                BacktestRow(h, target, to_money(c), to_money(lo), to_money(hi), None, None, None, None, None)
+            )
             continue
         a = float(actual.price)
-        rows.append(BacktestRow(
-            h, target, to_money(c), to_money(lo), to_money(hi), actual.price, actual.model,
-            (c - a) / a * 100.0, math.log10(c / a), lo <= a <= hi))
+        rows.append(
+            BacktestRow(
+                h,
+                target,
+                to_money(c),
+                to_money(lo),
+                to_money(hi),
+                actual.price,
+                actual.model,
+                (c - a) / a * 100.0,
+                math.log10(c / a),
+                lo <= a <= hi,
+            )
+        )
     return Backtest(cutoff, fit, tuple(rows))
 
 

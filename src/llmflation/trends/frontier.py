@@ -32,8 +32,9 @@ class FrontierPoint:
     premium: Decimal | None  # frontier_price / floor_price
 
 
-def frontier_vs_floor(ledger: Ledger, series: CapabilitySeries, *, start: date | None = None,
-                      end: date | None = None) -> list[FrontierPoint]:
+def frontier_vs_floor(
+    ledger: Ledger, series: CapabilitySeries, *, start: date | None = None, end: date | None = None
+) -> list[FrontierPoint]:
     """Monthly frontier price and floor price, using the series' benchmark, blend, host mode and filters."""
     scores = model_scores(ledger, series.benchmark)
     wi, wo = series.blend
@@ -64,8 +65,16 @@ def frontier_vs_floor(ledger: Ledger, series: CapabilitySeries, *, start: date |
                 priced = {m: min(v) for m, v in per_model.items()}
             model, price = min(priced.items(), key=lambda kv: (kv[1], kv[0]))
             floor = series.floor_at(day)
-            out.append(FrontierPoint(
-                day, model, top, price, floor.model if floor else None, floor.price if floor else None,
-                (price / floor.price) if floor and floor.price > 0 else None))
+            out.append(
+                FrontierPoint(
+                    day,
+                    model,
+                    top,
+                    price,
+                    floor.model if floor else None,
+                    floor.price if floor else None,
+                    (price / floor.price) if floor and floor.price > 0 else None,
+                )
+            )
         day = add_months(day, 1)
     return out

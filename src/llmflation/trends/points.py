@@ -1,4 +1,5 @@
-"""Read an arbitrary (date, price) point set from CSV so published analyses can be re-fitted with the same code.
+"""Read an arbitrary (date, price) point set from CSV so published analyses can be re-fitted with the same
+code.
 
 Columns: `date` (YYYY-MM-DD) and `price` (positive number, USD per 1M tokens); an optional `model` or `label`
 column names each point. Every bad line is reported with its line number and nothing is fitted.
@@ -23,7 +24,9 @@ class PointsFileError(InputError):
         self.problems = problems
         shown = "\n  ".join(problems[:50])
         more = f"\n  … and {len(problems) - 50} more" if len(problems) > 50 else ""
-        super().__init__(f"{where}: {len(problems)} problem(s); nothing was fitted. Fix these lines:\n  {shown}{more}")
+        super().__init__(
+            f"{where}: {len(problems)} problem(s); nothing was fitted. Fix these lines:\n  {shown}{more}"
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,8 +50,13 @@ def parse_points(text: str, where: str = "points") -> list[Point]:
     fields = [f.strip().lower() for f in (reader.fieldnames or [])]
     missing = [c for c in ("date", "price") if c not in fields]
     if missing:
-        raise PointsFileError(where, [f"line 1: missing column(s) {', '.join(missing)}; need date,price "
-                                     f"(found: {', '.join(fields) or 'nothing'})"])
+        raise PointsFileError(
+            where,
+            [
+                f"line 1: missing column(s) {', '.join(missing)}; need date,price "
+                f"(found: {', '.join(fields) or 'nothing'})"
+            ],
+        )
     problems: list[str] = []
     out: list[Point] = []
     for row in reader:

@@ -1,13 +1,13 @@
-"""Cheapest-at-capability series: at each date, the lowest blended price among offers in effect for models that
-score at least a threshold on a benchmark.
+"""Cheapest-at-capability series: at each date, the lowest blended price among offers in effect for models
+that score at least a threshold on a benchmark.
 
-Score rule (documented, used everywhere): a model's score on an accuracy benchmark (`mmlu`, `gpqa_diamond`, …) is
-the **highest** value recorded for it (vendor and third-party reports differ by shots and prompting; a16z and Epoch
-used reported scores). For leaderboard ratings that are recomputed over time (`lmarena_elo`), it is the value of
-the **latest** snapshot (`as_of`), ties broken by the higher value.
+Score rule (documented, used everywhere): a model's score on an accuracy benchmark (`mmlu`, `gpqa_diamond`, …)
+is the **highest** value recorded for it (vendor and third-party reports differ by shots and prompting; a16z
+and Epoch used reported scores). For leaderboard ratings that are recomputed over time (`lmarena_elo`), it is
+the value of the **latest** snapshot (`as_of`), ties broken by the higher value.
 
-Record-setting points follow Epoch AI: walk the floor forward in time and keep each point whose price is strictly
-below every earlier one (a post-launch price cut is a new point, dated the day it took effect).
+Record-setting points follow Epoch AI: walk the floor forward in time and keep each point whose price is
+strictly below every earlier one (a post-launch price cut is a new point, dated the day it took effect).
 """
 
 from __future__ import annotations
@@ -93,7 +93,9 @@ def parse_blend(text: str) -> tuple[int, int]:
             raise ValueError
         w = (int(parts[0]), int(parts[1]))
     except ValueError:
-        raise InputError(f"blend {text!r} is not INPUT:OUTPUT weights; use e.g. 3:1 (default) or 1:1") from None
+        raise InputError(
+            f"blend {text!r} is not INPUT:OUTPUT weights; use e.g. 3:1 (default) or 1:1"
+        ) from None
     if w[0] < 0 or w[1] < 0 or w == (0, 0):
         raise InputError(f"blend {text!r}: weights must be non-negative and not both zero (e.g. 3:1)")
     return w
@@ -133,7 +135,7 @@ def resolve_threshold(ledger: Ledger, benchmark: str, threshold: str | Decimal |
         return Threshold(bench, value, f"{bench} ≥ {_num(value)}")
     text = threshold.strip()
     if text.lower().startswith("level of "):
-        text = text[len("level of "):].strip()
+        text = text[len("level of ") :].strip()
     try:
         value = Decimal(text)
         if not value.is_finite():
@@ -147,7 +149,8 @@ def resolve_threshold(ledger: Ledger, benchmark: str, threshold: str | Decimal |
         scored = sorted(ledger.model(m).name for m in scores)[:12]
         raise InputError(
             f"{model.id} has no {bench} score on record, so its level cannot be the threshold. "
-            f"Give a number, or one of the scored models, e.g. {', '.join(scored)}.")
+            f"Give a number, or one of the scored models, e.g. {', '.join(scored)}."
+        )
     return Threshold(bench, s.value, f"{bench} ≥ {_num(s.value)} ({model.name} level)", model.id)
 
 
@@ -164,9 +167,10 @@ def cheapest_at_capability(
 ) -> CapabilitySeries:
     """The floor price at fixed capability over time, and its record-setting points.
 
-    `hosts`: "any" (cheapest offer from any provider), "first-party" (only the developer's own API; open-weight
-    models without one drop out), "median" (per model, the median across hosts of the blended price that day).
-    `start`/`end` bound the window (end defaults to today); the first point is the floor in effect on `start`.
+    `hosts`: "any" (cheapest offer from any provider), "first-party" (only the developer's own API;
+    open-weight models without one drop out), "median" (per model, the median across hosts of the blended
+    price that day). `start`/`end` bound the window (end defaults to today); the first point is the floor in
+    effect on `start`.
     """
     if hosts not in HOST_MODES:
         raise InputError(f"hosts {hosts!r}: choose one of {', '.join(HOST_MODES)}")
@@ -180,23 +184,41 @@ def cheapest_at_capability(
         eligible = {m: s for m, s in eligible.items() if not _is_reasoning(ledger, m)}
     if not eligible:
         best_model, best = max(scores.items(), key=lambda kv: kv[1].value) if scores else (None, None)
-        best_txt = (f"the best {thr.benchmark} score on record is {_num(best.value)} ({best_model})"
-                    if best is not None else f"no {thr.benchmark} scores are on record")
-        extra = " among non-reasoning models (pass --include-reasoning to add them)" if exclude_reasoning else ""
+        best_txt = (
+            f"the best {thr.benchmark} score on record is {_num(best.value)} ({best_model})"
+            if best is not None
+            else f"no {thr.benchmark} scores are on record"
+        )
+        extra = (
+            " among non-reasoning models (pass --include-reasoning to add them)" if exclude_reasoning else ""
+        )
         raise NoSeriesError(f"No model reaches {thr.label}{extra}: {best_txt}. Choose a lower threshold.")
     offers = [p for p in ledger.all_prices() if p.model in eligible and p.tier == "standard"]
     if hosts == "first-party":
         offers = [p for p in offers if p.first_party]
     if not offers:
         raise NoSeriesError(
-            f"{len(eligible)} model(s) reach {thr.label} but none has a {'first-party ' if hosts == 'first-party' else ''}"
-            f"price on record. Try --hosts any.")
+            f"{len(eligible)} model(s) reach {thr.label} but none has a "
+            f"{'first-party ' if hosts == 'first-party' else ''}"
+            f"price on record. Try --hosts any."
+        )
     steps = _floor_steps(offers, eligible, blend, hosts, start, end_d)
     if not steps:
-        raise NoSeriesError(f"No qualifying offer for {thr.label} is in effect between {start or 'the start'} "
-                            f"and {end_d}. Widen the window.")
-    return CapabilitySeries(thr, blend, hosts, exclude_reasoning, start, end_d, tuple(steps),
-                            tuple(record_points(steps)), len(eligible))
+        raise NoSeriesError(
+            f"No qualifying offer for {thr.label} is in effect between {start or 'the start'} "
+            f"and {end_d}. Widen the window."
+        )
+    return CapabilitySeries(
+        thr,
+        blend,
+        hosts,
+        exclude_reasoning,
+        start,
+        end_d,
+        tuple(steps),
+        tuple(record_points(steps)),
+        len(eligible),
+    )
 
 
 def record_points(steps: Sequence[SeriesPoint]) -> list[SeriesPoint]:
@@ -215,8 +237,14 @@ def _is_reasoning(ledger: Ledger, model_id: str) -> bool:
         return False
 
 
-def _floor_steps(offers: Sequence[Price], eligible: dict[str, Score], blend: tuple[int, int], hosts: str,
-                 start: date | None, end: date) -> list[SeriesPoint]:
+def _floor_steps(
+    offers: Sequence[Price],
+    eligible: dict[str, Score],
+    blend: tuple[int, int],
+    hosts: str,
+    start: date | None,
+    end: date,
+) -> list[SeriesPoint]:
     events = sorted({p.valid_from for p in offers} | {p.valid_to for p in offers if p.valid_to is not None})
     if start is not None:
         events = [start] + [d for d in events if d > start]
@@ -226,22 +254,35 @@ def _floor_steps(offers: Sequence[Price], eligible: dict[str, Score], blend: tup
         cur = _floor_on(day, offers, eligible, blend, hosts)
         if cur is None:
             continue  # nothing qualifying in effect that day: the next offer starts a new step
-        if steps and (steps[-1].model, steps[-1].provider, steps[-1].price) == (cur.model, cur.provider, cur.price):
+        if steps and (steps[-1].model, steps[-1].provider, steps[-1].price) == (
+            cur.model,
+            cur.provider,
+            cur.price,
+        ):
             continue
         steps.append(cur)
     return steps
 
 
-def _floor_on(day: date, offers: Sequence[Price], eligible: dict[str, Score], blend: tuple[int, int],
-              hosts: str) -> SeriesPoint | None:
+def _floor_on(
+    day: date, offers: Sequence[Price], eligible: dict[str, Score], blend: tuple[int, int], hosts: str
+) -> SeriesPoint | None:
     live = [p for p in offers if p.in_effect(day)]
     if not live:
         return None
     wi, wo = blend
     if hosts != "median":
         best = min(live, key=lambda p: (p.blended(wi, wo), not p.first_party, p.model, p.provider))
-        return SeriesPoint(day, best.model, best.provider, best.blended(wi, wo), best.input, best.output,
-                           eligible[best.model].value, best.source)
+        return SeriesPoint(
+            day,
+            best.model,
+            best.provider,
+            best.blended(wi, wo),
+            best.input,
+            best.output,
+            eligible[best.model].value,
+            best.source,
+        )
     per_model: dict[str, list[Price]] = defaultdict(list)
     for p in live:
         per_model[p.model].append(p)
@@ -249,10 +290,18 @@ def _floor_on(day: date, offers: Sequence[Price], eligible: dict[str, Score], bl
     for model, ps in per_model.items():
         blended = statistics.median([p.blended(wi, wo) for p in ps])
         src = "; ".join(sorted({p.source for p in ps}))
-        candidates.append(SeriesPoint(
-            day, model, f"median of {len(ps)} host{'s' if len(ps) != 1 else ''}", blended,
-            statistics.median([p.input for p in ps]), statistics.median([p.output for p in ps]),
-            eligible[model].value, src))
+        candidates.append(
+            SeriesPoint(
+                day,
+                model,
+                f"median of {len(ps)} host{'s' if len(ps) != 1 else ''}",
+                blended,
+                statistics.median([p.input for p in ps]),
+                statistics.median([p.output for p in ps]),
+                eligible[model].value,
+                src,
+            )
+        )
     return min(candidates, key=lambda c: (c.price, c.model))
 
 
