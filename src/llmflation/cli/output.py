@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 def jsonable(obj: Any) -> Any:
     """Convert dataclasses, Decimals and dates into JSON-ready values (Decimal → exact string)."""
     if isinstance(obj, Decimal):
-        return format(obj.normalize(), "f") if obj == obj.to_integral_value() or abs(obj.as_tuple().exponent) < 30 else str(obj)  # type: ignore[arg-type]
+        return format(obj.normalize(), "f")
     if isinstance(obj, (date, datetime)):
         return obj.isoformat()
     if isinstance(obj, Enum):
@@ -60,9 +60,10 @@ def _cell(v: Any) -> Any:
 
 
 def stdout() -> Console:
+    """Tables for people; when piped (no terminal to measure) use a generous width instead of 80 columns."""
     from rich.console import Console
 
-    return Console(highlight=False)
+    return Console(highlight=False, width=None if sys.stdout.isatty() else 220)
 
 
 def stderr() -> Console:
