@@ -35,7 +35,7 @@ from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from llmflation.errors import DataError, InputError
+from llmflation.errors import DataError, InputError, LlmflationError
 from llmflation.trends.fit import fit_decline, fmt_factor
 from llmflation.trends.forecast import predict_interval
 from llmflation.trends.series import (
@@ -234,7 +234,7 @@ def _validate(item: dict[str, Any]) -> list[str]:
 
 def check_claims(ledger: Ledger, claims: Sequence[Claim], *, today: date | None = None) -> list[ClaimResult]:
     """Evaluate every claim; a claim the data cannot settle gets `insufficient data`, never an exception."""
-    cache: dict[tuple[Any, ...], CapabilitySeries | InputError] = {}
+    cache: dict[tuple[Any, ...], CapabilitySeries | LlmflationError] = {}
     return [check_claim(ledger, c, today=today, _cache=cache) for c in claims]
 
 
@@ -255,10 +255,10 @@ def check_claim(
             cache[key] = cheapest_at_capability(
                 ledger, claim.benchmark, claim.threshold, blend=blend, hosts=claim.hosts, end=end
             )
-        except InputError as exc:
+        except LlmflationError as exc:  # unknown model/benchmark, unreachable threshold: not settled
             cache[key] = exc
     series = cache[key]
-    if isinstance(series, InputError):
+    if isinstance(series, LlmflationError):
         return _insufficient(claim, settings, str(series))
     settings = f"{series.threshold.label}, blend {claim.blend} (in:out), hosts {claim.hosts}"
     checker = {
