@@ -183,3 +183,20 @@ def test_exact_exponential_decline_is_recovered(factor: float, n: int, p0: float
     assert fit.theil_sen_factor == pytest.approx(factor, rel=1e-6)
     assert fit.r2 == pytest.approx(1.0)
     assert fit.ci_low == pytest.approx(factor, rel=1e-4) and fit.ci_high == pytest.approx(factor, rel=1e-4)
+
+
+def test_theil_sen_matches_scipy_reference() -> None:
+    import numpy as np
+    from scipy import stats
+
+    from llmflation.trends.fit import theil_sen
+
+    rng = np.random.default_rng(1)
+    for n in (3, 4, 6, 9):
+        for rep in range(8):
+            x = np.sort(rng.integers(0, 2000, n)).astype(float)
+            y = rng.normal(size=n)
+            if rep % 3 == 0:
+                x[1] = x[0]  # tied dates
+            ref = stats.theilslopes(y, x, alpha=0.9)
+            assert theil_sen(x, y, 0.9) == pytest.approx((ref.slope, ref.low_slope, ref.high_slope))

@@ -151,13 +151,17 @@ def test_backtest_compares_with_ledger(led) -> None:
 
 def test_frontier_vs_floor(led) -> None:
     s = cheapest_at_capability(led, "mmlu", "86", end=END)
-    pts = frontier_vs_floor(led, s)
+    pts = frontier_vs_floor(led, s, frontier_reasoning=False)
     assert pts[0].date == date(2023, 3, 1)
     last = pts[-1]
     assert last.frontier_model == "alpha/frontier-2025" and last.frontier_price == Decimal("35")
     assert last.floor_price == Decimal("0.3") and last.premium == Decimal("35") / Decimal("0.3")
     mid = next(p for p in pts if p.date == date(2023, 7, 1))
     assert mid.frontier_model == "alpha/big-2023" and mid.premium == 1
+    # by default the frontier includes reasoning models: the reasoner (95) tops the board from 2024-09
+    with_r = frontier_vs_floor(led, s)
+    assert with_r[-1].frontier_model == "alpha/reasoner" and with_r[-1].frontier_score == Decimal("95.0")
+    assert next(p for p in with_r if p.date == date(2024, 8, 1)).frontier_model == "alpha/turbo-2023"
 
 
 def test_add_months_clamps_day() -> None:

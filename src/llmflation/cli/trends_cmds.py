@@ -256,7 +256,7 @@ def forecast(
     as_json: bool = JSON,
 ) -> None:
     """Project the fixed-capability price to a date, with a prediction interval (and optional backtest)."""
-    from llmflation.trends.fit import fit_decline, fmt_factor
+    from llmflation.trends.fit import fit_decline, fmt_factor, fmt_price
     from llmflation.trends.forecast import backtest as run_backtest
     from llmflation.trends.forecast import forecast as run_forecast
 
@@ -320,8 +320,8 @@ def forecast(
         f"({fit.start} → {fit.end})."
     )
     out.print(
-        f"Forecast for {fc.target}: [bold]${fc.central}[/bold] per 1M tokens "
-        f"({fc.level * 100:g}% prediction interval ${fc.low} – ${fc.high})."
+        f"Forecast for {fc.target}: [bold]{fmt_price(fc.central)}[/bold] per 1M tokens "
+        f"({fc.level * 100:g}% prediction interval {fmt_price(fc.low)} – {fmt_price(fc.high)})."
     )
     if bt is not None:
         table(
@@ -332,9 +332,9 @@ def forecast(
                 (
                     f"{r.horizon_months} months",
                     r.target,
-                    f"${r.predicted}",
-                    f"${r.low} – ${r.high}",
-                    "not yet observed" if r.actual is None else f"${r.actual}",
+                    fmt_price(r.predicted),
+                    f"{fmt_price(r.low)} – {fmt_price(r.high)}",
+                    "not yet observed" if r.actual is None else fmt_price(r.actual),
                     r.actual_model or "",
                     ""
                     if r.error_pct is None

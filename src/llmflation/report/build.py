@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 from llmflation.errors import InputError, LlmflationError
 from llmflation.report.charts import Curve, curves_spec, decline_spec, frontier_spec, launch_price_spec
 from llmflation.trends.claims import ClaimResult, check_claims, load_claims
-from llmflation.trends.fit import InsufficientDataError, fit_decline, fmt_factor
+from llmflation.trends.fit import InsufficientDataError, fit_decline, fmt_factor, fmt_price
 from llmflation.trends.forecast import Backtest, add_months, backtest, forecast
 from llmflation.trends.frontier import FrontierPoint, frontier_vs_floor
 from llmflation.trends.series import CapabilitySeries, Threshold, cheapest_at_capability, resolve_threshold
@@ -40,6 +40,8 @@ DEFAULT_CURVES: tuple[tuple[str, str], ...] = (
     ("gpqa_diamond", "claude-3.5-sonnet"),
     ("lmarena_elo", "gpt-4"),
     ("lmarena_elo", "gpt-4o"),
+    ("eci", "gpt-4"),
+    ("eci", "gpt-4o"),
 )
 HEADLINE = ("mmlu", "gpt-4")
 FRONTIER_CANDIDATES: tuple[tuple[str, str], ...] = (("lmarena_elo", "gpt-4"), ("mmlu", "gpt-4"))
@@ -47,7 +49,7 @@ FRONTIER_CANDIDATES: tuple[tuple[str, str], ...] = (("lmarena_elo", "gpt-4"), ("
 # The seed article's price table, recomputed from the ledger: (candidate names, tier label).
 SEED_TABLE: tuple[tuple[tuple[str, ...], str], ...] = (
     (("gpt-4", "gpt-4-0314"), "Frontier flagship"),
-    (("gpt-4-turbo", "gpt-4-1106-preview", "gpt-4-turbo-2024-04-09"), "Frontier flagship"),
+    (("gpt-4-1106-preview", "gpt-4-turbo", "gpt-4-turbo-2024-04-09"), "Frontier flagship"),
     (("gpt-4o", "gpt-4o-2024-05-13"), "Frontier flagship"),
     (("gpt-4o-mini", "gpt-4o-mini-2024-07-18"), "Small / efficient"),
     (("gemini-1.5-flash", "gemini-1.5-flash-001"), "Small / efficient"),
@@ -117,9 +119,7 @@ class ReportResult:
             "curves": [_curve_record(c) for c in self.data.curves],
             "skipped": self.data.skipped,
             "headline": None if h is None else _curve_record(h),
-            "claims": [
-                {"id": r.claim.id, "verdict": r.verdict, "computed": r.computed} for r in self.data.claims
-            ],
+            "claims": [{"id": r.claim.id, "verdict": r.verdict, "computed": r.computed} for r in self.data.claims],
         }
 
 
@@ -190,8 +190,7 @@ def compute_report(
         (
             c
             for c in results
-            if (c.series.benchmark, c.series.threshold.model or "")
-            == (HEADLINE[0], _model_id(ledger, HEADLINE[1]))
+            if (c.series.benchmark, c.series.threshold.model or "") == (HEADLINE[0], _model_id(ledger, HEADLINE[1]))
         ),
         results[0] if results else None,
     )
@@ -374,9 +373,7 @@ def build_report(
     tick("writing HTML")
     html_path = out_dir / "report.html"
     html_path.write_text(render_html(data, bundle), encoding="utf-8")
-    (out_dir / "report-data.json").write_text(
-        json.dumps(report_json(data), indent=1, default=str), encoding="utf-8"
-    )
+    (out_dir / "report-data.json").write_text(json.dumps(report_json(data), indent=1, default=str), encoding="utf-8")
     return ReportResult(out_dir, html_path, files, data, time.perf_counter() - t0)
 
 
@@ -412,12 +409,14 @@ def summary_lines(result: ReportResult) -> list[str]:
         lines.append(
             f"At {h.name}: price falls {fmt_factor(f.factor_per_year)}/yr (90% CI "
             f"{fmt_factor(f.ci_low)}–{fmt_factor(f.ci_high)}, n={f.n}); "
-            f"${first.price} ({first.model}, {first.date}) → "
-            f"${last.price if last else '?'} ({last.model if last else '?'}) today."
+            f"{fmt_price(first.price)} ({first.model}, {first.date}) → "
+            f"{fmt_price(last.price if last else None)} ({last.model if last else '?'}) today."
         )
         if h.forecast is not None:
             fc = h.forecast
-            lines.append(f"Forecast {fc.target}: ${fc.central}/M (90% PI ${fc.low} – ${fc.high}).")
+            lines.append(
+                f"Forecast {fc.target}: {fmt_price(fc.central)}/M (90% PI {fmt_price(fc.low)} – {fmt_price(fc.high)})."
+            )
     rated = [c for c in d.curves if c.fit is not None]
     if rated:
         lo = min(rated, key=lambda c: c.fit.factor_per_year)
@@ -429,7 +428,7 @@ def summary_lines(result: ReportResult) -> list[str]:
     if d.frontier:
         p = d.frontier[-1]
         prem = "n/a" if p.premium is None else fmt_factor(float(p.premium))
-        lines.append(f"Frontier now: {p.frontier_model} at ${p.frontier_price}/M, {prem} the floor.")
+        lines.append(f"Frontier now: {p.frontier_model} at {fmt_price(p.frontier_price)}/M, {prem} the floor.")
     counts: dict[str, int] = {}
     for r in d.claims:
         counts[r.verdict] = counts.get(r.verdict, 0) + 1

@@ -7,6 +7,7 @@ decimals). One palette and one config keep every chart consistent.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -21,6 +22,14 @@ SCHEMA = "https://vega.github.io/schema/vega-lite/v5.json"
 PALETTE = ["#3366CC", "#DC7633", "#2E9E6B", "#C0392B", "#8E44AD", "#17A2B8", "#B7950B", "#7F8C8D"]
 FONT = "Helvetica, Arial, sans-serif"
 USD_AXIS = {"format": "$~g", "grid": True, "gridOpacity": 0.5}
+
+
+def decade_ticks(lo: float, hi: float) -> list[float]:
+    """Powers of ten covering [lo, hi]: clean log-axis ticks ($0.01, $0.1, $1, …) without minor clutter."""
+    a = math.floor(math.log10(lo))
+    b = math.ceil(math.log10(hi))
+    return [float(10**k) if k >= 0 else float(f"1e{k}") for k in range(a, b + 1)]
+
 
 CONFIG: dict[str, Any] = {
     "font": FONT,
@@ -154,103 +163,123 @@ def curves_spec(
     width: int = 760,
     height: int = 420,
 ) -> dict[str, Any]:
-    """Fixed-capability floors on a log scale: step lines, record lows, Epoch-method fits, forecast bands."""
+    """Fixed-capability floors on a log scale: step lines, record lows, Epoch-method fits, forecast bands.
+
+    Only the step lines carry the colour legend; bands, fits and dots are drawn per series in the same colour.
+    """
     rows = curve_rows(curves)
     names = [c.name for c in curves]
-    color = {
-        "field": "series",
-        "type": "nominal",
-        "title": None,
-        "scale": {
-            "domain": names,
-            "range": PALETTE[: max(1, len(names))] if len(names) <= len(PALETTE) else PALETTE,
-        },
-    }
+    colours = {n: PALETTE[i % len(PALETTE)] for i, n in enumerate(names)}
+    observed = [r["price"] for r in rows["steps"]] or [1.0]
+    # bands of steep fits can span many decades: clip to one decade below the lowest observed price
+    domain = [10 ** math.floor(math.log10(min(observed)) - 1), 10 ** math.ceil(math.log10(max(observed) * 1.5))]
     blend = _blend_label(curves[0].series.blend) if curves else "3:1 blend"
     y = {
         "field": "price",
         "type": "quantitative",
-        "scale": {"type": "log"},
-        "axis": {**USD_AXIS, "title": f"USD per 1M tokens ({blend}), log scale"},
+        "scale": {"type": "log", "domain": domain},
+        "axis": {
+            **USD_AXIS,
+            "values": decade_ticks(domain[0], domain[1]),
+            "title": f"USD per 1M tokens ({blend}), log scale",
+        },
     }
     x = {"field": "date", "type": "temporal", "axis": {"title": None, "format": "%Y", "tickCount": "year"}}
-    layers: list[dict[str, Any]] = []
-    if rows["bands"]:
-        layers.append(
-            {
-                "data": {"values": rows["bands"]},
-                "mark": {"type": "area", "opacity": 0.13},
-                "encoding": {
-                    "x": x,
-                    "y": {**y, "field": "low"},
-                    "y2": {"field": "high"},
-                    "color": {**color, "legend": None},
-                    "tooltip": [
-                        {"field": "series"},
-                        {"field": "date", "type": "temporal", "title": "date"},
-                        {"field": "central", "title": "forecast $/M", "format": "$.3~g"},
-                        {"field": "low", "title": "90% PI low", "format": "$.3~g"},
-                        {"field": "high", "title": "90% PI high", "format": "$.3~g"},
-                    ],
-                },
-            }
-        )
-        layers.append(
-            {
-                "data": {"values": rows["bands"]},
-                "mark": {"type": "line", "strokeDash": [2, 3], "strokeWidth": 1.5, "opacity": 0.9},
-                "encoding": {"x": x, "y": {**y, "field": "central"}, "color": {**color, "legend": None}},
-            }
-        )
-    layers.append(
+    legend_colour = {
+        "field": "series",
+        "type": "nominal",
+        "title": None,
+        "scale": {"domain": names, "range": [colours[n] for n in names]},
+        "legend": {"symbolType": "stroke", "symbolStrokeWidth": 3},
+    }
+    layers: list[dict[str, Any]] = [
         {
             "data": {"values": rows["steps"]},
             "mark": {"type": "line", "interpolate": "step-after", "strokeWidth": 2},
-            "encoding": {"x": x, "y": y, "color": color},
-        }
-    )
-    if rows["fits"]:
-        layers.append(
-            {
-                "data": {"values": rows["fits"]},
-                "mark": {"type": "line", "strokeDash": [6, 4], "strokeWidth": 1.5, "opacity": 0.8},
-                "encoding": {
-                    "x": x,
-                    "y": y,
-                    "color": {**color, "legend": None},
-                    "detail": {"field": "series"},
-                },
-            }
-        )
-    layers.append(
-        {
-            "data": {"values": rows["records"]},
-            "mark": {
-                "type": "point",
-                "filled": True,
-                "size": 55,
-                "opacity": 1,
-                "stroke": "white",
-                "strokeWidth": 0.8,
-            },
             "encoding": {
                 "x": x,
                 "y": y,
-                "color": {**color, "legend": None},
+                "color": legend_colour,
                 "tooltip": [
                     {"field": "series"},
-                    {"field": "date", "type": "temporal", "title": "new low on"},
+                    {"field": "date", "type": "temporal", "title": "floor from"},
                     {"field": "model"},
                     {"field": "provider"},
                     {"field": "price", "title": "blended $/M", "format": "$.4~g"},
-                    {"field": "input", "title": "input $/M", "format": "$.4~g"},
-                    {"field": "output", "title": "output $/M", "format": "$.4~g"},
-                    {"field": "score"},
                 ],
             },
         }
-    )
-    spec: dict[str, Any] = {
+    ]
+    band_tip = [
+        {"field": "series"},
+        {"field": "date", "type": "temporal", "title": "date"},
+        {"field": "central", "title": "forecast $/M", "format": "$.3~g"},
+        {"field": "low", "title": "90% PI low", "format": "$.3~g"},
+        {"field": "high", "title": "90% PI high", "format": "$.3~g"},
+    ]
+    dot_tip = [
+        {"field": "series"},
+        {"field": "date", "type": "temporal", "title": "new low on"},
+        {"field": "model"},
+        {"field": "provider"},
+        {"field": "price", "title": "blended $/M", "format": "$.4~g"},
+        {"field": "input", "title": "input $/M", "format": "$.4~g"},
+        {"field": "output", "title": "output $/M", "format": "$.4~g"},
+        {"field": "score"},
+    ]
+    for name in names:
+        col = colours[name]
+        only = [{"filter": {"field": "series", "equal": name}}]
+        if any(r["series"] == name for r in rows["bands"]):
+            layers.append(
+                {
+                    "data": {"values": rows["bands"]},
+                    "transform": only,
+                    "mark": {"type": "area", "opacity": 0.12, "color": col, "clip": True},
+                    "encoding": {"x": x, "y": {**y, "field": "low"}, "y2": {"field": "high"}, "tooltip": band_tip},
+                }
+            )
+            layers.append(
+                {
+                    "data": {"values": rows["bands"]},
+                    "transform": only,
+                    "mark": {"type": "line", "strokeDash": [2, 3], "strokeWidth": 1.5, "color": col, "clip": True},
+                    "encoding": {"x": x, "y": {**y, "field": "central"}},
+                }
+            )
+        if any(r["series"] == name for r in rows["fits"]):
+            layers.append(
+                {
+                    "data": {"values": rows["fits"]},
+                    "transform": only,
+                    "mark": {
+                        "type": "line",
+                        "strokeDash": [6, 4],
+                        "strokeWidth": 1.5,
+                        "opacity": 0.8,
+                        "color": col,
+                        "clip": True,
+                    },
+                    "encoding": {"x": x, "y": y},
+                }
+            )
+        layers.append(
+            {
+                "data": {"values": rows["records"]},
+                "transform": only,
+                "mark": {
+                    "type": "point",
+                    "filled": True,
+                    "size": 55,
+                    "opacity": 1,
+                    "color": col,
+                    "stroke": "white",
+                    "strokeWidth": 0.8,
+                },
+                "encoding": {"x": x, "y": y, "tooltip": dot_tip},
+            }
+        )
+    return {
         "$schema": SCHEMA,
         "config": CONFIG,
         "width": width,
@@ -258,7 +287,6 @@ def curves_spec(
         "title": {"text": title, **({"subtitle": subtitle} if subtitle else {})},
         "layer": layers,
     }
-    return spec
 
 
 def decline_rows(curves: Sequence[Curve]) -> list[dict[str, Any]]:
@@ -301,17 +329,30 @@ def decline_spec(
         "scale": {"domain": [c.name for c in curves], "range": PALETTE},
     }
     y = {"field": "series", "type": "nominal", "sort": names, "axis": {"title": None, "labelLimit": 360}}
-    xs = {"type": "log"}
+    ends = [
+        v
+        for r in rows
+        for v in (r["ci_low"], r["ci_high"], r["boot_low"], r["boot_high"], r["factor"])
+        if v is not None and math.isfinite(v) and v > 0
+    ] or [1.0, 100.0]
+    # intervals from 3–4 points can span 20 decades: clip the axis to 0.1×–100,000×/yr
+    lo = max(0.1, 10 ** math.floor(math.log10(min(ends))))
+    hi = min(1e5, 10 ** math.ceil(math.log10(max(ends))))
+    xs = {"type": "log", "domain": [lo, hi]}
     layers: list[dict[str, Any]] = [
         {
-            "mark": {"type": "rule", "strokeWidth": 2, "opacity": 0.45},
+            "mark": {"type": "rule", "strokeWidth": 2, "opacity": 0.45, "clip": True},
             "encoding": {
                 "y": y,
                 "x": {
                     "field": "ci_low",
                     "type": "quantitative",
                     "scale": xs,
-                    "axis": {"title": "price falls by × per year (log scale)", "format": "~g"},
+                    "axis": {
+                        "title": "price falls by × per year (log scale; intervals clipped at the edges)",
+                        "format": ",~g",
+                        "values": decade_ticks(lo, hi),
+                    },
                 },
                 "x2": {"field": "ci_high"},
                 "color": color,
@@ -319,7 +360,7 @@ def decline_spec(
         },
         {
             "transform": [{"filter": "datum.boot_low != null"}],
-            "mark": {"type": "rule", "strokeWidth": 7, "opacity": 0.35},
+            "mark": {"type": "rule", "strokeWidth": 7, "opacity": 0.35, "clip": True},
             "encoding": {
                 "y": y,
                 "x": {"field": "boot_low", "type": "quantitative", "scale": xs},
@@ -417,74 +458,78 @@ def frontier_spec(
 ) -> dict[str, Any]:
     """Frontier price vs floor price (log), and the premium (frontier ÷ floor) below."""
     rows = frontier_rows(points)
-    x = {"field": "date", "type": "temporal", "axis": {"title": None, "format": "%Y", "tickCount": "year"}}
-    color = {
-        "field": "which",
-        "type": "nominal",
-        "title": None,
-        "scale": {
-            "domain": ["Frontier (highest score on sale)", "Floor (cheapest at fixed capability)"],
-            "range": [PALETTE[3], PALETTE[0]],
-        },
+    x = {
+        "field": "date",
+        "type": "temporal",
+        "scale": {"nice": "year"},
+        "axis": {"title": None, "format": "%Y", "tickCount": "year"},
     }
+    kinds = ["Frontier (highest score on sale)", "Floor (cheapest at fixed capability)"]
+    prices = [r["price"] for r in rows] or [1.0]
+    lo = 10 ** math.floor(math.log10(min(prices)))
+    hi = 10 ** math.ceil(math.log10(max(prices)))
+    y = {
+        "field": "price",
+        "type": "quantitative",
+        "scale": {"type": "log", "domain": [lo, hi]},
+        "axis": {**USD_AXIS, "values": decade_ticks(lo, hi), "title": "USD per 1M tokens, log scale"},
+    }
+    tip = [
+        {"field": "which", "title": "series"},
+        {"field": "date", "type": "temporal"},
+        {"field": "model"},
+        {"field": "price", "title": "$/M", "format": "$.4~g"},
+        {"field": "premium", "title": "frontier ÷ floor", "format": ".3~g"},
+    ]
     top = {
         "width": width,
         "height": 300,
-        "title": {
-            "text": "Frontier vs floor",
-            "subtitle": f"floor: {floor_label}; monthly, {_blend_label(blend)}",
-        },
+        "title": {"text": "Frontier vs floor", "subtitle": f"floor: {floor_label}; monthly, {_blend_label(blend)}"},
         "layer": [
             {
                 "mark": {"type": "line", "interpolate": "step-after", "strokeWidth": 2},
                 "encoding": {
                     "x": x,
-                    "y": {
-                        "field": "price",
-                        "type": "quantitative",
-                        "scale": {"type": "log"},
-                        "axis": {**USD_AXIS, "title": "USD per 1M tokens, log scale"},
+                    "y": y,
+                    "color": {
+                        "field": "which",
+                        "type": "nominal",
+                        "title": None,
+                        "scale": {"domain": kinds, "range": [PALETTE[3], PALETTE[0]]},
+                        "legend": {"symbolType": "stroke", "symbolStrokeWidth": 3},
                     },
-                    "color": color,
-                },
-            },
-            {
-                "mark": {"type": "point", "filled": True, "size": 18, "opacity": 0.6},
-                "encoding": {
-                    "x": x,
-                    "y": {"field": "price", "type": "quantitative", "scale": {"type": "log"}},
-                    "color": {**color, "legend": None},
-                    "tooltip": [
-                        {"field": "which", "title": "series"},
-                        {"field": "date", "type": "temporal"},
-                        {"field": "model"},
-                        {"field": "price", "title": "$/M", "format": "$.4~g"},
-                        {"field": "premium", "title": "frontier ÷ floor", "format": ".3~g"},
-                    ],
+                    "tooltip": tip,
                 },
             },
         ],
     }
-    prem = [r for r in rows if r["which"].startswith("Frontier") and r["premium"] is not None]
+    prem = [r for r in rows if r["which"] == kinds[0] and r["premium"] is not None]
+    pv = [r["premium"] for r in prem] or [1.0]
+    plo, phi = 10 ** math.floor(math.log10(max(min(pv), 1e-3))), 10 ** math.ceil(math.log10(max(pv) * 1.01))
     bottom = {
         "width": width,
-        "height": 150,
+        "height": 160,
         "data": {"values": prem},
         "title": {"text": "Frontier premium (frontier price ÷ floor price)", "fontSize": 13},
         "mark": {
-            "type": "area",
-            "line": {"color": PALETTE[4], "strokeWidth": 1.5},
+            "type": "line",
             "color": PALETTE[4],
-            "opacity": 0.25,
+            "strokeWidth": 2,
             "interpolate": "step-after",
+            "point": {"filled": True, "size": 14, "color": PALETTE[4]},
         },
         "encoding": {
             "x": x,
             "y": {
                 "field": "premium",
                 "type": "quantitative",
-                "scale": {"type": "log"},
-                "axis": {"title": "× floor, log scale", "format": "~g", "gridOpacity": 0.5},
+                "scale": {"type": "log", "domain": [plo, phi]},
+                "axis": {
+                    "title": "× the floor, log scale",
+                    "format": ",~g",
+                    "values": decade_ticks(plo, phi),
+                    "gridOpacity": 0.5,
+                },
             },
             "tooltip": [
                 {"field": "date", "type": "temporal"},
@@ -493,13 +538,7 @@ def frontier_spec(
             ],
         },
     }
-    return {
-        "$schema": SCHEMA,
-        "config": CONFIG,
-        "data": {"values": rows},
-        "vconcat": [top, bottom],
-        "spacing": 28,
-    }
+    return {"$schema": SCHEMA, "config": CONFIG, "data": {"values": rows}, "vconcat": [top, bottom], "spacing": 28}
 
 
 def launch_price_spec(rows: Sequence[dict[str, Any]], *, width: int = 760) -> dict[str, Any]:
@@ -514,12 +553,22 @@ def launch_price_spec(rows: Sequence[dict[str, Any]], *, width: int = 760) -> di
         "title": None,
         "scale": {"domain": tiers, "range": PALETTE[: len(tiers)] if tiers else PALETTE},
     }
-    x = {"field": "date", "type": "temporal", "axis": {"title": None, "format": "%Y", "tickCount": "year"}}
+    dates = sorted(r["date"] for r in rows) or ["2023-01-01"]
+    end_year = int(dates[-1][:4]) + (1 if dates[-1][5:7] <= "06" else 2)
+    x = {
+        "field": "date",
+        "type": "temporal",
+        # room on the right for the last labels
+        "scale": {"domain": [f"{dates[0][:4]}-01-01", f"{end_year}-01-01"]},
+        "axis": {"title": None, "format": "%Y", "tickCount": "year"},
+    }
+    prices = [float(r["price"]) for r in rows] or [1.0]
+    lo, hi = 10 ** math.floor(math.log10(min(prices))), 10 ** math.ceil(math.log10(max(prices)))
     y = {
         "field": "price",
         "type": "quantitative",
-        "scale": {"type": "log"},
-        "axis": {**USD_AXIS, "title": "USD per 1M tokens (3:1 blend), log scale"},
+        "scale": {"type": "log", "domain": [lo, hi]},
+        "axis": {**USD_AXIS, "values": decade_ticks(lo, hi), "title": "USD per 1M tokens (3:1 blend), log scale"},
     }
     return {
         "$schema": SCHEMA,

@@ -8,7 +8,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from llmflation.report.render import inline_script
-from llmflation.trends.fit import fmt_factor
+from llmflation.trends.fit import fmt_factor, fmt_price
 
 if TYPE_CHECKING:
     from llmflation.report.build import ReportData
@@ -192,12 +192,7 @@ def _d(v: Decimal | None) -> str:
 
 
 def _money(v: Decimal | None) -> str:
-    if v is None:
-        return "—"
-    q = v.normalize()
-    if q >= 1:
-        return f"${q:,.2f}"
-    return f"${float(q):.3g}"
+    return fmt_price(v)
 
 
 def render_html(data: ReportData, bundle: str) -> str:
@@ -210,8 +205,10 @@ def render_html(data: ReportData, bundle: str) -> str:
     tpl = env.from_string(TEMPLATE)
 
     def chart(name: str) -> Markup:
-        return Markup(f'<div class="chart" id="chart-{name}"></div><div class="files">charts/{name}.png · '
-                      f'charts/{name}.svg · charts/{name}.vl.json</div>')
+        return Markup(
+            f'<div class="chart" id="chart-{name}"></div><div class="files">charts/{name}.png · '
+            f"charts/{name}.svg · charts/{name}.vl.json</div>"
+        )
 
     decline = []
     forecasts = []
@@ -219,30 +216,63 @@ def render_html(data: ReportData, bundle: str) -> str:
     for c in data.curves:
         f = c.fit
         if f is None:
-            decline.append({"name": c.name, "n": len(c.series.records), "window": "—", "factor": "no fit",
-                            "ci": c.refusal or "", "pct": "", "halving": "", "r2": "", "ts": "", "boot": ""})
+            decline.append(
+                {
+                    "name": c.name,
+                    "n": len(c.series.records),
+                    "window": "—",
+                    "factor": "no fit",
+                    "ci": c.refusal or "",
+                    "pct": "",
+                    "halving": "",
+                    "r2": "",
+                    "ts": "",
+                    "boot": "",
+                }
+            )
             continue
-        decline.append({
-            "name": c.name, "n": f.n, "window": f"{f.start} → {f.end}", "factor": fmt_factor(f.factor_per_year),
-            "ci": f"{fmt_factor(f.ci_low)} – {fmt_factor(f.ci_high)}", "pct": f"−{f.pct_per_year:.0f}%"
-            if f.pct_per_year >= 0 else f"+{-f.pct_per_year:.0f}%",
-            "halving": "—" if f.halving_months is None else f"{f.halving_months:.1f} mo", "r2": f"{f.r2:.2f}",
-            "ts": fmt_factor(f.theil_sen_factor),
-            "boot": "—" if f.bootstrap_low is None else f"{fmt_factor(f.bootstrap_low)} – "
-                                                        f"{fmt_factor(f.bootstrap_high)}"})
+        decline.append(
+            {
+                "name": c.name,
+                "n": f.n,
+                "window": f"{f.start} → {f.end}",
+                "factor": fmt_factor(f.factor_per_year),
+                "ci": f"{fmt_factor(f.ci_low)} – {fmt_factor(f.ci_high)}",
+                "pct": f"−{f.pct_per_year:.0f}%" if f.pct_per_year >= 0 else f"+{-f.pct_per_year:.0f}%",
+                "halving": "—" if f.halving_months is None else f"{f.halving_months:.1f} mo",
+                "r2": f"{f.r2:.2f}",
+                "ts": fmt_factor(f.theil_sen_factor),
+                "boot": "—"
+                if f.bootstrap_low is None
+                else f"{fmt_factor(f.bootstrap_low)} – {fmt_factor(f.bootstrap_high)}",
+            }
+        )
         now = c.series.floor_at(c.series.end)
         if c.forecast is not None:
             fc = c.forecast
-            forecasts.append({"name": c.name, "now": _money(now.price if now else None), "central": _money(fc.central),
-                              "interval": f"{_money(fc.low)} – {_money(fc.high)}"})
+            forecasts.append(
+                {
+                    "name": c.name,
+                    "now": _money(now.price if now else None),
+                    "central": _money(fc.central),
+                    "interval": f"{_money(fc.low)} – {_money(fc.high)}",
+                }
+            )
         if c.backtest is not None:
             for r in c.backtest.rows:
-                backtests.append({
-                    "name": c.name, "cutoff": c.backtest.cutoff, "n": c.backtest.fit.n, "h": f"{r.horizon_months} mo",
-                    "pred": _money(r.predicted), "interval": f"{_money(r.low)} – {_money(r.high)}",
-                    "actual": "not yet" if r.actual is None else _money(r.actual),
-                    "error": "" if r.error_pct is None else f"{r.error_pct:+.0f}%",
-                    "inside": "" if r.inside is None else ("yes" if r.inside else "no")})
+                backtests.append(
+                    {
+                        "name": c.name,
+                        "cutoff": c.backtest.cutoff,
+                        "n": c.backtest.fit.n,
+                        "h": f"{r.horizon_months} mo",
+                        "pred": _money(r.predicted),
+                        "interval": f"{_money(r.low)} – {_money(r.high)}",
+                        "actual": "not yet" if r.actual is None else _money(r.actual),
+                        "error": "" if r.error_pct is None else f"{r.error_pct:+.0f}%",
+                        "inside": "" if r.inside is None else ("yes" if r.inside else "no"),
+                    }
+                )
     floor_row = None
     cards = []
     h = data.headline
@@ -250,46 +280,101 @@ def render_html(data: ReportData, bundle: str) -> str:
         last = h.series.floor_at(h.series.end)
         first = h.series.records[0]
         if last is not None:
-            floor_row = {"label": f"Floor at {h.name}", "date": data.today, "input": _d(last.input),
-                         "output": _d(last.output), "price": _d(last.price), "provider": last.provider,
-                         "model": last.model, "source": last.source}
-            cards.append({"big": f"{fmt_factor(float(first.price / last.price))}",
-                          "what": f"cheaper at {h.name}: ${_d(first.price)} ({first.model}, {first.date}) → "
-                                  f"${_d(last.price)} ({last.model}) today"})
+            floor_row = {
+                "label": f"Floor at {h.name}",
+                "date": data.today,
+                "input": _d(last.input),
+                "output": _d(last.output),
+                "price": _d(last.price),
+                "provider": last.provider,
+                "model": last.model,
+                "source": last.source,
+            }
+            cards.append(
+                {
+                    "big": f"{fmt_factor(float(first.price / last.price))}",
+                    "what": f"cheaper at {h.name}: ${_d(first.price)} ({first.model}, {first.date}) → "
+                    f"${_d(last.price)} ({last.model}) today",
+                }
+            )
         if h.fit is not None:
-            cards.append({"big": f"{fmt_factor(h.fit.factor_per_year)}/yr",
-                          "what": f"decline at {h.name} (90% CI {fmt_factor(h.fit.ci_low)}–"
-                                  f"{fmt_factor(h.fit.ci_high)}, n={h.fit.n})"})
+            cards.append(
+                {
+                    "big": f"{fmt_factor(h.fit.factor_per_year)}/yr",
+                    "what": f"decline at {h.name} (90% CI {fmt_factor(h.fit.ci_low)}–"
+                    f"{fmt_factor(h.fit.ci_high)}, n={h.fit.n})",
+                }
+            )
     if data.frontier and data.frontier[-1].premium is not None:
         p = data.frontier[-1]
-        cards.append({"big": fmt_factor(float(p.premium or 0)),
-                      "what": f"frontier premium now: {p.frontier_model} vs the floor at {data.frontier_label}"})
+        cards.append(
+            {
+                "big": fmt_factor(float(p.premium or 0)),
+                "what": f"frontier premium now: {p.frontier_model} vs the floor at {data.frontier_label}",
+            }
+        )
     verdicts: dict[str, int] = {}
     for cr in data.claims:
         verdicts[cr.verdict] = verdicts.get(cr.verdict, 0) + 1
-    cards.append({"big": f"{verdicts.get('supported', 0)} of {len(data.claims)}",
-                  "what": "published claims supported by the ledger ("
-                          + ", ".join(f"{v} {k}" for k, v in verdicts.items()) + ")"})
+    cards.append(
+        {
+            "big": f"{verdicts.get('supported', 0)} of {len(data.claims)}",
+            "what": "published claims supported by the ledger ("
+            + ", ".join(f"{v} {k}" for k, v in verdicts.items())
+            + ")",
+        }
+    )
     frontier_rows = []
     for fp in data.frontier:
         if fp.date.month in (1, 7) or fp is data.frontier[-1]:
-            frontier_rows.append({**{k: getattr(fp, k) for k in ("date", "frontier_model", "frontier_price",
-                                                                  "floor_model", "floor_price")},
-                                  "premium_text": "—" if fp.premium is None else fmt_factor(float(fp.premium))})
+            frontier_rows.append(
+                {
+                    **{
+                        k: getattr(fp, k)
+                        for k in ("date", "frontier_model", "frontier_price", "floor_model", "floor_price")
+                    },
+                    "premium_text": "—" if fp.premium is None else fmt_factor(float(fp.premium)),
+                }
+            )
     cutoff = next((c.backtest.cutoff for c in data.curves if c.backtest is not None), None)
     specs_json = Markup(inline_script(json.dumps(data.specs)))
     return tpl.render(
-        today=data.today, cov=data.coverage, cards=cards, history=[_hist(h) for h in data.history],
-        floor_row=floor_row, charts=data.specs, chart=chart,
-        curve_charts=[k for k in data.specs if k.startswith("curves-")], skipped=data.skipped, decline=decline,
-        horizon=data.horizon, forecasts=forecasts, backtests=backtests, cutoff=cutoff,
-        frontier_bench=data.frontier_benchmark, frontier_label=data.frontier_label, frontier_rows=frontier_rows,
-        claims=data.claims, version=__version__, specs_json=specs_json, bundle=Markup(inline_script(bundle)))
+        today=data.today,
+        cov=data.coverage,
+        cards=cards,
+        history=[_hist(h) for h in data.history],
+        floor_row=floor_row,
+        charts=data.specs,
+        chart=chart,
+        curve_charts=[k for k in data.specs if k.startswith("curves-")],
+        skipped=data.skipped,
+        decline=decline,
+        horizon=data.horizon,
+        forecasts=forecasts,
+        backtests=backtests,
+        cutoff=cutoff,
+        frontier_bench=data.frontier_benchmark,
+        frontier_label=data.frontier_label,
+        frontier_rows=frontier_rows,
+        claims=data.claims,
+        version=__version__,
+        specs_json=specs_json,
+        bundle=Markup(inline_script(bundle)),
+    )
 
 
 def _hist(h: Any) -> dict[str, Any]:
-    return {"label": h.label, "tier": h.tier, "launch": h.launch, "input": _d(h.input), "output": _d(h.output),
-            "blended": _d(h.blended), "provider": h.provider, "source": h.source,
-            "now_input": None if h.now_input is None else _d(h.now_input),
-            "now_output": None if h.now_output is None else _d(h.now_output), "now_provider": h.now_provider,
-            "now_source": h.now_source}
+    return {
+        "label": h.label,
+        "tier": h.tier,
+        "launch": h.launch,
+        "input": _d(h.input),
+        "output": _d(h.output),
+        "blended": _d(h.blended),
+        "provider": h.provider,
+        "source": h.source,
+        "now_input": None if h.now_input is None else _d(h.now_input),
+        "now_output": None if h.now_output is None else _d(h.now_output),
+        "now_provider": h.now_provider,
+        "now_source": h.now_source,
+    }

@@ -20,6 +20,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from statistics import NormalDist
+from typing import Any
 
 from llmflation.errors import InputError
 
@@ -126,8 +128,6 @@ def fit_decline(
     non-positive price.
     """
     import numpy as np
-    from scipy import stats
-
     if not 0.0 < level < 1.0:
         raise InputError(f"level {level}: must be between 0 and 1 (e.g. 0.9)")
     pts = list(points)
@@ -158,11 +158,10 @@ def fit_decline(
     dof = n - 2
     s = math.sqrt(ss_res / dof)
     se_slope = s / math.sqrt(sxx)
-    t = float(stats.t.ppf(0.5 + level / 2.0, dof))
+    t = t_quantile(0.5 + level / 2.0, dof)
     lo_slope, hi_slope = slope - t * se_slope, slope + t * se_slope
 
-    ts = stats.theilslopes(y, x, alpha=level)
-    ts_slope, ts_lo, ts_hi = float(ts.slope), float(ts.low_slope), float(ts.high_slope)
+    ts_slope, ts_lo, ts_hi = theil_sen(x, y, level)
 
     b_low, b_high, used = _bootstrap(x, y, level, bootstrap, seed)
 
@@ -189,6 +188,42 @@ def fit_decline(
         x_mean=x_mean,
         sxx=sxx,
     )
+
+
+def t_quantile(p: float, dof: int) -> float:
+    """Student-t quantile (scipy.special is far lighter to import than scipy.stats)."""
+    from scipy.special import stdtrit
+
+    return float(stdtrit(dof, p))
+
+
+def theil_sen(x: Any, y: Any, level: float) -> tuple[float, float, float]:
+    """Theil–Sen slope with Sen's (1968) confidence interval, as scipy.stats.theilslopes computes it.
+
+    Returns (median slope, low, high) over all pairs with distinct x.
+    """
+    import numpy as np
+
+    xa = np.asarray(x, dtype=float)
+    ya = np.asarray(y, dtype=float)
+    dx = xa[:, None] - xa
+    dy = ya[:, None] - ya
+    mask = dx > 0
+    slopes = np.sort(dy[mask] / dx[mask])
+    median = float(np.median(slopes))
+    z = NormalDist().inv_cdf((1.0 - level) / 2.0)
+    n, nt = len(ya), len(slopes)
+
+    def ties(a: Any) -> float:
+        _, counts = np.unique(a, return_counts=True)
+        k = counts[counts > 1].astype(float)
+        return float((k * (k - 1) * (2 * k + 5)).sum())
+
+    sigsq = (n * (n - 1) * (2 * n + 5) - ties(xa) - ties(ya)) / 18.0
+    sigma = math.sqrt(sigsq) if sigsq > 0 else 0.0
+    hi_i = min(round((nt - z * sigma) / 2.0), nt - 1)
+    lo_i = max(round((nt + z * sigma) / 2.0) - 1, 0)
+    return median, float(slopes[lo_i]), float(slopes[hi_i])
 
 
 def _bootstrap(
@@ -240,3 +275,18 @@ def fmt_factor(f: float | None) -> str:
     if f >= 10:
         return f"{f:.1f}×"
     return f"{f:.2f}×"
+
+
+def fmt_price(v: Decimal | float | None) -> str:
+    """Human USD per 1M tokens: $37.50, $0.175, $0.000271; below $0.0001 reads '< $0.0001' (display only)."""
+    if v is None:
+        return "—"
+    f = float(v)
+    if not math.isfinite(f):
+        return "n/a"
+    if f >= 1:
+        return f"${f:,.2f}"
+    if f >= 0.0001:
+        d = Decimal(f"{f:.3g}")
+        return f"${format(d, 'f')}"
+    return "< $0.0001"

@@ -15,7 +15,7 @@ from datetime import date
 from decimal import Decimal
 
 from llmflation.errors import InputError
-from llmflation.trends.fit import DeclineFit, InsufficientDataError, fit_decline
+from llmflation.trends.fit import DeclineFit, InsufficientDataError, fit_decline, t_quantile
 from llmflation.trends.series import CapabilitySeries
 
 
@@ -68,12 +68,10 @@ def to_money(v: float) -> Decimal:
 
 def predict_interval(fit: DeclineFit, at: date, level: float | None = None) -> tuple[float, float, float]:
     """(central, low, high) USD per 1M as floats: the fitted value and the prediction interval on a date."""
-    from scipy import stats
-
     lvl = fit.level if level is None else level
     x0 = float(at.toordinal())
     yhat = fit.predict_log10(at)
-    t = float(stats.t.ppf(0.5 + lvl / 2.0, fit.dof))
+    t = t_quantile(0.5 + lvl / 2.0, fit.dof)
     se = fit.residual_sd * math.sqrt(1.0 + 1.0 / fit.n + (x0 - fit.x_mean) ** 2 / fit.sxx)
     return 10.0**yhat, 10.0 ** (yhat - t * se), 10.0 ** (yhat + t * se)
 

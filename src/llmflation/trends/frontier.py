@@ -33,13 +33,22 @@ class FrontierPoint:
 
 
 def frontier_vs_floor(
-    ledger: Ledger, series: CapabilitySeries, *, start: date | None = None, end: date | None = None
+    ledger: Ledger,
+    series: CapabilitySeries,
+    *,
+    start: date | None = None,
+    end: date | None = None,
+    frontier_reasoning: bool = True,
 ) -> list[FrontierPoint]:
-    """Monthly frontier price and floor price, using the series' benchmark, blend, host mode and filters."""
+    """Monthly frontier price and floor price, using the series' benchmark, blend and host mode.
+
+    The frontier includes reasoning models by default (the best model on sale is often one); the floor keeps
+    the series' own filter. Pass `frontier_reasoning=False` to compare like with like.
+    """
     scores = model_scores(ledger, series.benchmark)
     wi, wo = series.blend
     offers = [p for p in ledger.all_prices() if p.tier == "standard" and p.model in scores]
-    if series.exclude_reasoning:
+    if not frontier_reasoning:
         offers = [p for p in offers if not ledger.model(p.model).reasoning]
     if series.hosts == "first-party":
         offers = [p for p in offers if p.first_party]
