@@ -208,15 +208,9 @@ def _validate(item: dict[str, Any]) -> list[str]:
         "claimed_high",
         "tolerance",
     ):
-        if key in item and (
-            not isinstance(item[key], (int, float)) or isinstance(item[key], bool) or item[key] <= 0
-        ):
+        if key in item and (not isinstance(item[key], (int, float)) or isinstance(item[key], bool) or item[key] <= 0):
             errs.append(f"{key!r} must be a positive number, got {item[key]!r}")
-    if (
-        "claimed_pct" in item
-        and isinstance(item["claimed_pct"], (int, float))
-        and not 0 < item["claimed_pct"] < 100
-    ):
+    if "claimed_pct" in item and isinstance(item["claimed_pct"], (int, float)) and not 0 < item["claimed_pct"] < 100:
         errs.append("'claimed_pct' must be between 0 and 100 (a percent decline)")
     if item.get("hosts", "any") not in HOST_MODES:
         errs.append(f"hosts {item.get('hosts')!r} is not one of {', '.join(HOST_MODES)}")
@@ -297,17 +291,9 @@ def _claimed_text(c: Claim) -> str:
 def grade(figure: float, claimed: float, comparator: str, tolerance: float) -> str:
     """Verdict for a single number against a claim (see the module docstring)."""
     if comparator == "at_least":
-        return (
-            "supported"
-            if figure >= claimed
-            else ("partly" if figure >= claimed / tolerance else "not supported")
-        )
+        return "supported" if figure >= claimed else ("partly" if figure >= claimed / tolerance else "not supported")
     if comparator == "at_most":
-        return (
-            "supported"
-            if figure <= claimed
-            else ("partly" if figure <= claimed * tolerance else "not supported")
-        )
+        return "supported" if figure <= claimed else ("partly" if figure <= claimed * tolerance else "not supported")
     r = figure / claimed
     if 1 / tolerance <= r <= tolerance:
         return "supported"
@@ -354,9 +340,7 @@ def _check_decline(c: Claim, s: CapabilitySeries, settings: str, end: date) -> C
     a, b = _floor(s, d0, "start", end), _floor(s, d1, "end", end)
     factor = float(a.price / b.price)
     pct = (1 - 1 / factor) * 100
-    claimed = (
-        (1 / (1 - c.params["claimed_pct"] / 100)) if "claimed_pct" in c.params else c.params["claimed_factor"]
-    )
+    claimed = (1 / (1 - c.params["claimed_pct"] / 100)) if "claimed_pct" in c.params else c.params["claimed_factor"]
     verdict = grade(factor, float(claimed), c.comparator, c.tolerance)
     years = (d1 - d0).days / 365
     computed = f"{fmt_factor(factor)} ({pct:.1f}% decline) over {years:.1f} yr"
@@ -365,7 +349,7 @@ def _check_decline(c: Claim, s: CapabilitySeries, settings: str, end: date) -> C
         f"Claimed ≈ {fmt_factor(float(claimed))}; tolerance ×/÷ {c.tolerance:g}."
     )
     inner = [p for p in s.records if d0 < p.date <= d1]
-    rows = (_row(a, "start"), *(_row(p, "new low") for p in inner if p != b), _row(b, "end"))
+    rows = (_row(a, f"floor on {d0}"), *(_row(p, "new low") for p in inner if p != b), _row(b, f"floor on {d1}"))
     return ClaimResult(c, verdict, _claimed_text(c), computed, factor, expl, settings, rows)
 
 
@@ -375,14 +359,14 @@ def _check_price(c: Claim, s: CapabilitySeries, settings: str, end: date) -> Cla
     p = _floor(s, at, "date", end)
     figure = float(p.price)
     verdict = grade(figure, float(c.params["claimed_usd"]), c.comparator, c.tolerance)
-    rows = [_row(p, "at date")]
+    rows = [_row(p, f"floor on {at}")]
     expl = f"Floor on {at}: ${_s(p.price)}/M ({p.model} via {p.provider})."
     computed = f"${_s(p.price)}/M on {at}"
     if "claimed_from_usd" in c.params:
         d0 = c.get_date("from") or s.steps[0].date
         p0 = _floor(s, d0, "start", end)
         v0 = grade(float(p0.price), float(c.params["claimed_from_usd"]), "about", c.tolerance)
-        rows.insert(0, _row(p0, "start"))
+        rows.insert(0, _row(p0, f"floor on {d0}"))
         expl = f"Floor on {d0}: ${_s(p0.price)}/M ({p0.model}). " + expl
         computed = f"${_s(p0.price)} → ${_s(p.price)}/M"
         if v0 != "supported" and verdict == "supported":
@@ -407,7 +391,7 @@ def _check_offer(c: Claim, s: CapabilitySeries, settings: str, end: date) -> Cla
         f"Input {vi}, output {vo} (tolerance ×/÷ {c.tolerance:g})."
     )
     return ClaimResult(
-        c, verdict, _claimed_text(c), computed, float(p.price), expl, settings, (_row(p, "floor"),)
+        c, verdict, _claimed_text(c), computed, float(p.price), expl, settings, (_row(p, f"floor on {at}"),)
     )
 
 
@@ -459,9 +443,7 @@ def _check_forecast_rate(c: Claim, s: CapabilitySeries, settings: str, end: date
     central_in = lo <= fit.factor_per_year <= hi
     overlap = fit.ci_low <= hi and fit.ci_high >= lo
     verdict = "supported" if central_in else ("partly" if overlap else "not supported")
-    computed = (
-        f"{fmt_factor(fit.factor_per_year)}/yr (90% CI {fmt_factor(fit.ci_low)}–{fmt_factor(fit.ci_high)})"
-    )
+    computed = f"{fmt_factor(fit.factor_per_year)}/yr (90% CI {fmt_factor(fit.ci_low)}–{fmt_factor(fit.ci_high)})"
     expl = (
         f"Fit of record lows {d0} → {d1} (n={fit.n}): central estimate "
         f"{'inside' if central_in else 'outside'}"
@@ -478,9 +460,7 @@ def _check_forecast_rate(c: Claim, s: CapabilitySeries, settings: str, end: date
         )
     if math.isinf(fit.ci_high):
         expl += " The interval is unbounded above: too few points for a useful range."
-    return ClaimResult(
-        c, verdict, _claimed_text(c), computed, fit.factor_per_year, expl, settings, tuple(rows)
-    )
+    return ClaimResult(c, verdict, _claimed_text(c), computed, fit.factor_per_year, expl, settings, tuple(rows))
 
 
 def _years(a: date, b: date) -> float:
