@@ -342,7 +342,7 @@ def build_report(
 ) -> ReportResult:
     """Compute the report and write report.html (+ charts/*.png|svg|json, report-data.json) into `out`."""
     from llmflation.report.html import render_html
-    from llmflation.report.render import js_bundle, to_png, to_svg
+    from llmflation.report.render import js_bundle, to_svg_and_png
 
     t0 = time.perf_counter()
     tick = progress or (lambda *_a, **_k: None)
@@ -364,11 +364,11 @@ def build_report(
         jobs = []
         if images:
             for name, spec in data.specs.items():
-                jobs.append((name, pool.submit(to_png, spec, charts_dir / f"{name}.png")))
-                jobs.append((name, pool.submit(to_svg, spec, charts_dir / f"{name}.svg")))
+                svg, png = charts_dir / f"{name}.svg", charts_dir / f"{name}.png"
+                jobs.append((name, pool.submit(to_svg_and_png, spec, svg, png)))
         tick("rendering charts")
         for name, job in jobs:
-            files[name].append(job.result())
+            files[name].extend(job.result())
         bundle = bundle_f.result()
     tick("writing HTML")
     html_path = out_dir / "report.html"
