@@ -134,8 +134,8 @@ offer) against the floor at {{ frontier_label }}. The gap is the "frontier premi
 {% if 'frontier-vs-floor' in charts %}{{ chart('frontier-vs-floor') }}
 <table><tr><th>Date</th><th>Frontier model</th><th class="num">Frontier $/M</th><th>Floor model</th>
 <th class="num">Floor $/M</th><th class="num">Premium</th></tr>
-{% for p in frontier_rows %}<tr><td>{{ p.date }}</td><td>{{ p.frontier_model }}</td><td class="num">${{ p.frontier_price }}</td>
-<td>{{ p.floor_model or '—' }}</td><td class="num">{% if p.floor_price is not none %}${{ p.floor_price }}{% else %}—{% endif %}</td>
+{% for p in frontier_rows %}<tr><td>{{ p.date }}</td><td>{{ p.frontier_model }}</td><td class="num">{{ p.frontier_price }}</td>
+<td>{{ p.floor_model or '—' }}</td><td class="num">{{ p.floor_price }}</td>
 <td class="num">{{ p.premium_text }}</td></tr>{% endfor %}
 </table>{% else %}<p class="note">Not enough scored, priced models for this view.</p>{% endif %}
 
@@ -329,10 +329,11 @@ def render_html(data: ReportData, bundle: str) -> str:
         if fp.date.month in (1, 7) or fp is data.frontier[-1]:
             frontier_rows.append(
                 {
-                    **{
-                        k: getattr(fp, k)
-                        for k in ("date", "frontier_model", "frontier_price", "floor_model", "floor_price")
-                    },
+                    "date": fp.date,
+                    "frontier_model": fp.frontier_model,
+                    "frontier_price": _money(fp.frontier_price),
+                    "floor_model": fp.floor_model,
+                    "floor_price": _money(fp.floor_price),
                     "premium_text": "—" if fp.premium is None else fmt_factor(float(fp.premium)),
                 }
             )
