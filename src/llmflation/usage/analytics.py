@@ -220,7 +220,7 @@ def _fold(groups: list[dict[str, Any]], names: Sequence[str], ledger: Ledger
             for target in (row, total):
                 target.unpriced_requests += int(g["requests"] or 0)
                 target.unpriced_tokens += toks
-            uk = (str(g["model"] or g.get("k_model") or "?"), g["price_provider"], g["unpriced_reason"])
+            uk = (str(g.get("model") or g.get("k_model") or "?"), g["price_provider"], g["unpriced_reason"])
             acc = unpriced.setdefault(uk, [0, 0, g["first_day"], g["last_day"]])
             acc[0] += int(g["requests"] or 0)
             acc[1] += toks

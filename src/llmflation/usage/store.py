@@ -174,7 +174,7 @@ class UsageStore:
         resolver = ModelResolver(ledger)
         reports: list[FileReport] = []
         with self.transaction() as con:
-            row = con.execute("SELECT coalesce(max(id), 0) + 1 FROM ingests").fetchone()
+            row = con.execute("SELECT coalesce(max(id), 0) + 1 FROM ingests").fetchall()[0]
             ingest_id = int(row[0]) if row else 1
             con.execute(f"CREATE TEMP TABLE staging ({USAGE_COLUMNS_SQL}, unresolved_reason VARCHAR, "
                         "file_idx INTEGER, seq BIGINT)")
@@ -276,7 +276,7 @@ class UsageStore:
         try:
             row = con.execute("""SELECT count(*), coalesce(sum(requests), 0), min(day), max(day),
                                    count(DISTINCT model), count(*) FILTER (WHERE model IS NULL)
-                                   FROM usage""").fetchone()
+                                   FROM usage""").fetchall()[0]
             assert row is not None
             ingests = con.execute("SELECT id, started_at, files, rows_read, accepted, quarantined, duplicates, skipped "
                                   "FROM ingests ORDER BY id").fetchall()
@@ -301,7 +301,7 @@ class UsageStore:
             con.execute(f"COPY (SELECT {', '.join(CANONICAL_COLUMNS)}, unresolved_reason FROM usage "
                         f"ORDER BY ts, row_key) TO '{_sql_str(tmp)}' (FORMAT parquet)")
             os.replace(tmp, out)
-            row = con.execute("SELECT count(*) FROM usage").fetchone()
+            row = con.execute("SELECT count(*) FROM usage").fetchall()[0]
             return int(row[0]) if row else 0
         finally:
             con.close()
@@ -401,7 +401,7 @@ def _reason_kind(reason: str) -> str:
 def _migrate(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("CREATE TABLE IF NOT EXISTS usage_schema (version INTEGER PRIMARY KEY, description VARCHAR, "
                 "applied_at TIMESTAMP)")
-    row = con.execute("SELECT coalesce(max(version), 0) FROM usage_schema").fetchone()
+    row = con.execute("SELECT coalesce(max(version), 0) FROM usage_schema").fetchall()[0]
     current = int(row[0]) if row else 0
     for version, description, sql in USAGE_MIGRATIONS:
         if version > current:
@@ -410,7 +410,7 @@ def _migrate(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def _count(con: duckdb.DuckDBPyConnection, table: str) -> int:
-    row = con.execute(f"SELECT count(*) FROM {table}").fetchone()
+    row = con.execute(f"SELECT count(*) FROM {table}").fetchall()[0]
     return int(row[0]) if row else 0
 
 
