@@ -203,7 +203,7 @@ def _fold(groups: list[dict[str, Any]], names: Sequence[str], ledger: Ledger
             if g.get("reported_rows"):
                 target.reported_cost_usd = (target.reported_cost_usd or Decimal(0)) + Decimal(g["reported_cost"])
                 target.reported_requests += int(g["requests"] or 0)
-        rules[g["provider_rule"]] += int(g["requests"] or 0)
+        rules[g.get("provider_rule") or g["k_provider_rule"]] += int(g["requests"] or 0)
         if g["unpriced_reason"] is None:
             cost, parts = _cost(g)
             for target in (row, total):
