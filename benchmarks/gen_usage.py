@@ -406,8 +406,9 @@ def write_canonical_fast(ledger: Any, n: int, out: Path, seed: int = 7, chunk: i
     cached_ok = np.array([p.cached_input is not None for p, _, _ in pool])
     write_ok = np.array([p.cache_write is not None for p, _, _ in pool])
     reasoning = np.array([ledger.model(p.model).reasoning for p, _, _ in pool])
-    tags_dict = pa.array([None, "prod", "staging", "eval", "prod,eval"], pa.string())
+    tags_dict = pa.array(["(none)", "prod", "staging", "eval", "prod,eval"], pa.string())  # index 0 → NULL
     writer = None
+    tmp = out.with_name(out.name + ".part")
     try:
         done = 0
         while done < n:
@@ -421,6 +422,7 @@ def write_canonical_fast(ledger: Any, n: int, out: Path, seed: int = 7, chunk: i
             cw = np.where(write_ok[pick] & (rng.random(k) < 0.15), ((prompt - cr) * 0.5).astype(np.int64), 0)
             out_t = rng.lognormal(5.5, 1.0, k).astype(np.int64) + 1
             reas = np.where(reasoning[pick] & (rng.random(k) < 0.8), (out_t * 0.5).astype(np.int64), 0)
+            tag_idx = rng.integers(0, len(tags_dict), k).astype(np.int32)
             table = pa.table({
                 "ts": pa.array((secs * 1_000_000).astype("datetime64[us]")),
                 "day": pa.array(days.astype("datetime64[D]")),
@@ -434,20 +436,20 @@ def write_canonical_fast(ledger: Any, n: int, out: Path, seed: int = 7, chunk: i
                                                           pa.array(PROJECTS)),
                 "user_id": pa.DictionaryArray.from_arrays(pa.array(rng.integers(0, len(USERS), k).astype(np.int32)),
                                                           pa.array(USERS)),
-                "tags": pa.DictionaryArray.from_arrays(pa.array(rng.integers(0, len(tags_dict), k).astype(np.int32)),
-                                                       tags_dict),
+                "tags": pa.DictionaryArray.from_arrays(pa.array(tag_idx, mask=tag_idx == 0), tags_dict),
                 "reported_cost": pa.nulls(k, pa.decimal128(38, 12)),
                 "source_format": pa.DictionaryArray.from_arrays(pa.array(np.zeros(k, dtype=np.int32)),
                                                                 pa.array(["generic"])),
                 "unresolved_reason": pa.nulls(k, pa.string()),
             })
             if writer is None:
-                writer = pq.ParquetWriter(out, table.schema, compression="zstd")
+                writer = pq.ParquetWriter(tmp, table.schema, compression="zstd")
             writer.write_table(table, row_group_size=1_000_000)
             done += k
     finally:
         if writer is not None:
             writer.close()
+    tmp.replace(out)  # only a complete file ever carries the final name
 
 
 def main() -> None:

@@ -11,12 +11,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from usage_helpers import CASES, EXPECTED_TOTAL, gen_module, small_ledger, write_cases
 
 from llmflation.cli.output import jsonable
 from llmflation.errors import InputError, UnknownModelError
 from llmflation.usage import analytics
 from llmflation.usage.store import UsageStore
+from usage_helpers import CASES, EXPECTED_TOTAL, gen_module, small_ledger, write_cases
 
 
 @pytest.fixture(scope="session")

@@ -13,12 +13,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from usage_helpers import gen_module
 
 from llmflation.errors import InputError
 from llmflation.usage.readers import read
 from llmflation.usage.records import Quarantined, Skipped, UsageRecord
 from llmflation.usage.store import HOLD_ENV, UsageStore
+from usage_helpers import gen_module
 
 GEN_FORMATS = {"openai-chat": "jsonl", "openai-usage": "json", "anthropic": "jsonl", "otel": "json",
                "litellm-csv": "csv", "litellm-parquet": "parquet", "langfuse": "jsonl", "generic-csv": "csv",
@@ -45,7 +45,8 @@ def test_openai_chat_prompt_includes_cached_and_completion_includes_reasoning(tm
                                   "prompt_tokens_details": {"cached_tokens": 600, "cache_write_tokens": 100},
                                   "completion_tokens_details": {"reasoning_tokens": 120}}})
     assert isinstance(r, UsageRecord)
-    assert (r.input_uncached, r.cache_read, r.cache_write, r.output_text, r.output_reasoning) == (300, 600, 100, 180, 120)
+    buckets = (r.input_uncached, r.cache_read, r.cache_write, r.output_text, r.output_reasoning)
+    assert buckets == (300, 600, 100, 180, 120)
     assert r.request_id == "c1" and r.provider is None
 
 
@@ -57,7 +58,8 @@ def test_openai_responses_api_usage(tmp_path: Path) -> None:
 
 
 def test_openai_batch_output_line_is_batch(tmp_path: Path) -> None:
-    body = {"id": "c2", "created": 1735000000, "model": "gpt-4o", "usage": {"prompt_tokens": 10, "completion_tokens": 5}}
+    body = {"id": "c2", "created": 1735000000, "model": "gpt-4o",
+            "usage": {"prompt_tokens": 10, "completion_tokens": 5}}
     r = _one(tmp_path, {"id": "batch_req_1", "custom_id": "a", "response": {"status_code": 200, "body": body}})
     assert r.batch and r.request_id == "c2"
 

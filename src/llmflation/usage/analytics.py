@@ -203,7 +203,7 @@ def _fold(groups: list[dict[str, Any]], names: Sequence[str], ledger: Ledger
             if g.get("reported_rows"):
                 target.reported_cost_usd = (target.reported_cost_usd or Decimal(0)) + Decimal(g["reported_cost"])
                 target.reported_requests += int(g["requests"] or 0)
-        rules[g.get("provider_rule") or g["k_provider_rule"]] += int(g["requests"] or 0)
+        rules[g["provider_rule"]] += int(g["requests"] or 0)
         if g["unpriced_reason"] is None:
             cost, parts = _cost(g)
             for target in (row, total):
@@ -214,13 +214,12 @@ def _fold(groups: list[dict[str, Any]], names: Sequence[str], ledger: Ledger
                 target.priced_tokens += toks
             for f in ("cr_at_input", "cw_at_input", "batch_no_discount"):
                 flags[f] += int(g[f] or 0)
-            if g.get("long_context"):
-                flags["long_context"] += int(g["requests"] or 0)
+            flags["long_context"] += int(g["long_requests"] or 0)
         else:
             for target in (row, total):
                 target.unpriced_requests += int(g["requests"] or 0)
                 target.unpriced_tokens += toks
-            uk = (str(g.get("model") or g.get("k_model") or "?"), g["price_provider"], g["unpriced_reason"])
+            uk = (str(g["u_model"] or "?"), g["u_provider"], g["unpriced_reason"])
             acc = unpriced.setdefault(uk, [0, 0, g["first_day"], g["last_day"]])
             acc[0] += int(g["requests"] or 0)
             acc[1] += toks

@@ -169,7 +169,7 @@ def spend_expr(usage: ir.Table, prices: ir.Table, choices: ir.Table, keys: Seque
     """The one expression: filter → range join → per (group, price) token sums → exact DECIMAL costs.
 
     `keys` are dimension names (DIMENSIONS); `period` adds a `period` column (start date). Result columns:
-    the keys, model, price_provider, provider_rule, unpriced_reason, batch, batch_discount, long_context, flag
+    the keys, provider_rule, unpriced_reason, u_model / u_provider (for unpriced groups), batch_discount, flag
     counts, request and token sums per bucket, reported cost, and c_in/c_cr/c_cw/c_out in micro-dollars.
     """
     import ibis
@@ -200,10 +200,10 @@ def spend_expr(usage: ir.Table, prices: ir.Table, choices: ir.Table, keys: Seque
             raise InputError(f"--by {k!r}: choose from {', '.join((*PERIODS, *DIMENSIONS))}")
     r = r.mutate(**{f"k_{name}": v for name, v in cols.items()})
     group = [f"k_{name}" for name in cols]
-    detail = ["model", "price_provider", "provider_rule", "unpriced_reason", "batch", "batch_discount",
-              "long_context", "in_p", "cr_p", "cw_p", "out_p"]
-    detail = [d for d in detail if f"k_{d}" not in group]
-    g = r.group_by([*group, *detail]).aggregate(
+    # stage 1: per (group, price in effect) — every row of a group shares its unit prices, so multiply after summing
+    detail = ["model", "price_provider", "provider_rule", "unpriced_reason", "batch_discount", "long_context",
+              "in_p", "cr_p", "cw_p", "out_p"]
+    s1 = r.group_by([*group, *detail]).aggregate(
         requests=r.requests.sum(),
         rows=r.count(),
         **{b: r[b].sum() for b in BUCKETS},
@@ -215,12 +215,21 @@ def spend_expr(usage: ir.Table, prices: ir.Table, choices: ir.Table, keys: Seque
         cw_at_input=r.cw_at_input.cast("int64").sum(),
         batch_no_discount=r.batch_no_discount.cast("int64").sum(),
     )
-    return g.mutate(
-        c_in=micro_usd(g.input_uncached, g.in_p),
-        c_cr=micro_usd(g.cache_read, g.cr_p),
-        c_cw=micro_usd(g.cache_write, g.cw_p),
-        c_out=micro_usd(g.output_text + g.output_reasoning, g.out_p),
+    s1 = s1.mutate(
+        c_in=micro_usd(s1.input_uncached, s1.in_p),
+        c_cr=micro_usd(s1.cache_read, s1.cr_p),
+        c_cw=micro_usd(s1.cache_write, s1.cw_p),
+        c_out=micro_usd(s1.output_text + s1.output_reasoning, s1.out_p),
+        long_requests=ibis.ifelse(s1.long_context, s1.requests, 0),
+        u_model=ibis.ifelse(s1.unpriced_reason.notnull(), ibis.coalesce(s1.model, "?"), ibis.null(str)),
+        u_provider=ibis.ifelse(s1.unpriced_reason.notnull(), s1.price_provider, ibis.null(str)),
     )
+    # stage 2: back to the asked-for groups (keeping what the report needs: rule, unpriced reason, batch discount)
+    sums = ["requests", "rows", *BUCKETS, "reported_cost", "reported_rows", "cr_at_input", "cw_at_input",
+            "batch_no_discount", "long_requests", "c_in", "c_cr", "c_cw", "c_out"]
+    keys2 = [*group, "provider_rule", "unpriced_reason", "u_model", "u_provider", "batch_discount"]
+    return s1.group_by(keys2).aggregate(
+        first_day=s1.first_day.min(), last_day=s1.last_day.max(), **{c: s1[c].sum() for c in sums})
 
 
 def micro_usd(tokens: ir.IntegerValue, price: ir.DecimalValue) -> ir.DecimalValue:
