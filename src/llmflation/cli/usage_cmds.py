@@ -79,7 +79,7 @@ def ingest(
 
         report = store.ingest(files, ledger, fmt=fmt, mapping=parse_mapping(mapping),
                               keep_unknown=keep_unknown, progress=progress)
-    records = [{"file": f.path, "format": f.format, "read": f.read, "accepted": f.accepted,
+    records: list[dict[str, Any]] = [{"file": f.path, "format": f.format, "read": f.read, "accepted": f.accepted,
                 "quarantined": f.quarantined, "duplicates": f.duplicates, "skipped": f.skipped,
                 "new_quarantine_entries": f.new_quarantine_entries,
                 "kept_unknown_model": f.unpriced_unknown_model, "quarantine_reasons": dict(f.reasons),
