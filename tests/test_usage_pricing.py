@@ -100,6 +100,14 @@ test_store_source_on_spark_matches_duckdb = pytest.mark.spark(test_store_source_
 
 
 # -- analytics (DuckDB) -----------------------------------------------------------------------------------------
+def test_huge_token_counts_stay_exact(tmp_path: Path) -> None:
+    """10^13 output tokens at $9/M: the unscaled product (10^13 × 9·10^9) overflows 64-bit decimals."""
+    case = [(date(2025, 2, 10), "acme/alpha", "cloudx", False, 7 * 10**12, 0, 0, 10**13, 0, None)]
+    path = write_cases(tmp_path / "big.parquet", case)
+    report = analytics.spend(path, small_ledger(), by="month")
+    assert report.total.cost_usd == Decimal(7 * 10**12 * 3 + 10**13 * 9) / 1_000_000 == Decimal(111_000_000)
+
+
 def test_reconcile_flags_disagreements(cases_parquet: Path) -> None:
     r = analytics.reconcile(cases_parquet, small_ledger())
     assert r.rows_with_reported_cost == 3

@@ -17,7 +17,7 @@ cache writes at `cache_write` (input rate when none, flagged); reasoning tokens 
 rates apply when the row's input per request exceeds `long_context_threshold`; batch rows get `batch_discount`
 (standard rate and a flag when none is on record). Only the `standard` tier is joined.
 
-Exactness: token sums are cast to DECIMAL(18,0) and unit prices are DECIMAL(18,9), so each product fits
+Exactness: token sums are cast to DECIMAL(18,0) and unit prices are DECIMAL(19,9), so each product fits
 DECIMAL(38,9) on DuckDB and on Spark with no rounding; costs come out in micro-dollars (tokens × USD per 1M
 tokens) and are divided by 10^6 in Python Decimal. The expression aggregates tokens per (group, price) first and
 multiplies after — the same sum, far fewer multiplications.
@@ -45,8 +45,8 @@ if TYPE_CHECKING:
     from llmflation.ledger.ledger import Ledger
 
 FAR_FUTURE = date(9999, 12, 31)
-PRICE_TYPE = "decimal(18, 9)"
-SUM_TYPE = "decimal(18, 0)"  # token sums < 10^18; (18,0) x (18,9) is exact in DECIMAL(37,9) on every engine
+PRICE_TYPE = "decimal(19, 9)"
+SUM_TYPE = "decimal(18, 0)"  # token sums < 10^18; (18,0) x (19,9) is exact in DECIMAL(37/38,9) on every engine
 COST_TYPE = "decimal(38, 9)"
 PRICE_FIELDS = ("input", "output", "cached_input", "cache_write", "batch_discount", "long_input", "long_output",
                 "long_cached_input")
@@ -62,7 +62,7 @@ def price_table(ledger: Ledger) -> pa.Table:
     import pyarrow as pa
 
     rows = [p for p in ledger.all_prices() if p.tier == STANDARD_TIER]
-    dec = pa.decimal128(18, 9)
+    dec = pa.decimal128(19, 9)
     cols: dict[str, pa.Array] = {
         "p_model": pa.array([p.model for p in rows], pa.string()),
         "p_provider": pa.array([p.provider for p in rows], pa.string()),
@@ -156,7 +156,7 @@ def priced_rows(usage: ir.Table, prices: ir.Table, choices: ir.Table) -> ir.Tabl
                          j.p_cached_input.fill_null(j.p_input)),
         cw_p=j.p_cache_write.fill_null(j.p_input),
         out_p=ibis.ifelse(is_long & j.p_long_output.notnull(), j.p_long_output, j.p_output),
-        batch_discount=ibis.ifelse(j.batch, j.p_batch_discount, ibis.null("decimal(18, 9)")),
+        batch_discount=ibis.ifelse(j.batch, j.p_batch_discount, ibis.null(PRICE_TYPE)),
         long_context=is_long.fill_null(False),
         cr_at_input=(j.cache_read > 0) & j.p_cached_input.isnull() & j.p_input.notnull(),
         cw_at_input=(j.cache_write > 0) & j.p_cache_write.isnull() & j.p_input.notnull(),
@@ -233,10 +233,11 @@ def spend_expr(usage: ir.Table, prices: ir.Table, choices: ir.Table, keys: Seque
 
 
 def micro_usd(tokens: ir.IntegerValue, price: ir.DecimalValue) -> ir.DecimalValue:
-    """tokens × USD per 1M tokens = micro-dollars, exact: DECIMAL(18,0) × DECIMAL(18,9) needs 37 digits, which
-    DuckDB and Spark both keep without rounding; the outer cast only widens (Ibis would otherwise declare the
-    product as DECIMAL(18,9))."""
-    return (tokens.cast(SUM_TYPE) * price).cast(COST_TYPE)
+    """tokens × USD per 1M tokens = micro-dollars, exact. DECIMAL(18,0) × DECIMAL(19,9) is DECIMAL(37,9) on DuckDB
+    (computed in 128 bits; with two 18-digit operands DuckDB would multiply in 64 bits and overflow) and
+    DECIMAL(38,9) on Spark (p1 + p2 + 1 = 38: no scale is dropped). The outer cast only widens, because Ibis would
+    otherwise declare the product as DECIMAL(19,9)."""
+    return (tokens.cast(SUM_TYPE) * price.cast(PRICE_TYPE)).cast(COST_TYPE)
 
 
 # -- engines -------------------------------------------------------------------------------------------------------
