@@ -19,6 +19,7 @@ app = typer.Typer(
 # Each module defines register(app). One line per capability keeps merges trivial.
 COMMAND_MODULES = [
     "llmflation.cli.ledger_cmds",
+    "llmflation.cli.web_cmds",
 ]
 
 for _name in COMMAND_MODULES:

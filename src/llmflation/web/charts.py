@@ -1,0 +1,216 @@
+"""Vega-Lite specs for the dashboard (plain dicts; the page embeds them and vega-embed renders them).
+
+Chart data carries prices as floats: they are for drawing only. Every figure a user reads as a number (tables,
+tooltips' source rows, the API) comes from the exact Decimal values.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import date
+from typing import Any
+
+from llmflation.ledger.records import Price
+
+SCHEMA = "https://vega.github.io/schema/vega-lite/v6.json"  # an identifier only; nothing is fetched
+PALETTE = [
+    "#4c6ef5",
+    "#e8590c",
+    "#2b8a3e",
+    "#c2255c",
+    "#1098ad",
+    "#7950f2",
+    "#f59f00",
+    "#5c940d",
+    "#862e9c",
+    "#0b7285",
+    "#a61e4d",
+    "#364fc7",
+]
+
+
+def config() -> dict[str, Any]:
+    """The dashboard's chart look: quiet axes, system font, one palette."""
+    font = "system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif"
+    return {
+        "font": font,
+        "view": {"stroke": None},
+        "background": "transparent",
+        "axis": {
+            "labelColor": "#495057",
+            "titleColor": "#343a40",
+            "gridColor": "#e9ecef",
+            "domainColor": "#adb5bd",
+            "tickColor": "#adb5bd",
+            "labelFontSize": 11,
+            "titleFontSize": 12,
+            "titleFontWeight": 600,
+        },
+        "legend": {
+            "labelColor": "#495057",
+            "titleColor": "#343a40",
+            "orient": "bottom",
+            "columns": 4,
+            "labelFontSize": 11,
+            "titleFontSize": 11,
+            "symbolStrokeWidth": 3,
+        },
+        "range": {"category": PALETTE},
+        "title": {"fontSize": 14, "anchor": "start", "color": "#212529", "subtitleColor": "#868e96"},
+        "line": {"strokeWidth": 2.25},
+        "point": {"size": 40, "filled": True},
+    }
+
+
+def _spec(**parts: Any) -> dict[str, Any]:
+    return {
+        "$schema": SCHEMA,
+        "width": "container",
+        "height": 320,
+        "autosize": {"type": "fit", "contains": "padding"},
+        "config": config(),
+        **parts,
+    }
+
+
+def zoom_x(name: str = "zoom") -> dict[str, Any]:
+    """Drag to pan and scroll to zoom the time axis; double-click resets."""
+    return {"name": name, "select": {"type": "interval", "encodings": ["x"]}, "bind": "scales"}
+
+
+def price_points(prices: Iterable[Price], today: date) -> list[dict[str, Any]]:
+    """Each interval as two points (its start and its end, or today while current) per price kind."""
+    rows: list[dict[str, Any]] = []
+    for p in prices:
+        end = p.valid_to or max(today, p.valid_from)
+        kinds = {"blended 3:1": p.blended(), "input": p.input, "output": p.output}
+        if p.cached_input is not None:
+            kinds["cached input"] = p.cached_input
+        label = p.provider if p.tier == "standard" else f"{p.provider} ({p.tier})"
+        for kind, value in kinds.items():
+            for when, edge in ((p.valid_from, "start"), (end, "end")):
+                rows.append(
+                    {
+                        "provider": label,
+                        "kind": kind,
+                        "date": when.isoformat(),
+                        "usd": float(value),
+                        "edge": edge,
+                        "usd_text": f"${value.normalize():f}",
+                        "from": p.valid_from.isoformat(),
+                        "to": p.valid_to.isoformat() if p.valid_to else "current",
+                        "confidence": p.confidence,
+                        "origin": p.origin,
+                    }
+                )
+    return rows
+
+
+def price_history(model_id: str, prices: Sequence[Price], today: date | None = None) -> dict[str, Any]:
+    """Step lines of a model's price per provider over time, log scale; a dropdown picks the price kind."""
+    today = today or date.today()
+    kinds = ["blended 3:1", "input", "output"]
+    if any(p.cached_input is not None for p in prices):
+        kinds.append("cached input")
+    return _spec(
+        title={
+            "text": "Price history by provider",
+            "subtitle": f"{model_id} · USD per 1M tokens · log scale · "
+            "scroll to zoom, drag to pan, double-click to reset",
+        },
+        data={"values": price_points(prices, today)},
+        params=[
+            {
+                "name": "kind",
+                "value": "blended 3:1",
+                "bind": {"input": "select", "options": kinds, "name": "Price: "},
+            }
+        ],
+        transform=[{"filter": "datum.kind === kind"}],
+        layer=[
+            {
+                "mark": {"type": "line", "interpolate": "step-after"},
+                "params": [zoom_x()],
+                "encoding": {
+                    "x": {"field": "date", "type": "temporal", "title": None},
+                    "y": {
+                        "field": "usd",
+                        "type": "quantitative",
+                        "scale": {"type": "log"},
+                        "title": "USD per 1M tokens",
+                    },
+                    "color": {"field": "provider", "type": "nominal", "title": "Provider"},
+                },
+            },
+            {
+                "mark": {"type": "point"},
+                "transform": [{"filter": "datum.edge === 'start'"}],
+                "encoding": {
+                    "x": {"field": "date", "type": "temporal"},
+                    "y": {"field": "usd", "type": "quantitative", "scale": {"type": "log"}},
+                    "color": {"field": "provider", "type": "nominal"},
+                    "tooltip": [
+                        {"field": "provider", "title": "Provider"},
+                        {"field": "kind", "title": "Price"},
+                        {"field": "usd_text", "title": "USD / 1M"},
+                        {"field": "from", "title": "From"},
+                        {"field": "to", "title": "Until"},
+                        {"field": "confidence", "title": "Confidence"},
+                        {"field": "origin", "title": "Layer"},
+                    ],
+                },
+            },
+        ],
+    )
+
+
+def offers_scatter(prices: Sequence[Price], developer_of: dict[str, str]) -> dict[str, Any]:
+    """Every standard-tier price on record as a point at its start date (blended 3:1, log scale)."""
+    rows = [
+        {
+            "model": p.model,
+            "provider": p.provider,
+            "developer": developer_of.get(p.model, "?"),
+            "date": p.valid_from.isoformat(),
+            "usd": float(p.blended()),
+            "usd_text": f"${p.blended().normalize():f}",
+            "input": f"${p.input.normalize():f}",
+            "output": f"${p.output.normalize():f}",
+            "to": p.valid_to.isoformat() if p.valid_to else "current",
+        }
+        for p in prices
+        if p.tier == "standard" and p.blended() > 0
+    ]
+    return _spec(
+        title={
+            "text": "Every price on record",
+            "subtitle": "Blended 3:1 USD per 1M tokens at the date each price "
+            "took effect · log scale · scroll to zoom",
+        },
+        data={"values": rows},
+        mark={"type": "point", "filled": True, "opacity": 0.75},
+        params=[
+            zoom_x(),
+            {"name": "dev", "select": {"type": "point", "fields": ["developer"]}, "bind": "legend"},
+        ],
+        encoding={
+            "x": {"field": "date", "type": "temporal", "title": None, "scale": {"padding": 8}},
+            "y": {
+                "field": "usd",
+                "type": "quantitative",
+                "scale": {"type": "log", "padding": 8},
+                "title": "USD per 1M tokens (3:1)",
+            },
+            "color": {"field": "developer", "type": "nominal", "title": "Developer"},
+            "opacity": {"condition": {"param": "dev", "value": 0.85}, "value": 0.08},
+            "tooltip": [
+                {"field": "model", "title": "Model"},
+                {"field": "provider", "title": "Provider"},
+                {"field": "usd_text", "title": "Blended 3:1"},
+                {"field": "input", "title": "Input"},
+                {"field": "output", "title": "Output"},
+                {"field": "date", "title": "From", "type": "temporal"},
+                {"field": "to", "title": "Until"},
+            ],
+        },
+    )

@@ -1,0 +1,148 @@
+"""Response shapes for the OpenAPI document. Money is an exact decimal string ("0.075"), never a float.
+
+Routes return plain dicts (cheap); these models document them and are checked by the API tests.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+
+
+class ErrorOut(BaseModel):
+    ok: Literal[False] = False
+    error: str = Field(description="What went wrong and what to do next.")
+    status: int = Field(description="The HTTP status, repeated.")
+    suggestions: list[str] | None = Field(None, description="Close model names, on an unknown model (404).")
+    known: list[str] | None = Field(None, description="Valid names, on an unknown provider/benchmark (422).")
+    details: list[dict[str, Any]] | None = Field(None, description="Per-field problems (422).")
+    problems: list[str] | None = Field(None, description="Per-line problems in submitted data (422).")
+
+
+ERRORS: dict[int | str, dict[str, Any]] = {
+    404: {"model": ErrorOut, "description": "Unknown model (with suggestions) or no price in effect."},
+    422: {"model": ErrorOut, "description": "Invalid parameters."},
+    500: {"model": ErrorOut, "description": "Internal error (no details leak)."},
+}
+
+
+class ModelOut(BaseModel):
+    id: str
+    name: str
+    developer: str
+    release_date: date | None
+    open_weights: bool
+    reasoning: bool
+    aliases: list[str]
+    params_total_b: str | None
+    params_active_b: str | None
+    context_window: int | None
+    source: str
+    confidence: str
+
+
+class Page(BaseModel):
+    ok: Literal[True] = True
+    total: int = Field(description="Items matching, before paging.")
+    offset: int
+    limit: int
+    next_offset: int | None = Field(description="Offset of the next page; null on the last page.")
+
+
+class ModelsPage(Page):
+    items: list[ModelOut]
+
+
+class LongContextOut(BaseModel):
+    threshold_tokens: int
+    input_usd_per_mtok: str | None
+    output_usd_per_mtok: str | None
+    cached_input_usd_per_mtok: str | None
+
+
+class PriceOut(BaseModel):
+    model: str
+    provider: str
+    tier: str
+    valid_from: date
+    valid_to: date | None = Field(description="Exclusive end; null while current.")
+    input_usd_per_mtok: str
+    output_usd_per_mtok: str
+    cached_input_usd_per_mtok: str | None
+    cache_write_usd_per_mtok: str | None
+    batch_discount: str | None
+    long_context: LongContextOut | None
+    source: str
+    confidence: str
+    origin: str
+    note: str
+
+
+class PriceAnswer(BaseModel):
+    ok: Literal[True] = True
+    model: str
+    at: date
+    prices: list[PriceOut] = Field(description="One per provider, cheapest (3:1 blended) first.")
+
+
+class HistoryPage(Page):
+    model: str
+    items: list[PriceOut]
+
+
+class ScoreOut(BaseModel):
+    model: str
+    benchmark: str
+    value: str
+    as_of: date | None
+    setting: str
+    source: str
+    confidence: str
+    note: str
+
+
+class ScoresAnswer(BaseModel):
+    ok: Literal[True] = True
+    model: str
+    scores: list[ScoreOut]
+
+
+class WriteAnswer(BaseModel):
+    ok: Literal[True] = True
+    written: int
+    message: str
+
+
+class PriceIn(BaseModel):
+    """A negotiated or custom price for your private layer (USD per 1M tokens, exact decimal strings)."""
+
+    model: str = Field(max_length=200)
+    provider: str = Field(max_length=60, pattern=r"^[a-z0-9][a-z0-9._-]*$")
+    tier: str = Field("standard", max_length=40, pattern=r"^[a-z0-9][a-z0-9._-]*$")
+    valid_from: date
+    valid_to: date | None = None
+    input: str = Field(max_length=30, description='USD per 1M input tokens, e.g. "2.5".')
+    output: str = Field(max_length=30, description="USD per 1M output tokens.")
+    cached_input: str | None = Field(None, max_length=30)
+    batch_discount: str | None = Field(None, max_length=30, description='Fraction off for batch, e.g. "0.5".')
+    source: str = Field(
+        "user:api", max_length=500, description="Where this price comes from (contract, invoice)."
+    )
+    note: str = Field("", max_length=500)
+
+
+class PricesIn(BaseModel):
+    prices: list[PriceIn] = Field(min_length=1, max_length=1000)
+
+
+class DiscountIn(BaseModel):
+    provider: str = Field(max_length=60)
+    percent: str = Field(max_length=30, description='Percent off, between 0 and 100 exclusive, e.g. "15".')
+    valid_from: date
+    valid_to: date | None = None
+    model: str | None = Field(
+        None, max_length=200, description="Only this model (default: all the provider's)."
+    )
+    note: str = Field("", max_length=500)

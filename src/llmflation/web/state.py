@@ -1,0 +1,37 @@
+"""What the app holds between requests: the Ledger, loaded once at startup and swapped after a write."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from starlette.requests import Request
+
+    from llmflation.ledger.ledger import Ledger
+    from llmflation.web.settings import WebSettings
+
+
+@dataclass
+class AppState:
+    settings: WebSettings
+    ledger: Ledger
+    write_lock: threading.Lock = field(default_factory=threading.Lock)
+
+    @classmethod
+    def load(cls, settings: WebSettings) -> AppState:
+        from llmflation.ledger.ledger import open_ledger
+
+        return cls(settings=settings, ledger=open_ledger(settings.ledger_path))
+
+    def reload(self) -> None:
+        """Re-read the store after a write; requests already running keep the old (immutable) Ledger."""
+        from llmflation.ledger.ledger import open_ledger
+
+        self.ledger = open_ledger(self.settings.ledger_path)
+
+
+def state_of(request: Request) -> AppState:
+    st: AppState = request.app.state.llmflation
+    return st
