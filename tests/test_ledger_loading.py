@@ -3,8 +3,8 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
-from conftest import fixture_texts
 
+from conftest import fixture_texts
 from llmflation.errors import DataError
 from llmflation.ledger.loading import load_bundled
 

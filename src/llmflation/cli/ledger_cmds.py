@@ -99,7 +99,7 @@ def history(model: str = typer.Argument(..., help="Model id, alias or display na
     elif as_csv:
         emit_csv(records)
     else:
-        table(f"Price history (USD per 1M tokens)", ["provider", "tier", "from", "to", "input", "output", "cached in",
+        table("Price history (USD per 1M tokens)", ["provider", "tier", "from", "to", "input", "output", "cached in",
                                                      "confidence", "source"],
               [(p.provider, p.tier, p.valid_from, p.valid_to or "current", p.input, p.output, p.cached_input,
                 p.confidence, p.source) for p in found], justify_right=["input", "output", "cached in"])
@@ -137,7 +137,9 @@ def data_check(as_json: bool = JSON) -> None:
 
 
 @user_app.command("add-prices")
-def user_add_prices(file: Path = typer.Argument(..., help="CSV with prices.csv columns (source/confidence optional).")) -> None:
+def user_add_prices(
+    file: Path = typer.Argument(..., help="CSV with prices.csv columns (source/confidence optional)."),
+) -> None:
     """Add negotiated or private prices from a CSV; the whole file is rejected if any line is bad."""
     from llmflation.ledger.user_layer import import_user_prices
 

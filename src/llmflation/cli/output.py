@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 def jsonable(obj: Any) -> Any:
     """Convert dataclasses, Decimals and dates into JSON-ready values (Decimal → exact string)."""
     if isinstance(obj, Decimal):
-        return format(obj.normalize(), "f") if obj == obj.to_integral_value() or abs(obj.as_tuple().exponent) < 30 else str(obj)  # type: ignore[arg-type]
+        return format(obj.normalize(), "f")
     if isinstance(obj, (date, datetime)):
         return obj.isoformat()
     if isinstance(obj, Enum):

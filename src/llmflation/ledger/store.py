@@ -148,9 +148,9 @@ class Store:
             try:
                 if self._schema_version(con) == MIGRATIONS[-1][0]:
                     row = con.execute("SELECT value FROM meta WHERE key = 'bundled_digest'").fetchone()
-                    from llmflation.ledger.loading import bundled_texts
-
                     import hashlib
+
+                    from llmflation.ledger.loading import bundled_texts
 
                     texts = bundled_texts()
                     digest = hashlib.sha256("\0".join(texts[k] for k in sorted(texts)).encode()).hexdigest()[:16]
@@ -197,7 +197,8 @@ class Store:
     def migrations(self) -> list[tuple[int, str, datetime]]:
         con = self.connect()
         try:
-            return [tuple(r) for r in con.execute("SELECT * FROM schema_migrations ORDER BY version").fetchall()]  # type: ignore[misc]
+            rows = con.execute("SELECT version, description, applied_at FROM schema_migrations ORDER BY version")
+            return [(int(r[0]), str(r[1]), r[2]) for r in rows.fetchall()]
         finally:
             con.close()
 
@@ -236,7 +237,8 @@ class Store:
     def _rebuild_effective(self, con: duckdb.DuckDBPyConnection) -> None:
         from llmflation.ledger.layers import effective_prices
 
-        bundled = [price_from_row(r) for r in con.execute(f"SELECT {', '.join(_PRICE_FIELDS)} FROM bundled_prices").fetchall()]
+        rows = con.execute(f"SELECT {', '.join(_PRICE_FIELDS)} FROM bundled_prices").fetchall()
+        bundled = [price_from_row(r) for r in rows]
         user, discounts = _user_layer(con)
         con.execute("DELETE FROM prices")
         _insert(con, "prices", _PRICE_FIELDS, [_price_row(p) for p in effective_prices(bundled, user, discounts)])
@@ -245,7 +247,8 @@ class Store:
     def read_all(self) -> tuple[list[Model], list[Price], list[Score]]:
         con = self.connect()
         try:
-            models = [model_from_row(r) for r in con.execute(f"SELECT {', '.join(_MODEL_FIELDS)} FROM models ORDER BY id").fetchall()]
+            rows = con.execute(f"SELECT {', '.join(_MODEL_FIELDS)} FROM models ORDER BY id").fetchall()
+            models = [model_from_row(r) for r in rows]
             prices = [price_from_row(r) for r in con.execute(
                 f"SELECT {', '.join(_PRICE_FIELDS)} FROM prices ORDER BY model, provider, tier, valid_from").fetchall()]
             scores = [score_from_row(r) for r in con.execute(

@@ -1,0 +1,1 @@
+"""Workload economics: bills, margins, the cheapest capable model, and the Jevons decomposition."""
