@@ -3,13 +3,15 @@
 `create_app(WebSettings(...))` builds the app; `llmflation serve` runs it under uvicorn on 127.0.0.1.
 """
 
+from typing import Any
+
 from llmflation.web.settings import WebSettings
 
 __all__ = ["WebSettings", "create_app"]
 
 
-def create_app(settings: WebSettings | None = None):  # type: ignore[no-untyped-def]
+def create_app(settings: WebSettings | None = None, ledger: Any = None) -> Any:
     """Build the FastAPI app (imported lazily so `import llmflation.web` stays cheap)."""
     from llmflation.web.app import create_app as _create
 
-    return _create(settings)
+    return _create(settings, ledger)

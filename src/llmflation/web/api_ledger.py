@@ -147,8 +147,7 @@ def _require_token(request: Request) -> None:
     summary="Add negotiated/custom prices to your private layer",
     responses={
         201: {"model": schemas.WriteAnswer},
-        401: {"model": schemas.ErrorOut},
-        413: {"model": schemas.ErrorOut},
+        **schemas.WRITE_ERRORS,
         **schemas.ERRORS,
     },
 )
@@ -205,11 +204,11 @@ def add_prices(request: Request, body: schemas.PricesIn) -> dict[str, Any]:
                 raise
             problems.add(where, i, f"model: {exc}")
     with st.write_lock:
-        assert st.ledger.store is not None
-        existing, _ = st.ledger.store.user_layer()
+        store = st.store()
+        existing, _ = store.user_layer()
         check_overlaps([*existing, *parsed], "request", problems)
         problems.raise_if_any("Prices rejected")
-        st.ledger.store.add_user_prices(parsed)
+        store.add_user_prices(parsed)
         st.reload()
     return {"ok": True, "written": len(parsed), "message": f"Added {len(parsed)} price(s) to your layer."}
 
@@ -222,8 +221,7 @@ def add_prices(request: Request, body: schemas.PricesIn) -> dict[str, Any]:
     summary="Add a negotiated discount (percent off a provider's or one model's prices)",
     responses={
         201: {"model": schemas.WriteAnswer},
-        401: {"model": schemas.ErrorOut},
-        413: {"model": schemas.ErrorOut},
+        **schemas.WRITE_ERRORS,
         **schemas.ERRORS,
     },
 )
@@ -253,8 +251,7 @@ def add_discount(request: Request, body: schemas.DiscountIn) -> dict[str, Any]:
         note=body.note,
     )
     with st.write_lock:
-        assert st.ledger.store is not None
-        st.ledger.store.add_discount(d)
+        st.store().add_discount(d)
         st.reload()
     return {
         "ok": True,

@@ -13,6 +13,8 @@ if TYPE_CHECKING:
 
     from fastapi import FastAPI
 
+    from llmflation.ledger.ledger import Ledger
+
 DESCRIPTION = """\
 The llmflation ledger over HTTP: dated, sourced LLM prices, capability scores, and what they mean for a bill.
 
@@ -25,8 +27,11 @@ The llmflation ledger over HTTP: dated, sourced LLM prices, capability scores, a
 """
 
 
-def create_app(settings: WebSettings | None = None) -> FastAPI:
-    """Build the app. The Ledger is read from the store here, once; requests only read memory."""
+def create_app(settings: WebSettings | None = None, ledger: Ledger | None = None) -> FastAPI:
+    """Build the app. The Ledger is read from the store here, once; requests only read memory.
+
+    `ledger` replaces the store's Ledger (tests, embedding); writing endpoints then need its `.store`.
+    """
     from fastapi import FastAPI
     from fastapi.staticfiles import StaticFiles
 
@@ -37,7 +42,7 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
     from llmflation.web.state import AppState
 
     settings = settings or WebSettings.from_env()
-    state = AppState.load(settings)
+    state = AppState(settings=settings, ledger=ledger) if ledger is not None else AppState.load(settings)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

@@ -95,6 +95,8 @@ def install(app: FastAPI) -> None:
             404: f"Not found: {request.url.path}. See /api/docs for the endpoints.",
             405: f"Method {request.method} is not allowed on {request.url.path}.",
         }.get(exc.status_code, str(exc.detail))
+        if exc.status_code == 400 and "parsing the body" in str(exc.detail):
+            message = "The request body is not valid JSON (UTF-8); nothing was changed."
         headers = dict(exc.headers) if exc.headers else None
         return respond(request, exc.status_code, message, headers=headers)
 

@@ -21,11 +21,20 @@ class ErrorOut(BaseModel):
     problems: list[str] | None = Field(None, description="Per-line problems in submitted data (422).")
 
 
+WRITE_ERRORS: dict[int | str, dict[str, Any]] = {
+    400: {"model": "ErrorOut", "description": "Body is not valid JSON."},
+    401: {"model": "ErrorOut", "description": "Missing or wrong bearer token."},
+    413: {"model": "ErrorOut", "description": "Body larger than the configured limit."},
+}
 ERRORS: dict[int | str, dict[str, Any]] = {
     404: {"model": ErrorOut, "description": "Unknown model (with suggestions) or no price in effect."},
     422: {"model": ErrorOut, "description": "Invalid parameters."},
     500: {"model": ErrorOut, "description": "Internal error (no details leak)."},
 }
+
+
+for _entry in WRITE_ERRORS.values():
+    _entry["model"] = ErrorOut
 
 
 class ModelOut(BaseModel):

@@ -10,6 +10,7 @@ if TYPE_CHECKING:
     from starlette.requests import Request
 
     from llmflation.ledger.ledger import Ledger
+    from llmflation.ledger.store import Store
     from llmflation.web.settings import WebSettings
 
 
@@ -29,7 +30,16 @@ class AppState:
         """Re-read the store after a write; requests already running keep the old (immutable) Ledger."""
         from llmflation.ledger.ledger import open_ledger
 
-        self.ledger = open_ledger(self.settings.ledger_path)
+        store = self.ledger.store
+        self.ledger = open_ledger(store.path if store is not None else self.settings.ledger_path)
+
+    def store(self) -> Store:
+        """The store to write to; 503 when this app was built over an in-memory Ledger."""
+        from llmflation.web.errors import ApiError
+
+        if self.ledger.store is None:
+            raise ApiError(503, "This server has no store to write to (it was started over an in-memory ledger).")
+        return self.ledger.store
 
 
 def state_of(request: Request) -> AppState:
