@@ -60,9 +60,10 @@ def _cell(v: Any) -> Any:
 
 
 def stdout() -> Console:
+    """Tables for people; when piped (no terminal to measure) use a generous width instead of 80 columns."""
     from rich.console import Console
 
-    return Console(highlight=False)
+    return Console(highlight=False, width=None if sys.stdout.isatty() else 220)
 
 
 def stderr() -> Console:
