@@ -35,7 +35,7 @@ def create_app(settings: WebSettings | None = None, ledger: Ledger | None = None
     from fastapi import FastAPI
     from fastapi.staticfiles import StaticFiles
 
-    from llmflation.web import errors, pages
+    from llmflation.web import errors, features, pages
     from llmflation.web.api_ledger import router as ledger_router
     from llmflation.web.api_ledger import write_router
     from llmflation.web.security import EdgeMiddleware
@@ -71,6 +71,10 @@ def create_app(settings: WebSettings | None = None, ledger: Ledger | None = None
     from llmflation.web.pages_main import router as main_pages
 
     app.include_router(main_pages)
+    if features.available("workload"):
+        from llmflation.web.pages_bill import router as bill_pages
+
+        app.include_router(bill_pages)
     return app
 
 

@@ -214,3 +214,43 @@ def offers_scatter(prices: Sequence[Price], developer_of: dict[str, str]) -> dic
             ],
         },
     )
+
+
+def jevons(rows: list[dict[str, Any]], anchor: date) -> dict[str, Any]:
+    """Two panels sharing a zoomable month axis: the monthly bill (top) and the unit price (bottom), log scales,
+    one line per scenario; projected months dashed. `rows` come from llmflation.workload.charts.chart_rows."""
+
+    def panel(measure: str, title: str, zoom: bool) -> dict[str, Any]:
+        p: dict[str, Any] = {
+            "height": 200, "width": 940,
+            "transform": [{"filter": {"field": "measure", "equal": measure}}],
+            "mark": {"type": "line", "interpolate": "monotone", "point": {"size": 18}},
+            "encoding": {
+                "x": {"field": "month", "type": "temporal", "title": None},
+                "y": {"field": "value", "type": "quantitative", "scale": {"type": "log"}, "title": title},
+                "color": {"field": "scenario", "type": "nominal", "title": "Scenario"},
+                "strokeDash": {"field": "period", "type": "nominal", "title": None,
+                               "scale": {"domain": ["history", "projected"], "range": [[1, 0], [5, 3]]}},
+                "detail": {"field": "period"},
+                "tooltip": [{"field": "month", "type": "temporal", "title": "Month", "format": "%b %Y"},
+                            {"field": "scenario", "title": "Scenario"}, {"field": "model", "title": "Model(s)"},
+                            {"field": "value", "type": "quantitative", "title": title, "format": "$,.4~f"},
+                            {"field": "period", "title": "Period"}],
+            },
+        }
+        if zoom:
+            p["params"] = [zoom_x("jzoom")]
+        return p
+
+    spec = _spec(
+        title={"text": "Jevons: the unit price falls, the bill need not",
+               "subtitle": f"Monthly bill and effective USD per 1M tokens · log scales · dashed = projected after "
+               f"{anchor.isoformat()} (prices held flat) · scroll to zoom"},
+        data={"values": rows},
+        vconcat=[panel("Monthly bill (USD)", "Monthly bill (USD)", True),
+                 panel("Unit price (USD per 1M tokens)", "USD per 1M tokens", False)],
+        resolve={"scale": {"x": "shared"}},
+    )
+    for k in ("height", "width", "autosize"):
+        spec.pop(k, None)
+    return spec

@@ -15,7 +15,7 @@ if TYPE_CHECKING:
 
 FEATURES = {
     "trends": "llmflation.trends",
-    "workload": "llmflation.workload",
+    "workload": "llmflation.workload.bill",
     "usage": "llmflation.usage",
     "selfhost": "llmflation.serving",
 }
@@ -25,10 +25,14 @@ FEATURES = {
 def available(feature: str) -> bool:
     try:
         return importlib.util.find_spec(FEATURES[feature]) is not None
-    except (ImportError, ValueError):
+    except (ImportError, ValueError):  # a parent package missing
         return False
 
 
 def routers(settings: WebSettings) -> list[Any]:
     out: list[Any] = []
+    if available("workload"):
+        from llmflation.web.api_bill import router as bill_router
+
+        out.append(bill_router)
     return out

@@ -36,6 +36,7 @@ def templates() -> Jinja2Templates:
 
     t = Jinja2Templates(directory=str(HERE / "templates"))
     t.env.filters["usd"] = usd
+    t.env.filters["dsum"] = dsum
     t.env.globals["NAV"] = NAV
     return t
 
@@ -51,6 +52,13 @@ def usd(value: Any, places: int | None = None) -> str:
         d = d.quantize(Decimal(1).scaleb(-places))
         return f"${d:,}"
     return f"${d.normalize():,f}"
+
+
+def dsum(values: Any) -> Any:
+    """Exact sum of decimal strings/Decimals (for table cells that add two bill items)."""
+    from decimal import Decimal
+
+    return sum((Decimal(v) for v in values if v is not None), Decimal(0))
 
 
 def page(request: Request, name: str, active: str, status: int = 200, **context: Any) -> Response:

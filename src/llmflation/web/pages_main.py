@@ -34,9 +34,11 @@ def overview(request: Request) -> Response:
     )
 
 
-@router.get("/bill", response_class=HTMLResponse)
-def bill_page(request: Request) -> Response:
-    return page(request, "unavailable.html", "bill", what="The bill calculator", module="llmflation.workload")
+if not features.available("workload"):
+
+    @router.get("/bill", response_class=HTMLResponse)
+    def bill_page(request: Request) -> Response:
+        return page(request, "unavailable.html", "bill", what="The bill calculator", module="llmflation.workload")
 
 
 @router.get("/spend", response_class=HTMLResponse)

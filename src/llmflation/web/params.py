@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from llmflation.errors import InputError
 
@@ -32,3 +32,10 @@ def page_of(items: Sequence[T], offset: int, limit: int) -> tuple[list[T], int |
     page = list(items[offset : offset + limit])
     nxt = offset + limit if offset + limit < len(items) else None
     return page, nxt
+
+
+def dump(obj: Any) -> bytes:
+    """Compact UTF-8 JSON of an already-jsonable object (as Starlette's JSONResponse renders it)."""
+    import json
+
+    return json.dumps(obj, ensure_ascii=False, allow_nan=False, separators=(",", ":")).encode()

@@ -155,3 +155,48 @@ class DiscountIn(BaseModel):
         None, max_length=200, description="Only this model (default: all the provider's)."
     )
     note: str = Field("", max_length=500)
+
+
+class BillItemOut(BaseModel):
+    tokens_per_task: str | None
+    usd_per_mtok: str | None
+    per_task_usd: str
+    monthly_usd: str
+
+
+class MarginOut(BaseModel):
+    revenue_per_task_usd: str
+    gross_profit_per_task_usd: str
+    monthly_revenue_usd: str
+    monthly_gross_profit_usd: str
+    gross_margin: str | None = Field(description="Fraction of revenue (0.42 = 42%).")
+
+
+class OfferBillOut(BaseModel):
+    rank: int
+    model: str
+    provider: str
+    tier: str
+    at: date
+    monthly_usd: str
+    per_task_usd: str
+    per_call_usd: str
+    usd_per_mtok: str | None
+    tokens_per_month: str
+    items: dict[str, BillItemOut] = Field(description="uncached_input, cache_read, cache_write, output, "
+                                          "reasoning, long_context, batch_discount.")
+    margin: MarginOut | None
+    warnings: list[dict[str, str]] = Field(description="Fallbacks applied (code, message); never a silent $0.")
+    score: str | None
+    price_valid_from: date
+    source: str
+    confidence: str
+
+
+class BillAnswer(Page):
+    at: date
+    workload: dict[str, Any]
+    floor: dict[str, str] | None
+    cheapest: OfferBillOut | None
+    offers: list[OfferBillOut]
+    excluded: dict[str, list[str]]

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import threading
+from collections import OrderedDict
+from collections.abc import Hashable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from starlette.requests import Request
+    from starlette.responses import Response
 
     from llmflation.ledger.ledger import Ledger
     from llmflation.ledger.store import Store
@@ -19,6 +22,8 @@ class AppState:
     settings: WebSettings
     ledger: Ledger
     write_lock: threading.Lock = field(default_factory=threading.Lock)
+    _cache: OrderedDict[Hashable, bytes] = field(default_factory=OrderedDict)
+    cache_size: int = 1024
 
     @classmethod
     def load(cls, settings: WebSettings) -> AppState:
@@ -32,6 +37,26 @@ class AppState:
 
         store = self.ledger.store
         self.ledger = open_ledger(store.path if store is not None else self.settings.ledger_path)
+        self._cache.clear()
+
+    # -- answer cache: rendered JSON bodies keyed by the normalised request, dropped when the ledger changes ----
+    def cached(self, key: Hashable) -> bytes | None:
+        body = self._cache.get(key)
+        if body is not None:
+            self._cache.move_to_end(key)
+        return body
+
+    def remember(self, key: Hashable, body: bytes) -> bytes:
+        self._cache[key] = body
+        while len(self._cache) > self.cache_size:
+            self._cache.popitem(last=False)
+        return body
+
+    @staticmethod
+    def json_bytes(body: bytes) -> Response:
+        from starlette.responses import Response
+
+        return Response(body, media_type="application/json")
 
     def store(self) -> Store:
         """The store to write to; 503 when this app was built over an in-memory Ledger."""

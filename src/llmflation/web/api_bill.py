@@ -1,0 +1,30 @@
+"""/api/bill: a workload's bill on every capable offer at a date, cheapest first (the CLI's `bill --json`).
+
+Answers are cached per (query, date) until the ledger changes: the same link costs a dictionary lookup.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request
+
+from llmflation.web import schemas
+from llmflation.web.billing import BillQuery, bill_answer
+from llmflation.web.params import dump, parse_when
+from llmflation.web.state import state_of
+
+router = APIRouter(prefix="/api", tags=["workload"])
+
+
+@router.get("/bill", response_model=None, summary="Bill a workload on every capable offer (ranked, itemised)",
+            responses={200: {"model": schemas.BillAnswer}, **schemas.ERRORS})
+async def api_bill(request: Request, q: Annotated[BillQuery, Query()]) -> Any:
+    st = state_of(request)
+    when = parse_when(q.at, "at") or date.today()
+    key = ("bill", when, q.model_dump_json())
+    body = st.cached(key)
+    if body is None:
+        body = st.remember(key, dump(bill_answer(st.ledger, q, when)))
+    return st.json_bytes(body)
