@@ -1,6 +1,6 @@
 """/api/bill: a workload's bill on every capable offer at a date, cheapest first (the CLI's `bill --json`).
 
-Answers are cached per (query, date) until the ledger changes: the same link costs a dictionary lookup.
+Answers go through the app's response cache (cache.py): the same link twice costs a dictionary lookup.
 """
 
 from __future__ import annotations
@@ -23,8 +23,4 @@ router = APIRouter(prefix="/api", tags=["workload"])
 async def api_bill(request: Request, q: Annotated[BillQuery, Query()]) -> Any:
     st = state_of(request)
     when = parse_when(q.at, "at") or date.today()
-    key = ("bill", when, q.model_dump_json())
-    body = st.cached(key)
-    if body is None:
-        body = st.remember(key, dump(bill_answer(st.ledger, q, when)))
-    return st.json_bytes(body)
+    return st.json_bytes(dump(bill_answer(st.ledger, q, when)))

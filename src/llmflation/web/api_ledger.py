@@ -46,7 +46,7 @@ def model_record(m: Any) -> dict[str, Any]:
     summary="List models (search, paginated)",
     responses={200: {"model": schemas.ModelsPage}, **schemas.ERRORS},
 )
-def api_models(
+async def api_models(
     request: Request,
     search: Annotated[
         str | None, Query(max_length=200, description="Text in id, name, alias or developer.")
@@ -72,7 +72,7 @@ def api_models(
     summary="Price in effect for a model at a date, per provider",
     responses={200: {"model": schemas.PriceAnswer}, **schemas.ERRORS},
 )
-def api_price(
+async def api_price(
     request: Request,
     model: ModelName,
     at: Annotated[
@@ -101,7 +101,7 @@ def api_price(
     summary="Every recorded price interval for a model (paginated)",
     responses={200: {"model": schemas.HistoryPage}, **schemas.ERRORS},
 )
-def api_history(request: Request, model: ModelName, offset: Offset = 0, limit: Limit = 500) -> dict[str, Any]:
+async def api_history(request: Request, model: ModelName, offset: Offset = 0, limit: Limit = 500) -> dict[str, Any]:
     ledger = state_of(request).ledger
     m = ledger.resolve(model)
     found = ledger.history(m.id)
@@ -123,7 +123,7 @@ def api_history(request: Request, model: ModelName, offset: Offset = 0, limit: L
     summary="Capability scores recorded for a model",
     responses={200: {"model": schemas.ScoresAnswer}, **schemas.ERRORS},
 )
-def api_scores(request: Request, model: ModelName) -> dict[str, Any]:
+async def api_scores(request: Request, model: ModelName) -> dict[str, Any]:
     ledger = state_of(request).ledger
     m = ledger.resolve(model)
     return {"ok": True, "model": m.id, "scores": jsonable(ledger.scores(m.id))}

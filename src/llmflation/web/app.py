@@ -38,6 +38,7 @@ def create_app(settings: WebSettings | None = None, ledger: Ledger | None = None
     from llmflation.web import errors, features, pages
     from llmflation.web.api_ledger import router as ledger_router
     from llmflation.web.api_ledger import write_router
+    from llmflation.web.cache import AnswerCache
     from llmflation.web.security import EdgeMiddleware
     from llmflation.web.state import AppState
 
@@ -46,6 +47,10 @@ def create_app(settings: WebSettings | None = None, ledger: Ledger | None = None
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        import gc
+
+        gc.collect()
+        gc.freeze()  # the Ledger's ~1k long-lived objects leave the GC's scans: shorter pauses under load
         yield
 
     app = FastAPI(
@@ -59,7 +64,8 @@ def create_app(settings: WebSettings | None = None, ledger: Ledger | None = None
     )
     app.state.llmflation = state
     errors.install(app)
-    app.add_middleware(EdgeMiddleware, max_body=settings.max_upload_bytes)
+    app.add_middleware(AnswerCache, state=state, enabled=settings.answer_cache)
+    app.add_middleware(EdgeMiddleware, max_body=settings.max_upload_bytes)  # outermost: headers on cache hits too
     app.mount("/static", StaticFiles(directory=str(pages.HERE / "static")), name="static")
 
     app.include_router(ledger_router)

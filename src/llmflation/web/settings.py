@@ -21,11 +21,13 @@ class WebSettings:
     api_token: when set, the writing endpoints exist and demand `Authorization: Bearer <token>`;
         when None the app is read-only and those routes are not even registered.
     max_upload_bytes: the largest request body a writing endpoint accepts (413 beyond it).
+    answer_cache: keep rendered GET answers of the JSON API until the ledger changes (LLMFLATION_WEB_CACHE=0 off).
     """
 
     ledger_path: Path | None = None
     api_token: str | None = None
     max_upload_bytes: int = DEFAULT_MAX_UPLOAD_BYTES
+    answer_cache: bool = True
 
     @property
     def writable(self) -> bool:
@@ -52,4 +54,5 @@ class WebSettings:
             if not 0 < mb <= 4096:
                 raise InputError(f"{MAX_UPLOAD_ENV}={raw!r}: use a size between 0 and 4096 MB")
             limit = int(mb * 1024 * 1024)
-        return cls(ledger_path=ledger_path, api_token=token, max_upload_bytes=limit)
+        cache = os.environ.get("LLMFLATION_WEB_CACHE", "1").strip().lower() not in ("0", "false", "no", "off")
+        return cls(ledger_path=ledger_path, api_token=token, max_upload_bytes=limit, answer_cache=cache)

@@ -23,7 +23,9 @@ class AppState:
     ledger: Ledger
     write_lock: threading.Lock = field(default_factory=threading.Lock)
     _cache: OrderedDict[Hashable, bytes] = field(default_factory=OrderedDict)
-    cache_size: int = 1024
+    _answers: OrderedDict[Hashable, tuple[int, list[tuple[bytes, bytes]], bytes]] = field(
+        default_factory=OrderedDict)
+    cache_size: int = 4096
 
     @classmethod
     def load(cls, settings: WebSettings) -> AppState:
@@ -38,6 +40,7 @@ class AppState:
         store = self.ledger.store
         self.ledger = open_ledger(store.path if store is not None else self.settings.ledger_path)
         self._cache.clear()
+        self._answers.clear()
 
     # -- answer cache: rendered JSON bodies keyed by the normalised request, dropped when the ledger changes ----
     def cached(self, key: Hashable) -> bytes | None:
@@ -51,6 +54,17 @@ class AppState:
         while len(self._cache) > self.cache_size:
             self._cache.popitem(last=False)
         return body
+
+    def cached_answer(self, key: Hashable) -> tuple[int, list[tuple[bytes, bytes]], bytes] | None:
+        hit = self._answers.get(key)
+        if hit is not None:
+            self._answers.move_to_end(key)
+        return hit
+
+    def remember_answer(self, key: Hashable, answer: tuple[int, list[tuple[bytes, bytes]], bytes]) -> None:
+        self._answers[key] = answer
+        while len(self._answers) > self.cache_size:
+            self._answers.popitem(last=False)
 
     @staticmethod
     def json_bytes(body: bytes) -> Response:
