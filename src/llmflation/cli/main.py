@@ -19,6 +19,9 @@ app = typer.Typer(
 # Each module defines register(app). One line per capability keeps merges trivial.
 COMMAND_MODULES = [
     "llmflation.cli.ledger_cmds",
+    "llmflation.cli.import_cmds",
+    "llmflation.cli.workload_cmds",
+    "llmflation.cli.serving_cmds",
     "llmflation.cli.web_cmds",
 ]
 

@@ -10,11 +10,13 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from llmflation.errors import LlmflationError as LlmflationErrorBase
 from llmflation.ledger.records import Discount, Model, Price, Score
 
 if TYPE_CHECKING:
@@ -50,6 +52,14 @@ MIGRATIONS: list[tuple[int, str, str]] = [
             provider VARCHAR NOT NULL, model VARCHAR, fraction {MONEY} NOT NULL, valid_from DATE NOT NULL,
             valid_to DATE, note VARCHAR, added_at TIMESTAMP NOT NULL);
         CREATE TABLE prices ({_PRICE_COLUMNS_SQL});
+    """),
+    (2, "imported price snapshots and the import log", f"""
+        CREATE TABLE imports (
+            id INTEGER PRIMARY KEY, kind VARCHAR NOT NULL, source VARCHAR NOT NULL, snapshot VARCHAR NOT NULL,
+            seen_on DATE NOT NULL, started TIMESTAMP NOT NULL, finished TIMESTAMP, entries INTEGER NOT NULL,
+            rows INTEGER NOT NULL, matched INTEGER NOT NULL, unmatched INTEGER NOT NULL, unmatched_keys VARCHAR);
+        CREATE TABLE imported_prices ({_PRICE_COLUMNS_SQL},
+            import_id INTEGER NOT NULL, source_key VARCHAR NOT NULL, seen_on DATE NOT NULL, flags VARCHAR);
     """),
 ]
 
@@ -240,8 +250,10 @@ class Store:
         rows = con.execute(f"SELECT {', '.join(_PRICE_FIELDS)} FROM bundled_prices").fetchall()
         bundled = [price_from_row(r) for r in rows]
         user, discounts = _user_layer(con)
+        imported = [row.price for row in _imported_rows(con)]
         con.execute("DELETE FROM prices")
-        _insert(con, "prices", _PRICE_FIELDS, [_price_row(p) for p in effective_prices(bundled, user, discounts)])
+        _insert_rows(con, "prices", _PRICE_FIELDS,
+                     [_price_row(p) for p in effective_prices(bundled, user, discounts, imported=imported)])
 
     # -- reads -----------------------------------------------------------------------------------------------
     def read_all(self) -> tuple[list[Model], list[Price], list[Score]]:
@@ -256,6 +268,107 @@ class Store:
             return models, prices, scores
         finally:
             con.close()
+
+
+    # -- the imported layer (dated snapshots from price maps) ----------------------------------------------------
+    def record_import(self, meta: ImportMeta, rows: Sequence[ImportedRow], replaces_source: bool = True) -> int:
+        """Write one import in ONE transaction: log it, replace an earlier import of the same kind and source,
+        insert its rows, rebuild the effective prices. Any failure rolls everything back and raises DataError."""
+        import json
+
+        from llmflation.errors import DataError
+
+        try:
+            with self.transaction() as con:
+                self._migrate(con)
+                row = con.execute("SELECT coalesce(max(id), 0) + 1 FROM imports").fetchone()
+                import_id = int(row[0]) if row else 1
+                if replaces_source:
+                    con.execute("DELETE FROM imported_prices WHERE import_id IN "
+                                "(SELECT id FROM imports WHERE kind = ? AND source = ?)", [meta.kind, meta.source])
+                con.execute(
+                    "INSERT INTO imports VALUES (?, ?, ?, ?, ?, ?, NULL, ?, ?, ?, ?, ?)",
+                    [import_id, meta.kind, meta.source, meta.snapshot, meta.seen_on, meta.started, meta.entries,
+                     len(rows), meta.matched, len(meta.unmatched_keys), json.dumps(list(meta.unmatched_keys))])
+                _insert_rows(con, "imported_prices",
+                             (*_PRICE_FIELDS, "import_id", "source_key", "seen_on", "flags"),
+                             [(*_price_row(r.price), import_id, r.source_key, r.seen_on, "|".join(r.flags))
+                              for r in rows])
+                self._rebuild_effective(con)
+                con.execute("UPDATE imports SET finished = ? WHERE id = ?", [datetime.now(), import_id])
+        except LlmflationErrorBase:
+            raise
+        except Exception as exc:  # duckdb errors: out-of-range values, constraint violations
+            raise DataError(f"Import of {meta.source} failed", [f"{type(exc).__name__}: {exc}"]) from exc
+        return import_id
+
+    def imported(self) -> list[ImportedRow]:
+        """Every imported row in import order, with its import's kind."""
+        con = self.connect()
+        try:
+            return _imported_rows(con)
+        finally:
+            con.close()
+
+    def imports(self) -> list[dict[str, Any]]:
+        """The import log, oldest first."""
+        con = self.connect()
+        try:
+            cur = con.execute("SELECT * FROM imports ORDER BY id")
+            names = [d[0] for d in cur.description]
+            return [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
+        finally:
+            con.close()
+
+    def bundled(self) -> list[Price]:
+        con = self.connect()
+        try:
+            return [price_from_row(r) for r in con.execute(
+                f"SELECT {', '.join(_PRICE_FIELDS)} FROM bundled_prices ORDER BY model, provider, tier, valid_from"
+            ).fetchall()]
+        finally:
+            con.close()
+
+
+@dataclass(frozen=True)
+class ImportMeta:
+    """One import run as logged in `imports` (file date or commit in `snapshot`)."""
+
+    kind: str
+    source: str
+    snapshot: str
+    seen_on: date
+    started: datetime
+    entries: int
+    matched: int
+    unmatched_keys: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class ImportedRow:
+    """An imported price interval: `seen_on` is the last day a source showed it; `flags` name pitfalls hit."""
+
+    price: Price
+    source_key: str
+    seen_on: date
+    flags: tuple[str, ...] = ()
+    kind: str = ""
+    import_id: int = 0
+
+
+def _imported_rows(con: duckdb.DuckDBPyConnection) -> list[ImportedRow]:
+    exists = con.execute(
+        "SELECT count(*) FROM information_schema.tables WHERE table_name = 'imported_prices'").fetchone()
+    if not exists or not exists[0]:
+        return []
+    cols = ", ".join(f"p.{f}" for f in _PRICE_FIELDS)
+    rows = con.execute(
+        f"SELECT {cols}, p.source_key, p.seen_on, p.flags, i.kind, i.id FROM imported_prices p "
+        "JOIN imports i ON i.id = p.import_id ORDER BY i.id, p.model, p.provider, p.tier, p.valid_from"
+    ).fetchall()
+    n = len(_PRICE_FIELDS)
+    return [ImportedRow(price_from_row(r[:n]), r[n], r[n + 1], tuple(f for f in (r[n + 2] or "").split("|") if f),
+                        r[n + 3], r[n + 4]) for r in rows]
 
 
 def _user_layer(con: duckdb.DuckDBPyConnection) -> tuple[list[Price], list[Discount]]:
@@ -279,6 +392,16 @@ def _insert(con: duckdb.DuckDBPyConnection, table: str, columns: Sequence[str], 
         return
     placeholders = ", ".join("?" for _ in columns)
     con.executemany(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({placeholders})", rows)
+
+
+def _insert_rows(con: duckdb.DuckDBPyConnection, table: str, columns: Sequence[str],
+                 rows: list[tuple[Any, ...]], chunk: int = 250) -> None:
+    """Like _insert, with multi-row VALUES statements (about 8x faster than executemany in DuckDB)."""
+    one = "(" + ", ".join("?" for _ in columns) + ")"
+    for start in range(0, len(rows), chunk):
+        part = rows[start:start + chunk]
+        con.execute(f"INSERT INTO {table} ({', '.join(columns)}) VALUES {', '.join([one] * len(part))}",
+                    [v for r in part for v in r])
 
 
 def _today() -> date:

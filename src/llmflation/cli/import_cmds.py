@@ -1,0 +1,525 @@
+"""Importers (`llmflation import …`) and change detection (`llmflation data diff|status|conflicts`)."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import typer
+
+from llmflation.cli.ledger_cmds import data_app, price_record
+from llmflation.cli.options import parse_date
+from llmflation.cli.output import emit_csv, emit_json, exclusive, info, jsonable, table
+
+if TYPE_CHECKING:
+    from llmflation.ledger.importers.changes import Diff, PriceMove, Status
+    from llmflation.ledger.importers.merge import Conflict
+    from llmflation.ledger.importers.run import ImportReport
+
+JSON = typer.Option(False, "--json", help="Print JSON to stdout.")
+CSV = typer.Option(False, "--csv", help="Print CSV to stdout.")
+DATE = typer.Option(
+    None, "--date", help="Day the snapshot was taken (YYYY-MM-DD); default: the file's mtime."
+)
+
+import_app = typer.Typer(
+    help="Import dated price snapshots (confidence `derived`) into the store; curated data is never "
+    "overwritten.",
+    no_args_is_help=True,
+)
+
+
+# -- records -------------------------------------------------------------------------------------------------
+def conflict_record(c: Conflict) -> dict[str, Any]:
+    return {
+        "model": c.model,
+        "provider": c.provider,
+        "tier": c.tier,
+        "from": c.start,
+        "to": c.end,
+        "winner": c.winner,
+        "curated": {
+            "input_usd_per_mtok": c.curated.input,
+            "output_usd_per_mtok": c.curated.output,
+            "valid_from": c.curated.valid_from,
+            "valid_to": c.curated.valid_to,
+            "source": c.curated.source,
+            "confidence": c.curated.confidence,
+        },
+        "imported": {
+            "input_usd_per_mtok": c.imported.input,
+            "output_usd_per_mtok": c.imported.output,
+            "valid_from": c.imported.valid_from,
+            "valid_to": c.imported.valid_to,
+            "source": c.imported.source,
+        },
+    }
+
+
+def report_record(r: ImportReport) -> dict[str, Any]:
+    rec: dict[str, Any] = {
+        "import_id": r.import_id,
+        "kind": r.kind,
+        "source": r.source,
+        "snapshot": r.snapshot,
+        "seen_on": r.seen_on,
+        "entries": r.entries,
+        "matched": r.matched,
+        "unmatched_count": len(r.unmatched),
+        "rows_written": len(r.rows),
+        "skipped_count": len(r.skipped),
+        "conflict_count": len(r.conflicts),
+        "unmatched": [
+            {"key": u.key, "provider": u.provider, "suggestions": list(u.suggestions)} for u in r.unmatched
+        ],
+        "skipped": [{"key": s.key, "reason": s.reason} for s in r.skipped],
+        "shadowed": [
+            {"key": s.key, "model": s.model, "provider": s.provider, "preferred_key": s.preferred}
+            for s in r.shadowed
+        ],
+        "flagged": [
+            {
+                "model": row.price.model,
+                "provider": row.price.provider,
+                "key": row.source_key,
+                "valid_from": row.price.valid_from,
+                "flags": list(row.flags),
+            }
+            for row in r.rows
+            if row.flags
+        ],
+        "conflicts": [conflict_record(c) for c in r.conflicts],
+    }
+    if r.kind == "litellm-history":
+        rec.update(
+            {
+                "commits": r.commits,
+                "skipped_commits": [
+                    {"commit": v.commit, "day": v.day, "error": v.error} for v in r.skipped_commits
+                ],
+                "dropped_typos": [
+                    {
+                        "key": d.key,
+                        "day": d.day,
+                        "commit": d.commit,
+                        "input_usd_per_mtok": d.input,
+                        "output_usd_per_mtok": d.output,
+                        "reverted_on": d.reverted_on,
+                        "reason": d.reason,
+                    }
+                    for d in r.dropped
+                ],
+                "events": [
+                    {
+                        "label": e.label,
+                        "day": e.day,
+                        "model": e.model,
+                        "provider": e.provider,
+                        "key": e.key,
+                        "commit": e.commit,
+                        "old": None
+                        if e.old is None
+                        else {"input_usd_per_mtok": e.old[0], "output_usd_per_mtok": e.old[1]},
+                        "new": None
+                        if e.new is None
+                        else {"input_usd_per_mtok": e.new[0], "output_usd_per_mtok": e.new[1]},
+                        "flags": list(e.flags),
+                    }
+                    for e in r.events
+                ],
+            }
+        )
+    return rec
+
+
+def _show_report(r: ImportReport, as_json: bool) -> None:
+    if as_json:
+        emit_json(report_record(r))
+        return
+    info(f"Imported {len(r.rows)} price row(s) from {r.source} (import #{r.import_id}, seen {r.seen_on}).")
+    table(
+        "Import",
+        ["what", "count"],
+        [
+            ("entries priced in the source", r.entries),
+            ("matched to ledger models", r.matched),
+            ("unmatched", len(r.unmatched)),
+            ("skipped (not text / no price)", len(r.skipped)),
+            ("rows written", len(r.rows)),
+            ("flagged rows", sum(1 for x in r.rows if x.flags)),
+            ("conflicts with curated rows", len(r.conflicts)),
+            *(
+                (
+                    ("commits read", r.commits),
+                    ("invalid commits skipped", len(r.skipped_commits)),
+                    ("typos dropped (reverted ≤ 7 days)", len(r.dropped)),
+                    ("events", len(r.events)),
+                )
+                if r.kind == "litellm-history"
+                else ()
+            ),
+        ],
+    )
+    if r.unmatched:
+        shown = r.unmatched[:20]
+        table(
+            f"Unmatched keys ({len(r.unmatched)}; first {len(shown)}, all with --json)",
+            ["key", "provider", "did you mean"],
+            [(u.key, u.provider, ", ".join(u.suggestions)) for u in shown],
+        )
+    if r.conflicts:
+        _conflict_table(r.conflicts[:20], f"Conflicts with curated rows ({len(r.conflicts)}; not resolved)")
+
+
+def _conflict_table(found: list[Conflict], title: str) -> None:
+    table(
+        title,
+        ["model", "provider", "from", "to", "curated in/out", "imported in/out", "winner", "source"],
+        [
+            (
+                c.model,
+                c.provider,
+                c.start,
+                c.end or "open",
+                f"{_m(c.curated.input)}/{_m(c.curated.output)}",
+                f"{_m(c.imported.input)}/{_m(c.imported.output)}",
+                c.winner,
+                c.imported.source,
+            )
+            for c in found
+        ],
+    )
+
+
+# -- import commands -----------------------------------------------------------------------------------------
+@import_app.command("litellm")
+def import_litellm(
+    path: Path | None = typer.Argument(
+        None,
+        help="model_prices_and_context_window.json; default: the copy "
+        "bundled in the installed litellm package.",
+    ),
+    when: str | None = DATE,
+    as_json: bool = JSON,
+) -> None:
+    """Import LiteLLM's price map as a dated snapshot."""
+    from llmflation.ledger.importers.run import import_litellm as run
+
+    _show_report(run(path, parse_date(when, "--date")), as_json)
+
+
+@import_app.command("openrouter")
+def import_openrouter(
+    file: Path = typer.Argument(..., help="Saved JSON of GET https://openrouter.ai/api/v1/models"),
+    when: str | None = DATE,
+    as_json: bool = JSON,
+) -> None:
+    """Import OpenRouter's models API snapshot (prices per token as strings), sold by provider
+    `openrouter`."""
+    from llmflation.ledger.importers.run import import_openrouter as run
+
+    _show_report(run(file, parse_date(when, "--date")), as_json)
+
+
+@import_app.command("genai-prices")
+def import_genai_prices(
+    file: Path = typer.Argument(..., help="pydantic/genai-prices prices/data.json"),
+    when: str | None = DATE,
+    as_json: bool = JSON,
+) -> None:
+    """Import pydantic/genai-prices' data file (start_date constraints become dated rows)."""
+    from llmflation.ledger.importers.run import import_genai_prices as run
+
+    _show_report(run(file, parse_date(when, "--date")), as_json)
+
+
+@import_app.command("litellm-history")
+def import_litellm_history(
+    gitdir: Path = typer.Argument(
+        ..., help="A local clone of BerriAI/litellm (or a fork carrying its history)."
+    ),
+    rev: str = typer.Option("HEAD", "--rev", help="Walk the first-parent history of this revision."),
+    repo: str | None = typer.Option(
+        None, "--repo", help="owner/name for sources; default: from origin's URL."
+    ),
+    as_json: bool = JSON,
+) -> None:
+    """Mine dated "first seen" price events from the git history of LiteLLM's price map."""
+    from rich.progress import Progress
+
+    from llmflation.cli.output import stderr
+    from llmflation.ledger.importers.run import import_litellm_history as run
+
+    with Progress(console=stderr(), transient=True) as bar:
+        task = bar.add_task("Reading price-map versions", total=None)
+
+        def tick(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+
+        report = run(gitdir, rev=rev, repo=repo, progress=tick)
+    _show_report(report, as_json)
+
+
+# -- change detection ----------------------------------------------------------------------------------------
+def _move_record(m: PriceMove) -> dict[str, Any]:
+    return {
+        "model": m.model,
+        "provider": m.provider,
+        "tier": m.tier,
+        "day": m.day,
+        "direction": m.direction,
+        "before": {
+            "input_usd_per_mtok": m.before.input,
+            "output_usd_per_mtok": m.before.output,
+            "source": m.before.source,
+        },
+        "after": {
+            "input_usd_per_mtok": m.after.input,
+            "output_usd_per_mtok": m.after.output,
+            "source": m.after.source,
+            "confidence": m.after.confidence,
+            "origin": m.after.origin,
+        },
+        "input_change_pct": m.input_pct,
+        "output_change_pct": m.output_pct,
+        "blended_change_pct": m.blended_pct,
+        "factor": m.factor,
+    }
+
+
+def diff_record(d: Diff) -> dict[str, Any]:
+    return {
+        "since": d.since,
+        "new_models": [
+            {
+                "model": p.model,
+                "name": m.name if m else None,
+                "provider": p.provider,
+                "first_price_from": p.valid_from,
+                "input_usd_per_mtok": p.input,
+                "output_usd_per_mtok": p.output,
+                "source": p.source,
+                "confidence": p.confidence,
+            }
+            for m, p in d.new_models
+        ],
+        "new_offers": [price_record(p) for p in d.new_offers],
+        "price_cuts": [_move_record(m) for m in d.cuts],
+        "price_increases": [_move_record(m) for m in d.increases],
+        "restructured": [_move_record(m) for m in d.restructures],
+        "ended": [price_record(p) for p in d.ended],
+    }
+
+
+@data_app.command("diff")
+def data_diff(
+    since: str | None = typer.Option(
+        None, "--since", help="First day to report (YYYY-MM-DD); default 30 days ago."
+    ),
+    as_json: bool = JSON,
+) -> None:
+    """What changed since a date: new models and offers, price cuts and increases (% and ×), ended offers."""
+    from datetime import timedelta
+
+    from llmflation.ledger.importers.changes import diff
+    from llmflation.ledger.ledger import open_ledger
+
+    start = parse_date(since, "--since") or date.today() - timedelta(days=30)
+    ledger = open_ledger()
+    d = diff(ledger.all_prices(), {m.id: m for m in ledger.models()}, start)
+    if as_json:
+        emit_json(diff_record(d))
+        return
+    info(f"Changes in effective prices since {start}.")
+    table(
+        f"New models ({len(d.new_models)})",
+        ["model", "provider", "from", "input", "output", "confidence"],
+        [(p.model, p.provider, p.valid_from, p.input, p.output, p.confidence) for _, p in d.new_models],
+    )
+    table(
+        f"New offers of known models ({len(d.new_offers)})",
+        ["model", "provider", "from", "input", "output"],
+        [(p.model, p.provider, p.valid_from, p.input, p.output) for p in d.new_offers],
+    )
+    for title, moves, word in (("Price cuts", d.cuts, "cheaper"), ("Price increases", d.increases, "dearer")):
+        table(
+            f"{title} ({len(moves)})",
+            ["day", "model", "provider", "input", "output", "blended", "×"],
+            [
+                (
+                    m.day,
+                    m.model,
+                    m.provider,
+                    f"{_m(m.before.input)}→{_m(m.after.input)} ({_signed(m.input_pct)})",
+                    f"{_m(m.before.output)}→{_m(m.after.output)} ({_signed(m.output_pct)})",
+                    _signed(m.blended_pct),
+                    f"{m.factor}× {word}" if m.factor else "",
+                )
+                for m in moves
+            ],
+        )
+    if d.ended:
+        table(
+            f"Ended offers ({len(d.ended)})",
+            ["model", "provider", "ended", "last input", "last output"],
+            [(p.model, p.provider, p.valid_to, p.input, p.output) for p in d.ended],
+        )
+
+
+def _m(d: Any) -> str:
+    """Money for display: the exact value without trailing zeros."""
+    return str(jsonable(d))
+
+
+def _signed(v: Any) -> str:
+    return "" if v is None else (f"+{v}%" if v > 0 else f"{v}%")
+
+
+def status_record(s: Status, imports: list[dict[str, Any]]) -> dict[str, Any]:
+    return {
+        "today": s.today,
+        "stale_after_days": s.days,
+        "current_prices": s.current,
+        "stale_count": len(s.stale),
+        "disagreement_count": len(s.disagreements),
+        "stale": [
+            {
+                "model": x.price.model,
+                "provider": x.price.provider,
+                "tier": x.price.tier,
+                "last_checked": x.checked,
+                "days_since_checked": x.days,
+                "checked_by": x.how,
+                "origin": x.price.origin,
+                "source": x.price.source,
+            }
+            for x in s.stale
+        ],
+        "disagreements": [
+            {
+                "model": d.price.model,
+                "provider": d.price.provider,
+                "tier": d.price.tier,
+                "effective": {
+                    "input_usd_per_mtok": d.price.input,
+                    "output_usd_per_mtok": d.price.output,
+                    "source": d.price.source,
+                    "confidence": d.price.confidence,
+                    "origin": d.price.origin,
+                },
+                "sources": [
+                    {
+                        "kind": o.kind,
+                        "source": o.source,
+                        "input_usd_per_mtok": o.input,
+                        "output_usd_per_mtok": o.output,
+                        "seen_on": o.seen_on,
+                    }
+                    for o in d.opinions
+                ],
+            }
+            for d in s.disagreements
+        ],
+        "imports": [
+            {
+                "id": i["id"],
+                "kind": i["kind"],
+                "source": i["source"],
+                "snapshot": i["snapshot"],
+                "seen_on": i["seen_on"],
+                "started": i["started"],
+                "rows": i["rows"],
+                "matched": i["matched"],
+                "unmatched": i["unmatched"],
+            }
+            for i in imports
+        ],
+    }
+
+
+@data_app.command("status")
+def data_status(
+    days: int = typer.Option(90, "--days", min=1, help="Stale when not checked for this many days."),
+    as_json: bool = JSON,
+) -> None:
+    """Current prices not checked for --days (last seen in an import, or curated valid_from), and current
+    prices
+    that imported sources disagree on."""
+    from llmflation.ledger.importers.changes import status
+    from llmflation.ledger.ledger import open_ledger
+
+    ledger = open_ledger()
+    assert ledger.store is not None
+    s = status(ledger.all_prices(), ledger.store.imported(), date.today(), days)
+    imports = ledger.store.imports()
+    if as_json:
+        emit_json(status_record(s, imports))
+        return
+    info(
+        f"{s.current} current prices; {len(s.stale)} not checked for {days} days; "
+        f"{len(s.disagreements)} disputed by an imported source; {len(imports)} import(s) on record."
+    )
+    table(
+        f"Stale ({len(s.stale)})",
+        ["model", "provider", "last checked", "days", "by", "source"],
+        [(x.price.model, x.price.provider, x.checked, x.days, x.how, x.price.source) for x in s.stale[:50]],
+    )
+    table(
+        f"Sources disagree ({len(s.disagreements)})",
+        ["model", "provider", "effective in/out", "source says", "seen"],
+        [
+            (
+                d.price.model,
+                d.price.provider,
+                f"{_m(d.price.input)}/{_m(d.price.output)}",
+                "; ".join(f"{o.kind}: {_m(o.input)}/{_m(o.output)}" for o in d.opinions),
+                ", ".join(str(o.seen_on) for o in d.opinions),
+            )
+            for d in s.disagreements[:50]
+        ],
+    )
+
+
+@data_app.command("conflicts")
+def data_conflicts(as_json: bool = JSON, as_csv: bool = CSV) -> None:
+    """Imported prices that differ from a curated row in the same interval (listed, never silently
+    resolved)."""
+    from llmflation.ledger.importers.merge import conflicts
+    from llmflation.ledger.layers import resolve_imported
+    from llmflation.ledger.store import Store
+
+    exclusive(json=as_json, csv=as_csv)
+    store = Store()
+    store.ensure_current()
+    found = conflicts(store.bundled(), resolve_imported(r.price for r in store.imported()))
+    records = [conflict_record(c) for c in found]
+    if as_json:
+        emit_json(records)
+    elif as_csv:
+        emit_csv(
+            [
+                {
+                    "model": r["model"],
+                    "provider": r["provider"],
+                    "tier": r["tier"],
+                    "from": r["from"],
+                    "to": r["to"],
+                    "winner": r["winner"],
+                    "curated_input": r["curated"]["input_usd_per_mtok"],
+                    "curated_output": r["curated"]["output_usd_per_mtok"],
+                    "imported_input": r["imported"]["input_usd_per_mtok"],
+                    "imported_output": r["imported"]["output_usd_per_mtok"],
+                    "curated_source": r["curated"]["source"],
+                    "imported_source": r["imported"]["source"],
+                }
+                for r in records
+            ]
+        )
+    else:
+        _conflict_table(found, f"{len(found)} conflict(s) between curated and imported prices")
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(import_app, name="import")
+    # `diff`, `status` and `conflicts` are registered on the existing `data` group by the decorators above.

@@ -1,0 +1,83 @@
+"""Shared shapes for importers: the price terms a source states, one source entry, one parsed snapshot."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+
+from llmflation.errors import InputError
+from llmflation.ledger.records import STANDARD_TIER
+from llmflation.money import to_decimal
+
+MTOK = Decimal(1_000_000)
+CHARS_PER_TOKEN = Decimal(4)  # English approximation used to convert per-character prices
+
+
+@dataclass(frozen=True, slots=True)
+class Terms:
+    """Prices in USD per 1M tokens, as a source states them (converted exactly from the source's unit)."""
+
+    input: Decimal
+    output: Decimal
+    cached_input: Decimal | None = None
+    cache_write: Decimal | None = None
+    batch_discount: Decimal | None = None
+    long_context_threshold: int | None = None
+    long_input: Decimal | None = None
+    long_output: Decimal | None = None
+    long_cached_input: Decimal | None = None
+    per_character: bool = False
+    tier: str = STANDARD_TIER
+
+    def same_price(self, other: Terms) -> bool:
+        return (self.input, self.output) == (other.input, other.output)
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """One priced entry of a source: its own key and provider name, the terms, and dates if the source
+    states them."""
+
+    key: str
+    provider: str
+    terms: Terms
+    valid_from: date | None = None  # None: the snapshot's date ("first seen")
+    valid_to: date | None = None
+    note: str = ""
+    names: tuple[str, ...] = ()  # other names the source gives the model (display name), tried after the key
+
+
+@dataclass(frozen=True, slots=True)
+class Skip:
+    key: str
+    reason: str
+
+
+@dataclass
+class Snapshot:
+    """A parsed source file: what it priced, and what it skipped and why."""
+
+    kind: str
+    entries: list[Entry] = field(default_factory=list)
+    skipped: list[Skip] = field(default_factory=list)
+
+
+def money(value: object, where: str) -> Decimal:
+    """A source's number as an exact Decimal (floats via their shortest repr, i.e. as written in the JSON)."""
+    if value is None or value == "":
+        raise InputError(f"{where}: missing price")
+    d = to_decimal(value, where)
+    if d < 0:
+        raise InputError(f"{where}: negative price {d}")
+    return d
+
+
+def plain(d: Decimal) -> Decimal:
+    """Drop trailing zeros without switching to exponent form (10, not 1E+1)."""
+    return d.quantize(Decimal(1)) if d == d.to_integral_value() else d.normalize()
+
+
+def per_mtok(value: object, where: str) -> Decimal:
+    """USD per token → USD per 1M tokens, exactly."""
+    return plain(money(value, where) * MTOK)

@@ -1,0 +1,132 @@
+"""LiteLLM's price map (`model_prices_and_context_window.json`): parse entries into per-1M-token terms.
+
+Units in the map are USD per token (or per character for Vertex Gemini 1.x); floats are converted through
+their shortest repr, i.e. exactly as written in the file. Per-character prices are converted at 4 characters
+per token (an English approximation) and flagged `per-character`.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping
+from decimal import Decimal
+from typing import Any
+
+from llmflation.errors import InputError
+from llmflation.ledger.importers.common import CHARS_PER_TOKEN, Entry, Skip, Snapshot, Terms, per_mtok, plain
+
+KIND = "litellm"
+TEXT_MODES = (None, "", "chat", "completion", "responses")
+IGNORED_KEYS = ("sample_spec",)
+_TRAILING_COMMA = re.compile(r",(\s*[}\]])")
+_LONG = (("_above_128k_tokens", 128_000), ("_above_200k_tokens", 200_000))
+
+
+def loads_lenient(text: str) -> Any:
+    """json.loads; on failure retry with trailing commas removed (a common hand-edit slip in the map's
+    history).
+
+    Raises ValueError when the text is still not JSON.
+    """
+    try:
+        return json.loads(text)
+    except ValueError:
+        return json.loads(_TRAILING_COMMA.sub(r"\1", text))
+
+
+def _num(entry: Mapping[str, Any], name: str) -> Any:
+    v = entry.get(name)
+    return None if v is None or v == "" else v
+
+
+def terms_of(key: str, entry: Mapping[str, Any]) -> Terms | str:
+    """The entry's terms, or a reason string saying why it is not a priced text-generation entry."""
+    mode = entry.get("mode")
+    if mode not in TEXT_MODES:
+        return f"mode {mode!r} is not text generation"
+    where = f"{key}"
+    try:
+        per_char = (
+            _num(entry, "input_cost_per_character") is not None
+            and _num(entry, "output_cost_per_character") is not None
+        )
+        if per_char:
+            scale = CHARS_PER_TOKEN
+            inp = per_mtok(entry["input_cost_per_character"], f"{where}.input_cost_per_character") * scale
+            out = per_mtok(entry["output_cost_per_character"], f"{where}.output_cost_per_character") * scale
+        else:
+            scale = Decimal(1)
+            if _num(entry, "input_cost_per_token") is None or _num(entry, "output_cost_per_token") is None:
+                return "no per-token input/output price"
+            inp = per_mtok(entry["input_cost_per_token"], f"{where}.input_cost_per_token")
+            out = per_mtok(entry["output_cost_per_token"], f"{where}.output_cost_per_token")
+        if inp == 0 and out == 0:
+            return "zero price (free or placeholder): not recorded"
+        cached = _opt(entry, "cache_read_input_token_cost", where)
+        write = _opt(entry, "cache_creation_input_token_cost", where)
+        threshold = long_in = long_out = long_cached = None
+        unit = "character" if per_char else "token"
+        for suffix, tokens in _LONG:
+            li = _opt(entry, f"input_cost_per_{unit}{suffix}", where)
+            lo = _opt(entry, f"output_cost_per_{unit}{suffix}", where)
+            if li is not None and lo is not None:
+                threshold, long_in, long_out = tokens, li * scale, lo * scale
+                long_cached = _opt(entry, f"cache_read_input_token_cost{suffix}", where)
+                break
+        batch = None
+        bi, bo = (
+            _opt(entry, "input_cost_per_token_batches", where),
+            _opt(entry, "output_cost_per_token_batches", where),
+        )
+        if (
+            bi is not None
+            and bo is not None
+            and not per_char
+            and inp
+            and out
+            and bi / inp == bo / out
+            and bi < inp
+        ):
+            batch = plain(1 - bi / inp)
+    except InputError as exc:
+        return f"bad price: {exc}"
+    return Terms(
+        input=plain(inp),
+        output=plain(out),
+        cached_input=cached,
+        cache_write=write,
+        batch_discount=batch,
+        long_context_threshold=threshold,
+        long_input=None if long_in is None else plain(long_in),
+        long_output=None if long_out is None else plain(long_out),
+        long_cached_input=long_cached,
+        per_character=per_char,
+    )
+
+
+def _opt(entry: Mapping[str, Any], name: str, where: str) -> Decimal | None:
+    v = _num(entry, name)
+    return None if v is None else per_mtok(v, f"{where}.{name}")
+
+
+def parse_map(data: Any) -> Snapshot:
+    """Parse a whole price map (a JSON object of key → entry)."""
+    if not isinstance(data, Mapping):
+        raise InputError(
+            "LiteLLM price map: expected a JSON object of model key → entry "
+            f"(got {type(data).__name__}). Is this model_prices_and_context_window.json?"
+        )
+    snap = Snapshot(kind=KIND)
+    for key, entry in data.items():
+        if key in IGNORED_KEYS or not isinstance(entry, Mapping):
+            continue
+        terms = terms_of(key, entry)
+        if isinstance(terms, str):
+            snap.skipped.append(Skip(key, terms))
+            continue
+        note = "per-character price converted at 4 characters/token" if terms.per_character else ""
+        snap.entries.append(
+            Entry(key=key, provider=str(entry.get("litellm_provider") or ""), terms=terms, note=note)
+        )
+    return snap

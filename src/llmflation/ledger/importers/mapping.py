@@ -1,0 +1,293 @@
+"""Map a source's keys and provider names to ledger model ids and providers (rules in `aliases.toml`)."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from importlib import resources
+
+from llmflation.errors import UnknownModelError, suggest
+from llmflation.ledger.importers.common import Entry
+from llmflation.ledger.ledger import Ledger
+from llmflation.ledger.records import Model, Price
+from llmflation.ledger.store import ImportedRow
+
+_DATED = re.compile(r"(\d{4}-?\d{2}-?\d{2}|-\d{4}$|-\d{3}$|@\d{8})")
+SUGGEST_LIMIT = 25  # unmatched keys that get "did you mean" suggestions (difflib is slow over thousands)
+
+RANK_ID, RANK_ALIAS, RANK_MOVING = 0, 1, 2
+
+
+@dataclass(frozen=True)
+class AliasTable:
+    models: dict[str, str]
+    lagging: frozenset[str]
+    lagging_patterns: tuple[re.Pattern[str], ...]
+    rewrites: tuple[tuple[re.Pattern[str], str], ...]
+    providers: dict[str, dict[str, str]]
+    bare_key_providers: tuple[tuple[re.Pattern[str], str], ...]
+
+
+def load_alias_table(text: str | None = None) -> AliasTable:
+    """Parse the alias table (the bundled `aliases.toml` when `text` is None)."""
+    if text is None:
+        text = (resources.files("llmflation.ledger.importers") / "aliases.toml").read_text(encoding="utf-8")
+    raw = tomllib.loads(text)
+    return AliasTable(
+        models={k.lower(): v.lower() for k, v in raw.get("models", {}).items()},
+        lagging=frozenset(k.lower() for k in raw.get("lagging", [])),
+        lagging_patterns=tuple(re.compile(p) for p in raw.get("lagging_patterns", [])),
+        rewrites=tuple((re.compile(r["pattern"]), r["replace"]) for r in raw.get("rewrite", [])),
+        providers={
+            kind: {k.lower(): v for k, v in table.items()} for kind, table in raw.get("providers", {}).items()
+        },
+        bare_key_providers=tuple((re.compile(k), v) for k, v in raw.get("bare_key_providers", {}).items()),
+    )
+
+
+@dataclass(frozen=True)
+class Match:
+    model: Model
+    via: str
+    rank: int
+    flags: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Unmatched:
+    key: str
+    provider: str
+    suggestions: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Shadowed:
+    key: str
+    model: str
+    provider: str
+    preferred: str
+
+
+@dataclass
+class Mapped:
+    """Rows ready for the store, plus what could not be matched or was set aside."""
+
+    rows: list[ImportedRow] = field(default_factory=list)
+    matched: int = 0
+    unmatched: list[Unmatched] = field(default_factory=list)
+    shadowed: list[Shadowed] = field(default_factory=list)
+
+
+class Matcher:
+    """Resolve source keys against one ledger with the alias table's rules (see aliases.toml)."""
+
+    def __init__(self, ledger: Ledger, table: AliasTable, kind: str) -> None:
+        self.ledger = ledger
+        self.table = table
+        self.kind = kind
+        self._index: dict[str, str] = {}
+        self._slugs: list[str] = []
+        for m in ledger.models():
+            slug = m.id.split("/", 1)[-1]
+            self._slugs.append(slug)
+            for name in (m.id, slug, m.name, *m.aliases):
+                self._index.setdefault(name.lower(), m.id)
+        self._cache: dict[tuple[str, tuple[str, ...]], Match | None] = {}
+
+    def provider(self, raw: str, key: str) -> str:
+        name = raw.strip().lower()
+        if not name:
+            low = key.lower()
+            for pattern, provider in self.table.bare_key_providers:
+                if pattern.search(low):
+                    return provider
+            return "unknown"
+        mapped = self.table.providers.get(self.kind, {}).get(name)
+        if mapped is None and self.kind == "litellm-history":
+            mapped = self.table.providers.get("litellm", {}).get(name)
+        if mapped is not None:
+            return mapped
+        return re.sub(r"[_-]ai$", "", name).replace("_", "-")
+
+    def candidates(self, key: str) -> list[str]:
+        parts = key.strip().lower().split("/")
+        out: list[str] = []
+        for i in range(len(parts)):
+            form = "/".join(parts[i:])
+            forms = [form]
+            for pattern, repl in self.table.rewrites:
+                new = pattern.sub(repl, forms[-1])
+                if new != forms[-1]:
+                    forms.append(new)
+            for f in forms:
+                if f and f not in out:
+                    out.append(f)
+        return out
+
+    def match(self, key: str, names: Sequence[str] = ()) -> Match | None:
+        cache_key = (key, tuple(names))
+        if cache_key not in self._cache:
+            self._cache[cache_key] = self._match(key, names)
+        return self._cache[cache_key]
+
+    def _match(self, key: str, names: Sequence[str]) -> Match | None:
+        low = key.strip().lower()
+        target = self.table.models.get(low)
+        if target and target in self._index:
+            return Match(self.ledger.resolve(target), via=target, rank=RANK_ID, flags=("alias-table",))
+        for cand in [*self.candidates(key), *(n.strip().lower() for n in names if n.strip())]:
+            if cand not in self._index:
+                continue
+            model = self.ledger.resolve(cand)
+            slug = model.id.split("/", 1)[-1]
+            bare = low.rsplit("/", 1)[-1]
+            moving = (
+                bare in self.table.lagging
+                or cand in self.table.lagging
+                or any(p.search(bare) for p in self.table.lagging_patterns)
+            )
+            if cand in (model.id, slug) and not moving:
+                return Match(model, via=cand, rank=RANK_ID)
+            if not moving:
+                moving = any(s != slug and s.startswith(cand + "-") for s in self._slugs)
+            if moving:
+                return Match(model, via=cand, rank=RANK_MOVING, flags=("alias-key-may-lag",))
+            return Match(model, via=cand, rank=RANK_ALIAS, flags=("alias-key",))
+        return None
+
+    def suggestions(self, key: str) -> tuple[str, ...]:
+        cands = self.candidates(key)
+        try:
+            self.ledger.resolve(cands[-1] if cands else key)
+        except UnknownModelError as exc:
+            return tuple(exc.suggestions)
+        return tuple(suggest(key, self._index))
+
+
+def preference(key: str, match: Match) -> tuple[int, int, int, str]:
+    """Sort key: better rank first, then keys carrying a date, then shorter keys."""
+    return (match.rank, 0 if _DATED.search(key) else 1, len(key), key)
+
+
+def choose_keys(matches: Iterable[tuple[str, str, str, Match]]) -> tuple[dict[str, Match], list[Shadowed]]:
+    """Given (key, provider, tier, match) tuples, keep the preferred key per (model, provider, tier)."""
+    groups: dict[tuple[str, str, str], dict[str, Match]] = defaultdict(dict)
+    for key, provider, tier, m in matches:
+        groups[(m.model.id, provider, tier)][key] = m
+    chosen: dict[str, Match] = {}
+    shadowed: list[Shadowed] = []
+    for (model_id, provider, _tier), by_key in groups.items():
+        ordered = sorted(by_key, key=lambda k: preference(k, by_key[k]))
+        best = ordered[0]
+        chosen[best] = by_key[best]
+        shadowed.extend(Shadowed(k, model_id, provider, best) for k in ordered[1:])
+    return chosen, shadowed
+
+
+def price_of(
+    entry_terms: object,
+    *,
+    model: Model,
+    provider: str,
+    valid_from: date,
+    valid_to: date | None,
+    source: str,
+    note: str,
+) -> Price:
+    from llmflation.ledger.importers.common import Terms
+
+    assert isinstance(entry_terms, Terms)
+    t = entry_terms
+    return Price(
+        model=model.id,
+        provider=provider,
+        tier=t.tier,
+        valid_from=valid_from,
+        valid_to=valid_to,
+        input=t.input,
+        output=t.output,
+        cached_input=t.cached_input,
+        cache_write=t.cache_write,
+        batch_discount=t.batch_discount,
+        long_context_threshold=t.long_context_threshold,
+        long_input=t.long_input,
+        long_output=t.long_output,
+        long_cached_input=t.long_cached_input,
+        source=source,
+        confidence="derived",
+        note=note,
+        origin="imported",
+        first_party=model.developer == provider,
+    )
+
+
+def map_snapshot(
+    entries: Sequence[Entry], matcher: Matcher, seen_on: date, source: str, label: str
+) -> Mapped:
+    """Map a snapshot's entries to imported rows: valid from the snapshot date ("first seen") unless the
+    source
+    states its own start date; unmatched keys are reported, duplicate keys for one offer are shadowed."""
+    out = Mapped()
+    found: list[tuple[str, str, str, Match]] = []
+    provider_of: dict[str, str] = {}
+    for e in entries:
+        provider = matcher.provider(e.provider, e.key)
+        provider_of[e.key] = provider
+        m = matcher.match(e.key, e.names)
+        if m is None:
+            out.unmatched.append(Unmatched(e.key, provider))
+            continue
+        out.matched += 1
+        found.append((e.key, provider, e.terms.tier, m))
+    chosen, out.shadowed = choose_keys(found)
+    shadowed_by: dict[str, list[str]] = defaultdict(list)
+    for s in out.shadowed:
+        shadowed_by[s.preferred].append(s.key)
+    for e in entries:
+        m = chosen.get(e.key)
+        if m is None:
+            continue
+        flags = list(m.flags)
+        if e.terms.per_character:
+            flags.append("per-character")
+        if shadowed_by.get(e.key):
+            flags.append("preferred-over:" + ",".join(sorted(shadowed_by[e.key])))
+        start = e.valid_from or seen_on
+        note_bits = [
+            f"{label} key {e.key!r}; first seen {seen_on} (not the announced date)"
+            if e.valid_from is None
+            else f"{label} key {e.key!r}; seen {seen_on}"
+        ]
+        if e.note:
+            note_bits.append(e.note)
+        if "alias-key-may-lag" in flags:
+            note_bits.append("alias key: may lag behind the vendor's repointing")
+        out.rows.append(
+            ImportedRow(
+                price=price_of(
+                    e.terms,
+                    model=m.model,
+                    provider=provider_of[e.key],
+                    valid_from=start,
+                    valid_to=e.valid_to,
+                    source=source,
+                    note="; ".join(note_bits),
+                ),
+                source_key=e.key,
+                seen_on=seen_on,
+                flags=tuple(flags),
+            )
+        )
+    out.unmatched = with_suggestions(out.unmatched, matcher)
+    return out
+
+
+def with_suggestions(unmatched: list[Unmatched], matcher: Matcher) -> list[Unmatched]:
+    return [
+        Unmatched(u.key, u.provider, matcher.suggestions(u.key)) if i < SUGGEST_LIMIT else u
+        for i, u in enumerate(unmatched)
+    ]

@@ -1,0 +1,430 @@
+"""Run an import end to end: read the file or git history, map to the ledger, write ONE transaction, report.
+
+This is the I/O edge of the importers package (files, `git` subprocesses, the store); the parsing, mining,
+mapping and merge rules it calls are pure.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import re
+import shutil
+import subprocess
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+from llmflation.errors import InputError
+from llmflation.ledger.importers import genai_prices, litellm, openrouter
+from llmflation.ledger.importers.common import Skip, Snapshot
+from llmflation.ledger.importers.history import Dropped, Mined, Version, mine
+from llmflation.ledger.importers.mapping import (
+    Mapped,
+    Matcher,
+    Shadowed,
+    Unmatched,
+    choose_keys,
+    load_alias_table,
+    price_of,
+    with_suggestions,
+)
+from llmflation.ledger.importers.merge import Conflict, conflicts
+from llmflation.ledger.ledger import Ledger, open_ledger
+from llmflation.ledger.store import ImportedRow, ImportMeta
+
+HISTORY_PATHS = (  # newest first: when several exist at one commit, the first present wins
+    "model_prices_and_context_window.json",
+    "litellm/model_prices_and_context_window.json",
+    "cookbook/community-resources/max_tokens.json",
+)
+BACKUP_NAME = "model_prices_and_context_window_backup.json"
+DEFAULT_REPO = "BerriAI/litellm"
+
+
+@dataclass(frozen=True)
+class Event:
+    """A dated price event mined from history: label is 'first seen', 'price change first seen' or 'last
+    seen'."""
+
+    label: str
+    day: date
+    model: str
+    provider: str
+    key: str
+    commit: str
+    old: tuple[Any, Any] | None
+    new: tuple[Any, Any] | None
+    flags: tuple[str, ...] = ()
+
+
+@dataclass
+class ImportReport:
+    import_id: int
+    kind: str
+    source: str
+    snapshot: str
+    seen_on: date
+    entries: int
+    matched: int
+    rows: list[ImportedRow]
+    unmatched: list[Unmatched]
+    skipped: list[Skip]
+    shadowed: list[Shadowed]
+    conflicts: list[Conflict]
+    commits: int = 0
+    skipped_commits: list[Version] = field(default_factory=list)
+    dropped: list[Dropped] = field(default_factory=list)
+    events: list[Event] = field(default_factory=list)
+
+
+def _load_json(path: Path) -> Any:
+    from llmflation.ledger.loading import read_text_file
+
+    text = read_text_file(path)
+    try:
+        return litellm.loads_lenient(text)
+    except ValueError as exc:
+        raise InputError(f"{path}: not valid JSON ({exc}). Nothing was imported.") from None
+
+
+def file_date(path: Path) -> date:
+    """A file's modification day, or today when the timestamp is meaningless (zip-epoch 1980 from wheels)."""
+    if not path.is_file():
+        raise InputError(f"File not found: {path}")
+    stamp = datetime.fromtimestamp(path.stat().st_mtime, tz=UTC).date()
+    return stamp if stamp.year > 1980 else date.today()
+
+
+def installed_litellm_map() -> tuple[Path, str] | None:
+    """The price map bundled in an installed `litellm` package, found without importing litellm."""
+    spec = importlib.util.find_spec("litellm")
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    from importlib.metadata import PackageNotFoundError, version
+
+    for loc in spec.submodule_search_locations:
+        candidate = Path(loc) / BACKUP_NAME
+        if candidate.is_file():
+            try:
+                ver = version("litellm")
+            except PackageNotFoundError:
+                ver = "unknown"
+            return candidate, ver
+    return None
+
+
+def _finish(
+    ledger: Ledger,
+    kind: str,
+    source: str,
+    snapshot: str,
+    seen_on: date,
+    entries: int,
+    mapped: Mapped,
+    skipped: list[Skip],
+    started: datetime,
+) -> ImportReport:
+    assert ledger.store is not None
+    meta = ImportMeta(
+        kind=kind,
+        source=source,
+        snapshot=snapshot,
+        seen_on=seen_on,
+        started=started,
+        entries=entries,
+        matched=mapped.matched,
+        unmatched_keys=tuple(u.key for u in mapped.unmatched),
+    )
+    import_id = ledger.store.record_import(meta, mapped.rows)
+    found = conflicts(ledger.store.bundled(), [r.price for r in mapped.rows])
+    return ImportReport(
+        import_id,
+        kind,
+        source,
+        snapshot,
+        seen_on,
+        entries,
+        mapped.matched,
+        mapped.rows,
+        mapped.unmatched,
+        skipped,
+        mapped.shadowed,
+        found,
+    )
+
+
+def _snapshot_import(
+    snap: Snapshot, source: str, snapshot: str, seen_on: date, label: str, ledger: Ledger | None
+) -> ImportReport:
+    from llmflation.ledger.importers.mapping import map_snapshot
+
+    started = datetime.now()
+    ledger = ledger or open_ledger()
+    matcher = Matcher(ledger, load_alias_table(), snap.kind)
+    mapped = map_snapshot(snap.entries, matcher, seen_on, source, label)
+    return _finish(
+        ledger, snap.kind, source, snapshot, seen_on, len(snap.entries), mapped, snap.skipped, started
+    )
+
+
+def import_litellm(
+    path: Path | None = None, seen_on: date | None = None, ledger: Ledger | None = None
+) -> ImportReport:
+    """Import LiteLLM's price map from `path`, or from the installed litellm package when `path` is None."""
+    if path is None:
+        found = installed_litellm_map()
+        if found is None:
+            raise InputError(
+                "The litellm package is not installed in this environment. Pass the price map "
+                "instead: llmflation import litellm model_prices_and_context_window.json"
+            )
+        path, version = found
+        day = seen_on or file_date(path)
+        source = f"litellm:{version}:{BACKUP_NAME}"
+        snapshot = f"litellm {version}"
+    else:
+        day = seen_on or file_date(path)
+        source = f"litellm:file:{path.name}@{day}"
+        snapshot = str(day)
+    snap = litellm.parse_map(_load_json(path))
+    return _snapshot_import(snap, source, snapshot, day, "LiteLLM", ledger)
+
+
+def import_openrouter(path: Path, seen_on: date | None = None, ledger: Ledger | None = None) -> ImportReport:
+    day = seen_on or file_date(path)
+    snap = openrouter.parse_models(_load_json(path))
+    return _snapshot_import(
+        snap, f"openrouter:api/v1/models:{path.name}@{day}", str(day), day, "OpenRouter", ledger
+    )
+
+
+def import_genai_prices(
+    path: Path, seen_on: date | None = None, ledger: Ledger | None = None
+) -> ImportReport:
+    day = seen_on or file_date(path)
+    snap = genai_prices.parse_data(_load_json(path), day)
+    return _snapshot_import(snap, f"genai-prices:{path.name}@{day}", str(day), day, "genai-prices", ledger)
+
+
+# -- git history ---------------------------------------------------------------------------------------------
+def _git(gitdir: Path, *args: str) -> str:
+    if shutil.which("git") is None:
+        raise InputError("`git` is not on PATH; install git to mine a clone's history.")
+    proc = subprocess.run(["git", "-C", str(gitdir), *args], capture_output=True, text=True)
+    if proc.returncode != 0:
+        raise InputError(f"git {' '.join(args[:2])} failed in {gitdir}: {proc.stderr.strip()}")
+    return proc.stdout
+
+
+def repo_name(gitdir: Path) -> str:
+    """owner/name from the clone's origin URL when it is on GitHub, else BerriAI/litellm."""
+    try:
+        url = _git(gitdir, "remote", "get-url", "origin").strip()
+    except InputError:
+        return DEFAULT_REPO
+    m = re.search(r"github\.com[:/]([^/]+/[^/]+?)(\.git)?/?$", url)
+    return m.group(1) if m else DEFAULT_REPO
+
+
+@dataclass(frozen=True)
+class _Commit:
+    sha: str
+    day: date
+    subject: str
+    path: str
+    blob: str
+
+
+def list_versions(
+    gitdir: Path, rev: str = "HEAD", paths: Sequence[str] = HISTORY_PATHS
+) -> tuple[str, list[_Commit]]:
+    """First-parent commits of `rev` that changed the price map at any of its paths, with the blob in
+    effect."""
+    if not gitdir.is_dir():
+        raise InputError(f"{gitdir} is not a directory; pass a local clone of BerriAI/litellm (or a fork).")
+    head = _git(gitdir, "rev-parse", "--verify", rev + "^{commit}").strip()
+    log = _git(
+        gitdir,
+        "log",
+        "--first-parent",
+        "--reverse",
+        "--no-renames",
+        "--diff-merges=first-parent",
+        "--raw",
+        "--no-abbrev",
+        "--format=%x00%H%x09%cI%x09%s",
+        head,
+        "--",
+        *paths,
+    )
+    state: dict[str, str | None] = {}
+    out: list[_Commit] = []
+    last_blob = ""
+    for chunk in log.split("\x00")[1:]:
+        lines = chunk.strip("\n").split("\n")
+        sha, stamp, subject = ([*lines[0].split("\t", 2), "", ""])[:3]
+        for line in lines[1:]:
+            if not line.startswith(":"):
+                continue
+            meta, _, path = line.partition("\t")
+            fields = meta.split()
+            new_blob, status = fields[3], fields[4]
+            state[path] = None if status.startswith("D") or set(new_blob) == {"0"} else new_blob
+        chosen = next(((p, state[p]) for p in paths if state.get(p)), None)
+        if chosen is None or chosen[1] == last_blob:
+            continue
+        last_blob = chosen[1] or ""
+        day = datetime.fromisoformat(stamp).astimezone(UTC).date()
+        out.append(_Commit(sha, day, subject, chosen[0], last_blob))
+    if not out:
+        raise InputError(
+            f"No commit on the first-parent history of {rev} in {gitdir} touches "
+            f"{', '.join(paths)}. Is this a LiteLLM clone?"
+        )
+    return head, out
+
+
+def read_versions(gitdir: Path, commits: Sequence[_Commit]) -> Iterator[Version]:
+    """Stream each commit's map through one `git cat-file --batch`; invalid JSON gives data=None."""
+    proc = subprocess.Popen(
+        ["git", "-C", str(gitdir), "cat-file", "--batch"], stdin=subprocess.PIPE, stdout=subprocess.PIPE
+    )
+    assert proc.stdin is not None and proc.stdout is not None
+    try:
+        for c in commits:
+            proc.stdin.write(c.blob.encode() + b"\n")
+            proc.stdin.flush()
+            header = proc.stdout.readline().split()
+            if len(header) < 3 or header[1] != b"blob":
+                yield Version(c.sha, c.day, c.path, None, error="blob missing", subject=c.subject)
+                continue
+            body = proc.stdout.read(int(header[2]) + 1)[:-1]
+            try:
+                data = litellm.loads_lenient(body.decode("utf-8"))
+            except (ValueError, UnicodeDecodeError) as exc:
+                yield Version(c.sha, c.day, c.path, None, error=f"invalid JSON: {exc}", subject=c.subject)
+                continue
+            if not isinstance(data, dict):
+                yield Version(c.sha, c.day, c.path, None, error="not a JSON object", subject=c.subject)
+                continue
+            yield Version(c.sha, c.day, c.path, data, subject=c.subject)
+    finally:
+        proc.stdin.close()
+        proc.wait()
+
+
+def map_history(mined: Mined, matcher: Matcher, repo: str) -> tuple[Mapped, list[Event]]:
+    out = Mapped()
+    found = []
+    provider_of: dict[str, str] = {}
+    for key in mined.segments:
+        provider = matcher.provider(mined.providers.get(key, ""), key)
+        provider_of[key] = provider
+        m = matcher.match(key)
+        if m is None:
+            out.unmatched.append(Unmatched(key, provider))
+            continue
+        out.matched += 1
+        found.append((key, provider, "standard", m))
+    chosen, out.shadowed = choose_keys(found)
+    events: list[Event] = []
+    for key, m in sorted(chosen.items()):
+        provider = provider_of[key]
+        segs = mined.segments[key]
+        for j, seg in enumerate(segs):
+            flags = (*m.flags, *seg.flags)
+            bits = [
+                f"first seen {seg.valid_from} in LiteLLM's price map as {key!r} (commit {seg.commit[:10]}); "
+                "not the announced date"
+            ]
+            if seg.terms.per_character:
+                bits.append("per-character price converted at 4 characters/token (English approximation)")
+            if "alias-key-may-lag" in flags:
+                bits.append("alias key: may lag behind the vendor's repointing")
+            bits.extend(f"flag {f}" for f in seg.flags if f.startswith(("suspicious", "gap")))
+            out.rows.append(
+                ImportedRow(
+                    price=price_of(
+                        seg.terms,
+                        model=m.model,
+                        provider=provider,
+                        valid_from=seg.valid_from,
+                        valid_to=seg.valid_to,
+                        source=f"github:{repo}@{seg.commit}:{seg.path}",
+                        note="; ".join(bits),
+                    ),
+                    source_key=key,
+                    seen_on=seg.seen_on,
+                    flags=flags,
+                )
+            )
+            prev = segs[j - 1] if j > 0 else None
+            new = (seg.terms.input, seg.terms.output)
+            if prev is not None and prev.valid_to == seg.valid_from:
+                events.append(
+                    Event(
+                        "price change first seen",
+                        seg.valid_from,
+                        m.model.id,
+                        provider,
+                        key,
+                        seg.commit,
+                        (prev.terms.input, prev.terms.output),
+                        new,
+                        flags,
+                    )
+                )
+            else:
+                events.append(
+                    Event(
+                        "first seen", seg.valid_from, m.model.id, provider, key, seg.commit, None, new, flags
+                    )
+                )
+            nxt = segs[j + 1] if j + 1 < len(segs) else None
+            if seg.valid_to is not None and (nxt is None or nxt.valid_from != seg.valid_to):
+                events.append(
+                    Event("last seen", seg.seen_on, m.model.id, provider, key, seg.commit, new, None, flags)
+                )
+    events.sort(key=lambda e: (e.day, e.model, e.provider))
+    out.unmatched = with_suggestions(out.unmatched, matcher)
+    return out, events
+
+
+def import_litellm_history(
+    gitdir: Path,
+    rev: str = "HEAD",
+    repo: str | None = None,
+    ledger: Ledger | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> ImportReport:
+    """Mine a local LiteLLM clone's first-parent history of the price map and import the dated segments."""
+    started = datetime.now()
+    head, commits = list_versions(gitdir, rev)
+    repo = repo or repo_name(gitdir)
+    total = len(commits)
+    mined = mine(
+        read_versions(gitdir, commits), progress=(lambda i: progress(i + 1, total)) if progress else None
+    )
+    ledger = ledger or open_ledger()
+    matcher = Matcher(ledger, load_alias_table(), "litellm-history")
+    mapped, events = map_history(mined, matcher, repo)
+    skipped = [Skip(k, r) for k, r in sorted(mined.non_text.items()) if k not in mined.segments]
+    last_day = commits[-1].day
+    report = _finish(
+        ledger,
+        "litellm-history",
+        f"github:{repo}",
+        head,
+        last_day,
+        len(mined.segments),
+        mapped,
+        skipped,
+        started,
+    )
+    report.commits = total
+    report.skipped_commits = mined.skipped_commits
+    report.dropped = mined.dropped
+    report.events = events
+    return report
