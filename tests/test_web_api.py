@@ -216,12 +216,16 @@ def test_discount_applies(writable: TestClient) -> None:
     before = writable.get("/api/history", params={"model": model}).json()["items"]
     target = next(p for p in before if p["provider"] == provider)
     at = target["valid_from"]
+    query = {"model": model, "provider": provider, "at": at}
+    first = writable.get("/api/price", params=query)
+    assert first.json()["prices"][0]["input_usd_per_mtok"] == target["input_usd_per_mtok"]
+    assert writable.get("/api/price", params=query).headers["x-cache"] == "hit"
     resp = writable.post("/api/user/discounts", headers=auth, json={
         "provider": provider, "percent": "50", "valid_from": "2000-01-01", "model": model})
     assert resp.status_code == 201, resp.text
     from decimal import Decimal
 
-    after = writable.get("/api/price", params={"model": model, "provider": provider, "at": at}).json()
+    after = writable.get("/api/price", params=query).json()  # the write cleared the answer cache
     price = after["prices"][0]
     assert Decimal(price["input_usd_per_mtok"]) == Decimal(target["input_usd_per_mtok"]) / 2
     assert price["origin"] == "adjusted"

@@ -14,7 +14,7 @@ if TYPE_CHECKING:
     from llmflation.web.settings import WebSettings
 
 FEATURES = {
-    "trends": "llmflation.trends",
+    "trends": "llmflation.report.build",
     "workload": "llmflation.workload.bill",
     "usage": "llmflation.usage",
     "selfhost": "llmflation.serving",
@@ -31,6 +31,10 @@ def available(feature: str) -> bool:
 
 def routers(settings: WebSettings) -> list[Any]:
     out: list[Any] = []
+    if available("trends"):
+        from llmflation.web.trends_web import router as trends_router
+
+        out.append(trends_router)
     if available("workload"):
         from llmflation.web.api_bill import router as bill_router
 

@@ -23,15 +23,13 @@ def overview(request: Request) -> Response:
     prices = ledger.all_prices()
     scatter = charts.offers_scatter(prices, developer_of) if prices else None
     changes = list(reversed(ledger.price_changes()))[:15]
-    return page(
-        request,
-        "overview.html",
-        "overview",
-        cov=cov,
-        scatter=scatter,
-        changes=changes,
-        trends=features.available("trends"),
-    )
+    extra: dict[str, Any] = {}
+    if features.available("trends"):
+        from llmflation.web.trends_web import overview_context
+
+        extra = overview_context(state_of(request))
+    return page(request, "overview.html", "overview", cov=cov, scatter=scatter, changes=changes,
+                trends=features.available("trends"), **extra)
 
 
 if not features.available("workload"):

@@ -200,3 +200,52 @@ class BillAnswer(Page):
     cheapest: OfferBillOut | None
     offers: list[OfferBillOut]
     excluded: dict[str, list[str]]
+
+
+class TrendAnswer(BaseModel):
+    ok: Literal[True] = True
+    benchmark: str
+    threshold: dict[str, Any]
+    blend: str
+    hosts: str
+    factor_per_year: float = Field(description="The price divides by this every year.")
+    ci_low: float
+    ci_high: float
+    r2: float
+    n: int
+    pct_per_year: float
+    halving_months: float | None
+    points: list[dict[str, Any]] = Field(description="Record-setting points: date, model, provider, price.")
+    steps: list[dict[str, Any]]
+
+
+class ForecastAnswer(BaseModel):
+    ok: Literal[True] = True
+    series: str
+    to: date
+    level: float
+    central: str
+    low: str
+    high: str
+    unit: str
+    fit: dict[str, Any]
+    path: list[dict[str, Any]]
+
+
+class ClaimOut(BaseModel):
+    id: str
+    text: str
+    source: str
+    url: str
+    kind: str
+    verdict: str
+    claimed: str
+    computed: str
+    figure: float | None
+    explanation: str
+    settings: str
+    evidence: list[dict[str, Any]]
+
+
+class ClaimsPage(Page):
+    items: list[ClaimOut]

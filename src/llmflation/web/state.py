@@ -6,7 +6,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Hashable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from starlette.requests import Request
@@ -26,6 +26,7 @@ class AppState:
     _answers: OrderedDict[Hashable, tuple[int, list[tuple[bytes, bytes]], bytes]] = field(
         default_factory=OrderedDict)
     cache_size: int = 4096
+    objects: dict[Hashable, Any] = field(default_factory=dict)  # computed page data (e.g. the Overview's report)
 
     @classmethod
     def load(cls, settings: WebSettings) -> AppState:
@@ -41,6 +42,7 @@ class AppState:
         self.ledger = open_ledger(store.path if store is not None else self.settings.ledger_path)
         self._cache.clear()
         self._answers.clear()
+        self.objects.clear()
 
     # -- answer cache: rendered JSON bodies keyed by the normalised request, dropped when the ledger changes ----
     def cached(self, key: Hashable) -> bytes | None:

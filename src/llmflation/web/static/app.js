@@ -4,16 +4,35 @@
   "use strict";
   function render(el) {
     var holder = document.getElementById(el.dataset.spec);
-    if (!holder || typeof window.vegaEmbed !== "function") { el.dataset.rendered = "error"; return; }
+    if (!holder || typeof window.vegaEmbed !== "function") { el.dataset.rendered = "error"; return Promise.resolve(); }
     var spec = JSON.parse(holder.textContent);
-    window.vegaEmbed(el, spec, {
+    return window.vegaEmbed(el, spec, {
       renderer: "svg",
       actions: { export: true, source: false, compiled: false, editor: false },
       tooltip: { theme: "light" }
     }).then(function () { el.dataset.rendered = "1"; })
       .catch(function (err) { el.dataset.rendered = "error"; el.textContent = "Chart failed: " + err; });
   }
-  function renderAll() { document.querySelectorAll(".chart[data-spec]").forEach(render); }
+  function renderAll() {
+    var all = Array.prototype.map.call(document.querySelectorAll(".chart[data-spec]"), render);
+    Promise.all(all).then(tabs, tabs);
+  }
+  // Tabs: show one .tab-panel at a time (all panels are rendered first so every chart has marks).
+  function tabs() {
+    var links = document.querySelectorAll(".tabs .tab");
+    if (!links.length) { return; }
+    function show(id) {
+      links.forEach(function (a) { a.classList.toggle("active", a.getAttribute("href") === "#" + id); });
+      document.querySelectorAll(".tab-panel").forEach(function (p) {
+        if (p.id === id) { p.removeAttribute("hidden"); } else { p.setAttribute("hidden", ""); }
+      });
+      window.dispatchEvent(new Event("resize"));
+    }
+    links.forEach(function (a) {
+      a.addEventListener("click", function (e) { e.preventDefault(); show(a.getAttribute("href").slice(1)); });
+    });
+    show(links[0].getAttribute("href").slice(1));
+  }
   window.llmflationRender = renderAll;
   if (document.readyState === "loading") { document.addEventListener("DOMContentLoaded", renderAll); }
   else { renderAll(); }
