@@ -20,7 +20,8 @@ pytestmark = pytest.mark.browser
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-PAGES = ["/", "/models", "/bill", "/spend", "/selfhost", "/api/docs"]
+PAGES = ["/", "/models", "/models/gpt-4o", "/bill", "/spend", "/selfhost",
+         "/selfhost?mode=compare&model=llama-3.3-70b", "/api/docs"]
 
 
 @pytest.fixture(scope="module")

@@ -77,6 +77,10 @@ def create_app(settings: WebSettings | None = None, ledger: Ledger | None = None
     from llmflation.web.pages_main import router as main_pages
 
     app.include_router(main_pages)
+    if features.available("selfhost"):
+        from llmflation.web.selfhost_web import pages_router as selfhost_pages
+
+        app.include_router(selfhost_pages)
     if features.available("workload"):
         from llmflation.web.pages_bill import router as bill_pages
 

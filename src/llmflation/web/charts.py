@@ -254,3 +254,29 @@ def jevons(rows: list[dict[str, Any]], anchor: date) -> dict[str, Any]:
     for k in ("height", "width", "autosize"):
         spec.pop(k, None)
     return spec
+
+
+def selfhost_compare(c: Any) -> dict[str, Any]:
+    """Horizontal bars: self-hosted blended $/M next to each API offer for the same (or same-class) model."""
+    rows = [{"label": f"self-hosted: {c.selfhost.count}×{c.selfhost.gpu} {c.selfhost.precision} "
+             f"@ {float(c.utilisation):.0%} busy", "usd": float(c.selfhost_blended_usd_per_mtok),
+             "kind": "self-hosted", "text": f"${c.selfhost_blended_usd_per_mtok.normalize():f}", "match": ""}]
+    for o in c.api[:15]:
+        rows.append({"label": f"{o.provider}: {o.model}", "usd": float(o.blended_usd_per_mtok), "kind": "API",
+                     "text": f"${o.blended_usd_per_mtok.normalize():f}", "match": o.match})
+    spec = _spec(
+        title={"text": "Self-hosted vs API, blended USD per 1M tokens",
+               "subtitle": f"{c.model} · ISL {c.isl} / OSL {c.osl} · API prices on {c.at.isoformat()}"},
+        data={"values": rows},
+        mark={"type": "bar", "cornerRadiusEnd": 3},
+        encoding={
+            "y": {"field": "label", "type": "nominal", "sort": "x", "title": None, "axis": {"labelLimit": 360}},
+            "x": {"field": "usd", "type": "quantitative", "title": "USD per 1M tokens (blended at ISL:OSL)"},
+            "color": {"field": "kind", "type": "nominal", "title": None,
+                      "scale": {"domain": ["self-hosted", "API"], "range": [PALETTE[1], PALETTE[0]]}},
+            "tooltip": [{"field": "label", "title": "Offer"}, {"field": "text", "title": "USD / 1M"},
+                        {"field": "match", "title": "Match"}],
+        },
+    )
+    spec["height"] = max(120, 26 * len(rows))
+    return spec

@@ -17,7 +17,7 @@ FEATURES = {
     "trends": "llmflation.report.build",
     "workload": "llmflation.workload.bill",
     "usage": "llmflation.usage",
-    "selfhost": "llmflation.serving",
+    "selfhost": "llmflation.serving.compare",
 }
 
 
@@ -35,6 +35,10 @@ def routers(settings: WebSettings) -> list[Any]:
         from llmflation.web.trends_web import router as trends_router
 
         out.append(trends_router)
+    if available("selfhost"):
+        from llmflation.web.selfhost_web import router as selfhost_router
+
+        out.append(selfhost_router)
     if available("workload"):
         from llmflation.web.api_bill import router as bill_router
 

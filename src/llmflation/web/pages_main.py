@@ -44,15 +44,12 @@ def spend_page(request: Request) -> Response:
     return page(request, "unavailable.html", "spend", what="Spend analytics", module="llmflation.usage")
 
 
-@router.get("/selfhost", response_class=HTMLResponse)
-def selfhost_page(request: Request) -> Response:
-    return page(
-        request,
-        "unavailable.html",
-        "selfhost",
-        what="The self-hosting estimator",
-        module="llmflation.serving",
-    )
+if not features.available("selfhost"):
+
+    @router.get("/selfhost", response_class=HTMLResponse)
+    def selfhost_page(request: Request) -> Response:
+        return page(request, "unavailable.html", "selfhost", what="The self-hosting estimator",
+                    module="llmflation.serving")
 
 
 @router.get("/api/docs", response_class=HTMLResponse)

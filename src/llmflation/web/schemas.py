@@ -249,3 +249,24 @@ class ClaimOut(BaseModel):
 
 class ClaimsPage(Page):
     items: list[ClaimOut]
+
+
+class EstimateAnswer(BaseModel):
+    ok: Literal[True] = True
+    model: str
+    gpu: str
+    count: int
+    tp: int
+    precision: str
+    isl: int
+    osl: int
+    concurrency: int
+    max_concurrency: int
+    tokens_per_s_per_gpu: float = Field(description="Output tokens per second per GPU.")
+    ttft_s: float
+    tpot_s: float
+    bound: str = Field(description="compute or memory.")
+    usd_per_gpu_hour: str
+    usd_per_mtok_input: str
+    usd_per_mtok_output: str
+    usd_per_mtok_blended: str

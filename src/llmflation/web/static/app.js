@@ -19,7 +19,7 @@
   }
   // Tabs: show one .tab-panel at a time (all panels are rendered first so every chart has marks).
   function tabs() {
-    var links = document.querySelectorAll(".tabs .tab");
+    var links = document.querySelectorAll(".tabs[role=tablist] .tab");
     if (!links.length) { return; }
     function show(id) {
       links.forEach(function (a) { a.classList.toggle("active", a.getAttribute("href") === "#" + id); });
