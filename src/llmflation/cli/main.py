@@ -20,6 +20,7 @@ app = typer.Typer(
 COMMAND_MODULES = [
     "llmflation.cli.ledger_cmds",
     "llmflation.cli.import_cmds",
+    "llmflation.cli.trends_cmds",
     "llmflation.cli.workload_cmds",
     "llmflation.cli.serving_cmds",
     "llmflation.cli.web_cmds",

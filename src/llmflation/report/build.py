@@ -1,0 +1,436 @@
+"""Build the LLMflation report: compute every table from the ledger, render charts, write one offline HTML
+file.
+
+`compute_report(ledger)` is pure (returns ReportData); `build_report(ledger, out)` adds the I/O: report.html
+(JavaScript inlined, no CDN), charts as PNG + SVG + Vega-Lite JSON, and report-data.json.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from llmflation.errors import InputError, LlmflationError
+from llmflation.report.charts import Curve, curves_spec, decline_spec, frontier_spec, launch_price_spec
+from llmflation.trends.claims import ClaimResult, check_claims, load_claims
+from llmflation.trends.fit import InsufficientDataError, fit_decline, fmt_factor, fmt_price
+from llmflation.trends.forecast import Backtest, add_months, backtest, forecast
+from llmflation.trends.frontier import FrontierPoint, frontier_vs_floor
+from llmflation.trends.series import CapabilitySeries, Threshold, cheapest_at_capability, resolve_threshold
+
+if TYPE_CHECKING:
+    from llmflation.ledger.ledger import Ledger
+    from llmflation.ledger.records import Price
+
+# (benchmark, threshold) candidates; those the ledger cannot build are listed as skipped, with the reason.
+DEFAULT_CURVES: tuple[tuple[str, str], ...] = (
+    ("mmlu", "42"),  # a16z's GPT-3 level
+    ("mmlu", "gpt-3.5-turbo"),
+    ("mmlu", "gpt-4"),
+    ("mmlu", "gpt-4o"),
+    ("gpqa_diamond", "gpt-4"),
+    ("gpqa_diamond", "gpt-4o"),
+    ("gpqa_diamond", "claude-3.5-sonnet"),
+    ("lmarena_elo", "gpt-4"),
+    ("lmarena_elo", "gpt-4o"),
+    ("eci", "gpt-4"),
+    ("eci", "gpt-4o"),
+)
+HEADLINE = ("mmlu", "gpt-4")
+FRONTIER_CANDIDATES: tuple[tuple[str, str], ...] = (("lmarena_elo", "gpt-4"), ("mmlu", "gpt-4"))
+
+# The seed article's price table, recomputed from the ledger: (candidate names, tier label).
+SEED_TABLE: tuple[tuple[tuple[str, ...], str], ...] = (
+    (("gpt-4", "gpt-4-0314"), "Frontier flagship"),
+    (("gpt-4-1106-preview", "gpt-4-turbo", "gpt-4-turbo-2024-04-09"), "Frontier flagship"),
+    (("gpt-4o", "gpt-4o-2024-05-13"), "Frontier flagship"),
+    (("gpt-4o-mini", "gpt-4o-mini-2024-07-18"), "Small / efficient"),
+    (("gemini-1.5-flash", "gemini-1.5-flash-001"), "Small / efficient"),
+    (("llama-3.3-70b", "llama-3.3-70b-instruct"), "Open weight"),
+    (("deepseek-v3", "deepseek-chat"), "Open weight"),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class CurveResult:
+    name: str
+    series: CapabilitySeries
+    fit: Any  # DeclineFit | None
+    forecast: Any  # Forecast | None
+    refusal: str | None
+    backtest: Backtest | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class HistoryRow:
+    label: str
+    model: str
+    tier: str
+    launch: date
+    provider: str
+    input: Decimal
+    output: Decimal
+    blended: Decimal
+    source: str
+    now_provider: str | None
+    now_input: Decimal | None
+    now_output: Decimal | None
+    now_source: str | None
+
+
+@dataclass
+class ReportData:
+    today: date
+    horizon: date
+    coverage: dict[str, Any]
+    history: list[HistoryRow]
+    curves: list[CurveResult]
+    skipped: list[str]
+    frontier: list[FrontierPoint]
+    frontier_label: str
+    frontier_benchmark: str
+    claims: list[ClaimResult]
+    headline: CurveResult | None
+    specs: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+
+@dataclass
+class ReportResult:
+    out_dir: Path
+    html: Path
+    files: dict[str, list[Path]]
+    data: ReportData
+    seconds: float
+
+    def summary(self) -> dict[str, Any]:
+        h = self.data.headline
+        return {
+            "html": str(self.html),
+            "out_dir": str(self.out_dir),
+            "seconds": round(self.seconds, 2),
+            "charts": {k: [str(p) for p in v] for k, v in self.files.items()},
+            "curves": [_curve_record(c) for c in self.data.curves],
+            "skipped": self.data.skipped,
+            "headline": None if h is None else _curve_record(h),
+            "claims": [{"id": r.claim.id, "verdict": r.verdict, "computed": r.computed} for r in self.data.claims],
+        }
+
+
+def _curve_record(c: CurveResult) -> dict[str, Any]:
+    f = c.fit
+    last = c.series.floor_at(c.series.end)
+    return {
+        "series": c.name,
+        "benchmark": c.series.benchmark,
+        "threshold": str(c.series.threshold.value),
+        "n": len(c.series.records),
+        "factor_per_year": None if f is None else f.factor_per_year,
+        "ci_low": None if f is None else f.ci_low,
+        "ci_high": None if f is None else f.ci_high,
+        "r2": None if f is None else f.r2,
+        "refusal": c.refusal,
+        "floor_now": None if last is None else str(last.price),
+        "floor_model": None if last is None else last.model,
+        "forecast": None
+        if c.forecast is None
+        else {
+            "to": c.forecast.target.isoformat(),
+            "central": str(c.forecast.central),
+            "low": str(c.forecast.low),
+            "high": str(c.forecast.high),
+        },
+    }
+
+
+def compute_report(
+    ledger: Ledger,
+    *,
+    today: date | None = None,
+    curves: Sequence[tuple[str, str]] = DEFAULT_CURVES,
+    progress: Callable[[str], None] | None = None,
+) -> ReportData:
+    """Every figure in the report, computed from the ledger (pure; no files written)."""
+    tick = progress or (lambda _d: None)
+    end = today or date.today()
+    horizon = date(end.year + 1, 12, 31)
+    cov = ledger.coverage()
+    coverage = {
+        "models": cov.models,
+        "prices": cov.prices,
+        "price_changes": cov.price_changes,
+        "scores": cov.scores,
+        "providers": cov.providers,
+        "benchmarks": cov.benchmarks,
+        "first_price": cov.first_price,
+        "last_change": cov.last_change,
+    }
+    tick("price history")
+    history = price_history(ledger, end)
+    results: list[CurveResult] = []
+    skipped: list[str] = []
+    seen: set[tuple[str, Decimal]] = set()
+    for bench, thr in curves:
+        tick(f"curve {bench} ≥ {thr}")
+        try:
+            t = resolve_threshold(ledger, bench, thr)
+            if (t.benchmark, t.value) in seen:
+                continue
+            seen.add((t.benchmark, t.value))
+            results.append(_curve(ledger, t, end, horizon))
+        except LlmflationError as exc:
+            skipped.append(f"{bench} ≥ {thr}: {exc}")
+    headline = next(
+        (
+            c
+            for c in results
+            if (c.series.benchmark, c.series.threshold.model or "") == (HEADLINE[0], _model_id(ledger, HEADLINE[1]))
+        ),
+        results[0] if results else None,
+    )
+    tick("frontier vs floor")
+    frontier: list[FrontierPoint] = []
+    frontier_label = ""
+    frontier_bench = ""
+    for bench, thr in FRONTIER_CANDIDATES:
+        try:
+            s = cheapest_at_capability(ledger, bench, thr, end=end)
+        except LlmflationError:
+            continue
+        frontier = frontier_vs_floor(ledger, s)
+        frontier_label, frontier_bench = s.threshold.label, bench
+        if frontier:
+            break
+    tick("claims")
+    claims = check_claims(ledger, load_claims(), today=end)
+    data = ReportData(
+        end,
+        horizon,
+        coverage,
+        history,
+        results,
+        skipped,
+        frontier,
+        frontier_label,
+        frontier_bench,
+        claims,
+        headline,
+    )
+    data.specs = chart_specs(data)
+    return data
+
+
+def _model_id(ledger: Ledger, name: str) -> str:
+    try:
+        return ledger.resolve(name).id
+    except LlmflationError:
+        return ""
+
+
+def _curve(ledger: Ledger, t: Threshold, end: date, horizon: date) -> CurveResult:
+    s = cheapest_at_capability(ledger, t.benchmark, t, end=end)
+    try:
+        f = fit_decline([(p.date, p.price) for p in s.records])
+    except InsufficientDataError as exc:
+        return CurveResult(t.label, s, None, None, str(exc))
+    fc = forecast(f, horizon, path_from=f.end)
+    bt = None
+    cutoff = add_months(end, -12)
+    try:
+        bt = backtest(s, cutoff)
+    except InputError:
+        bt = None
+    return CurveResult(t.label, s, f, fc, None, bt)
+
+
+def price_history(ledger: Ledger, today: date) -> list[HistoryRow]:
+    """The seed article's table, from the ledger: launch list price and the cheapest offer today, with
+    sources."""
+    rows: list[HistoryRow] = []
+    for names, tier in SEED_TABLE:
+        model = None
+        for n in names:
+            try:
+                model = ledger.resolve(n)
+                break
+            except LlmflationError:
+                continue
+        if model is None:
+            continue
+        offers = [p for p in ledger.all_prices() if p.model == model.id and p.tier == "standard"]
+        if not offers:
+            continue
+        first_day = min(p.valid_from for p in offers)
+        launch_offers = [p for p in offers if p.valid_from == first_day]
+        fp = [p for p in launch_offers if p.first_party]
+        launch = min(fp or launch_offers, key=lambda p: (p.blended(), p.provider))
+        now = sorted((p for p in offers if p.in_effect(today)), key=lambda p: (p.blended(), p.provider))
+        cur: Price | None = now[0] if now else None
+        label = model.name + ("" if fp or not launch_offers else f" (host: {launch.provider})")
+        rows.append(
+            HistoryRow(
+                label,
+                model.id,
+                tier,
+                launch.valid_from,
+                launch.provider,
+                launch.input,
+                launch.output,
+                launch.blended(),
+                launch.source,
+                cur.provider if cur else None,
+                cur.input if cur else None,
+                cur.output if cur else None,
+                cur.source if cur else None,
+            )
+        )
+    return rows
+
+
+def chart_specs(data: ReportData) -> dict[str, dict[str, Any]]:
+    specs: dict[str, dict[str, Any]] = {}
+    by_bench: dict[str, list[CurveResult]] = {}
+    for c in data.curves:
+        by_bench.setdefault(c.series.benchmark, []).append(c)
+    names = {"mmlu": "MMLU", "gpqa_diamond": "GPQA Diamond", "lmarena_elo": "LMArena Elo"}
+    for bench, cs in by_bench.items():
+        title = f"Cheapest price at fixed {names.get(bench, bench)} level"
+        specs[f"curves-{bench}"] = curves_spec(
+            [Curve(c.name, c.series, c.fit, c.forecast) for c in cs],
+            title=title,
+            subtitle=(
+                f"step line: floor price; dots: record lows; dashed: Epoch-method fit; "
+                f"band: 90% prediction interval to {data.horizon}"
+            ),
+        )
+    fitted = [Curve(c.name, c.series, c.fit) for c in data.curves if c.fit is not None]
+    if fitted:
+        specs["decline-rates"] = decline_spec(fitted)
+    if data.frontier:
+        specs["frontier-vs-floor"] = frontier_spec(data.frontier, floor_label=data.frontier_label)
+    if data.history:
+        specs["launch-prices"] = launch_price_spec(
+            [
+                {
+                    "model": h.label,
+                    "date": h.launch.isoformat(),
+                    "price": float(h.blended),
+                    "tier": h.tier,
+                    "input": str(h.input),
+                    "output": str(h.output),
+                    "provider": h.provider,
+                }
+                for h in data.history
+            ]
+        )
+    return specs
+
+
+def build_report(
+    ledger: Ledger,
+    out: str | Path,
+    *,
+    images: bool = True,
+    today: date | None = None,
+    progress: Callable[..., None] | None = None,
+) -> ReportResult:
+    """Compute the report and write report.html (+ charts/*.png|svg|json, report-data.json) into `out`."""
+    from llmflation.report.html import render_html
+    from llmflation.report.render import js_bundle, to_svg_and_png
+
+    t0 = time.perf_counter()
+    tick = progress or (lambda *_a, **_k: None)
+    out_dir = Path(out)
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise InputError(f"cannot create the output directory {out_dir}: {exc}. Pass --out DIR.") from None
+    data = compute_report(ledger, today=today, progress=tick)
+    charts_dir = out_dir / "charts"
+    charts_dir.mkdir(exist_ok=True)
+    files: dict[str, list[Path]] = {}
+    for name, spec in data.specs.items():
+        p = charts_dir / f"{name}.vl.json"
+        p.write_text(json.dumps(spec, indent=1), encoding="utf-8")
+        files[name] = [p]
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        bundle_f = pool.submit(js_bundle)
+        jobs = []
+        if images:
+            for name, spec in data.specs.items():
+                svg, png = charts_dir / f"{name}.svg", charts_dir / f"{name}.png"
+                jobs.append((name, pool.submit(to_svg_and_png, spec, svg, png)))
+        tick("rendering charts")
+        for name, job in jobs:
+            files[name].extend(job.result())
+        bundle = bundle_f.result()
+    tick("writing HTML")
+    html_path = out_dir / "report.html"
+    html_path.write_text(render_html(data, bundle), encoding="utf-8")
+    (out_dir / "report-data.json").write_text(json.dumps(report_json(data), indent=1, default=str), encoding="utf-8")
+    return ReportResult(out_dir, html_path, files, data, time.perf_counter() - t0)
+
+
+def report_json(data: ReportData) -> dict[str, Any]:
+    from llmflation.cli.output import jsonable
+
+    return jsonable(
+        {
+            "generated": data.today,
+            "horizon": data.horizon,
+            "coverage": data.coverage,
+            "price_history": data.history,
+            "curves": [_curve_record(c) for c in data.curves],
+            "skipped": data.skipped,
+            "frontier_vs_floor": data.frontier,
+            "frontier_floor": data.frontier_label,
+            "claims": [r.as_dict() for r in data.claims],
+        }
+    )
+
+
+def summary_lines(result: ReportResult) -> list[str]:
+    """A short terminal summary (Rich markup)."""
+    d = result.data
+    lines = [
+        f"[bold]LLMflation report[/bold] written to [cyan]{result.html}[/cyan] "
+        f"({len(result.files)} charts, {result.seconds:.1f} s)"
+    ]
+    h = d.headline
+    if h is not None and h.fit is not None:
+        f = h.fit
+        first, last = h.series.records[0], h.series.floor_at(h.series.end)
+        lines.append(
+            f"At {h.name}: price falls {fmt_factor(f.factor_per_year)}/yr (90% CI "
+            f"{fmt_factor(f.ci_low)}–{fmt_factor(f.ci_high)}, n={f.n}); "
+            f"{fmt_price(first.price)} ({first.model}, {first.date}) → "
+            f"{fmt_price(last.price if last else None)} ({last.model if last else '?'}) today."
+        )
+        if h.forecast is not None:
+            fc = h.forecast
+            lines.append(
+                f"Forecast {fc.target}: {fmt_price(fc.central)}/M (90% PI {fmt_price(fc.low)} – {fmt_price(fc.high)})."
+            )
+    rated = [c for c in d.curves if c.fit is not None]
+    if rated:
+        lo = min(rated, key=lambda c: c.fit.factor_per_year)
+        hi = max(rated, key=lambda c: c.fit.factor_per_year)
+        lines.append(
+            f"Across {len(rated)} thresholds: {fmt_factor(lo.fit.factor_per_year)}/yr ({lo.name}) to "
+            f"{fmt_factor(hi.fit.factor_per_year)}/yr ({hi.name})."
+        )
+    if d.frontier:
+        p = d.frontier[-1]
+        prem = "n/a" if p.premium is None else fmt_factor(float(p.premium))
+        lines.append(f"Frontier now: {p.frontier_model} at {fmt_price(p.frontier_price)}/M, {prem} the floor.")
+    counts: dict[str, int] = {}
+    for r in d.claims:
+        counts[r.verdict] = counts.get(r.verdict, 0) + 1
+    lines.append("Claims: " + ", ".join(f"{v} {k}" for k, v in counts.items()))
+    return lines

@@ -1,0 +1,381 @@
+# ruff: noqa: E501  (the HTML template is easier to read with long lines)
+"""The report's HTML: one self-contained file (CSS and the Vega JavaScript inlined; no network needed)."""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from llmflation.report.render import inline_script
+from llmflation.trends.fit import fmt_factor, fmt_price
+
+if TYPE_CHECKING:
+    from llmflation.report.build import ReportData
+
+TEMPLATE = r"""<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>LLMflation report — {{ today }}</title>
+<style>
+:root { --ink:#1d2430; --muted:#5b6573; --line:#e3e6ea; --bg:#fafbfc; --accent:#3366CC; }
+* { box-sizing: border-box; }
+body { font: 15px/1.55 Helvetica, Arial, sans-serif; color: var(--ink); margin: 0; background: var(--bg); }
+main { max-width: 1080px; margin: 0 auto; padding: 28px 28px 80px; background: white; }
+h1 { font-size: 30px; margin: 0 0 4px; letter-spacing: -0.5px; }
+h2 { font-size: 21px; margin: 44px 0 8px; padding-top: 10px; border-top: 2px solid var(--line); }
+h3 { font-size: 16px; margin: 24px 0 6px; }
+p.lead { color: var(--muted); margin-top: 0; }
+.cards { display: grid; grid-template-columns: repeat(auto-fit, minmax(230px, 1fr)); gap: 14px; margin: 22px 0; }
+.card { border: 1px solid var(--line); border-radius: 8px; padding: 14px 16px; background: #fcfdff; }
+.card .big { font-size: 26px; font-weight: 700; color: var(--accent); }
+.card .what { color: var(--muted); font-size: 13px; }
+table { border-collapse: collapse; width: 100%; font-size: 13px; margin: 10px 0 6px; }
+th, td { text-align: left; padding: 6px 8px; border-bottom: 1px solid var(--line); vertical-align: top; }
+th { background: #f3f5f8; font-weight: 600; }
+td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
+td.src { font-size: 11px; color: var(--muted); max-width: 260px; word-break: break-all; }
+.chart { margin: 14px 0 4px; overflow-x: auto; }
+.files { font-size: 12px; color: var(--muted); }
+.verdict { display: inline-block; padding: 1px 8px; border-radius: 10px; font-size: 12px; font-weight: 600;
+           white-space: nowrap; }
+.v-supported { background: #d9f2e3; color: #17663a; }
+.v-partly { background: #fdf0cf; color: #805b00; }
+.v-not-supported { background: #f9dcdc; color: #8a1f1f; }
+.v-insufficient-data { background: #eceef1; color: #555; }
+details { margin: 4px 0 10px; }
+summary { cursor: pointer; color: var(--accent); font-size: 13px; }
+.note { font-size: 13px; color: var(--muted); }
+code { background: #f3f5f8; padding: 1px 4px; border-radius: 3px; font-size: 12.5px; }
+footer { margin-top: 48px; font-size: 12px; color: var(--muted); }
+</style>
+<script>{{ bundle }}</script>
+</head>
+<body>
+<main>
+<h1>LLMflation report</h1>
+<p class="lead">What LLM inference costs at fixed capability, how fast it falls, and whether the headline claims
+hold — computed from the llmflation ledger on {{ today }} ({{ cov.models }} models, {{ cov.prices }} dated prices
+from {{ cov.providers }} providers, {{ cov.scores }} capability scores; prices from {{ cov.first_price }}).</p>
+
+<div class="cards">
+{% for c in cards %}<div class="card"><div class="big">{{ c.big }}</div><div class="what">{{ c.what }}</div></div>
+{% endfor %}
+</div>
+
+<h2>1. Price history of landmark models</h2>
+<p class="note">The seed article's table, recomputed from the ledger: the list price in effect at launch (the
+developer's own API; for open-weight models, the cheapest host on the first day on record) and the cheapest offer
+today. USD per 1M tokens; blended = (3·input + output)/4.</p>
+<table>
+<tr><th>Model</th><th>Tier</th><th>Launch</th><th class="num">Input</th><th class="num">Output</th>
+<th class="num">Blended</th><th>Provider</th><th class="num">Today in / out</th><th>Sources</th></tr>
+{% for h in history %}<tr><td>{{ h.label }}</td><td>{{ h.tier }}</td><td>{{ h.launch }}</td>
+<td class="num">${{ h.input }}</td><td class="num">${{ h.output }}</td><td class="num">${{ h.blended }}</td>
+<td>{{ h.provider }}</td><td class="num">{% if h.now_input is not none %}${{ h.now_input }} / ${{ h.now_output }}
+<br><span class="note">{{ h.now_provider }}</span>{% else %}retired{% endif %}</td>
+<td class="src">{{ h.source }}{% if h.now_source and h.now_source != h.source %}<br>{{ h.now_source }}{% endif %}</td></tr>
+{% endfor %}
+{% if floor_row %}<tr><td><b>{{ floor_row.label }}</b></td><td>Floor today</td><td>{{ floor_row.date }}</td>
+<td class="num">${{ floor_row.input }}</td><td class="num">${{ floor_row.output }}</td>
+<td class="num">${{ floor_row.price }}</td><td>{{ floor_row.provider }}</td><td class="num">{{ floor_row.model }}</td>
+<td class="src">{{ floor_row.source }}</td></tr>{% endif %}
+</table>
+{% if 'launch-prices' in charts %}{{ chart('launch-prices') }}{% endif %}
+
+<h2>2. Cheapest price at fixed capability</h2>
+<p class="note">For each threshold, the floor is the cheapest blended (3:1) price among all offers in effect that
+day, any host, from models scoring at least the threshold (reasoning models excluded). Dots are record lows (each
+below every earlier point) — the points Epoch AI's method fits. A model's score is the highest reported value
+(the latest snapshot for LMArena Elo). Thresholds named after a model use that model's own score.</p>
+{% for name in curve_charts %}{{ chart(name) }}{% endfor %}
+{% if skipped %}<details><summary>{{ skipped|length }} threshold(s) not shown</summary><ul class="note">
+{% for s in skipped %}<li>{{ s }}</li>{% endfor %}</ul></details>{% endif %}
+
+<h2>3. How fast prices fall</h2>
+<p class="note">Epoch AI's method: ordinary least squares of log10(price) of the record lows on the date,
+annualised over 365 days; 90% t-interval on the slope. Theil–Sen (median of pairwise slopes) and a seeded
+bootstrap (2,000 resamples) show how much the answer depends on single points. Few points → wide intervals.</p>
+<table>
+<tr><th>Threshold</th><th class="num">n</th><th>Window</th><th class="num">× per year</th><th class="num">90% CI</th>
+<th class="num">% per year</th><th class="num">Halves every</th><th class="num">R²</th><th class="num">Theil–Sen</th>
+<th class="num">Bootstrap 90%</th></tr>
+{% for r in decline %}<tr><td>{{ r.name }}</td><td class="num">{{ r.n }}</td><td>{{ r.window }}</td>
+<td class="num"><b>{{ r.factor }}</b></td><td class="num">{{ r.ci }}</td><td class="num">{{ r.pct }}</td>
+<td class="num">{{ r.halving }}</td><td class="num">{{ r.r2 }}</td><td class="num">{{ r.ts }}</td>
+<td class="num">{{ r.boot }}</td></tr>
+{% endfor %}
+</table>
+{% if 'decline-rates' in charts %}{{ chart('decline-rates') }}{% endif %}
+
+<h2>4. Forecasts and backtests</h2>
+<p class="note">Each fit projected to {{ horizon }} with a 90% prediction interval (log-space OLS prediction interval:
+it widens away from the data). The backtest refits on record lows up to {{ cutoff }} and compares the 6- and
+12-month forecasts with the floor the ledger shows on those dates.</p>
+<table>
+<tr><th>Threshold</th><th class="num">Floor today</th><th class="num">Forecast {{ horizon }}</th>
+<th class="num">90% prediction interval</th></tr>
+{% for r in forecasts %}<tr><td>{{ r.name }}</td><td class="num">{{ r.now }}</td><td class="num">{{ r.central }}</td>
+<td class="num">{{ r.interval }}</td></tr>{% endfor %}
+</table>
+{% if backtests %}<h3>Backtest</h3>
+<table><tr><th>Threshold</th><th>Fit up to</th><th class="num">Horizon</th><th class="num">Predicted</th>
+<th class="num">Interval</th><th class="num">Actual</th><th class="num">Error</th><th>Inside?</th></tr>
+{% for r in backtests %}<tr><td>{{ r.name }}</td><td>{{ r.cutoff }} (n={{ r.n }})</td><td class="num">{{ r.h }}</td>
+<td class="num">{{ r.pred }}</td><td class="num">{{ r.interval }}</td><td class="num">{{ r.actual }}</td>
+<td class="num">{{ r.error }}</td><td>{{ r.inside }}</td></tr>{% endfor %}
+</table>{% endif %}
+
+<h2>5. Frontier vs floor</h2>
+<p class="note">The most capable model on sale ({{ frontier_bench }}, highest score that month, its cheapest
+offer) against the floor at {{ frontier_label }}. The gap is the "frontier premium": the price of being ahead.</p>
+{% if 'frontier-vs-floor' in charts %}{{ chart('frontier-vs-floor') }}
+<table><tr><th>Date</th><th>Frontier model</th><th class="num">Frontier $/M</th><th>Floor model</th>
+<th class="num">Floor $/M</th><th class="num">Premium</th></tr>
+{% for p in frontier_rows %}<tr><td>{{ p.date }}</td><td>{{ p.frontier_model }}</td><td class="num">{{ p.frontier_price }}</td>
+<td>{{ p.floor_model or '—' }}</td><td class="num">{{ p.floor_price }}</td>
+<td class="num">{{ p.premium_text }}</td></tr>{% endfor %}
+</table>{% else %}<p class="note">Not enough scored, priced models for this view.</p>{% endif %}
+
+<h2>6. Claims checked</h2>
+<p class="note">Published claims (file <code>claims.toml</code>; add yours with
+<code>llmflation claims --claims FILE</code>) evaluated against the ledger. Verdict rules: within ×/÷ tolerance
+(default 2) → supported; within its square → partly; beyond → not supported; a rate claim must also fall inside
+the fit's 90% interval.</p>
+<table>
+<tr><th>Claim</th><th>Claimed</th><th>Computed</th><th>Verdict</th></tr>
+{% for r in claims %}<tr><td>“{{ r.claim.text }}”<br><span class="note">{{ r.claim.source }}{% if r.claim.url %} —
+{{ r.claim.url }}{% endif %}</span>
+<details><summary>evidence ({{ r.evidence|length }} rows) · {{ r.settings }}</summary><p class="note">{{ r.explanation }}</p>
+{% if r.evidence %}<table><tr><th>role</th><th>date</th><th>model</th><th>provider</th><th class="num">$/M</th>
+<th class="num">in</th><th class="num">out</th><th>source</th></tr>
+{% for e in r.evidence %}<tr><td>{{ e.role }}</td><td>{{ e.date }}</td><td>{{ e.model }}</td><td>{{ e.provider }}</td>
+<td class="num">{{ e.price }}</td><td class="num">{{ e.input }}</td><td class="num">{{ e.output }}</td>
+<td class="src">{{ e.source }}</td></tr>{% endfor %}</table>{% endif %}</details></td>
+<td>{{ r.claimed }}</td><td>{{ r.computed }}</td>
+<td><span class="verdict v-{{ r.verdict|replace(' ', '-') }}">{{ r.verdict }}</span></td></tr>
+{% endfor %}
+</table>
+
+<h2>Method, caveats, sources</h2>
+<ul class="note">
+<li>Prices are list prices per 1M tokens from the ledger (vendor pages, archived records, LiteLLM's MIT price-map
+history), each with its source. Money is exact decimal; fits use log10 of prices.</li>
+<li>Thresholds depend on the score source: MMLU differs by shots and prompting by up to ~7 points, so "GPT-4 level"
+means "at least GPT-4 (0314)'s score as recorded in the ledger".</li>
+<li>Fits rest on few points (often 4–10) and the intervals are wide; treat single factors as order-of-magnitude.</li>
+<li>Method after Epoch AI, "LLM inference prices have fallen rapidly but unequally across tasks" (2025-03-12;
+github:epoch-research/llm-benchmark-efficiency). a16z, "Welcome to LLMflation" (2024-11-12).</li>
+</ul>
+<footer>Generated by llmflation {{ version }} · charts: Vega-Lite (inlined), also written as PNG and SVG in
+<code>charts/</code> · data behind every table: <code>report-data.json</code>.</footer>
+</main>
+<script>
+const SPECS = {{ specs_json }};
+for (const [name, spec] of Object.entries(SPECS)) {
+  const el = document.getElementById("chart-" + name);
+  if (el) vegaEmbed(el, spec, {actions: {export: true, source: false, compiled: false, editor: false}, renderer: "svg"})
+    .catch(err => { el.textContent = "Chart failed to render: " + err; });
+}
+</script>
+</body>
+</html>
+"""
+
+
+def _d(v: Decimal | None) -> str:
+    if v is None:
+        return "—"
+    return format(v.normalize(), "f")
+
+
+def _money(v: Decimal | None) -> str:
+    return fmt_price(v)
+
+
+def render_html(data: ReportData, bundle: str) -> str:
+    import jinja2
+    from markupsafe import Markup
+
+    from llmflation import __version__
+
+    env = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined)
+    tpl = env.from_string(TEMPLATE)
+
+    def chart(name: str) -> Markup:
+        return Markup(
+            f'<div class="chart" id="chart-{name}"></div><div class="files">charts/{name}.png · '
+            f"charts/{name}.svg · charts/{name}.vl.json</div>"
+        )
+
+    decline = []
+    forecasts = []
+    backtests = []
+    for c in data.curves:
+        f = c.fit
+        if f is None:
+            decline.append(
+                {
+                    "name": c.name,
+                    "n": len(c.series.records),
+                    "window": "—",
+                    "factor": "no fit",
+                    "ci": c.refusal or "",
+                    "pct": "",
+                    "halving": "",
+                    "r2": "",
+                    "ts": "",
+                    "boot": "",
+                }
+            )
+            continue
+        decline.append(
+            {
+                "name": c.name,
+                "n": f.n,
+                "window": f"{f.start} → {f.end}",
+                "factor": fmt_factor(f.factor_per_year),
+                "ci": f"{fmt_factor(f.ci_low)} – {fmt_factor(f.ci_high)}",
+                "pct": f"−{f.pct_per_year:.0f}%" if f.pct_per_year >= 0 else f"+{-f.pct_per_year:.0f}%",
+                "halving": "—" if f.halving_months is None else f"{f.halving_months:.1f} mo",
+                "r2": f"{f.r2:.2f}",
+                "ts": fmt_factor(f.theil_sen_factor),
+                "boot": "—"
+                if f.bootstrap_low is None
+                else f"{fmt_factor(f.bootstrap_low)} – {fmt_factor(f.bootstrap_high)}",
+            }
+        )
+        now = c.series.floor_at(c.series.end)
+        if c.forecast is not None:
+            fc = c.forecast
+            forecasts.append(
+                {
+                    "name": c.name,
+                    "now": _money(now.price if now else None),
+                    "central": _money(fc.central),
+                    "interval": f"{_money(fc.low)} – {_money(fc.high)}",
+                }
+            )
+        if c.backtest is not None:
+            for r in c.backtest.rows:
+                backtests.append(
+                    {
+                        "name": c.name,
+                        "cutoff": c.backtest.cutoff,
+                        "n": c.backtest.fit.n,
+                        "h": f"{r.horizon_months} mo",
+                        "pred": _money(r.predicted),
+                        "interval": f"{_money(r.low)} – {_money(r.high)}",
+                        "actual": "not yet" if r.actual is None else _money(r.actual),
+                        "error": "" if r.error_pct is None else f"{r.error_pct:+.0f}%",
+                        "inside": "" if r.inside is None else ("yes" if r.inside else "no"),
+                    }
+                )
+    floor_row = None
+    cards = []
+    h = data.headline
+    if h is not None:
+        last = h.series.floor_at(h.series.end)
+        first = h.series.records[0]
+        if last is not None:
+            floor_row = {
+                "label": f"Floor at {h.name}",
+                "date": data.today,
+                "input": _d(last.input),
+                "output": _d(last.output),
+                "price": _d(last.price),
+                "provider": last.provider,
+                "model": last.model,
+                "source": last.source,
+            }
+            cards.append(
+                {
+                    "big": f"{fmt_factor(float(first.price / last.price))}",
+                    "what": f"cheaper at {h.name}: ${_d(first.price)} ({first.model}, {first.date}) → "
+                    f"${_d(last.price)} ({last.model}) today",
+                }
+            )
+        if h.fit is not None:
+            cards.append(
+                {
+                    "big": f"{fmt_factor(h.fit.factor_per_year)}/yr",
+                    "what": f"decline at {h.name} (90% CI {fmt_factor(h.fit.ci_low)}–"
+                    f"{fmt_factor(h.fit.ci_high)}, n={h.fit.n})",
+                }
+            )
+    if data.frontier and data.frontier[-1].premium is not None:
+        p = data.frontier[-1]
+        cards.append(
+            {
+                "big": fmt_factor(float(p.premium or 0)),
+                "what": f"frontier premium now: {p.frontier_model} vs the floor at {data.frontier_label}",
+            }
+        )
+    verdicts: dict[str, int] = {}
+    for cr in data.claims:
+        verdicts[cr.verdict] = verdicts.get(cr.verdict, 0) + 1
+    cards.append(
+        {
+            "big": f"{verdicts.get('supported', 0)} of {len(data.claims)}",
+            "what": "published claims supported by the ledger ("
+            + ", ".join(f"{v} {k}" for k, v in verdicts.items())
+            + ")",
+        }
+    )
+    frontier_rows = []
+    for fp in data.frontier:
+        if fp.date.month in (1, 7) or fp is data.frontier[-1]:
+            frontier_rows.append(
+                {
+                    "date": fp.date,
+                    "frontier_model": fp.frontier_model,
+                    "frontier_price": _money(fp.frontier_price),
+                    "floor_model": fp.floor_model,
+                    "floor_price": _money(fp.floor_price),
+                    "premium_text": "—" if fp.premium is None else fmt_factor(float(fp.premium)),
+                }
+            )
+    cutoff = next((c.backtest.cutoff for c in data.curves if c.backtest is not None), None)
+    specs_json = Markup(inline_script(json.dumps(data.specs)))
+    return tpl.render(
+        today=data.today,
+        cov=data.coverage,
+        cards=cards,
+        history=[_hist(h) for h in data.history],
+        floor_row=floor_row,
+        charts=data.specs,
+        chart=chart,
+        curve_charts=[k for k in data.specs if k.startswith("curves-")],
+        skipped=data.skipped,
+        decline=decline,
+        horizon=data.horizon,
+        forecasts=forecasts,
+        backtests=backtests,
+        cutoff=cutoff,
+        frontier_bench=data.frontier_benchmark,
+        frontier_label=data.frontier_label,
+        frontier_rows=frontier_rows,
+        claims=data.claims,
+        version=__version__,
+        specs_json=specs_json,
+        bundle=Markup(inline_script(bundle)),
+    )
+
+
+def _hist(h: Any) -> dict[str, Any]:
+    return {
+        "label": h.label,
+        "tier": h.tier,
+        "launch": h.launch,
+        "input": _d(h.input),
+        "output": _d(h.output),
+        "blended": _d(h.blended),
+        "provider": h.provider,
+        "source": h.source,
+        "now_input": None if h.now_input is None else _d(h.now_input),
+        "now_output": None if h.now_output is None else _d(h.now_output),
+        "now_provider": h.now_provider,
+        "now_source": h.now_source,
+    }

@@ -1,0 +1,320 @@
+"""Cheapest-at-capability series: at each date, the lowest blended price among offers in effect for models
+that score at least a threshold on a benchmark.
+
+Score rule (documented, used everywhere): a model's score on an accuracy benchmark (`mmlu`, `gpqa_diamond`, …)
+is the **highest** value recorded for it (vendor and third-party reports differ by shots and prompting; a16z
+and Epoch used reported scores). For leaderboard ratings that are recomputed over time (`lmarena_elo`), it is
+the value of the **latest** snapshot (`as_of`), ties broken by the higher value.
+
+Record-setting points follow Epoch AI: walk the floor forward in time and keep each point whose price is
+strictly below every earlier one (a post-launch price cut is a new point, dated the day it took effect).
+"""
+
+from __future__ import annotations
+
+import statistics
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from typing import TYPE_CHECKING
+
+from llmflation.errors import InputError, UnknownNameError
+
+if TYPE_CHECKING:
+    from llmflation.ledger.ledger import Ledger
+    from llmflation.ledger.records import Price, Score
+
+HOST_MODES = ("any", "first-party", "median")
+LATEST_SCORE_BENCHMARKS = frozenset({"lmarena_elo"})
+
+
+class NoSeriesError(InputError):
+    """The threshold, window or filters leave no priced model to build a series from."""
+
+
+@dataclass(frozen=True, slots=True)
+class Threshold:
+    benchmark: str
+    value: Decimal
+    label: str  # "mmlu ≥ 86.4 (GPT-4 (0314) level)"
+    model: str | None = None  # the reference model when given as "the level of model M"
+
+
+@dataclass(frozen=True, slots=True)
+class SeriesPoint:
+    """The floor on one date: the cheapest qualifying offer and what it costs (USD per 1M tokens, exact)."""
+
+    date: date
+    model: str
+    provider: str  # a provider slug, or "median of N hosts"
+    price: Decimal  # blended at the series' ratio
+    input: Decimal
+    output: Decimal
+    score: Decimal
+    source: str
+
+
+@dataclass(frozen=True, slots=True)
+class CapabilitySeries:
+    threshold: Threshold
+    blend: tuple[int, int]
+    hosts: str
+    exclude_reasoning: bool
+    start: date | None
+    end: date
+    steps: tuple[SeriesPoint, ...]  # every change of the floor (may rise when a model is retired)
+    records: tuple[SeriesPoint, ...]  # record-setting points: each strictly below all earlier ones
+    eligible_models: int
+
+    @property
+    def benchmark(self) -> str:
+        return self.threshold.benchmark
+
+    def floor_at(self, at: date) -> SeriesPoint | None:
+        """The floor in effect on a date (None before the first qualifying offer or after the series' end)."""
+        if at > self.end:
+            return None
+        current: SeriesPoint | None = None
+        for p in self.steps:
+            if p.date <= at:
+                current = p
+            else:
+                break
+        return current
+
+
+def parse_blend(text: str) -> tuple[int, int]:
+    """'3:1' → (3, 1): input:output token weights; '1:0' prices input only, '0:1' output only."""
+    parts = text.strip().split(":")
+    try:
+        if len(parts) != 2:
+            raise ValueError
+        w = (int(parts[0]), int(parts[1]))
+    except ValueError:
+        raise InputError(
+            f"blend {text!r} is not INPUT:OUTPUT weights; use e.g. 3:1 (default) or 1:1"
+        ) from None
+    if w[0] < 0 or w[1] < 0 or w == (0, 0):
+        raise InputError(f"blend {text!r}: weights must be non-negative and not both zero (e.g. 3:1)")
+    return w
+
+
+def model_scores(ledger: Ledger, benchmark: str) -> dict[str, Score]:
+    """Each model's score on a benchmark under the module's documented rule (max; latest for Elo)."""
+    scores = ledger.all_scores(benchmark)  # raises UnknownNameError listing the known benchmarks
+    return pick_scores(scores, benchmark.lower())
+
+
+def pick_scores(scores: Iterable[Score], benchmark: str) -> dict[str, Score]:
+    latest = benchmark in LATEST_SCORE_BENCHMARKS
+    best: dict[str, Score] = {}
+    for s in scores:
+        cur = best.get(s.model)
+        if cur is None:
+            best[s.model] = s
+            continue
+        if latest:
+            key_new = (s.as_of or date.min, s.value)
+            key_cur = (cur.as_of or date.min, cur.value)
+        else:
+            key_new = (s.value, s.as_of or date.min)  # type: ignore[assignment]
+            key_cur = (cur.value, cur.as_of or date.min)  # type: ignore[assignment]
+        if key_new > key_cur:
+            best[s.model] = s
+    return best
+
+
+def resolve_threshold(ledger: Ledger, benchmark: str, threshold: str | Decimal | int | float) -> Threshold:
+    """A number ('83') or a model name ('gpt-4', meaning "the level of model M") → Threshold."""
+    bench = benchmark.strip().lower()
+    scores = model_scores(ledger, bench)
+    if isinstance(threshold, (Decimal, int, float)):
+        value = Decimal(repr(threshold)) if isinstance(threshold, float) else Decimal(threshold)
+        return Threshold(bench, value, f"{bench} ≥ {_num(value)}")
+    text = threshold.strip()
+    if text.lower().startswith("level of "):
+        text = text[len("level of ") :].strip()
+    try:
+        value = Decimal(text)
+        if not value.is_finite():
+            raise InvalidOperation
+        return Threshold(bench, value, f"{bench} ≥ {_num(value)}")
+    except InvalidOperation:
+        pass
+    model = ledger.resolve(text)
+    s = scores.get(model.id)
+    if s is None:
+        scored = sorted(ledger.model(m).name for m in scores)[:12]
+        raise InputError(
+            f"{model.id} has no {bench} score on record, so its level cannot be the threshold. "
+            f"Give a number, or one of the scored models, e.g. {', '.join(scored)}."
+        )
+    return Threshold(bench, s.value, f"{bench} ≥ {_num(s.value)} ({model.name} level)", model.id)
+
+
+def cheapest_at_capability(
+    ledger: Ledger,
+    benchmark: str,
+    threshold: str | Decimal | int | float | Threshold,
+    *,
+    blend: tuple[int, int] = (3, 1),
+    hosts: str = "any",
+    exclude_reasoning: bool = True,
+    start: date | None = None,
+    end: date | None = None,
+) -> CapabilitySeries:
+    """The floor price at fixed capability over time, and its record-setting points.
+
+    `hosts`: "any" (cheapest offer from any provider), "first-party" (only the developer's own API;
+    open-weight models without one drop out), "median" (per model, the median across hosts of the blended
+    price that day). `start`/`end` bound the window (end defaults to today); the first point is the floor in
+    effect on `start`.
+    """
+    if hosts not in HOST_MODES:
+        raise InputError(f"hosts {hosts!r}: choose one of {', '.join(HOST_MODES)}")
+    thr = threshold if isinstance(threshold, Threshold) else resolve_threshold(ledger, benchmark, threshold)
+    scores = model_scores(ledger, thr.benchmark)
+    end_d = end or date.today()
+    if start is not None and start > end_d:
+        raise InputError(f"the window starts {start} after it ends {end_d}; swap --from and --to")
+    eligible = {m: s for m, s in scores.items() if s.value >= thr.value}
+    if exclude_reasoning:
+        eligible = {m: s for m, s in eligible.items() if not _is_reasoning(ledger, m)}
+    if not eligible:
+        best_model, best = max(scores.items(), key=lambda kv: kv[1].value) if scores else (None, None)
+        best_txt = (
+            f"the best {thr.benchmark} score on record is {_num(best.value)} ({best_model})"
+            if best is not None
+            else f"no {thr.benchmark} scores are on record"
+        )
+        extra = (
+            " among non-reasoning models (pass --include-reasoning to add them)" if exclude_reasoning else ""
+        )
+        raise NoSeriesError(f"No model reaches {thr.label}{extra}: {best_txt}. Choose a lower threshold.")
+    offers = [p for p in ledger.all_prices() if p.model in eligible and p.tier == "standard"]
+    if hosts == "first-party":
+        offers = [p for p in offers if p.first_party]
+    if not offers:
+        raise NoSeriesError(
+            f"{len(eligible)} model(s) reach {thr.label} but none has a "
+            f"{'first-party ' if hosts == 'first-party' else ''}"
+            f"price on record. Try --hosts any."
+        )
+    steps = _floor_steps(offers, eligible, blend, hosts, start, end_d)
+    if not steps:
+        raise NoSeriesError(
+            f"No qualifying offer for {thr.label} is in effect between {start or 'the start'} "
+            f"and {end_d}. Widen the window."
+        )
+    return CapabilitySeries(
+        thr,
+        blend,
+        hosts,
+        exclude_reasoning,
+        start,
+        end_d,
+        tuple(steps),
+        tuple(record_points(steps)),
+        len(eligible),
+    )
+
+
+def record_points(steps: Sequence[SeriesPoint]) -> list[SeriesPoint]:
+    """Points that set a new low (strictly below every earlier point)."""
+    out: list[SeriesPoint] = []
+    for p in steps:
+        if not out or p.price < out[-1].price:
+            out.append(p)
+    return out
+
+
+def _is_reasoning(ledger: Ledger, model_id: str) -> bool:
+    try:
+        return ledger.model(model_id).reasoning
+    except KeyError:
+        return False
+
+
+def _floor_steps(
+    offers: Sequence[Price],
+    eligible: dict[str, Score],
+    blend: tuple[int, int],
+    hosts: str,
+    start: date | None,
+    end: date,
+) -> list[SeriesPoint]:
+    events = sorted({p.valid_from for p in offers} | {p.valid_to for p in offers if p.valid_to is not None})
+    if start is not None:
+        events = [start] + [d for d in events if d > start]
+    events = [d for d in events if d <= end]
+    steps: list[SeriesPoint] = []
+    for day in events:
+        cur = _floor_on(day, offers, eligible, blend, hosts)
+        if cur is None:
+            continue  # nothing qualifying in effect that day: the next offer starts a new step
+        if steps and (steps[-1].model, steps[-1].provider, steps[-1].price) == (
+            cur.model,
+            cur.provider,
+            cur.price,
+        ):
+            continue
+        steps.append(cur)
+    return steps
+
+
+def _floor_on(
+    day: date, offers: Sequence[Price], eligible: dict[str, Score], blend: tuple[int, int], hosts: str
+) -> SeriesPoint | None:
+    live = [p for p in offers if p.in_effect(day)]
+    if not live:
+        return None
+    wi, wo = blend
+    if hosts != "median":
+        best = min(live, key=lambda p: (p.blended(wi, wo), not p.first_party, p.model, p.provider))
+        return SeriesPoint(
+            day,
+            best.model,
+            best.provider,
+            best.blended(wi, wo),
+            best.input,
+            best.output,
+            eligible[best.model].value,
+            best.source,
+        )
+    per_model: dict[str, list[Price]] = defaultdict(list)
+    for p in live:
+        per_model[p.model].append(p)
+    candidates: list[SeriesPoint] = []
+    for model, ps in per_model.items():
+        blended = statistics.median([p.blended(wi, wo) for p in ps])
+        src = "; ".join(sorted({p.source for p in ps}))
+        candidates.append(
+            SeriesPoint(
+                day,
+                model,
+                f"median of {len(ps)} host{'s' if len(ps) != 1 else ''}",
+                blended,
+                statistics.median([p.input for p in ps]),
+                statistics.median([p.output for p in ps]),
+                eligible[model].value,
+                src,
+            )
+        )
+    return min(candidates, key=lambda c: (c.price, c.model))
+
+
+def known_benchmarks(ledger: Ledger) -> list[str]:
+    return ledger.benchmarks
+
+
+def check_benchmark(ledger: Ledger, benchmark: str) -> str:
+    if benchmark.lower() not in ledger.benchmarks:
+        raise UnknownNameError("benchmark", benchmark, ledger.benchmarks or ["(no scores on record)"])
+    return benchmark.lower()
+
+
+def _num(d: Decimal) -> str:
+    s = format(d.normalize(), "f")
+    return s
