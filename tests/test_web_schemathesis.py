@@ -31,7 +31,7 @@ def _write_app() -> object:
     return create_app(WebSettings(ledger_path=home / "ledger.duckdb", api_token=TOKEN, max_upload_bytes=256 * 1024))
 
 
-write_schema = schemathesis.openapi.from_asgi("/openapi.json", _write_app()).include(path_regex="^/api/user/")
+write_schema = schemathesis.openapi.from_asgi("/openapi.json", _write_app()).include(path_regex="^/api/(user|usage)/")
 
 
 @read_schema.parametrize()

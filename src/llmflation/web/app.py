@@ -77,6 +77,10 @@ def create_app(settings: WebSettings | None = None, ledger: Ledger | None = None
     from llmflation.web.pages_main import router as main_pages
 
     app.include_router(main_pages)
+    if features.available("usage"):
+        from llmflation.web.usage_web import pages_router as usage_pages
+
+        app.include_router(usage_pages)
     if features.available("selfhost"):
         from llmflation.web.selfhost_web import pages_router as selfhost_pages
 

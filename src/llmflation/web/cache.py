@@ -28,8 +28,9 @@ class AnswerCache:
         self.enabled = enabled
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["method"] != "GET" or not scope["path"].startswith("/api/") \
-                or scope["path"] == "/api/docs":
+        path = scope.get("path", "") if scope["type"] == "http" else ""
+        if scope["type"] != "http" or scope["method"] != "GET" or not path.startswith("/api/") \
+                or path == "/api/docs" or path.startswith("/api/usage/"):  # usage changes outside the app
             await self.app(scope, receive, send)
             return
         t0 = time.perf_counter()

@@ -280,3 +280,50 @@ def selfhost_compare(c: Any) -> dict[str, Any]:
     )
     spec["height"] = max(120, 26 * len(rows))
     return spec
+
+
+def spend_stack(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """Monthly spend stacked by model (priced traffic; exact figures are in the table)."""
+    data = [{"period": r["period"], "model": r["model"] or "(unknown)", "usd": float(r["cost_usd"]),
+             "usd_text": f"${r['cost_usd']}", "tokens": r["tokens"], "requests": r["requests"]} for r in rows]
+    return _spec(
+        title={"text": "Spend by month and model", "subtitle": "USD at the price in effect on each request's day "
+               "· scroll to zoom"},
+        data={"values": data},
+        mark={"type": "bar", "cornerRadiusTopLeft": 2, "cornerRadiusTopRight": 2},
+        params=[zoom_x()],
+        encoding={
+            "x": {"field": "period", "type": "temporal", "timeUnit": "yearmonth", "title": None},
+            "y": {"field": "usd", "type": "quantitative", "stack": True, "title": "USD"},
+            "color": {"field": "model", "type": "nominal", "title": "Model"},
+            "tooltip": [{"field": "period", "type": "temporal", "timeUnit": "yearmonth", "title": "Month"},
+                        {"field": "model", "title": "Model"}, {"field": "usd_text", "title": "Spend"},
+                        {"field": "requests", "title": "Requests"}, {"field": "tokens", "title": "Tokens"}],
+        },
+    )
+
+
+def spend_trend(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """The Jevons view of real logs: effective $ per 1M tokens (line) against token volume (bars), per month."""
+    data = [{"period": r["period"], "tokens": r["tokens"],
+             "rate": float(r["usd_per_mtok"]) if r.get("usd_per_mtok") is not None else None,
+             "rate_text": f"${r['usd_per_mtok']}" if r.get("usd_per_mtok") is not None else "—"} for r in rows]
+    x = {"field": "period", "type": "temporal", "timeUnit": "yearmonth", "title": None}
+    spec = _spec(
+        title={"text": "Unit price vs volume", "subtitle": "Bars: tokens per month · line: effective USD per 1M "
+               "tokens (priced traffic)"},
+        data={"values": data},
+        layer=[
+            {"mark": {"type": "bar", "opacity": 0.35, "color": PALETTE[0]}, "params": [zoom_x()],
+             "encoding": {"x": x, "y": {"field": "tokens", "type": "quantitative", "title": "Tokens per month"},
+                          "tooltip": [{"field": "period", "type": "temporal", "timeUnit": "yearmonth"},
+                                      {"field": "tokens", "title": "Tokens", "format": ","}]}},
+            {"mark": {"type": "line", "point": True, "color": PALETTE[1]},
+             "encoding": {"x": x, "y": {"field": "rate", "type": "quantitative", "title": "USD per 1M tokens",
+                                        "axis": {"orient": "right"}},
+                          "tooltip": [{"field": "period", "type": "temporal", "timeUnit": "yearmonth"},
+                                      {"field": "rate_text", "title": "USD / 1M"}]}},
+        ],
+        resolve={"scale": {"y": "independent"}},
+    )
+    return spec

@@ -16,7 +16,7 @@ if TYPE_CHECKING:
 FEATURES = {
     "trends": "llmflation.report.build",
     "workload": "llmflation.workload.bill",
-    "usage": "llmflation.usage",
+    "usage": "llmflation.usage.analytics",
     "selfhost": "llmflation.serving.compare",
 }
 
@@ -35,6 +35,13 @@ def routers(settings: WebSettings) -> list[Any]:
         from llmflation.web.trends_web import router as trends_router
 
         out.append(trends_router)
+    if available("usage"):
+        from llmflation.web.usage_web import router as usage_router
+        from llmflation.web.usage_web import write_router as usage_write
+
+        out.append(usage_router)
+        if settings.writable:
+            out.append(usage_write)
     if available("selfhost"):
         from llmflation.web.selfhost_web import router as selfhost_router
 

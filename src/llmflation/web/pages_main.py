@@ -39,9 +39,11 @@ if not features.available("workload"):
         return page(request, "unavailable.html", "bill", what="The bill calculator", module="llmflation.workload")
 
 
-@router.get("/spend", response_class=HTMLResponse)
-def spend_page(request: Request) -> Response:
-    return page(request, "unavailable.html", "spend", what="Spend analytics", module="llmflation.usage")
+if not features.available("usage"):
+
+    @router.get("/spend", response_class=HTMLResponse)
+    def spend_page(request: Request) -> Response:
+        return page(request, "unavailable.html", "spend", what="Spend analytics", module="llmflation.usage")
 
 
 if not features.available("selfhost"):

@@ -270,3 +270,26 @@ class EstimateAnswer(BaseModel):
     usd_per_mtok_input: str
     usd_per_mtok_output: str
     usd_per_mtok_blended: str
+
+
+class SpendAnswer(BaseModel):
+    ok: Literal[True] = True
+    by: list[str]
+    since: date | None
+    until: date | None
+    engine: str
+    total: dict[str, Any] = Field(description="The whole selection: requests, tokens, cost_usd (exact), …")
+    unpriced: list[dict[str, Any]] = Field(description="Traffic with no price in effect, with the reason (never $0).")
+    notes: list[str]
+    total_rows: int
+    offset: int
+    limit: int
+    next_offset: int | None
+    rows: list[dict[str, Any]]
+
+
+class UploadAnswer(BaseModel):
+    ok: Literal[True] = True
+    ingest_id: int
+    files: list[dict[str, Any]]
+    totals: dict[str, int] = Field(description="read = accepted + quarantined + duplicates.")

@@ -44,6 +44,12 @@ class AppState:
         self._answers.clear()
         self.objects.clear()
 
+    def clear_caches(self) -> None:
+        """Forget computed answers (after usage is ingested; the ledger itself is unchanged)."""
+        self._cache.clear()
+        self._answers.clear()
+        self.objects.clear()
+
     # -- answer cache: rendered JSON bodies keyed by the normalised request, dropped when the ledger changes ----
     def cached(self, key: Hashable) -> bytes | None:
         body = self._cache.get(key)

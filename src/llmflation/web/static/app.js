@@ -34,6 +34,31 @@
     show(links[0].getAttribute("href").slice(1));
   }
   window.llmflationRender = renderAll;
-  if (document.readyState === "loading") { document.addEventListener("DOMContentLoaded", renderAll); }
-  else { renderAll(); }
+  // Usage upload (Spend page, only shown when the server has a token): multipart POST with the bearer token.
+  function upload() {
+    var form = document.getElementById("upload-form");
+    if (!form) { return; }
+    form.addEventListener("submit", function (e) {
+      e.preventDefault();
+      var out = document.getElementById("upload-result");
+      var data = new FormData(form);
+      var token = data.get("token");
+      data.delete("token");
+      out.textContent = "uploading…";
+      fetch(form.dataset.endpoint, { method: "POST", body: data, headers: { "Authorization": "Bearer " + token } })
+        .then(function (r) { return r.json(); })
+        .then(function (body) {
+          if (body.ok) {
+            var t = body.totals;
+            out.textContent = "read " + t.read + " = accepted " + t.accepted + " + quarantined " + t.quarantined +
+              " + duplicates " + t.duplicates + ". Reloading…";
+            setTimeout(function () { window.location.reload(); }, 800);
+          } else { out.textContent = "Error " + body.status + ": " + body.error; }
+        })
+        .catch(function (err) { out.textContent = "Upload failed: " + err; });
+    });
+  }
+  function start() { renderAll(); upload(); }
+  if (document.readyState === "loading") { document.addEventListener("DOMContentLoaded", start); }
+  else { start(); }
 })();
