@@ -245,3 +245,10 @@ def test_body_size_limit(writable: TestClient) -> None:
             yield b" " * 1024
 
     assert_envelope(writable.post("/api/user/prices", content=chunks(), headers=auth), 413)
+
+
+def test_serve_rejects_bad_usage(cli) -> None:  # type: ignore[no-untyped-def]
+    assert cli("serve", "--log-level", "loud").returncode == 2
+    assert cli("serve", "--port", "70000").returncode == 2
+    short = cli("serve", "--help")
+    assert short.returncode == 0 and "127.0.0.1" in short.stdout
