@@ -283,17 +283,33 @@ def selfhost_compare(c: Any) -> dict[str, Any]:
 
 
 def spend_stack(rows: list[dict[str, Any]]) -> dict[str, Any]:
-    """Monthly spend stacked by model (priced traffic; exact figures are in the table)."""
-    data = [{"period": r["period"], "model": r["model"] or "(unknown)", "usd": float(r["cost_usd"]),
-             "usd_text": f"${r['cost_usd']}", "tokens": r["tokens"], "requests": r["requests"]} for r in rows]
+    """Monthly spend stacked by model (priced traffic; exact figures are in the table); models beyond the ten
+    largest are drawn together as "other models"."""
+    from collections import defaultdict
+    from decimal import Decimal
+
+    totals: dict[str, Decimal] = defaultdict(Decimal)
+    for r in rows:
+        totals[r["model"] or "(unknown)"] += Decimal(r["cost_usd"])
+    top = set(sorted(totals, key=lambda m: -totals[m])[:10])
+    merged: dict[tuple[str, str], list[Any]] = {}
+    for r in rows:
+        name = r["model"] or "(unknown)"
+        key = (r["period"], name if name in top else "other models")
+        acc = merged.setdefault(key, [Decimal(0), 0, 0])
+        acc[0] += Decimal(r["cost_usd"])
+        acc[1] += r["tokens"]
+        acc[2] += r["requests"]
+    data = [{"period": p, "model": m, "usd": float(v[0]), "usd_text": f"${v[0]:f}", "tokens": v[1],
+             "requests": v[2]} for (p, m), v in sorted(merged.items())]
     return _spec(
-        title={"text": "Spend by month and model", "subtitle": "USD at the price in effect on each request's day "
-               "· scroll to zoom"},
+        title={"text": "Spend by month and model", "subtitle": "USD at the price in effect on each request's day; "
+               "the ten largest models, the rest together"},
         data={"values": data},
         mark={"type": "bar", "cornerRadiusTopLeft": 2, "cornerRadiusTopRight": 2},
-        params=[zoom_x()],
         encoding={
-            "x": {"field": "period", "type": "temporal", "timeUnit": "yearmonth", "title": None},
+            "x": {"field": "period", "type": "ordinal", "timeUnit": "yearmonth", "title": None,
+                  "axis": {"format": "%b %Y", "labelAngle": -45}},
             "y": {"field": "usd", "type": "quantitative", "stack": True, "title": "USD"},
             "color": {"field": "model", "type": "nominal", "title": "Model"},
             "tooltip": [{"field": "period", "type": "temporal", "timeUnit": "yearmonth", "title": "Month"},
