@@ -23,6 +23,7 @@ COMMAND_MODULES = [
     "llmflation.cli.trends_cmds",
     "llmflation.cli.workload_cmds",
     "llmflation.cli.serving_cmds",
+    "llmflation.cli.usage_cmds",
     "llmflation.cli.web_cmds",
 ]
 

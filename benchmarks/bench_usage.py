@@ -1,0 +1,195 @@
+"""Price and aggregate N usage rows from Parquet: llmflation's Ibis expression on DuckDB, a hand-written DuckDB
+SQL doing the same range join and monthly DECIMAL aggregation, LiteLLM's `cost_per_token` on a sample (in a
+scratch venv), and the same N rows on local Spark. Each case runs in its own process so its peak RSS is its own.
+
+    python benchmarks/bench_usage.py [--rows 50000000] [--data /tmp/llmflation-usage-50m.parquet]
+        [--litellm-python /tmp/litellm-venv/bin/python] [--skip-spark]
+
+Targets (issue 5): ours ≥ 20M rows/s end to end with peak RSS ≤ 3 GB, within 1.5× of the hand-written SQL.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+
+HAND_SQL = """
+SELECT date_trunc('month', u.day) AS month,
+       count(*) AS requests,
+       sum(u.input_uncached * p.p_input
+           + u.cache_read * coalesce(p.p_cached_input, p.p_input)
+           + u.cache_write * coalesce(p.p_cache_write, p.p_input)
+           + (u.output_text + u.output_reasoning) * p.p_output) AS micro_usd
+FROM read_parquet('{path}') AS u
+JOIN prices AS p
+  ON u.model = p.p_model AND u.provider = p.p_provider
+ AND p.valid_from <= u.day AND u.day < coalesce(p.valid_to, DATE '9999-12-31')
+GROUP BY 1 ORDER BY 1
+"""
+
+
+def _peak_gb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024 / 1024
+
+
+def case_ours(path: str, engine: str) -> dict[str, Any]:
+    import ibis  # noqa: F401 - library imports are not part of the timed work (the hand case imports duckdb too)
+    import pyarrow  # noqa: F401
+
+    from llmflation.ledger.ledger import open_ledger
+    from llmflation.usage.analytics import spend
+
+    ledger = open_ledger()
+    t0 = time.perf_counter()
+    report = spend(Path(path), ledger, by="month", engine=engine)
+    seconds = time.perf_counter() - t0
+    return {"seconds": seconds, "rows": report.total.requests, "cost_usd": str(report.total.cost_usd),
+            "unpriced": report.total.unpriced_requests, "months": len(report.rows), "peak_rss_gb": _peak_gb()}
+
+
+def case_hand_sql(path: str) -> dict[str, Any]:
+    import duckdb
+
+    from llmflation.ledger.ledger import open_ledger
+    from llmflation.usage.pricing import price_table
+
+    prices = price_table(open_ledger())
+    t0 = time.perf_counter()
+    con = duckdb.connect()
+    con.register("prices", prices)
+    rows = con.execute(HAND_SQL.format(path=path)).fetchall()
+    seconds = time.perf_counter() - t0
+    from decimal import Decimal
+
+    total = sum((Decimal(r[2]) for r in rows if r[2] is not None), Decimal(0)).scaleb(-6)
+    return {"seconds": seconds, "rows": sum(int(r[1]) for r in rows), "cost_usd_no_batch_discount": str(total),
+            "months": len(rows), "peak_rss_gb": _peak_gb()}
+
+
+def litellm_sample(path: str, n: int, out: Path) -> None:
+    import pyarrow.parquet as pq
+
+    t = pq.ParquetFile(path).read_row_group(0).slice(0, n).to_pylist()
+    recs = [{"model": r["model"].split("/", 1)[-1], "prompt": r["input_uncached"] + r["cache_read"] + r["cache_write"],
+             "cached": r["cache_read"], "completion": r["output_text"] + r["output_reasoning"]} for r in t]
+    out.write_text(json.dumps(recs))
+
+
+LITELLM_SCRIPT = r"""
+import json, sys, time
+import litellm
+recs = json.load(open(sys.argv[1]))
+ok = fail = 0
+t0 = time.perf_counter()
+for r in recs:
+    try:
+        litellm.cost_per_token(model=r["model"], prompt_tokens=r["prompt"], completion_tokens=r["completion"],
+                               cache_read_input_tokens=r["cached"])
+        ok += 1
+    except Exception:
+        fail += 1
+dt = time.perf_counter() - t0
+print(json.dumps({"seconds": dt, "rows": len(recs), "priced": ok, "failed": fail, "version": litellm.__version__
+                  if hasattr(litellm, "__version__") else "?"}))
+"""
+
+
+def run_case(args: list[str], timeout: int = 1800) -> dict[str, Any]:
+    env = {**os.environ, "PYTHONPATH": str(HERE.parent / "src") + os.pathsep + os.environ.get("PYTHONPATH", "")}
+    proc = subprocess.run([sys.executable, __file__, *args], capture_output=True, text=True, env=env,
+                          timeout=timeout)
+    if proc.returncode != 0:
+        return {"error": proc.stderr[-2000:]}
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--rows", type=int, default=50_000_000)
+    ap.add_argument("--data", type=Path, default=None)
+    ap.add_argument("--litellm-python", default="/tmp/litellm-venv/bin/python")
+    ap.add_argument("--litellm-sample", type=int, default=20_000)
+    ap.add_argument("--skip-spark", action="store_true")
+    ap.add_argument("--repeat", type=int, default=2, help="runs of the DuckDB cases (best is reported)")
+    ap.add_argument("--case", help=argparse.SUPPRESS)
+    ap.add_argument("--engine", default="duckdb", help=argparse.SUPPRESS)
+    args = ap.parse_args()
+    data = args.data or Path(f"/tmp/llmflation-usage-{args.rows // 1_000_000}m.parquet")
+    if args.case == "ours":
+        print(json.dumps(case_ours(str(data), args.engine)))
+        return
+    if args.case == "hand":
+        print(json.dumps(case_hand_sql(str(data))))
+        return
+
+    sys.path.insert(0, str(HERE))
+    from gen_usage import write_canonical_fast
+
+    from llmflation.ledger.ledger import open_ledger
+
+    if not data.exists():
+        t0 = time.perf_counter()
+        write_canonical_fast(open_ledger(), args.rows, data)
+        print(f"generated {args.rows:,} rows → {data} ({data.stat().st_size / 1e9:.2f} GB) "
+              f"in {time.perf_counter() - t0:.1f} s")
+    print(f"data: {data} ({data.stat().st_size / 1e9:.2f} GB), cores: {os.cpu_count()}")
+    results: dict[str, Any] = {}
+    for name, case in (("ours (Ibis on DuckDB)", ["--case", "ours"]), ("hand-written DuckDB SQL", ["--case", "hand"])):
+        runs = [run_case([*case, "--data", str(data)]) for _ in range(args.repeat)]
+        good = [r for r in runs if "error" not in r]
+        if not good:
+            print(f"{name}: FAILED {runs[0]['error']}")
+            continue
+        best = min(good, key=lambda r: r["seconds"])
+        best["all_seconds"] = [round(r["seconds"], 3) for r in good]
+        results[name] = best
+        print(f"{name}: {best['rows']:,} rows in {best['seconds']:.2f} s = {best['rows'] / best['seconds'] / 1e6:.1f}M "
+              f"rows/s, peak RSS {best['peak_rss_gb']:.2f} GB (runs: {best['all_seconds']})")
+    if len(results) == 2:
+        ours, hand = results["ours (Ibis on DuckDB)"], results["hand-written DuckDB SQL"]
+        print(f"ours / hand-written time ratio: {ours['seconds'] / hand['seconds']:.2f}x (target ≤ 1.5x)")
+        print(f"ours total {ours['cost_usd']} USD (incl. batch discounts), unpriced rows {ours['unpriced']}; "
+              f"hand SQL total {hand['cost_usd_no_batch_discount']} USD (no batch discount)")
+    lp = Path(args.litellm_python)
+    if lp.exists():
+        sample = Path("/tmp/llmflation-litellm-sample.json")
+        litellm_sample(str(data), args.litellm_sample, sample)
+        script = Path("/tmp/llmflation-litellm-bench.py")
+        script.write_text(LITELLM_SCRIPT)
+        proc = subprocess.run([str(lp), str(script), str(sample)], capture_output=True, text=True, timeout=1800)
+        if proc.returncode == 0:
+            r = json.loads(proc.stdout.strip().splitlines()[-1])
+            rate = r["rows"] / r["seconds"]
+            print(f"LiteLLM cost_per_token {r['version']}: {r['rows']:,} rows in {r['seconds']:.2f} s = {rate:,.0f} "
+                  f"rows/s ({r['failed']} raised: unknown to LiteLLM)")
+            if "ours (Ibis on DuckDB)" in results:
+                o = results["ours (Ibis on DuckDB)"]
+                print(f"ours / LiteLLM throughput ratio: {o['rows'] / o['seconds'] / rate:,.0f}x")
+        else:
+            print(f"LiteLLM: FAILED {proc.stderr[-500:]}")
+    else:
+        print(f"LiteLLM: skipped ({lp} not found; python -m venv /tmp/litellm-venv && "
+              "/tmp/litellm-venv/bin/pip install litellm)")
+    if not args.skip_spark:
+        r = run_case(["--case", "ours", "--engine", "spark", "--data", str(data)], timeout=3600)
+        if "error" in r:
+            print(f"Spark: FAILED {r['error'][-800:]}")
+        else:
+            rate = r["rows"] / r["seconds"] / 1e6
+            print(f"ours on local Spark: {r['rows']:,} rows in {r['seconds']:.1f} s = {rate:.2f}M "
+                  f"rows/s, total {r['cost_usd']} USD (driver RSS {r['peak_rss_gb']:.2f} GB, JVM not included)")
+            if "ours (Ibis on DuckDB)" in results and r["cost_usd"] != results["ours (Ibis on DuckDB)"]["cost_usd"]:
+                print("WARNING: Spark and DuckDB totals differ")
+
+
+if __name__ == "__main__":
+    main()

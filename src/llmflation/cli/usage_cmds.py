@@ -1,0 +1,314 @@
+"""`llmflation usage …`: ingest usage logs, then price and analyse them (spend, trend, what-if, Jevons, reconcile)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import typer
+
+from llmflation.cli.options import parse_date
+from llmflation.cli.output import emit_csv, emit_json, exclusive, info, table
+
+if TYPE_CHECKING:
+    from llmflation.usage.analytics import SpendReport
+
+app = typer.Typer(help="Your usage logs: ingest them, price every request at the price in effect that day, "
+                       "and analyse the spend.", no_args_is_help=True)
+
+JSON = typer.Option(False, "--json", help="Print JSON to stdout.")
+CSV = typer.Option(False, "--csv", help="Print CSV to stdout.")
+ENGINE = typer.Option("duckdb", "--engine", help="duckdb (embedded, default), spark (local mode), a Spark master "
+                                                 "URL (spark://host:7077), or any Ibis connection URL.")
+SOURCE = typer.Option(None, "--source", help="Price canonical Parquet (a file or folder, as `usage export` "
+                                             "writes) instead of the ingested store.")
+SINCE = typer.Option(None, "--since", help="First day (YYYY-MM-DD or YYYY-MM), inclusive.")
+UNTIL = typer.Option(None, "--until", help="Last day (YYYY-MM-DD or YYYY-MM), exclusive.")
+
+
+def _ledger() -> Any:
+    from llmflation.ledger.ledger import open_ledger
+
+    return open_ledger()
+
+
+def _source(source: Path | None) -> Any:
+    from llmflation.usage.store import UsageStore
+
+    return source if source is not None else UsageStore()
+
+
+def _usd(d: Any, places: int = 4) -> str:
+    from llmflation.money import fmt_usd
+
+    return "" if d is None else fmt_usd(d, places)
+
+
+@app.command("ingest")
+def ingest(
+    files: list[Path] = typer.Argument(..., help="Usage log files (JSONL, JSON, CSV, Parquet)."),
+    fmt: str = typer.Option("auto", "--format", "-f", help="auto (detect by fields), openai-chat, openai-usage, "
+                                                           "anthropic, otel, litellm, langfuse or generic."),
+    mapping: list[str] = typer.Option(None, "--map", help="generic format: FIELD=COLUMN (repeatable), fields ts, "
+                                                          "model, provider, request_id, requests, input, "
+                                                          "input_uncached, cache_read, cache_write, output, "
+                                                          "output_text, output_reasoning, project, user, tags, cost, "
+                                                          "batch."),
+    keep_unknown: bool = typer.Option(False, "--keep-unknown", help="Keep rows whose model is not in the ledger "
+                                                                    "(reported as unpriced) instead of quarantining."),
+    as_json: bool = JSON,
+) -> None:
+    """Read usage logs into the store: one transaction, idempotent, bad rows quarantined with their reason."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from llmflation.cli.output import stderr
+    from llmflation.usage.readers import parse_mapping
+    from llmflation.usage.store import UsageStore, check_paths
+
+    check_paths(files)
+    ledger = _ledger()
+    store = UsageStore()
+    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                  console=stderr(), transient=True) as bar:
+        tasks: dict[str, Any] = {}
+
+        def progress(path: str, done: int, expected: int | None) -> None:
+            if path not in tasks:
+                tasks[path] = bar.add_task(Path(path).name, total=expected)
+            bar.update(tasks[path], completed=done, total=max(expected or 0, done) or None)
+
+        report = store.ingest(files, ledger, fmt=fmt, mapping=parse_mapping(mapping),
+                              keep_unknown=keep_unknown, progress=progress)
+    records: list[dict[str, Any]] = [{"file": f.path, "format": f.format, "read": f.read, "accepted": f.accepted,
+                "quarantined": f.quarantined, "duplicates": f.duplicates, "skipped": f.skipped,
+                "new_quarantine_entries": f.new_quarantine_entries,
+                "kept_unknown_model": f.unpriced_unknown_model, "quarantine_reasons": dict(f.reasons),
+                "reconciles": f.reconciles} for f in report.files]
+    if as_json:
+        emit_json({"ingest_id": report.ingest_id, "store": str(store.path), "files": records,
+                   "totals": report.totals(), "seconds": round(report.seconds, 3)})
+        return
+    table("ingest", ["file", "format", "read", "accepted", "quarantined", "duplicates", "skipped"],
+          [(Path(r["file"]).name, r["format"], r["read"], r["accepted"], r["quarantined"], r["duplicates"],
+            r["skipped"]) for r in records], justify_right=("read", "accepted", "quarantined", "duplicates", "skipped"))
+    t = report.totals()
+    info(f"read {t['read']} = accepted {t['accepted']} + quarantined {t['quarantined']} + duplicates "
+         f"{t['duplicates']}  ({t['skipped']} non-usage records skipped; {report.seconds:.1f} s)")
+    if t["quarantined"]:
+        info("See why: `llmflation usage quarantine`")
+
+
+def _spend_rows(report: SpendReport) -> list[dict[str, Any]]:
+    return [r.as_dict() for r in report.rows]
+
+
+@app.command("spend")
+def spend(
+    by: str = typer.Option("month,model", "--by", help="Comma list: one period of day, week, month, quarter, year "
+                                                      "and dimensions model, provider, project, user, tag, format, "
+                                                      "provider_rule."),
+    since: str | None = SINCE, until: str | None = UNTIL, engine: str = ENGINE, source: Path | None = SOURCE,
+    as_json: bool = JSON, as_csv: bool = CSV,
+) -> None:
+    """Spend by period × dimension, every request priced at the price in effect on its day."""
+    from llmflation.usage.analytics import spend as run
+
+    exclusive(json=as_json, csv=as_csv)
+    report = run(_source(source), _ledger(), by=by, since=parse_date(since, "--since"),
+                 until=parse_date(until, "--until"), engine=engine)
+    if as_json:
+        emit_json(report.as_dict())
+        return
+    if as_csv:
+        emit_csv([{k: v for k, v in r.items() if k != "cost_by_bucket_usd"} for r in _spend_rows(report)])
+        return
+    cols = [*report.by, "requests", "tokens", "cost", "$/M tok", "unpriced req"]
+    table(f"spend by {', '.join(report.by) or 'total'} ({report.engine})", cols,
+          [(*r.keys.values(), f"{r.requests:,}", f"{r.tokens:,}", _usd(r.cost_usd, 2), r.usd_per_mtok,
+            r.unpriced_requests or "") for r in report.rows],
+          justify_right=("requests", "tokens", "cost", "$/M tok", "unpriced req"))
+    t = report.total
+    info(f"total {_usd(t.cost_usd, 2)} for {t.priced_requests:,} priced requests; provider rules "
+         f"{report.provider_rules}")
+    for u in report.unpriced[:10]:
+        info(f"UNPRICED {u.requests:,} request(s) {u.model} ({u.provider or 'no provider'}): {u.detail}")
+    for n in report.notes:
+        info(f"note: {n}")
+
+
+@app.command("trend")
+def trend(
+    period: str = typer.Option("month", "--period", help="day, week, month, quarter or year."),
+    since: str | None = SINCE, until: str | None = UNTIL, engine: str = ENGINE, source: Path | None = SOURCE,
+    as_json: bool = JSON, as_csv: bool = CSV,
+) -> None:
+    """Effective $ per 1M tokens over time, next to token volume."""
+    from llmflation.usage.analytics import trend as run
+
+    exclusive(json=as_json, csv=as_csv)
+    points = run(_source(source), _ledger(), period=period, since=parse_date(since, "--since"),
+                 until=parse_date(until, "--until"), engine=engine)
+    if as_json:
+        emit_json(points)
+    elif as_csv:
+        emit_csv([p.__dict__ for p in points])
+    else:
+        table(f"effective $/M tokens vs volume by {period}", ["period", "requests", "tokens", "cost", "$/M tok"],
+              [(p.period, f"{p.requests:,}", f"{p.tokens:,}", _usd(p.cost_usd, 2), p.usd_per_mtok) for p in points],
+              justify_right=("requests", "tokens", "cost", "$/M tok"))
+
+
+@app.command("reprice")
+def reprice(
+    to: str | None = typer.Option(None, "--to", help="Model to re-price the traffic on."),
+    floor: str | None = typer.Option(None, "--floor", help="Instead of --to: the cheapest model whose best score "
+                                                           "meets BENCHMARK>=VALUE (e.g. gpqa_diamond>=60)."),
+    provider: str | None = typer.Option(None, "--provider", help="Price the target at this provider (default: "
+                                                                 "first-party, else earliest listed)."),
+    period: str | None = typer.Option(None, "--period", help="YYYY, YYYY-Qn, YYYY-MM or START..END (instead of "
+                                                             "--since/--until)."),
+    since: str | None = SINCE, until: str | None = UNTIL, engine: str = ENGINE, source: Path | None = SOURCE,
+    as_json: bool = JSON,
+) -> None:
+    """What-if: the same traffic on another model, at that model's price in effect on each request's day."""
+    from llmflation.usage.analytics import Floor, parse_period
+    from llmflation.usage.analytics import reprice as run
+
+    start, end = parse_date(since, "--since"), parse_date(until, "--until")
+    if period:
+        p = parse_period(period)
+        start, end = p.start, p.end
+    if (to is None) == (floor is None):
+        raise typer.BadParameter("give exactly one of --to MODEL or --floor BENCHMARK>=VALUE")
+    report = run(_source(source), _ledger(), to=to, floor=Floor.parse(floor) if floor else None, provider=provider,
+                 since=start, until=end, engine=engine)
+    if as_json:
+        emit_json(report)
+        return
+    info(f"actual spend of {report.priced_requests:,} priced requests: {_usd(report.actual_cost_usd, 2)}")
+    table("what-if (cheapest first)", ["model", "what-if cost", "savings", "savings %", "covered", "uncovered"],
+          [(t.model, _usd(t.whatif_cost_usd, 2), _usd(t.savings_usd, 2), t.savings_pct, f"{t.covered_requests:,}",
+            t.uncovered_requests or "") for t in report.candidates[:15]],
+          justify_right=("what-if cost", "savings", "savings %", "covered", "uncovered"))
+    if report.chosen:
+        c = report.chosen
+        info(f"{'chosen' if floor else 'target'}: {c.model} — saves {_usd(c.savings_usd, 2)} ({c.savings_pct}%) "
+             f"on {c.covered_requests:,} requests")
+    for n in report.notes:
+        info(f"note: {n}")
+
+
+@app.command("jevons")
+def jevons(
+    before: str = typer.Option(..., "--before", help="Period: YYYY, YYYY-Qn, YYYY-MM, YYYY-MM-DD or START..END."),
+    after: str = typer.Option(..., "--after", help="Period, same forms as --before."),
+    by: str = typer.Option("model", "--by", help="Segments: model, provider, project, user, tag or format."),
+    engine: str = ENGINE, source: Path | None = SOURCE, as_json: bool = JSON,
+) -> None:
+    """Split the spend change between two periods into volume, mix and price effects (LMDI-I)."""
+    from llmflation.usage.analytics import jevons as run
+    from llmflation.usage.analytics import parse_period
+
+    report = run(_source(source), _ledger(), parse_period(before), parse_period(after), by=by, engine=engine)
+    d = report.decomposition
+    if as_json:
+        emit_json({"before": report.before, "after": report.after, "by": report.by, "engine": report.engine,
+                   "before_tokens": report.before_tokens, "after_tokens": report.after_tokens,
+                   "spend_before_usd": d.before, "spend_after_usd": d.after, "change_usd": d.change,
+                   "volume_usd": d.volume, "mix_usd": d.mix, "price_usd": d.price, "volume_factor": d.volume_factor,
+                   "mix_factor": d.mix_factor, "price_factor": d.price_factor, "segments": d.segments,
+                   "unpriced_requests": report.unpriced_requests, "notes": report.notes})
+        return
+    table(f"spend {report.before.label} → {report.after.label}", ["effect", "USD", "factor"], [
+        ("before", _usd(d.before, 2), ""), ("after", _usd(d.after, 2), ""),
+        ("volume (more tokens)", _usd(d.volume, 2), f"{d.volume_factor:.4f}"),
+        ("mix (other models)", _usd(d.mix, 2), f"{d.mix_factor:.4f}"),
+        ("price (same models)", _usd(d.price, 2), f"{d.price_factor:.4f}"),
+        ("change", _usd(d.change, 2), ""),
+    ], justify_right=("USD", "factor"))
+    info(f"tokens {report.before_tokens:,} → {report.after_tokens:,}")
+    for n in report.notes:
+        info(f"note: {n}")
+
+
+@app.command("reconcile")
+def reconcile(
+    tolerance: str = typer.Option("0.01", "--tolerance", help="Relative difference that counts as a disagreement."),
+    since: str | None = SINCE, until: str | None = UNTIL, engine: str = ENGINE, source: Path | None = SOURCE,
+    as_json: bool = JSON, as_csv: bool = CSV,
+) -> None:
+    """Compare a provider- or gateway-reported cost column with our pricing, per day × model × provider."""
+    from decimal import Decimal, InvalidOperation
+
+    from llmflation.usage.analytics import reconcile as run
+
+    exclusive(json=as_json, csv=as_csv)
+    try:
+        tol = Decimal(tolerance)
+    except InvalidOperation:
+        raise typer.BadParameter(f"{tolerance!r} is not a number", param_hint="--tolerance") from None
+    report = run(_source(source), _ledger(), tolerance=tol, since=parse_date(since, "--since"),
+                 until=parse_date(until, "--until"), engine=engine)
+    if as_json:
+        emit_json(report)
+        return
+    if as_csv:
+        emit_csv([d.__dict__ for d in report.disagreements])
+        return
+    info(f"{report.rows_with_reported_cost:,} requests carry a reported cost: reported "
+         f"{_usd(report.reported_usd, 4)}, computed {_usd(report.computed_usd, 4)}; "
+         f"{len(report.disagreements)} of {report.groups} day×model groups disagree beyond {tol:%}")
+    table("disagreements", ["day", "model", "provider", "requests", "reported", "computed", "diff", "why"],
+          [(d.day, d.model, d.provider, d.requests, _usd(d.reported_usd, 6), _usd(d.computed_usd, 6),
+            _usd(d.difference_usd, 6), d.reason) for d in report.disagreements[:50]],
+          justify_right=("requests", "reported", "computed", "diff"))
+
+
+@app.command("quarantine")
+def quarantine(
+    file: str | None = typer.Option(None, "--file", help="Only rows from this file (path or its tail)."),
+    reason: str | None = typer.Option(None, "--reason", help="Only reasons containing this text."),
+    limit: int = typer.Option(200, "--limit", help="At most this many rows (0 = all)."),
+    as_json: bool = JSON, as_csv: bool = CSV,
+) -> None:
+    """Rows that were not ingested: file, row, field and reason (and the raw text)."""
+    from llmflation.usage.store import UsageStore
+
+    exclusive(json=as_json, csv=as_csv)
+    entries = UsageStore().quarantine(file=file, reason=reason, limit=limit or None)
+    if as_json:
+        emit_json(entries)
+    elif as_csv:
+        emit_csv([e.__dict__ for e in entries])
+    else:
+        table(f"{len(entries)} quarantined row(s)", ["file", "row", "field", "reason"],
+              [(Path(e.source_file).name, e.row, e.field, e.reason) for e in entries])
+
+
+@app.command("status")
+def status(as_json: bool = JSON) -> None:
+    """What the usage store holds: rows, days, formats, ingests."""
+    from llmflation.usage.store import UsageStore
+
+    s = UsageStore().status()
+    if as_json:
+        emit_json(s)
+        return
+    info(f"{s['path']}: {s['rows']:,} rows ({s['requests']:,} requests) from {s['first_day']} to {s['last_day']}, "
+         f"{s['models']} models, {s['quarantined']:,} quarantined, {s['unknown_model_rows']:,} unknown-model rows")
+    table("ingests", ["id", "started", "read", "accepted", "quarantined", "duplicates"],
+          [(i["id"], i["started_at"], i["read"], i["accepted"], i["quarantined"], i["duplicates"])
+           for i in s["ingests"]])
+
+
+@app.command("export")
+def export(out: Path = typer.Argument(..., help="Parquet file to write (canonical schema).")) -> None:
+    """Write the stored usage as canonical Parquet (what --source and other engines read)."""
+    from llmflation.usage.store import UsageStore
+
+    n = UsageStore().export_parquet(out)
+    info(f"wrote {n:,} rows to {out}")
+
+
+def register(root: typer.Typer) -> None:
+    root.add_typer(app, name="usage")

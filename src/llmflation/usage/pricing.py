@@ -1,0 +1,381 @@
+"""Price usage at the price in effect on each request's day: ONE Ibis expression, any Ibis engine.
+
+The expression is a range join of usage rows with the ledger's validity intervals —
+`model = p.model AND pricing_provider = p.provider AND p.valid_from <= day < coalesce(p.valid_to, 9999-12-31)` —
+over the effective `prices` (bundled prices with the user's layer and negotiated discounts already applied).
+It is a plain left join with inequality predicates, which DuckDB, Spark and most SQL engines run; Ibis's
+`asof_join` is deliberately not used because PySpark cannot run it.
+
+Which provider's price applies to a row (kept explicit in every output as `provider_rule`):
+  1. `row`: the provider the log row names (LiteLLM custom_llm_provider, OTel gen_ai.provider.name, …);
+  2. `first-party`: else the model's developer, when the ledger has the developer's own price for it;
+  3. `earliest-listed`: else the provider whose price for the model starts earliest (ties: alphabetical).
+A row whose provider has no price in effect that day is UNPRICED with its reason — never $0.
+
+Per-row rules: cache reads are priced at `cached_input` (the input rate when none is on record, flagged);
+cache writes at `cache_write` (input rate when none, flagged); reasoning tokens at the output rate; long-context
+rates apply when the row's input per request exceeds `long_context_threshold`; batch rows get `batch_discount`
+(standard rate and a flag when none is on record). Only the `standard` tier is joined.
+
+Exactness: token sums are cast to DECIMAL(18,0) and unit prices are DECIMAL(19,9), so each product fits
+DECIMAL(38,9) on DuckDB and on Spark with no rounding; costs come out in micro-dollars (tokens × USD per 1M
+tokens) and are divided by 10^6 in Python Decimal. The expression aggregates tokens per (group, price) first and
+multiplies after — the same sum, far fewer multiplications.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from llmflation.errors import InputError
+from llmflation.ledger.records import STANDARD_TIER
+from llmflation.usage.records import BUCKETS
+
+if TYPE_CHECKING:
+    import ibis.expr.types as ir
+    import pyarrow as pa
+
+    from llmflation.ledger.ledger import Ledger
+
+FAR_FUTURE = date(9999, 12, 31)
+PRICE_TYPE = "decimal(19, 9)"
+SUM_TYPE = "decimal(18, 0)"  # token sums < 10^18; (18,0) x (19,9) is exact in DECIMAL(37/38,9) on every engine
+COST_TYPE = "decimal(38, 9)"
+PRICE_FIELDS = ("input", "output", "cached_input", "cache_write", "batch_discount", "long_input", "long_output",
+                "long_cached_input")
+DIMENSIONS = ("model", "provider", "project", "user", "tag", "format", "provider_rule")
+PERIODS = ("day", "week", "month", "quarter", "year")
+
+UsageSource = Any  # UsageStore | Path (canonical Parquet) | str
+
+
+# -- ledger side: small tables -----------------------------------------------------------------------------------
+def price_table(ledger: Ledger) -> pa.Table:
+    """Standard-tier effective prices as validity intervals (valid_to NULL = still in effect)."""
+    import pyarrow as pa
+
+    rows = [p for p in ledger.all_prices() if p.tier == STANDARD_TIER]
+    dec = pa.decimal128(19, 9)
+    cols: dict[str, pa.Array] = {
+        "p_model": pa.array([p.model for p in rows], pa.string()),
+        "p_provider": pa.array([p.provider for p in rows], pa.string()),
+        "valid_from": pa.array([p.valid_from for p in rows], pa.date32()),
+        "valid_to": pa.array([p.valid_to for p in rows], pa.date32()),
+        "long_context_threshold": pa.array([p.long_context_threshold for p in rows], pa.int64()),
+    }
+    for f in PRICE_FIELDS:
+        cols[f"p_{f}"] = pa.array([_q9(getattr(p, f)) for p in rows], dec)
+    return pa.table(cols)
+
+
+def _q9(v: Any) -> Any:
+    from decimal import Decimal
+
+    if v is None:
+        return None
+    q = Decimal(v).quantize(Decimal("1e-9"))
+    if q != Decimal(v):
+        raise InputError(f"price {v} has more than 9 decimal places; the pricing engine keeps 9 exactly")
+    return q
+
+
+def provider_choices(ledger: Ledger) -> pa.Table:
+    """model → provider that prices rows naming no provider, and the rule that chose it (see module doc)."""
+    import pyarrow as pa
+
+    by_model: dict[str, list[Any]] = {}
+    for p in ledger.all_prices():
+        if p.tier == STANDARD_TIER:
+            by_model.setdefault(p.model, []).append(p)
+    models, providers, rules = [], [], []
+    for model, prices in sorted(by_model.items()):
+        developer = _developer(ledger, model)
+        own = [p for p in prices if p.provider == developer]
+        if own:
+            chosen, rule = developer, "first-party"
+        else:
+            chosen = min(prices, key=lambda p: (p.valid_from, p.provider)).provider
+            rule = "earliest-listed"
+        models.append(model)
+        providers.append(chosen)
+        rules.append(rule)
+    return pa.table({"c_model": pa.array(models, pa.string()), "c_provider": pa.array(providers, pa.string()),
+                     "c_rule": pa.array(rules, pa.string())})
+
+
+def _developer(ledger: Ledger, model: str) -> str | None:
+    try:
+        return ledger.model(model).developer
+    except KeyError:
+        return model.split("/", 1)[0]
+
+
+# -- the expression ----------------------------------------------------------------------------------------------
+def period_expr(day: ir.DateValue, period: str) -> ir.Value:
+    if period == "day":
+        return day
+    unit = {"week": "W", "month": "M", "quarter": "Q", "year": "Y"}.get(period)
+    if unit is None:
+        raise InputError(f"unknown period {period!r}; choose one of {', '.join(PERIODS)}")
+    return day.truncate(unit)
+
+
+def priced_rows(usage: ir.Table, prices: ir.Table, choices: ir.Table) -> ir.Table:
+    """Every usage row with the price in effect joined on (left join: unpriced rows stay, with a reason)."""
+    import ibis
+
+    u = usage.left_join(choices, usage.model == choices.c_model)
+    u = u.mutate(
+        price_provider=ibis.coalesce(u.provider, u.c_provider),
+        provider_rule=ibis.cases((u.provider.notnull(), "row"), (u.c_rule.notnull(), u.c_rule), else_="none"),
+    )
+    j = u.left_join(prices, [
+        u.model == prices.p_model,
+        u.price_provider == prices.p_provider,
+        prices.valid_from <= u.day,
+        u.day < prices.valid_to.fill_null(FAR_FUTURE),
+    ])
+    input_total = j.input_uncached + j.cache_read + j.cache_write
+    is_long = j.long_context_threshold.notnull() & (input_total > j.long_context_threshold * j.requests)
+    return j.mutate(
+        unpriced_reason=ibis.cases(
+            (j.model.isnull(), ibis.coalesce(j.unresolved_reason, "unknown model")),
+            (j.price_provider.isnull(), "no price on record for this model from any provider"),
+            (j.p_input.isnull(), "no price in effect on that day from " + j.price_provider),
+            else_=ibis.null(str),
+        ),
+        in_p=ibis.ifelse(is_long & j.p_long_input.notnull(), j.p_long_input, j.p_input),
+        cr_p=ibis.ifelse(is_long & j.p_long_cached_input.notnull(), j.p_long_cached_input,
+                         j.p_cached_input.fill_null(j.p_input)),
+        cw_p=j.p_cache_write.fill_null(j.p_input),
+        out_p=ibis.ifelse(is_long & j.p_long_output.notnull(), j.p_long_output, j.p_output),
+        batch_discount=ibis.ifelse(j.batch, j.p_batch_discount, ibis.null(PRICE_TYPE)),
+        long_context=is_long.fill_null(False),
+        cr_at_input=(j.cache_read > 0) & j.p_cached_input.isnull() & j.p_input.notnull(),
+        cw_at_input=(j.cache_write > 0) & j.p_cache_write.isnull() & j.p_input.notnull(),
+        batch_no_discount=j.batch & j.p_batch_discount.isnull() & j.p_input.notnull(),
+    )
+
+
+def spend_expr(usage: ir.Table, prices: ir.Table, choices: ir.Table, keys: Sequence[str], period: str | None,
+               since: date | None = None, until: date | None = None) -> ir.Table:
+    """The one expression: filter → range join → per (group, price) token sums → exact DECIMAL costs.
+
+    `keys` are dimension names (DIMENSIONS); `period` adds a `period` column (start date). Result columns:
+    the keys, provider_rule, unpriced_reason, u_model / u_provider (for unpriced groups), batch_discount, flag
+    counts, request and token sums per bucket, reported cost, and c_in/c_cr/c_cw/c_out in micro-dollars.
+    """
+    import ibis
+
+    t = usage
+    if since is not None:
+        t = t.filter(t.day >= since)
+    if until is not None:
+        t = t.filter(t.day < until)
+    r = priced_rows(t, prices, choices)
+    cols: dict[str, Any] = {}
+    if period:
+        cols["period"] = period_expr(r.day, period)
+    for k in keys:
+        if k == "tag":
+            cols["tag"] = ibis.coalesce(r.tags, "(untagged)").split(",").unnest()
+        elif k == "user":
+            cols["user"] = r.user_id
+        elif k == "format":
+            cols["format"] = r.source_format
+        elif k == "provider":
+            cols["provider"] = r.price_provider
+        elif k == "model":
+            cols["model"] = ibis.coalesce(r.model, r.model_raw)
+        elif k in ("project", "provider_rule"):
+            cols[k] = r[k]
+        else:
+            raise InputError(f"--by {k!r}: choose from {', '.join((*PERIODS, *DIMENSIONS))}")
+    r = r.mutate(**{f"k_{name}": v for name, v in cols.items()})
+    group = [f"k_{name}" for name in cols]
+    # stage 1: per (group, price in effect) — every row of a group shares its unit prices, so multiply after summing
+    detail = ["model", "price_provider", "provider_rule", "unpriced_reason", "batch_discount", "long_context",
+              "in_p", "cr_p", "cw_p", "out_p"]
+    s1 = r.group_by([*group, *detail]).aggregate(
+        requests=r.requests.sum(),
+        rows=r.count(),
+        **{b: r[b].sum() for b in BUCKETS},
+        reported_cost=r.reported_cost.sum(),
+        reported_rows=r.reported_cost.count(),
+        first_day=r.day.min(),
+        last_day=r.day.max(),
+        cr_at_input=r.cr_at_input.cast("int64").sum(),
+        cw_at_input=r.cw_at_input.cast("int64").sum(),
+        batch_no_discount=r.batch_no_discount.cast("int64").sum(),
+    )
+    s1 = s1.mutate(
+        c_in=micro_usd(s1.input_uncached, s1.in_p),
+        c_cr=micro_usd(s1.cache_read, s1.cr_p),
+        c_cw=micro_usd(s1.cache_write, s1.cw_p),
+        c_out=micro_usd(s1.output_text + s1.output_reasoning, s1.out_p),
+        long_requests=ibis.ifelse(s1.long_context, s1.requests, 0),
+        u_model=ibis.ifelse(s1.unpriced_reason.notnull(), ibis.coalesce(s1.model, "?"), ibis.null(str)),
+        u_provider=ibis.ifelse(s1.unpriced_reason.notnull(), s1.price_provider, ibis.null(str)),
+    )
+    # stage 2: back to the asked-for groups (keeping what the report needs: rule, unpriced reason, batch discount)
+    sums = ["requests", "rows", *BUCKETS, "reported_cost", "reported_rows", "cr_at_input", "cw_at_input",
+            "batch_no_discount", "long_requests", "c_in", "c_cr", "c_cw", "c_out"]
+    keys2 = [*group, "provider_rule", "unpriced_reason", "u_model", "u_provider", "batch_discount"]
+    return s1.group_by(keys2).aggregate(
+        first_day=s1.first_day.min(), last_day=s1.last_day.max(), **{c: s1[c].sum() for c in sums})
+
+
+def micro_usd(tokens: ir.IntegerValue, price: ir.DecimalValue) -> ir.DecimalValue:
+    """tokens × USD per 1M tokens = micro-dollars, exact. DECIMAL(18,0) × DECIMAL(19,9) is DECIMAL(37,9) on DuckDB
+    (computed in 128 bits; with two 18-digit operands DuckDB would multiply in 64 bits and overflow) and
+    DECIMAL(38,9) on Spark (p1 + p2 + 1 = 38: no scale is dropped). The outer cast only widens, because Ibis would
+    otherwise declare the product as DECIMAL(19,9)."""
+    return (tokens.cast(SUM_TYPE) * price.cast(PRICE_TYPE)).cast(COST_TYPE)
+
+
+# -- engines -------------------------------------------------------------------------------------------------------
+@dataclass
+class Engine:
+    """An Ibis backend plus what it needs to see the usage rows; use as `with open_engine(spec, source) as e`."""
+
+    name: str
+    con: Any
+    usage: Any
+    _cleanup: list[Any] = field(default_factory=list)
+
+    def memtable(self, table: pa.Table) -> ir.Table:
+        """A small Arrow table as an Ibis table on this engine (prices, provider choices, candidates)."""
+        import ibis
+
+        if self.name != "spark":
+            return ibis.memtable(table)
+        # Ibis's PySpark memtable path maps decimals through pandas and fails on NULL decimals with pandas 3;
+        # hand Spark the Arrow table directly (PySpark 4 accepts pyarrow.Table) under a unique view name.
+        import uuid
+
+        name = f"llmflation_{uuid.uuid4().hex[:12]}"
+        session = self.con._session
+        session.createDataFrame(table).createOrReplaceTempView(name)
+        self._cleanup.append(_DropView(session, name))
+        return self.con.table(name)
+
+    def execute(self, expr: ir.Table) -> list[dict[str, Any]]:
+        result = self.con.to_pyarrow(expr)
+        return [_normalise(r) for r in result.to_pylist()]
+
+
+@dataclass
+class _DropView:
+    session: Any
+    name: str
+
+    def cleanup(self) -> None:
+        self.session.catalog.dropTempView(self.name)
+
+
+def _normalise(row: dict[str, Any]) -> dict[str, Any]:
+    from datetime import datetime
+
+    return {k: (v.date() if isinstance(v, datetime) else v) for k, v in row.items()}
+
+
+_SPARK: Any = None
+
+
+def spark_session(master: str = "local[*]") -> Any:
+    """One SparkSession per process, bound to loopback for local masters (no traffic off 127.0.0.0/8)."""
+    global _SPARK
+    if _SPARK is not None:
+        return _SPARK
+    try:
+        from pyspark.sql import SparkSession
+    except ImportError:
+        raise InputError("--engine spark needs PySpark: pip install 'llmflation[spark]' (and Java 17)") from None
+    local = master.startswith("local")
+    if local:
+        os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
+    b = (SparkSession.builder.master(master).appName("llmflation")
+         .config("spark.sql.session.timeZone", "UTC")
+         .config("spark.driver.extraJavaOptions", "-Duser.timezone=UTC")
+         .config("spark.executor.extraJavaOptions", "-Duser.timezone=UTC")
+         .config("spark.ui.enabled", "false").config("spark.ui.showConsoleProgress", "false")
+         .config("spark.sql.shuffle.partitions", os.environ.get("LLMFLATION_SPARK_PARTITIONS", "4")))
+    if local:
+        b = b.config("spark.driver.bindAddress", "127.0.0.1").config("spark.driver.host", "127.0.0.1")
+    memory = os.environ.get("LLMFLATION_SPARK_DRIVER_MEMORY")
+    if memory:
+        b = b.config("spark.driver.memory", memory)
+    _SPARK = b.getOrCreate()
+    _SPARK.sparkContext.setLogLevel("ERROR")
+    return _SPARK
+
+
+@contextmanager
+def open_engine(spec: str, source: UsageSource) -> Iterator[Engine]:
+    """`duckdb` (default, embedded), `spark` (local mode), `spark://HOST:PORT` / `local[N]` (a Spark master),
+    or any Ibis connection URL (`postgres://…`, `duckdb:///path`, …) for other backends."""
+    import ibis
+
+    from llmflation.usage.store import UsageStore
+
+    spec = (spec or "duckdb").strip()
+    parquet = None if isinstance(source, UsageStore) else Path(source)
+    if parquet is not None and not parquet.exists():
+        raise InputError(f"--source {parquet}: no such file or directory")
+    cleanup: list[Any] = []
+    try:
+        if spec == "duckdb":
+            if parquet is None:
+                assert isinstance(source, UsageStore)
+                if not source.path.exists():
+                    source.ensure_schema()
+                con = ibis.duckdb.connect(str(source.path), read_only=True)
+                usage = con.table("usage")
+            else:
+                con = ibis.duckdb.connect()
+                usage = con.read_parquet(_parquet_glob(parquet))
+            name = "duckdb"
+        elif spec == "spark" or spec.startswith(("spark://", "local[", "local", "yarn", "k8s://")):
+            session = spark_session("local[*]" if spec == "spark" else spec)
+            con = ibis.pyspark.connect(session)
+            if parquet is None:
+                assert isinstance(source, UsageStore)
+                tmp = tempfile.TemporaryDirectory(prefix="llmflation-usage-")
+                cleanup.append(tmp)
+                out = Path(tmp.name) / "usage.parquet"
+                source.export_parquet(out)
+                parquet = out
+            usage = con.read_parquet(str(parquet))
+            name = "spark"
+        else:
+            try:
+                con = ibis.connect(spec)
+            except Exception as exc:
+                raise InputError(f"--engine {spec!r}: cannot connect ({exc}). Use duckdb, spark, a Spark master "
+                                 "URL or an Ibis connection URL.") from None
+            if parquet is None:
+                assert isinstance(source, UsageStore)
+                local = ibis.duckdb.connect(str(source.path), read_only=True)
+                usage = con.create_table("llmflation_usage", local.table("usage").to_pyarrow(), overwrite=True)
+            else:
+                usage = con.read_parquet(str(parquet))
+            name = con.name
+        yield Engine(name, con, usage, cleanup)
+    finally:
+        for c in reversed(cleanup):
+            c.cleanup()
+
+
+def _parquet_glob(p: Path) -> str:
+    return str(p / "**" / "*.parquet") if p.is_dir() else str(p)
+
+
+def pricing_inputs(engine: Engine, ledger: Ledger) -> tuple[ir.Table, ir.Table]:
+    return engine.memtable(price_table(ledger)), engine.memtable(provider_choices(ledger))

@@ -1,0 +1,62 @@
+"""The canonical usage record: disjoint token buckets, so no source's totals can be counted twice.
+
+Buckets (see /shared/research/usage-formats.md §7): `input_uncached`, `cache_read`, `cache_write`,
+`output_text` (non-reasoning output) and `output_reasoning`. Input total = the first three; output total = the
+last two. Every reader converts its source's inclusive or exclusive totals into these buckets.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+
+FORMATS = ("openai-chat", "openai-usage", "anthropic", "otel", "litellm", "langfuse", "generic")
+
+BUCKETS = ("input_uncached", "cache_read", "cache_write", "output_text", "output_reasoning")
+
+# Column order of the `usage` table and of canonical Parquet (what `usage export` writes, `--source` reads).
+CANONICAL_COLUMNS = (
+    "row_key", "request_id", "ts", "day", "model", "model_raw", "provider", "batch", "requests",
+    *BUCKETS, "project", "user_id", "tags", "reported_cost", "source_format", "source_file", "source_row",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class UsageRecord:
+    """One normalised log row as a reader produces it (model not yet resolved against the ledger)."""
+
+    row: int
+    ts: datetime  # naive UTC
+    model_raw: str
+    input_uncached: int
+    cache_read: int
+    cache_write: int
+    output_text: int
+    output_reasoning: int
+    requests: int = 1
+    request_id: str | None = None
+    provider: str | None = None
+    batch: bool = False
+    project: str | None = None
+    user: str | None = None
+    tags: tuple[str, ...] = ()
+    reported_cost: Decimal | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Quarantined:
+    """A row that could not be used, with where it was and why."""
+
+    row: int
+    field: str
+    reason: str
+    raw: str
+
+
+@dataclass(frozen=True, slots=True)
+class Skipped:
+    """A record that is not a usage row at all (e.g. a non-GenAI span); not counted as read."""
+
+    row: int
+    reason: str

@@ -1,0 +1,448 @@
+"""The usage store: a DuckDB file next to the ledger (`$LLMFLATION_HOME/usage.duckdb`).
+
+Why a separate file and not new tables in ledger.duckdb: usage logs are the user's own data and can grow to
+gigabytes, while the ledger file is small and rebuilt from bundled data on upgrades; keeping them apart means a
+ledger rebuild, backup or delete never touches the logs (and the reverse), and the usage schema migrates on its
+own version line (`USAGE_MIGRATIONS`, append only) without colliding with the ledger's.
+
+Ingest is one transaction over all files given: either every accepted row, quarantine entry and the ingest
+record land, or nothing does (a process killed with SIGKILL leaves the store as it was). Idempotent: each row has
+a key — `id:<request id>` when the source has one, else `h:<sha256 of the normalised content>#<occurrence>` —
+and a key already stored is counted as a duplicate, never added twice. Quarantine entries are keyed by
+(sha256 of the file's bytes, row), so re-ingesting a file adds no quarantine rows either.
+Counts reconcile per file: read = accepted + quarantined + duplicates (records that are not usage rows at all,
+such as non-GenAI spans, are reported as `skipped` and are not part of `read`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import sys
+import time
+from collections import Counter
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from llmflation.errors import InputError, UnknownModelError
+from llmflation.ledger.store import home
+from llmflation.usage.records import CANONICAL_COLUMNS, Quarantined, Skipped, UsageRecord
+
+if TYPE_CHECKING:
+    import duckdb
+    import pyarrow as pa
+
+    from llmflation.ledger.ledger import Ledger
+
+# Test-only fault injection: when set, ingest pauses this many seconds after writing everything and before
+# COMMIT (printing "llmflation: holding before commit" to stderr), so a test can SIGKILL it at the worst moment.
+HOLD_ENV = "LLMFLATION_TEST_HOLD_BEFORE_COMMIT"
+
+USAGE_COLUMNS_SQL = """
+    row_key VARCHAR NOT NULL, request_id VARCHAR, ts TIMESTAMP NOT NULL, day DATE NOT NULL,
+    model VARCHAR, model_raw VARCHAR NOT NULL, provider VARCHAR, batch BOOLEAN NOT NULL, requests BIGINT NOT NULL,
+    input_uncached BIGINT NOT NULL, cache_read BIGINT NOT NULL, cache_write BIGINT NOT NULL,
+    output_text BIGINT NOT NULL, output_reasoning BIGINT NOT NULL,
+    project VARCHAR, user_id VARCHAR, tags VARCHAR, reported_cost DECIMAL(38, 12),
+    source_format VARCHAR NOT NULL, source_file VARCHAR NOT NULL, source_row BIGINT NOT NULL
+"""
+
+# (version, description, SQL). Append only; never edit an applied migration.
+USAGE_MIGRATIONS: list[tuple[int, str, str]] = [
+    (1, "usage, quarantine and ingest log", f"""
+        CREATE TABLE usage ({USAGE_COLUMNS_SQL}, unresolved_reason VARCHAR, ingest_id BIGINT NOT NULL,
+                            PRIMARY KEY (row_key));
+        CREATE TABLE quarantine (
+            file_sha256 VARCHAR NOT NULL, source_file VARCHAR NOT NULL, source_format VARCHAR NOT NULL,
+            source_row BIGINT NOT NULL, field VARCHAR NOT NULL, reason VARCHAR NOT NULL, raw VARCHAR,
+            ingest_id BIGINT NOT NULL, PRIMARY KEY (file_sha256, source_row));
+        CREATE TABLE ingests (
+            id BIGINT PRIMARY KEY, started_at TIMESTAMP NOT NULL, finished_at TIMESTAMP NOT NULL,
+            files VARCHAR NOT NULL, rows_read BIGINT NOT NULL, accepted BIGINT NOT NULL,
+            quarantined BIGINT NOT NULL, duplicates BIGINT NOT NULL, skipped BIGINT NOT NULL);
+    """),
+]
+
+_BATCH = 50_000
+
+
+def usage_path() -> Path:
+    return home() / "usage.duckdb"
+
+
+@dataclass
+class FileReport:
+    path: str
+    format: str
+    sha256: str
+    read: int = 0
+    accepted: int = 0
+    quarantined: int = 0
+    duplicates: int = 0
+    skipped: int = 0
+    new_quarantine_entries: int = 0
+    unpriced_unknown_model: int = 0
+    reasons: Counter[str] = field(default_factory=Counter)
+
+    @property
+    def reconciles(self) -> bool:
+        return self.read == self.accepted + self.quarantined + self.duplicates
+
+
+@dataclass
+class IngestReport:
+    ingest_id: int
+    files: list[FileReport]
+    seconds: float
+
+    def totals(self) -> dict[str, int]:
+        keys = ("read", "accepted", "quarantined", "duplicates", "skipped", "new_quarantine_entries")
+        return {k: sum(getattr(f, k) for f in self.files) for k in keys}
+
+
+@dataclass(frozen=True)
+class QuarantineEntry:
+    source_file: str
+    source_format: str
+    row: int
+    field: str
+    reason: str
+    raw: str
+    file_sha256: str
+    ingest_id: int
+
+
+ProgressFn = Callable[[str, int, int | None], None]  # (file, rows done, rows expected or None)
+
+
+class UsageStore:
+    """The usage DuckDB file. Reads open it read-only; ingest writes in one transaction."""
+
+    def __init__(self, path: Path | str | None = None) -> None:
+        self.path = Path(path) if path else usage_path()
+
+    def connect(self, read_only: bool = True) -> duckdb.DuckDBPyConnection:
+        import duckdb
+
+        if not read_only:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        elif not self.path.exists():
+            self.ensure_schema()
+        return duckdb.connect(str(self.path), read_only=read_only)
+
+    def ensure_schema(self) -> None:
+        con = self.connect(read_only=False)
+        try:
+            con.execute("BEGIN TRANSACTION")
+            _migrate(con)
+            con.execute("COMMIT")
+        finally:
+            con.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        con = self.connect(read_only=False)
+        try:
+            con.execute("BEGIN TRANSACTION")
+            try:
+                _migrate(con)
+                yield con
+                con.execute("COMMIT")
+            except BaseException:
+                con.execute("ROLLBACK")
+                raise
+        finally:
+            con.close()
+
+    # -- ingest ------------------------------------------------------------------------------------------------
+    def ingest(self, paths: Sequence[Path], ledger: Ledger, fmt: str = "auto", mapping: dict[str, str] | None = None,
+               keep_unknown: bool = False, progress: ProgressFn | None = None) -> IngestReport:
+        """Read, normalise, resolve models and store every file in ONE transaction (see module docstring)."""
+        from llmflation.usage.readers import read
+
+        started = datetime.now()
+        t0 = time.perf_counter()
+        opened = []
+        for p in paths:  # detect every format first, so a bad file fails before anything is written
+            path = Path(p)
+            found, items = read(path, fmt, mapping)
+            opened.append((path, found, items))
+        resolver = ModelResolver(ledger)
+        reports: list[FileReport] = []
+        with self.transaction() as con:
+            row = con.execute("SELECT coalesce(max(id), 0) + 1 FROM ingests").fetchall()[0]
+            ingest_id = int(row[0]) if row else 1
+            con.execute(f"CREATE TEMP TABLE staging ({USAGE_COLUMNS_SQL}, unresolved_reason VARCHAR, "
+                        "file_idx INTEGER, seq BIGINT)")
+            seq = 0
+            for idx, (path, found, items) in enumerate(opened):
+                sha = _sha256(path)
+                rep = FileReport(str(path), found, sha)
+                reports.append(rep)
+                expected = _expected_rows(path)
+                staged: list[tuple[Any, ...]] = []
+                bad: list[tuple[Any, ...]] = []
+                seen: Counter[str] = Counter()
+                for item in items:
+                    if isinstance(item, Skipped):
+                        rep.skipped += 1
+                        continue
+                    rep.read += 1
+                    if progress and rep.read % 5000 == 0:
+                        progress(str(path), rep.read, expected)
+                    if isinstance(item, Quarantined):
+                        bad.append((sha, str(path), found, item.row, item.field, item.reason, item.raw, ingest_id))
+                        rep.quarantined += 1
+                        rep.reasons[_reason_kind(item.reason)] += 1
+                        continue
+                    model, why = resolver.resolve(item.model_raw)
+                    if model is None and not keep_unknown:
+                        bad.append((sha, str(path), found, item.row, "model", why, _record_text(item), ingest_id))
+                        rep.quarantined += 1
+                        rep.reasons["unknown model"] += 1
+                        continue
+                    if model is None:
+                        rep.unpriced_unknown_model += 1
+                    seq += 1
+                    staged.append(_staged_row(item, model, why, found, str(path), idx, seq, seen))
+                    if len(staged) >= _BATCH:
+                        _append(con, staged)
+                        staged = []
+                if staged:
+                    _append(con, staged)
+                if bad:
+                    before = _count(con, "quarantine")
+                    con.executemany("INSERT INTO quarantine VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+                                    bad)
+                    rep.new_quarantine_entries = _count(con, "quarantine") - before
+                if progress:
+                    progress(str(path), rep.read, rep.read)
+            # first occurrence of each key wins; keys already stored are duplicates
+            con.execute("""
+                CREATE TEMP TABLE fresh AS
+                SELECT s.* FROM staging s
+                WHERE NOT EXISTS (SELECT 1 FROM usage u WHERE u.row_key = s.row_key)
+                QUALIFY row_number() OVER (PARTITION BY s.row_key ORDER BY s.seq) = 1""")
+            per_file = dict(con.execute("SELECT file_idx, count(*) FROM fresh GROUP BY 1").fetchall())
+            staged_per_file = dict(con.execute("SELECT file_idx, count(*) FROM staging GROUP BY 1").fetchall())
+            for idx, rep in enumerate(reports):
+                rep.accepted = int(per_file.get(idx, 0))
+                rep.duplicates = int(staged_per_file.get(idx, 0)) - rep.accepted
+            cols = ", ".join(CANONICAL_COLUMNS)
+            con.execute(f"INSERT INTO usage ({cols}, unresolved_reason, ingest_id) "
+                        f"SELECT {cols}, unresolved_reason, {ingest_id} FROM fresh")
+            totals = [sum(getattr(r, k) for r in reports)
+                      for k in ("read", "accepted", "quarantined", "duplicates", "skipped")]
+            if totals[1] or any(r.new_quarantine_entries for r in reports):  # a no-op re-ingest leaves no trace
+                con.execute("INSERT INTO ingests VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                            [ingest_id, started, datetime.now(), "\n".join(r.path for r in reports), *totals])
+            con.execute("DROP TABLE staging")
+            con.execute("DROP TABLE fresh")
+            hold = os.environ.get(HOLD_ENV)
+            if hold:
+                sys.stderr.write("llmflation: holding before commit\n")
+                sys.stderr.flush()
+                time.sleep(float(hold))
+        return IngestReport(ingest_id, reports, time.perf_counter() - t0)
+
+    # -- reads -------------------------------------------------------------------------------------------------
+    def quarantine(self, file: str | None = None, reason: str | None = None, limit: int | None = None
+                   ) -> list[QuarantineEntry]:
+        con = self.connect()
+        try:
+            sql = ("SELECT source_file, source_format, source_row, field, reason, raw, file_sha256, ingest_id "
+                   "FROM quarantine WHERE 1=1")
+            args: list[Any] = []
+            if file:
+                sql += " AND (source_file = ? OR source_file LIKE ?)"
+                args += [file, f"%{file}"]
+            if reason:
+                sql += " AND lower(reason) LIKE ?"
+                args.append(f"%{reason.lower()}%")
+            sql += " ORDER BY ingest_id, source_file, source_row"
+            if limit:
+                sql += f" LIMIT {int(limit)}"
+            return [QuarantineEntry(r[0], r[1], int(r[2]), r[3], r[4], r[5] or "", r[6], int(r[7]))
+                    for r in con.execute(sql, args).fetchall()]
+        finally:
+            con.close()
+
+    def status(self) -> dict[str, Any]:
+        con = self.connect()
+        try:
+            row = con.execute("""SELECT count(*), coalesce(sum(requests), 0), min(day), max(day),
+                                   count(DISTINCT model), count(*) FILTER (WHERE model IS NULL)
+                                   FROM usage""").fetchall()[0]
+            assert row is not None
+            ingests = con.execute("SELECT id, started_at, files, rows_read, accepted, quarantined, duplicates, skipped "
+                                  "FROM ingests ORDER BY id").fetchall()
+            formats = dict(con.execute("SELECT source_format, count(*) FROM usage GROUP BY 1 ORDER BY 1").fetchall())
+            return {
+                "path": str(self.path), "rows": int(row[0]), "requests": int(row[1]), "first_day": row[2],
+                "last_day": row[3], "models": int(row[4]), "unknown_model_rows": int(row[5]),
+                "quarantined": _count(con, "quarantine"), "formats": formats,
+                "ingests": [{"id": r[0], "started_at": r[1], "files": r[2].split("\n"), "read": r[3],
+                             "accepted": r[4], "quarantined": r[5], "duplicates": r[6], "skipped": r[7]}
+                            for r in ingests],
+            }
+        finally:
+            con.close()
+
+    def export_parquet(self, out: Path) -> int:
+        """Write the usage rows in canonical form (the schema `--source` and the Spark engine read)."""
+        con = self.connect()
+        try:
+            out.parent.mkdir(parents=True, exist_ok=True)
+            tmp = out.with_name(out.name + ".tmp")
+            con.execute(f"COPY (SELECT {', '.join(CANONICAL_COLUMNS)}, unresolved_reason FROM usage "
+                        f"ORDER BY ts, row_key) TO '{_sql_str(tmp)}' (FORMAT parquet)")
+            os.replace(tmp, out)
+            row = con.execute("SELECT count(*) FROM usage").fetchall()[0]
+            return int(row[0]) if row else 0
+        finally:
+            con.close()
+
+
+class ModelResolver:
+    """Raw model strings from logs → ledger ids, memoised (logs repeat a few dozen names millions of times)."""
+
+    def __init__(self, ledger: Ledger) -> None:
+        self.ledger = ledger
+        self._cache: dict[str, tuple[str | None, str]] = {}
+
+    def resolve(self, raw: str) -> tuple[str | None, str]:
+        hit = self._cache.get(raw)
+        if hit is None:
+            hit = self._cache[raw] = self._resolve(raw)
+        return hit
+
+    def _resolve(self, raw: str) -> tuple[str | None, str]:
+        candidates = [raw]
+        s = raw.strip()
+        if s.startswith("models/"):
+            s = s[len("models/"):]
+        parts = s.split("/")
+        candidates += ["/".join(parts[i:]) for i in range(len(parts))]
+        if ":" in parts[-1]:  # fine-tunes (ft:gpt-4o:org::id) and bedrock versions (…-v2:0)
+            candidates.append(parts[-1].split(":")[1] if parts[-1].startswith("ft:") else parts[-1].split(":")[0])
+        first_error: UnknownModelError | None = None
+        for c in candidates:
+            try:
+                return self.ledger.resolve(c).id, ""
+            except UnknownModelError as exc:
+                first_error = first_error or exc
+        close = first_error.suggestions if first_error else []
+        hint = f" (did you mean {', '.join(close)}?)" if close else ""
+        return None, (f"unknown model {raw!r}{hint}; add it to your layer with `llmflation user add-price` "
+                      "or re-ingest with --keep-unknown to keep it as unpriced")
+
+
+def _staged_row(item: UsageRecord, model: str | None, why: str, fmt: str, path: str, idx: int, seq: int,
+                seen: Counter[str]) -> tuple[Any, ...]:
+    tags = ",".join(item.tags) if item.tags else None
+    if item.request_id:
+        key = f"id:{item.request_id}"
+    else:
+        content = "\x1f".join(str(x) for x in (
+            fmt, item.ts.isoformat(), item.model_raw, item.provider, item.batch, item.requests, item.input_uncached,
+            item.cache_read, item.cache_write, item.output_text, item.output_reasoning, item.project, item.user,
+            tags, item.reported_cost))
+        digest = hashlib.sha256(content.encode()).hexdigest()[:32]
+        seen[digest] += 1  # the n-th identical id-less row in this file is its own request
+        key = f"h:{digest}#{seen[digest]}"
+    return (key, item.request_id, item.ts, item.ts.date(), model, item.model_raw, item.provider, item.batch,
+            item.requests, item.input_uncached, item.cache_read, item.cache_write, item.output_text,
+            item.output_reasoning, item.project, item.user, tags, item.reported_cost, fmt, path, item.row,
+            None if model else why, idx, seq)
+
+
+
+def _append(con: duckdb.DuckDBPyConnection, rows: list[tuple[Any, ...]]) -> None:
+    table = _arrow(rows)
+    con.register("_staged_batch", table)
+    try:
+        con.execute("INSERT INTO staging SELECT * FROM _staged_batch")
+    finally:
+        con.unregister("_staged_batch")
+
+
+def _arrow(rows: list[tuple[Any, ...]]) -> pa.Table:
+    import pyarrow as pa
+
+    names = [*CANONICAL_COLUMNS, "unresolved_reason", "file_idx", "seq"]
+    types = {
+        "ts": pa.timestamp("us"), "day": pa.date32(), "batch": pa.bool_(), "requests": pa.int64(),
+        "input_uncached": pa.int64(), "cache_read": pa.int64(), "cache_write": pa.int64(), "output_text": pa.int64(),
+        "output_reasoning": pa.int64(), "reported_cost": pa.decimal128(38, 12), "source_row": pa.int64(),
+        "file_idx": pa.int32(), "seq": pa.int64(),
+    }
+    columns = list(zip(*rows, strict=True))
+    arrays = [pa.array(col, type=types.get(name, pa.string())) for name, col in zip(names, columns, strict=True)]
+    return pa.Table.from_arrays(arrays, names=names)
+
+
+def _record_text(item: UsageRecord) -> str:
+    return (f"ts={item.ts.isoformat()} model={item.model_raw} provider={item.provider or ''} "
+            f"request_id={item.request_id or ''}")
+
+
+def _reason_kind(reason: str) -> str:
+    r = reason.lower()
+    for kind in ("invalid json", "negative", "timestamp", "expected", "missing", "exceed", "unknown", "implausible"):
+        if kind in r:
+            return {"expected": "wrong type", "exceed": "inconsistent totals"}.get(kind, kind)
+    return "other"
+
+
+def _migrate(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute("CREATE TABLE IF NOT EXISTS usage_schema (version INTEGER PRIMARY KEY, description VARCHAR, "
+                "applied_at TIMESTAMP)")
+    row = con.execute("SELECT coalesce(max(version), 0) FROM usage_schema").fetchall()[0]
+    current = int(row[0]) if row else 0
+    for version, description, sql in USAGE_MIGRATIONS:
+        if version > current:
+            con.execute(sql)
+            con.execute("INSERT INTO usage_schema VALUES (?, ?, ?)", [version, description, datetime.now()])
+
+
+def _count(con: duckdb.DuckDBPyConnection, table: str) -> int:
+    row = con.execute(f"SELECT count(*) FROM {table}").fetchall()[0]
+    return int(row[0]) if row else 0
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def _expected_rows(path: Path) -> int | None:
+    """A cheap row estimate for the progress bar: lines for text files, metadata for Parquet."""
+    try:
+        if path.suffix.lower() == ".parquet":
+            import pyarrow.parquet as pq
+
+            return int(pq.ParquetFile(path).metadata.num_rows)
+        if path.stat().st_size > 2_000_000_000:
+            return None
+        with path.open("rb") as f:
+            lines = sum(chunk.count(b"\n") for chunk in iter(lambda: f.read(1 << 20), b""))
+        return lines - (1 if path.suffix.lower() in (".csv", ".tsv") else 0) or None
+    except OSError:
+        return None
+
+
+def _sql_str(p: Path) -> str:
+    return str(p).replace("'", "''")
+
+
+def check_paths(paths: Sequence[Path]) -> None:
+    missing = [str(p) for p in paths if not Path(p).is_file()]
+    if missing:
+        raise InputError(f"no such file: {', '.join(missing)}")
