@@ -230,14 +230,14 @@ def _fold(groups: list[dict[str, Any]], names: Sequence[str], ledger: Ledger
     listing.sort(key=lambda u: (-u.tokens, u.model))
     notes = []
     if flags["cr_at_input"]:
-        notes.append(f"{flags['cr_at_input']} row(s) had cache reads but no cached-input price on record: "
-                     "priced at the input rate (an upper bound)")
+        notes.append(f"{flags['cr_at_input']:,} cache-read token(s) had no cached-input price on record: priced at "
+                     "the input rate (an upper bound)")
     if flags["cw_at_input"]:
-        notes.append(f"{flags['cw_at_input']} row(s) had cache writes but no cache-write price on record: "
-                     "priced at the input rate (providers usually charge more)")
+        notes.append(f"{flags['cw_at_input']:,} cache-write token(s) had no cache-write price on record: priced at "
+                     "the input rate (providers usually charge more)")
     if flags["batch_no_discount"]:
-        notes.append(f"{flags['batch_no_discount']} batch row(s) had no batch discount on record: priced at the "
-                     "standard rate")
+        notes.append(f"{flags['batch_no_discount']:,} batch request(s) had no batch discount on record: priced at "
+                     "the standard rate")
     if flags["long_context"]:
         notes.append(f"{flags['long_context']} request(s) priced at long-context rates")
     ordered = sorted(rows.values(), key=lambda r: tuple(_sortable(v) for v in r.keys.values()))

@@ -64,6 +64,7 @@ def price_table(ledger: Ledger) -> pa.Table:
     rows = [p for p in ledger.all_prices() if p.tier == STANDARD_TIER]
     dec = pa.decimal128(19, 9)
     cols: dict[str, pa.Array] = {
+        "p_id": pa.array(range(len(rows)), pa.int32()),
         "p_model": pa.array([p.model for p in rows], pa.string()),
         "p_provider": pa.array([p.provider for p in rows], pa.string()),
         "valid_from": pa.array([p.valid_from for p in rows], pa.date32()),
@@ -166,11 +167,14 @@ def priced_rows(usage: ir.Table, prices: ir.Table, choices: ir.Table) -> ir.Tabl
 
 def spend_expr(usage: ir.Table, prices: ir.Table, choices: ir.Table, keys: Sequence[str], period: str | None,
                since: date | None = None, until: date | None = None) -> ir.Table:
-    """The one expression: filter → range join → per (group, price) token sums → exact DECIMAL costs.
+    """The one expression: filter → range join → per (group, price interval) token sums → exact DECIMAL costs.
 
-    `keys` are dimension names (DIMENSIONS); `period` adds a `period` column (start date). Result columns:
-    the keys, provider_rule, unpriced_reason, u_model / u_provider (for unpriced groups), batch_discount, flag
-    counts, request and token sums per bucket, reported cost, and c_in/c_cr/c_cw/c_out in micro-dollars.
+    Row-level work is kept to the join itself: rows are joined to a narrow (id, model, provider, interval,
+    threshold) side, summed per (group, price interval, long-context, batch), and only the sums meet the unit
+    prices, the reasons and the flags. `keys` are dimension names (DIMENSIONS); `period` adds a `period` column
+    (start date). Result columns: the keys, provider_rule, unpriced_reason, u_model / u_provider (for unpriced
+    groups), batch_discount, flag token/request counts, request and token sums per bucket, reported cost, and
+    c_in/c_cr/c_cw/c_out in micro-dollars.
     """
     import ibis
 
@@ -179,57 +183,83 @@ def spend_expr(usage: ir.Table, prices: ir.Table, choices: ir.Table, keys: Seque
         t = t.filter(t.day >= since)
     if until is not None:
         t = t.filter(t.day < until)
-    r = priced_rows(t, prices, choices)
+    u = t.left_join(choices, t.model == choices.c_model)
+    u = u.mutate(
+        price_provider=ibis.coalesce(u.provider, u.c_provider),
+        provider_rule=ibis.cases((u.provider.notnull(), "row"), (u.c_rule.notnull(), u.c_rule), else_="none"),
+    )
+    side = prices.select("p_id", "p_model", "p_provider", "valid_from", "valid_to", "long_context_threshold")
+    j = u.left_join(side, [
+        u.model == side.p_model,
+        u.price_provider == side.p_provider,
+        side.valid_from <= u.day,
+        u.day < side.valid_to.fill_null(FAR_FUTURE),
+    ])
+    input_total = j.input_uncached + j.cache_read + j.cache_write
+    j = j.mutate(long_context=(j.long_context_threshold.notnull()
+                               & (input_total > j.long_context_threshold * j.requests)).fill_null(False))
     cols: dict[str, Any] = {}
     if period:
-        cols["period"] = period_expr(r.day, period)
+        cols["period"] = period_expr(j.day, period)
     for k in keys:
         if k == "tag":
-            cols["tag"] = ibis.coalesce(r.tags, "(untagged)").split(",").unnest()
+            cols["tag"] = ibis.coalesce(j.tags, "(untagged)").split(",").unnest()
         elif k == "user":
-            cols["user"] = r.user_id
+            cols["user"] = j.user_id
         elif k == "format":
-            cols["format"] = r.source_format
+            cols["format"] = j.source_format
         elif k == "provider":
-            cols["provider"] = r.price_provider
+            cols["provider"] = j.price_provider
         elif k == "model":
-            cols["model"] = ibis.coalesce(r.model, r.model_raw)
+            cols["model"] = ibis.coalesce(j.model, j.model_raw)
         elif k in ("project", "provider_rule"):
-            cols[k] = r[k]
+            cols[k] = j[k]
         else:
             raise InputError(f"--by {k!r}: choose from {', '.join((*PERIODS, *DIMENSIONS))}")
-    r = r.mutate(**{f"k_{name}": v for name, v in cols.items()})
+    j = j.mutate(**{f"k_{name}": v for name, v in cols.items()})
     group = [f"k_{name}" for name in cols]
-    # stage 1: per (group, price in effect) — every row of a group shares its unit prices, so multiply after summing
-    detail = ["model", "price_provider", "provider_rule", "unpriced_reason", "batch_discount", "long_context",
-              "in_p", "cr_p", "cw_p", "out_p"]
-    s1 = r.group_by([*group, *detail]).aggregate(
-        requests=r.requests.sum(),
-        rows=r.count(),
-        **{b: r[b].sum() for b in BUCKETS},
-        reported_cost=r.reported_cost.sum(),
-        reported_rows=r.reported_cost.count(),
-        first_day=r.day.min(),
-        last_day=r.day.max(),
-        cr_at_input=r.cr_at_input.cast("int64").sum(),
-        cw_at_input=r.cw_at_input.cast("int64").sum(),
-        batch_no_discount=r.batch_no_discount.cast("int64").sum(),
+    # stage 1: per (group, price interval): every row of such a group shares its unit prices
+    s1 = j.group_by([*group, "model", "unresolved_reason", "price_provider", "provider_rule", "p_id", "long_context",
+                     "batch"]).aggregate(
+        requests=j.requests.sum(),
+        rows=j.count(),
+        **{b: j[b].sum() for b in BUCKETS},
+        reported_cost=j.reported_cost.sum(),
+        reported_rows=j.reported_cost.count(),
+        first_day=j.day.min(),
+        last_day=j.day.max(),
     )
-    s1 = s1.mutate(
-        c_in=micro_usd(s1.input_uncached, s1.in_p),
-        c_cr=micro_usd(s1.cache_read, s1.cr_p),
-        c_cw=micro_usd(s1.cache_write, s1.cw_p),
-        c_out=micro_usd(s1.output_text + s1.output_reasoning, s1.out_p),
-        long_requests=ibis.ifelse(s1.long_context, s1.requests, 0),
-        u_model=ibis.ifelse(s1.unpriced_reason.notnull(), ibis.coalesce(s1.model, "?"), ibis.null(str)),
-        u_provider=ibis.ifelse(s1.unpriced_reason.notnull(), s1.price_provider, ibis.null(str)),
+    unit = prices.select(q_id=prices.p_id, **{f"q_{f}": prices[f"p_{f}"] for f in PRICE_FIELDS})
+    g = s1.left_join(unit, s1.p_id == unit.q_id)
+    long = g.long_context
+    priced = g.q_input.notnull()
+    g = g.mutate(
+        unpriced_reason=ibis.cases(
+            (g.model.isnull(), ibis.coalesce(g.unresolved_reason, "unknown model")),
+            (g.price_provider.isnull(), "no price on record for this model from any provider"),
+            (~priced, "no price in effect on that day from " + g.price_provider),
+            else_=ibis.null(str),
+        ),
+        c_in=micro_usd(g.input_uncached, ibis.ifelse(long & g.q_long_input.notnull(), g.q_long_input, g.q_input)),
+        c_cr=micro_usd(g.cache_read, ibis.ifelse(long & g.q_long_cached_input.notnull(), g.q_long_cached_input,
+                                                 g.q_cached_input.fill_null(g.q_input))),
+        c_cw=micro_usd(g.cache_write, g.q_cache_write.fill_null(g.q_input)),
+        c_out=micro_usd(g.output_text + g.output_reasoning,
+                        ibis.ifelse(long & g.q_long_output.notnull(), g.q_long_output, g.q_output)),
+        batch_discount=ibis.ifelse(g.batch, g.q_batch_discount, ibis.null(PRICE_TYPE)),
+        cr_at_input=ibis.ifelse(priced & g.q_cached_input.isnull(), g.cache_read, 0),
+        cw_at_input=ibis.ifelse(priced & g.q_cache_write.isnull(), g.cache_write, 0),
+        batch_no_discount=ibis.ifelse(priced & g.batch & g.q_batch_discount.isnull(), g.requests, 0),
+        long_requests=ibis.ifelse(priced & long, g.requests, 0),
+        u_model=ibis.ifelse(priced, ibis.null(str), ibis.coalesce(g.model, "(unknown model)")),
+        u_provider=ibis.ifelse(priced, ibis.null(str), g.price_provider),
     )
     # stage 2: back to the asked-for groups (keeping what the report needs: rule, unpriced reason, batch discount)
     sums = ["requests", "rows", *BUCKETS, "reported_cost", "reported_rows", "cr_at_input", "cw_at_input",
             "batch_no_discount", "long_requests", "c_in", "c_cr", "c_cw", "c_out"]
     keys2 = [*group, "provider_rule", "unpriced_reason", "u_model", "u_provider", "batch_discount"]
-    return s1.group_by(keys2).aggregate(
-        first_day=s1.first_day.min(), last_day=s1.last_day.max(), **{c: s1[c].sum() for c in sums})
+    return g.group_by(keys2).aggregate(
+        first_day=g.first_day.min(), last_day=g.last_day.max(), **{c: g[c].sum() for c in sums})
 
 
 def micro_usd(tokens: ir.IntegerValue, price: ir.DecimalValue) -> ir.DecimalValue:
