@@ -24,6 +24,7 @@ COMMAND_MODULES = [
     "llmflation.cli.workload_cmds",
     "llmflation.cli.serving_cmds",
     "llmflation.cli.usage_cmds",
+    "llmflation.cli.web_cmds",
 ]
 
 for _name in COMMAND_MODULES:

@@ -1,0 +1,114 @@
+"""The bill calculator behind /api/bill and the Bill page: a workload from query parameters, ranked bills at a
+date, and the Jevons timeline (bill vs unit price, month by month) under a few scenarios.
+
+All money stays Decimal (workload.bill); chart data is converted to floats for drawing only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from llmflation.cli.output import jsonable
+
+if TYPE_CHECKING:
+    from llmflation.ledger.ledger import Ledger
+    from llmflation.workload.spec import Workload
+
+WORKLOAD_FIELDS = (
+    "tasks_per_month", "calls_per_task", "input_tokens", "output_tokens", "reasoning_tokens",
+    "reasoning_multiplier", "cached_input_share", "cache_write_share", "batch_share", "long_context_share",
+    "monthly_growth", "revenue_per_task",
+)
+Num = Decimal | None
+
+
+class BillQuery(BaseModel):
+    """A workload as query parameters (the same names as the workload TOML file and the CLI flags)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    tasks_per_month: Decimal = Field(gt=0, le=Decimal(10) ** 12, description="Tasks per month.")
+    input_tokens: Decimal = Field(ge=0, le=10_000_000, description="Prompt tokens per call.")
+    output_tokens: Decimal = Field(ge=0, le=1_000_000, description="Visible output tokens per call.")
+    calls_per_task: Num = Field(None, gt=0, le=10_000, description="LLM calls per task (default 1).")
+    reasoning_tokens: Num = Field(None, ge=0, le=10_000_000, description="Hidden reasoning tokens per call.")
+    reasoning_multiplier: Num = Field(None, ge=0, le=1000, description="Reasoning tokens as a multiple of output.")
+    cached_input_share: Num = Field(None, ge=0, le=1, description="Share of input read from the prompt cache.")
+    cache_write_share: Num = Field(None, ge=0, le=1, description="Share of input written to the cache.")
+    batch_share: Num = Field(None, ge=0, le=1, description="Share of calls sent through the batch API.")
+    long_context_share: Num = Field(None, ge=0, le=1, description="Share of calls above the long-context threshold.")
+    monthly_growth: Num = Field(None, ge=-1, le=10, description="Monthly growth of tasks (0.05 = 5%).")
+    revenue_per_task: Num = Field(None, ge=0, le=Decimal(10) ** 9, description="USD earned per task (for margin).")
+    benchmark: str | None = Field(None, max_length=40, description="Capability floor: benchmark (e.g. mmlu).")
+    min_score: Num = Field(None, ge=-10_000, le=10_000, description="Capability floor: minimum score.")
+    at: str | None = Field(None, max_length=10, description="Date whose prices apply (YYYY-MM-DD); default today.")
+    model: list[str] = Field(default_factory=list, max_length=20, description="Only these models (repeatable).")
+    provider: str | None = Field(None, max_length=60, description="Only this provider.")
+    offset: int = Field(0, ge=0, le=100_000, description="Offers to skip.")
+    limit: int = Field(20, ge=1, le=500, description="Offers per page.")
+
+
+def workload_of(q: BillQuery | Mapping[str, Any], ledger: Ledger) -> Workload:
+    """Validate the workload (field-named InputError) and check its floor benchmark against the ledger."""
+    from llmflation.errors import InputError, UnknownNameError
+    from llmflation.workload.spec import load_workload
+
+    get = q.get if isinstance(q, Mapping) else (lambda k, d=None: getattr(q, k, d))
+    data: dict[str, Any] = {"name": "web"}
+    for f in WORKLOAD_FIELDS:
+        v = get(f)
+        if v is not None and v != "":
+            data[f] = v
+    bench, floor_min = get("benchmark"), get("min_score")
+    if bench and floor_min not in (None, ""):
+        if str(bench).strip().lower() not in ledger.benchmarks:
+            raise UnknownNameError("benchmark", str(bench), ledger.benchmarks)
+        data["floor"] = {"benchmark": str(bench), "min": floor_min}
+    elif bench or floor_min not in (None, ""):
+        raise InputError("floor: give both benchmark and min_score (e.g. benchmark=mmlu&min_score=80)")
+    w = load_workload(data, where="workload")
+    w.check_against(ledger)
+    return w
+
+
+def bill_answer(ledger: Ledger, q: BillQuery, when: date) -> dict[str, Any]:
+    """The JSON answer of /api/bill: the CLI's `bill --json` shape plus paging, money as exact strings."""
+    from llmflation.cli.workload_cmds import offer_record, workload_record
+    from llmflation.workload.bill import rank_offers
+
+    w = workload_of(q, ledger)
+    ranking = rank_offers(ledger, w, when, models=q.model or None, provider=q.provider)
+    offers = ranking.offers
+    page = offers[q.offset:q.offset + q.limit]
+    nxt = q.offset + q.limit if q.offset + q.limit < len(offers) else None
+    return jsonable({
+        "ok": True, "at": when, "workload": workload_record(w),
+        "floor": None if w.floor is None else {"benchmark": w.floor.benchmark, "min": w.floor.min},
+        "total": len(offers), "offset": q.offset, "limit": q.limit, "next_offset": nxt,
+        "cheapest": offer_record(offers[0], 1) if offers else None,
+        "offers": [offer_record(b, q.offset + i + 1) for i, b in enumerate(page)],
+        "excluded": {"below_floor": ranking.below_floor, "unscored": ranking.unscored},
+    })
+
+
+def jevons_timelines(ledger: Ledger, w: Workload, today: date) -> list[Any]:
+    """Three scenarios from the first priced month to a year ahead (prices held flat after today)."""
+    from llmflation.workload.timeline import Scenario, monthly_bills
+
+    first = min((p.valid_from for p in ledger.all_prices()), default=today)
+    start = date(max(first.year, 2022), first.month if first.year >= 2022 else 1, 1)
+    end = date(today.year + 1, today.month, 1)
+    growth = w.monthly_growth if w.monthly_growth else Decimal("0.05")
+    scenarios = [
+        Scenario(name="cheapest capable each month", policy="cheapest", monthly_growth=growth),
+        Scenario(name="stay on the first month's model", policy="fixed", monthly_growth=growth),
+        Scenario(name="cheapest + reasoning share 0→60%", policy="cheapest", monthly_growth=growth,
+                 reasoning_share_from=Decimal(0), reasoning_share_to=Decimal("0.6"),
+                 reasoning_multiplier=w.reasoning_multiplier or Decimal(10)),
+    ]
+    return [monthly_bills(ledger, w, start, end, s, anchor=today) for s in scenarios]

@@ -1,0 +1,68 @@
+"""A response cache in front of the read-only JSON API.
+
+The ledger does not change between requests (a write swaps in a new Ledger and clears this cache), so a GET
+answer is a pure function of (path, query string, today's date). Successful answers are kept as rendered bytes in
+a bounded LRU; a repeat request costs a dictionary lookup instead of routing, validation and serialisation.
+Every answer carries `Server-Timing: app;dur=<ms>` (time spent inside the app) and `X-Cache: hit|miss`.
+Disable with LLMFLATION_WEB_CACHE=0.
+"""
+
+from __future__ import annotations
+
+import time
+from datetime import date
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+    from llmflation.web.state import AppState
+
+MAX_CACHED_BODY = 512 * 1024
+
+
+class AnswerCache:
+    def __init__(self, app: ASGIApp, state: AppState, enabled: bool = True) -> None:
+        self.app = app
+        self.state = state
+        self.enabled = enabled
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        path = scope.get("path", "") if scope["type"] == "http" else ""
+        if scope["type"] != "http" or scope["method"] != "GET" or not path.startswith("/api/") \
+                or path == "/api/docs" or path.startswith("/api/usage/"):  # usage changes outside the app
+            await self.app(scope, receive, send)
+            return
+        t0 = time.perf_counter()
+        key = ("http", scope["path"], scope.get("query_string", b""), date.today())
+        if self.enabled:
+            hit = self.state.cached_answer(key)
+            if hit is not None:
+                status, headers, body = hit
+                await send({"type": "http.response.start", "status": status,
+                            "headers": [*headers, _timing(t0), (b"x-cache", b"hit")]})
+                await send({"type": "http.response.body", "body": body})
+                return
+        start: dict[str, object] = {}
+        chunks: list[bytes] = []
+        storable = self.enabled
+
+        async def capture(message: Message) -> None:
+            nonlocal storable
+            if message["type"] == "http.response.start":
+                start["status"] = message["status"]
+                start["headers"] = list(message.get("headers", []))
+                message["headers"] = [*message.get("headers", []), _timing(t0), (b"x-cache", b"miss")]
+            elif message["type"] == "http.response.body" and storable:
+                chunks.append(message.get("body", b""))
+                if sum(map(len, chunks)) > MAX_CACHED_BODY:
+                    storable = False
+                if not message.get("more_body", False) and storable and start.get("status") == 200:
+                    self.state.remember_answer(key, (200, start["headers"], b"".join(chunks)))  # type: ignore[arg-type]
+            await send(message)
+
+        await self.app(scope, receive, capture)
+
+
+def _timing(t0: float) -> tuple[bytes, bytes]:
+    return (b"server-timing", f"app;dur={(time.perf_counter() - t0) * 1000:.3f}".encode())

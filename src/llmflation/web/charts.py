@@ -1,0 +1,345 @@
+"""Vega-Lite specs for the dashboard (plain dicts; the page embeds them and vega-embed renders them).
+
+Chart data carries prices as floats: they are for drawing only. Every figure a user reads as a number (tables,
+tooltips' source rows, the API) comes from the exact Decimal values.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import date
+from typing import Any
+
+from llmflation.ledger.records import Price
+
+SCHEMA = "https://vega.github.io/schema/vega-lite/v6.json"  # an identifier only; nothing is fetched
+PALETTE = [
+    "#4c6ef5",
+    "#e8590c",
+    "#2b8a3e",
+    "#c2255c",
+    "#1098ad",
+    "#7950f2",
+    "#f59f00",
+    "#5c940d",
+    "#862e9c",
+    "#0b7285",
+    "#a61e4d",
+    "#364fc7",
+]
+
+
+def config() -> dict[str, Any]:
+    """The dashboard's chart look: quiet axes, system font, one palette."""
+    font = "system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif"
+    return {
+        "font": font,
+        "view": {"stroke": None},
+        "background": "transparent",
+        "axis": {
+            "labelColor": "#495057",
+            "titleColor": "#343a40",
+            "gridColor": "#e9ecef",
+            "domainColor": "#adb5bd",
+            "tickColor": "#adb5bd",
+            "labelFontSize": 11,
+            "titleFontSize": 12,
+            "titleFontWeight": 600,
+        },
+        "legend": {
+            "labelColor": "#495057",
+            "titleColor": "#343a40",
+            "orient": "bottom",
+            "columns": 4,
+            "labelFontSize": 11,
+            "titleFontSize": 11,
+            "symbolStrokeWidth": 3,
+        },
+        "range": {"category": PALETTE},
+        "title": {"fontSize": 14, "anchor": "start", "color": "#212529", "subtitleColor": "#868e96"},
+        "line": {"strokeWidth": 2.25},
+        "point": {"size": 40, "filled": True},
+    }
+
+
+def _spec(**parts: Any) -> dict[str, Any]:
+    return {
+        "$schema": SCHEMA,
+        "width": "container",
+        "height": 320,
+        "autosize": {"type": "fit", "contains": "padding"},
+        "config": config(),
+        **parts,
+    }
+
+
+def zoom_x(name: str = "zoom") -> dict[str, Any]:
+    """Drag to pan and scroll to zoom the time axis; double-click resets."""
+    return {"name": name, "select": {"type": "interval", "encodings": ["x"]}, "bind": "scales"}
+
+
+def price_points(prices: Iterable[Price], today: date) -> list[dict[str, Any]]:
+    """Each interval as two points (its start and its end, or today while current) per price kind."""
+    rows: list[dict[str, Any]] = []
+    for p in prices:
+        end = p.valid_to or max(today, p.valid_from)
+        kinds = {"blended 3:1": p.blended(), "input": p.input, "output": p.output}
+        if p.cached_input is not None:
+            kinds["cached input"] = p.cached_input
+        label = p.provider if p.tier == "standard" else f"{p.provider} ({p.tier})"
+        for kind, value in kinds.items():
+            for when, edge in ((p.valid_from, "start"), (end, "end")):
+                rows.append(
+                    {
+                        "provider": label,
+                        "kind": kind,
+                        "date": when.isoformat(),
+                        "usd": float(value),
+                        "edge": edge,
+                        "usd_text": f"${value.normalize():f}",
+                        "from": p.valid_from.isoformat(),
+                        "to": p.valid_to.isoformat() if p.valid_to else "current",
+                        "confidence": p.confidence,
+                        "origin": p.origin,
+                    }
+                )
+    return rows
+
+
+def price_history(model_id: str, prices: Sequence[Price], today: date | None = None) -> dict[str, Any]:
+    """Step lines of a model's price per provider over time, log scale; a dropdown picks the price kind."""
+    today = today or date.today()
+    kinds = ["blended 3:1", "input", "output"]
+    if any(p.cached_input is not None for p in prices):
+        kinds.append("cached input")
+    return _spec(
+        title={
+            "text": "Price history by provider",
+            "subtitle": f"{model_id} · USD per 1M tokens · log scale · "
+            "scroll to zoom, drag to pan, double-click to reset",
+        },
+        data={"values": price_points(prices, today)},
+        params=[
+            {
+                "name": "kind",
+                "value": "blended 3:1",
+                "bind": {"input": "select", "options": kinds, "name": "Price: "},
+            }
+        ],
+        transform=[{"filter": "datum.kind === kind"}],
+        layer=[
+            {
+                "mark": {"type": "line", "interpolate": "step-after"},
+                "params": [zoom_x()],
+                "encoding": {
+                    "x": {"field": "date", "type": "temporal", "title": None},
+                    "y": {
+                        "field": "usd",
+                        "type": "quantitative",
+                        "scale": {"type": "log"},
+                        "title": "USD per 1M tokens",
+                    },
+                    "color": {"field": "provider", "type": "nominal", "title": "Provider"},
+                },
+            },
+            {
+                "mark": {"type": "point"},
+                "transform": [{"filter": "datum.edge === 'start'"}],
+                "encoding": {
+                    "x": {"field": "date", "type": "temporal"},
+                    "y": {"field": "usd", "type": "quantitative", "scale": {"type": "log"}},
+                    "color": {"field": "provider", "type": "nominal"},
+                    "tooltip": [
+                        {"field": "provider", "title": "Provider"},
+                        {"field": "kind", "title": "Price"},
+                        {"field": "usd_text", "title": "USD / 1M"},
+                        {"field": "from", "title": "From"},
+                        {"field": "to", "title": "Until"},
+                        {"field": "confidence", "title": "Confidence"},
+                        {"field": "origin", "title": "Layer"},
+                    ],
+                },
+            },
+        ],
+    )
+
+
+def offers_scatter(prices: Sequence[Price], developer_of: dict[str, str]) -> dict[str, Any]:
+    """Every standard-tier price on record as a point at its start date (blended 3:1, log scale)."""
+    rows = [
+        {
+            "model": p.model,
+            "provider": p.provider,
+            "developer": developer_of.get(p.model, "?"),
+            "date": p.valid_from.isoformat(),
+            "usd": float(p.blended()),
+            "usd_text": f"${p.blended().normalize():f}",
+            "input": f"${p.input.normalize():f}",
+            "output": f"${p.output.normalize():f}",
+            "to": p.valid_to.isoformat() if p.valid_to else "current",
+        }
+        for p in prices
+        if p.tier == "standard" and p.blended() > 0
+    ]
+    return _spec(
+        title={
+            "text": "Every price on record",
+            "subtitle": "Blended 3:1 USD per 1M tokens at the date each price "
+            "took effect · log scale · scroll to zoom",
+        },
+        data={"values": rows},
+        mark={"type": "point", "filled": True, "opacity": 0.75},
+        params=[
+            zoom_x(),
+            {"name": "dev", "select": {"type": "point", "fields": ["developer"]}, "bind": "legend"},
+        ],
+        encoding={
+            "x": {"field": "date", "type": "temporal", "title": None, "scale": {"padding": 8}},
+            "y": {
+                "field": "usd",
+                "type": "quantitative",
+                "scale": {"type": "log", "padding": 8},
+                "title": "USD per 1M tokens (3:1)",
+            },
+            "color": {"field": "developer", "type": "nominal", "title": "Developer"},
+            "opacity": {"condition": {"param": "dev", "value": 0.85}, "value": 0.08},
+            "tooltip": [
+                {"field": "model", "title": "Model"},
+                {"field": "provider", "title": "Provider"},
+                {"field": "usd_text", "title": "Blended 3:1"},
+                {"field": "input", "title": "Input"},
+                {"field": "output", "title": "Output"},
+                {"field": "date", "title": "From", "type": "temporal"},
+                {"field": "to", "title": "Until"},
+            ],
+        },
+    )
+
+
+def jevons(rows: list[dict[str, Any]], anchor: date) -> dict[str, Any]:
+    """Two panels sharing a zoomable month axis: the monthly bill (top) and the unit price (bottom), log scales,
+    one line per scenario; projected months dashed. `rows` come from llmflation.workload.charts.chart_rows."""
+
+    def panel(measure: str, title: str, zoom: bool) -> dict[str, Any]:
+        p: dict[str, Any] = {
+            "height": 200, "width": 940,
+            "transform": [{"filter": {"field": "measure", "equal": measure}}],
+            "mark": {"type": "line", "interpolate": "monotone", "point": {"size": 18}},
+            "encoding": {
+                "x": {"field": "month", "type": "temporal", "title": None},
+                "y": {"field": "value", "type": "quantitative", "scale": {"type": "log"}, "title": title},
+                "color": {"field": "scenario", "type": "nominal", "title": "Scenario"},
+                "strokeDash": {"field": "period", "type": "nominal", "title": None,
+                               "scale": {"domain": ["history", "projected"], "range": [[1, 0], [5, 3]]}},
+                "detail": {"field": "period"},
+                "tooltip": [{"field": "month", "type": "temporal", "title": "Month", "format": "%b %Y"},
+                            {"field": "scenario", "title": "Scenario"}, {"field": "model", "title": "Model(s)"},
+                            {"field": "value", "type": "quantitative", "title": title, "format": "$,.4~f"},
+                            {"field": "period", "title": "Period"}],
+            },
+        }
+        if zoom:
+            p["params"] = [zoom_x("jzoom")]
+        return p
+
+    spec = _spec(
+        title={"text": "Jevons: the unit price falls, the bill need not",
+               "subtitle": f"Monthly bill and effective USD per 1M tokens · log scales · dashed = projected after "
+               f"{anchor.isoformat()} (prices held flat) · scroll to zoom"},
+        data={"values": rows},
+        vconcat=[panel("Monthly bill (USD)", "Monthly bill (USD)", True),
+                 panel("Unit price (USD per 1M tokens)", "USD per 1M tokens", False)],
+        resolve={"scale": {"x": "shared"}},
+    )
+    for k in ("height", "width", "autosize"):
+        spec.pop(k, None)
+    return spec
+
+
+def selfhost_compare(c: Any) -> dict[str, Any]:
+    """Horizontal bars: self-hosted blended $/M next to each API offer for the same (or same-class) model."""
+    rows = [{"label": f"self-hosted: {c.selfhost.count}×{c.selfhost.gpu} {c.selfhost.precision} "
+             f"@ {float(c.utilisation):.0%} busy", "usd": float(c.selfhost_blended_usd_per_mtok),
+             "kind": "self-hosted", "text": f"${c.selfhost_blended_usd_per_mtok.normalize():f}", "match": ""}]
+    for o in c.api[:15]:
+        rows.append({"label": f"{o.provider}: {o.model}", "usd": float(o.blended_usd_per_mtok), "kind": "API",
+                     "text": f"${o.blended_usd_per_mtok.normalize():f}", "match": o.match})
+    spec = _spec(
+        title={"text": "Self-hosted vs API, blended USD per 1M tokens",
+               "subtitle": f"{c.model} · ISL {c.isl} / OSL {c.osl} · API prices on {c.at.isoformat()}"},
+        data={"values": rows},
+        mark={"type": "bar", "cornerRadiusEnd": 3},
+        encoding={
+            "y": {"field": "label", "type": "nominal", "sort": "x", "title": None, "axis": {"labelLimit": 360}},
+            "x": {"field": "usd", "type": "quantitative", "title": "USD per 1M tokens (blended at ISL:OSL)"},
+            "color": {"field": "kind", "type": "nominal", "title": None,
+                      "scale": {"domain": ["self-hosted", "API"], "range": [PALETTE[1], PALETTE[0]]}},
+            "tooltip": [{"field": "label", "title": "Offer"}, {"field": "text", "title": "USD / 1M"},
+                        {"field": "match", "title": "Match"}],
+        },
+    )
+    spec["height"] = max(120, 26 * len(rows))
+    return spec
+
+
+def spend_stack(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """Monthly spend stacked by model (priced traffic; exact figures are in the table); models beyond the ten
+    largest are drawn together as "other models"."""
+    from collections import defaultdict
+    from decimal import Decimal
+
+    totals: dict[str, Decimal] = defaultdict(Decimal)
+    for r in rows:
+        totals[r["model"] or "(unknown)"] += Decimal(r["cost_usd"])
+    top = set(sorted(totals, key=lambda m: -totals[m])[:10])
+    merged: dict[tuple[str, str], list[Any]] = {}
+    for r in rows:
+        name = r["model"] or "(unknown)"
+        key = (r["period"], name if name in top else "other models")
+        acc = merged.setdefault(key, [Decimal(0), 0, 0])
+        acc[0] += Decimal(r["cost_usd"])
+        acc[1] += r["tokens"]
+        acc[2] += r["requests"]
+    data = [{"period": p, "model": m, "usd": float(v[0]), "usd_text": f"${v[0]:f}", "tokens": v[1],
+             "requests": v[2]} for (p, m), v in sorted(merged.items())]
+    return _spec(
+        title={"text": "Spend by month and model", "subtitle": "USD at the price in effect on each request's day; "
+               "the ten largest models, the rest together"},
+        data={"values": data},
+        mark={"type": "bar", "cornerRadiusTopLeft": 2, "cornerRadiusTopRight": 2},
+        encoding={
+            "x": {"field": "period", "type": "ordinal", "timeUnit": "yearmonth", "title": None,
+                  "axis": {"format": "%b %Y", "labelAngle": -45}},
+            "y": {"field": "usd", "type": "quantitative", "stack": True, "title": "USD"},
+            "color": {"field": "model", "type": "nominal", "title": "Model"},
+            "tooltip": [{"field": "period", "type": "temporal", "timeUnit": "yearmonth", "title": "Month"},
+                        {"field": "model", "title": "Model"}, {"field": "usd_text", "title": "Spend"},
+                        {"field": "requests", "title": "Requests"}, {"field": "tokens", "title": "Tokens"}],
+        },
+    )
+
+
+def spend_trend(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """The Jevons view of real logs: effective $ per 1M tokens (line) against token volume (bars), per month."""
+    data = [{"period": r["period"], "tokens": r["tokens"],
+             "rate": float(r["usd_per_mtok"]) if r.get("usd_per_mtok") is not None else None,
+             "rate_text": f"${r['usd_per_mtok']}" if r.get("usd_per_mtok") is not None else "—"} for r in rows]
+    x = {"field": "period", "type": "temporal", "timeUnit": "yearmonth", "title": None}
+    spec = _spec(
+        title={"text": "Unit price vs volume", "subtitle": "Bars: tokens per month · line: effective USD per 1M "
+               "tokens (priced traffic)"},
+        data={"values": data},
+        layer=[
+            {"mark": {"type": "bar", "opacity": 0.35, "color": PALETTE[0]}, "params": [zoom_x()],
+             "encoding": {"x": x, "y": {"field": "tokens", "type": "quantitative", "title": "Tokens per month"},
+                          "tooltip": [{"field": "period", "type": "temporal", "timeUnit": "yearmonth"},
+                                      {"field": "tokens", "title": "Tokens", "format": ","}]}},
+            {"mark": {"type": "line", "point": True, "color": PALETTE[1]},
+             "encoding": {"x": x, "y": {"field": "rate", "type": "quantitative", "title": "USD per 1M tokens",
+                                        "axis": {"orient": "right"}},
+                          "tooltip": [{"field": "period", "type": "temporal", "timeUnit": "yearmonth"},
+                                      {"field": "rate_text", "title": "USD / 1M"}]}},
+        ],
+        resolve={"scale": {"y": "independent"}},
+    )
+    return spec

@@ -1,0 +1,132 @@
+"""One error envelope for the whole API: {"ok": false, "error": "...", "status": N, ...details}.
+
+Domain errors map to HTTP statuses here; anything unexpected becomes a 500 whose body never carries a
+traceback or exception text (it is logged on the server instead). Page routes (not under /api) get an HTML
+error page with the same message.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING, Any
+
+from llmflation.errors import (
+    DataError,
+    InputError,
+    LlmflationError,
+    NoPriceError,
+    UnknownModelError,
+    UnknownNameError,
+)
+
+if TYPE_CHECKING:
+    from fastapi import FastAPI, Request
+    from starlette.responses import Response
+
+log = logging.getLogger("llmflation.web")
+
+
+class ApiError(Exception):
+    """An HTTP error raised by our own routes (auth, size limits, missing features) with extra fields."""
+
+    def __init__(
+        self, status: int, message: str, headers: dict[str, str] | None = None, **extra: Any
+    ) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+        self.headers = headers
+        self.extra = extra
+
+
+def envelope(status: int, message: str, **extra: Any) -> dict[str, Any]:
+    return {"ok": False, "error": message, "status": status, **extra}
+
+
+def domain_status(exc: LlmflationError) -> tuple[int, dict[str, Any]]:
+    """HTTP status and extra envelope fields for a domain error."""
+    if isinstance(exc, UnknownModelError):
+        return 404, {"suggestions": exc.suggestions}
+    if isinstance(exc, UnknownNameError):
+        return 422, {"known": exc.known[:100]}
+    if isinstance(exc, NoPriceError):
+        return 404, {}
+    if isinstance(exc, DataError):
+        return 422, {"problems": exc.problems[:200]}
+    if isinstance(exc, InputError):
+        return 422, {}
+    return 400, {}
+
+
+def _validation_message(errors: list[Any]) -> tuple[str, list[dict[str, Any]]]:
+    details: list[dict[str, Any]] = []
+    parts: list[str] = []
+    for err in errors[:20]:
+        loc = [str(x) for x in err.get("loc", ()) if x not in ("query", "body", "path")]
+        field = ".".join(loc) or "request"
+        msg = str(err.get("msg", "invalid value"))
+        details.append({"field": field, "message": msg})
+        parts.append(f"{field}: {msg}")
+    return "Invalid request: " + "; ".join(parts), details
+
+
+def install(app: FastAPI) -> None:
+    """Register the handlers that turn every error into the envelope."""
+    from fastapi.exceptions import RequestValidationError
+    from starlette.exceptions import HTTPException as StarletteHTTPException
+
+    async def on_domain(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, LlmflationError)
+        status, extra = domain_status(exc)
+        return respond(request, status, str(exc), **extra)
+
+    async def on_api_error(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, ApiError)
+        return respond(request, exc.status, exc.message, headers=exc.headers, **exc.extra)
+
+    async def on_validation(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, RequestValidationError)
+        message, details = _validation_message(list(exc.errors()))
+        return respond(request, 422, message, details=details)
+
+    async def on_http(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, StarletteHTTPException)
+        message = {
+            404: f"Not found: {request.url.path}. See /api/docs for the endpoints.",
+            405: f"Method {request.method} is not allowed on {request.url.path}.",
+        }.get(exc.status_code, str(exc.detail))
+        if exc.status_code == 400 and "parsing the body" in str(exc.detail):
+            message = "The request body is not valid JSON (UTF-8); nothing was changed."
+        headers = dict(exc.headers) if exc.headers else None
+        return respond(request, exc.status_code, message, headers=headers)
+
+    async def on_crash(request: Request, exc: Exception) -> Response:
+        log.exception("internal error on %s %s", request.method, request.url.path)
+        return respond(request, 500, "Internal error; nothing was changed. The server log has the details.")
+
+    app.add_exception_handler(LlmflationError, on_domain)
+    app.add_exception_handler(ApiError, on_api_error)
+    app.add_exception_handler(RequestValidationError, on_validation)
+    app.add_exception_handler(StarletteHTTPException, on_http)
+    app.add_exception_handler(Exception, on_crash)
+
+
+def respond(
+    request: Request, status: int, message: str, headers: dict[str, str] | None = None, **extra: Any
+) -> Response:
+    """JSON envelope for /api (and anything that asked for JSON); an HTML page for the dashboard."""
+    from starlette.responses import JSONResponse
+
+    path = request.url.path
+    wants_html = not path.startswith("/api") and not path.startswith("/static") and path != "/openapi.json"
+    if wants_html:
+        from llmflation.web.pages import render_error
+
+        return render_error(request, status, message, headers=headers, **extra)
+    return JSONResponse(envelope(status, message, **_plain(extra)), status_code=status, headers=headers)
+
+
+def _plain(extra: dict[str, Any]) -> dict[str, Any]:
+    from llmflation.cli.output import jsonable
+
+    return {k: jsonable(v) for k, v in extra.items()}

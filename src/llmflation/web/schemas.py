@@ -1,0 +1,295 @@
+"""Response shapes for the OpenAPI document. Money is an exact decimal string ("0.075"), never a float.
+
+Routes return plain dicts (cheap); these models document them and are checked by the API tests.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+
+
+class ErrorOut(BaseModel):
+    ok: Literal[False] = False
+    error: str = Field(description="What went wrong and what to do next.")
+    status: int = Field(description="The HTTP status, repeated.")
+    suggestions: list[str] | None = Field(None, description="Close model names, on an unknown model (404).")
+    known: list[str] | None = Field(None, description="Valid names, on an unknown provider/benchmark (422).")
+    details: list[dict[str, Any]] | None = Field(None, description="Per-field problems (422).")
+    problems: list[str] | None = Field(None, description="Per-line problems in submitted data (422).")
+
+
+WRITE_ERRORS: dict[int | str, dict[str, Any]] = {
+    400: {"model": "ErrorOut", "description": "Body is not valid JSON."},
+    401: {"model": "ErrorOut", "description": "Missing or wrong bearer token."},
+    413: {"model": "ErrorOut", "description": "Body larger than the configured limit."},
+}
+ERRORS: dict[int | str, dict[str, Any]] = {
+    404: {"model": ErrorOut, "description": "Unknown model (with suggestions) or no price in effect."},
+    422: {"model": ErrorOut, "description": "Invalid parameters."},
+    500: {"model": ErrorOut, "description": "Internal error (no details leak)."},
+}
+
+
+for _entry in WRITE_ERRORS.values():
+    _entry["model"] = ErrorOut
+
+
+class ModelOut(BaseModel):
+    id: str
+    name: str
+    developer: str
+    release_date: date | None
+    open_weights: bool
+    reasoning: bool
+    aliases: list[str]
+    params_total_b: str | None
+    params_active_b: str | None
+    context_window: int | None
+    source: str
+    confidence: str
+
+
+class Page(BaseModel):
+    ok: Literal[True] = True
+    total: int = Field(description="Items matching, before paging.")
+    offset: int
+    limit: int
+    next_offset: int | None = Field(description="Offset of the next page; null on the last page.")
+
+
+class ModelsPage(Page):
+    items: list[ModelOut]
+
+
+class LongContextOut(BaseModel):
+    threshold_tokens: int
+    input_usd_per_mtok: str | None
+    output_usd_per_mtok: str | None
+    cached_input_usd_per_mtok: str | None
+
+
+class PriceOut(BaseModel):
+    model: str
+    provider: str
+    tier: str
+    valid_from: date
+    valid_to: date | None = Field(description="Exclusive end; null while current.")
+    input_usd_per_mtok: str
+    output_usd_per_mtok: str
+    cached_input_usd_per_mtok: str | None
+    cache_write_usd_per_mtok: str | None
+    batch_discount: str | None
+    long_context: LongContextOut | None
+    source: str
+    confidence: str
+    origin: str
+    note: str
+
+
+class PriceAnswer(BaseModel):
+    ok: Literal[True] = True
+    model: str
+    at: date
+    prices: list[PriceOut] = Field(description="One per provider, cheapest (3:1 blended) first.")
+
+
+class HistoryPage(Page):
+    model: str
+    items: list[PriceOut]
+
+
+class ScoreOut(BaseModel):
+    model: str
+    benchmark: str
+    value: str
+    as_of: date | None
+    setting: str
+    source: str
+    confidence: str
+    note: str
+
+
+class ScoresAnswer(BaseModel):
+    ok: Literal[True] = True
+    model: str
+    scores: list[ScoreOut]
+
+
+class WriteAnswer(BaseModel):
+    ok: Literal[True] = True
+    written: int
+    message: str
+
+
+class PriceIn(BaseModel):
+    """A negotiated or custom price for your private layer (USD per 1M tokens, exact decimal strings)."""
+
+    model: str = Field(max_length=200)
+    provider: str = Field(max_length=60, pattern=r"^[a-z0-9][a-z0-9._-]*$")
+    tier: str = Field("standard", max_length=40, pattern=r"^[a-z0-9][a-z0-9._-]*$")
+    valid_from: date
+    valid_to: date | None = None
+    input: str = Field(max_length=30, description='USD per 1M input tokens, e.g. "2.5".')
+    output: str = Field(max_length=30, description="USD per 1M output tokens.")
+    cached_input: str | None = Field(None, max_length=30)
+    batch_discount: str | None = Field(None, max_length=30, description='Fraction off for batch, e.g. "0.5".')
+    source: str = Field(
+        "user:api", max_length=500, description="Where this price comes from (contract, invoice)."
+    )
+    note: str = Field("", max_length=500)
+
+
+class PricesIn(BaseModel):
+    prices: list[PriceIn] = Field(min_length=1, max_length=1000)
+
+
+class DiscountIn(BaseModel):
+    provider: str = Field(max_length=60)
+    percent: str = Field(max_length=30, description='Percent off, between 0 and 100 exclusive, e.g. "15".')
+    valid_from: date
+    valid_to: date | None = None
+    model: str | None = Field(
+        None, max_length=200, description="Only this model (default: all the provider's)."
+    )
+    note: str = Field("", max_length=500)
+
+
+class BillItemOut(BaseModel):
+    tokens_per_task: str | None
+    usd_per_mtok: str | None
+    per_task_usd: str
+    monthly_usd: str
+
+
+class MarginOut(BaseModel):
+    revenue_per_task_usd: str
+    gross_profit_per_task_usd: str
+    monthly_revenue_usd: str
+    monthly_gross_profit_usd: str
+    gross_margin: str | None = Field(description="Fraction of revenue (0.42 = 42%).")
+
+
+class OfferBillOut(BaseModel):
+    rank: int
+    model: str
+    provider: str
+    tier: str
+    at: date
+    monthly_usd: str
+    per_task_usd: str
+    per_call_usd: str
+    usd_per_mtok: str | None
+    tokens_per_month: str
+    items: dict[str, BillItemOut] = Field(description="uncached_input, cache_read, cache_write, output, "
+                                          "reasoning, long_context, batch_discount.")
+    margin: MarginOut | None
+    warnings: list[dict[str, str]] = Field(description="Fallbacks applied (code, message); never a silent $0.")
+    score: str | None
+    price_valid_from: date
+    source: str
+    confidence: str
+
+
+class BillAnswer(Page):
+    at: date
+    workload: dict[str, Any]
+    floor: dict[str, str] | None
+    cheapest: OfferBillOut | None
+    offers: list[OfferBillOut]
+    excluded: dict[str, list[str]]
+
+
+class TrendAnswer(BaseModel):
+    ok: Literal[True] = True
+    benchmark: str
+    threshold: dict[str, Any]
+    blend: str
+    hosts: str
+    factor_per_year: float = Field(description="The price divides by this every year.")
+    ci_low: float
+    ci_high: float
+    r2: float
+    n: int
+    pct_per_year: float
+    halving_months: float | None
+    points: list[dict[str, Any]] = Field(description="Record-setting points: date, model, provider, price.")
+    steps: list[dict[str, Any]]
+
+
+class ForecastAnswer(BaseModel):
+    ok: Literal[True] = True
+    series: str
+    to: date
+    level: float
+    central: str
+    low: str
+    high: str
+    unit: str
+    fit: dict[str, Any]
+    path: list[dict[str, Any]]
+
+
+class ClaimOut(BaseModel):
+    id: str
+    text: str
+    source: str
+    url: str
+    kind: str
+    verdict: str
+    claimed: str
+    computed: str
+    figure: float | None
+    explanation: str
+    settings: str
+    evidence: list[dict[str, Any]]
+
+
+class ClaimsPage(Page):
+    items: list[ClaimOut]
+
+
+class EstimateAnswer(BaseModel):
+    ok: Literal[True] = True
+    model: str
+    gpu: str
+    count: int
+    tp: int
+    precision: str
+    isl: int
+    osl: int
+    concurrency: int
+    max_concurrency: int
+    tokens_per_s_per_gpu: float = Field(description="Output tokens per second per GPU.")
+    ttft_s: float
+    tpot_s: float
+    bound: str = Field(description="compute or memory.")
+    usd_per_gpu_hour: str
+    usd_per_mtok_input: str
+    usd_per_mtok_output: str
+    usd_per_mtok_blended: str
+
+
+class SpendAnswer(BaseModel):
+    ok: Literal[True] = True
+    by: list[str]
+    since: date | None
+    until: date | None
+    engine: str
+    total: dict[str, Any] = Field(description="The whole selection: requests, tokens, cost_usd (exact), …")
+    unpriced: list[dict[str, Any]] = Field(description="Traffic with no price in effect, with the reason (never $0).")
+    notes: list[str]
+    total_rows: int
+    offset: int
+    limit: int
+    next_offset: int | None
+    rows: list[dict[str, Any]]
+
+
+class UploadAnswer(BaseModel):
+    ok: Literal[True] = True
+    ingest_id: int
+    files: list[dict[str, Any]]
+    totals: dict[str, int] = Field(description="read = accepted + quarantined + duplicates.")

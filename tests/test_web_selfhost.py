@@ -1,0 +1,57 @@
+"""/api/selfhost/estimate and the Self-host page (skipped in builds without llmflation.serving)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from llmflation.web import WebSettings, create_app
+from test_web_api import assert_envelope
+
+pytest.importorskip("llmflation.serving.compare")
+
+
+@pytest.fixture(scope="module")
+def client(shared_home: Path) -> TestClient:
+    return TestClient(create_app(WebSettings(ledger_path=shared_home / "ledger.duckdb")),
+                      raise_server_exceptions=False)
+
+
+def test_estimate_mirrors_the_cli(client: TestClient) -> None:
+    from llmflation.serving.model import estimate
+
+    body = client.get("/api/selfhost/estimate", params={"model": "llama-3.3-70b", "gpu": "H100", "count": 8,
+                                                        "tp": 8, "precision": "fp8", "utilisation": "0.5"}).json()
+    direct = estimate("llama-3.3-70b", "H100", count=8, tp=8, precision="fp8", utilisation=Decimal("0.5"))
+    assert body["ok"] is True and body["gpu"] == "H100" and body["count"] == 8
+    assert Decimal(body["usd_per_mtok_output"]) == direct.usd_per_mtok_output
+    assert body["tokens_per_s_per_gpu"] == pytest.approx(direct.tokens_per_s_per_gpu)
+    for key in ("ttft_s", "tpot_s", "max_concurrency", "bound", "usd_per_mtok_input"):
+        assert key in body
+
+
+@pytest.mark.parametrize(("params", "status", "needle"), [
+    ({"model": "llama-3.3-70b", "gpu": "H999"}, 422, "H100"),
+    ({"model": "llama-3.1-405b", "gpu": "L4", "count": 1}, 422, "fit"),
+    ({"model": "llama-3.3-70b", "gpu": "A100", "precision": "fp4"}, 422, "fp4"),
+    ({"model": "llama-3.3-70b", "gpu": "H100", "utilisation": "0"}, 422, "utilisation"),
+    ({"gpu": "H100"}, 422, "model"),
+])
+def test_estimate_bad_input(client: TestClient, params: dict[str, object], status: int, needle: str) -> None:
+    body = assert_envelope(client.get("/api/selfhost/estimate", params=params), status)
+    assert needle in body["error"]
+
+
+def test_selfhost_page_modes(client: TestClient) -> None:
+    base = {"model": "llama-3.3-70b", "isl": "1024", "osl": "256", "utilisation": "0.5"}
+    compare = client.get("/selfhost", params={**base, "mode": "compare", "ttft": "2", "tpot": "0.05"}).text
+    assert 'id="compare-table"' in compare and 'id="selfhost-compare"' in compare
+    search = client.get("/selfhost", params={**base, "mode": "search", "ttft": "2", "tpot": "0.05"}).text
+    assert 'id="search-table"' in search
+    est = client.get("/selfhost", params={**base, "mode": "estimate", "gpu": "H200"}).text
+    assert 'id="estimate-table"' in est and "H200" in est
+    bad = client.get("/selfhost", params={**base, "mode": "estimate", "gpu": "H100", "isl": "lots"})
+    assert bad.status_code == 200 and 'id="selfhost-error"' in bad.text

@@ -1,0 +1,95 @@
+"""A small, explicit ledger for the web tests (exact expected values), and a real-uvicorn server helper."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+import httpx
+
+from llmflation.ledger.ledger import Ledger
+from llmflation.ledger.records import Model, Price, Score
+
+SRC = "https://example.org/test"
+
+
+def small_ledger() -> Ledger:
+    d = Decimal
+    models = [
+        Model("openai/gpt-4-0314", "GPT-4 (0314)", "openai", date(2023, 3, 14), False, False, SRC, "official",
+              aliases=("gpt-4",)),
+        Model("openai/gpt-4o-2024-05-13", "GPT-4o (2024-05-13)", "openai", date(2024, 5, 13), False, False, SRC,
+              "official", aliases=("gpt-4o",)),
+        Model("meta/llama-3.3-70b-instruct", "Llama 3.3 70B Instruct", "meta", date(2024, 12, 6), True, False, SRC,
+              "official", aliases=("llama-3.3-70b",), params_total_b=d("70"), params_active_b=d("70")),
+    ]
+    prices = [
+        Price("openai/gpt-4-0314", "openai", date(2023, 3, 14), None, d("30"), d("60"), SRC, "official",
+              first_party=True),
+        Price("openai/gpt-4o-2024-05-13", "openai", date(2024, 5, 13), date(2024, 10, 1), d("5"), d("15"), SRC,
+              "official", first_party=True),
+        Price("openai/gpt-4o-2024-05-13", "openai", date(2024, 10, 1), None, d("2.5"), d("10"), SRC, "official",
+              cached_input=d("1.25"), first_party=True),
+        Price("meta/llama-3.3-70b-instruct", "deepinfra", date(2024, 12, 10), None, d("0.23"), d("0.40"), SRC,
+              "archived"),
+        Price("meta/llama-3.3-70b-instruct", "together", date(2024, 12, 10), date(2025, 6, 1), d("0.88"), d("0.88"),
+              SRC, "archived"),
+        Price("meta/llama-3.3-70b-instruct", "together", date(2025, 6, 1), None, d("1.04"), d("1.04"), SRC,
+              "archived"),
+    ]
+    scores = [
+        Score("openai/gpt-4-0314", "mmlu", d("86.4"), date(2023, 3, 14), "5-shot", SRC, "official"),
+        Score("openai/gpt-4o-2024-05-13", "mmlu", d("88.7"), date(2024, 5, 13), "5-shot", SRC, "official"),
+        Score("meta/llama-3.3-70b-instruct", "mmlu", d("86.3"), date(2024, 12, 6), "0-shot CoT", SRC, "official"),
+    ]
+    return Ledger(models, prices, scores)
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@contextmanager
+def running_server(home: Path, token: str | None = None, timeout: float = 60.0) -> Iterator[str]:
+    """Start the real `llmflation serve` (uvicorn) on a free loopback port; yield its base URL."""
+    port = free_port()
+    env = {**os.environ, "LLMFLATION_HOME": str(home)}
+    env.pop("LLMFLATION_API_TOKEN", None)
+    if token:
+        env["LLMFLATION_API_TOKEN"] = token
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "llmflation.cli.main", "serve", "--host", "127.0.0.1", "--port", str(port)],
+        env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + timeout
+        while True:
+            if proc.poll() is not None:
+                raise RuntimeError(f"server exited early:\n{proc.stdout.read() if proc.stdout else ''}")
+            try:
+                if httpx.get(base + "/api/models?limit=1", timeout=2).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            if time.monotonic() > deadline:
+                raise RuntimeError("server did not start in time")
+            time.sleep(0.2)
+        yield base
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
