@@ -1,14 +1,12 @@
 """Render Vega-Lite specs with vl-convert (no browser): PNG, SVG, and the inlined JavaScript bundle.
 
-The Vega/Vega-Lite/vega-embed JavaScript comes from `vl_convert.javascript_bundle()` (shipped inside the
-vl-convert-python wheel, so it works offline). Building it takes a couple of seconds, so it is cached per
-vl-convert version in the user cache directory.
+The Vega/Vega-Lite/vega-embed JavaScript inlined into the HTML is the bundle the web dashboard ships (made from
+vl-convert-python's `javascript_bundle()`), so the report works offline with nothing to build.
 """
 
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 from typing import Any
 
@@ -17,34 +15,16 @@ from llmflation.errors import InputError
 VL_VERSION = "5.21"  # the specs use v5 syntax; vl-convert carries this version offline
 
 
-def _cache_dir() -> Path:
-    base = os.environ.get("LLMFLATION_CACHE")
-    if base:
-        return Path(base)
-    from platformdirs import user_cache_dir
-
-    return Path(user_cache_dir("llmflation"))
-
-
 def js_bundle() -> str:
-    """The self-contained vega + vega-lite + vega-embed bundle (globals vegaEmbed, vegaLite, vega)."""
-    import vl_convert as vlc
+    """The self-contained vega + vega-lite + vega-embed bundle (globals vegaEmbed, vegaLite, vega).
 
-    name = f"vega-bundle-vlc{getattr(vlc, '__version__', 'x')}-vl{VL_VERSION}.js"
-    path = _cache_dir() / name
-    try:
-        return path.read_text(encoding="utf-8")
-    except OSError:
-        pass
-    bundle: str = vlc.javascript_bundle(None, vl_version=VL_VERSION)  # type: ignore[arg-type]
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(f".{os.getpid()}.tmp")
-        tmp.write_text(bundle, encoding="utf-8")
-        tmp.replace(path)
-    except OSError:
-        pass  # a read-only cache only costs time
-    return bundle
+    It is the same file the web dashboard serves (`llmflation/web/static/vega-bundle.min.js`, produced from the
+    installed vl-convert-python; see that folder's README), so the report and the dashboard draw charts with one
+    library version and the report needs no network and no bundle build.
+    """
+    from importlib import resources
+
+    return (resources.files("llmflation.web") / "static" / "vega-bundle.min.js").read_text(encoding="utf-8")
 
 
 def to_svg_and_png(spec: dict[str, Any], svg_path: Path, png_path: Path, *, scale: float = 1.5) -> list[Path]:
