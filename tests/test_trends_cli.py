@@ -9,13 +9,6 @@ from pathlib import Path
 
 import pytest
 
-
-@pytest.fixture(autouse=True)
-def _private_cache(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
-    """The report caches the Vega JavaScript bundle; keep it out of the user's cache directory."""
-    monkeypatch.setenv("LLMFLATION_CACHE", str(tmp_path_factory.getbasetemp() / "llmflation-cache"))
-
-
 EPOCH_MMLU_GPT3 = (
     # Epoch AI's published record-setting points for MMLU at GPT-3 level (date, blended 3:1 USD per 1M tokens),
     # github:epoch-research/llm-benchmark-efficiency@34b923314338360d1b1bbed6ec30d9299e54fdae:
