@@ -143,3 +143,18 @@ def test_jevons_usage_errors(cli) -> None:
     assert cli("jevons", ex, ex, ex).returncode == 2
     bad = cli("jevons", ex, "--chart", "/tmp/x.gif")
     assert bad.returncode == 1 and "unknown format" in bad.stderr
+    assert cli("jevons", ex, "--forecast", "--annual-decline", "0.5").returncode == 2
+
+
+def test_jevons_timeline_into_the_trends_forecast(cli) -> None:
+    ex = str(ROOT / "examples" / "chat-assistant.toml")
+    result = cli("jevons", ex, "--from", "2026-01", "--to", "2027-06", "--policy", "fixed", "--forecast", "--json")
+    assert result.returncode == 0, result.stderr
+    out = json.loads(result.stdout)
+    assert out["projection"].startswith("trend-forecast (mmlu")
+    points = out["timelines"][0]["points"]
+    future = [p for p in points if p["projected"]]
+    assert len(future) >= 2
+    # the same offer, forecast to get cheaper per token month after month
+    prices = [D(p["usd_per_mtok"]) for p in future]
+    assert prices == sorted(prices, reverse=True) and prices[-1] < prices[0]

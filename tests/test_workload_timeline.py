@@ -104,3 +104,29 @@ def test_point_for_uses_the_mix_or_the_cheapest_capable() -> None:
     assert mixed.policy == "fixed" and mixed.offers[0].model == "acme/big"
     d = decompose_points(mixed, cheapest)
     assert d.volume + d.mix + d.price == d.change
+
+
+def test_trend_forecast_projection_follows_the_fitted_decline(ledger) -> None:
+    from datetime import date as _date
+    from decimal import Decimal as _D
+
+    from llmflation.errors import InputError as _InputError
+    from llmflation.trends.fit import fit_decline
+    from llmflation.trends.series import cheapest_at_capability
+    from llmflation.workload.spec import load_workload
+    from llmflation.workload.timeline import trend_forecast
+
+    spec = {"tasks_per_month": 1000, "input_tokens": 1000, "output_tokens": 200,
+            "floor": {"benchmark": "mmlu", "min": 80}}
+    w = load_workload(spec)
+    proj = trend_forecast(ledger, w, until=_date(2026, 6, 1))
+    series = cheapest_at_capability(ledger, "mmlu", _D(80), end=_date(2026, 6, 1))
+    fit = fit_decline([(p.date, p.price) for p in series.records], bootstrap=0)
+    assert proj.factor_per_year == fit.factor_per_year > 1 and proj.n == fit.n
+    assert proj.factor("m", "p", 0) == 1
+    assert abs(proj.factor("m", "p", 12) * _D(repr(fit.factor_per_year)) - 1) < _D("1e-20")
+    assert proj.factor("m", "p", 24) < proj.factor("m", "p", 12) < 1
+    assert "mmlu" in proj.name
+    no_floor = load_workload({"tasks_per_month": 1000, "input_tokens": 1000, "output_tokens": 200})
+    with pytest.raises(_InputError, match="floor"):
+        trend_forecast(ledger, no_floor)

@@ -373,6 +373,9 @@ def jevons(
                                                     help="Reasoning tokens per reasoning call, × output tokens."),
     annual_decline: str | None = typer.Option(None, "--annual-decline",
                                               help="Future months: prices fall this fraction a year (default flat)."),
+    forecast: bool = typer.Option(False, "--forecast",
+                                  help="Future months follow the trends forecast: the fitted yearly decline of the "
+                                       "cheapest price at the workload's capability floor."),
     by: str = typer.Option("auto", "--by", help="Decomposition segments: model, offer (model@provider) or total "
                            "(one segment: volume vs unit price). auto: model for two points, total for a timeline."),
     chart: Path | None = typer.Option(None, "--chart", help="Write the Jevons chart (.png, .svg, .html, .json)."),
@@ -381,6 +384,8 @@ def jevons(
     """The Jevons view: a workload's bill and unit price month by month (history and projection), and the split
     of a change in spend into volume, mix and price effects (LMDI-I, additive and multiplicative)."""
     exclusive(json=as_json, csv=as_csv)
+    if forecast and annual_decline is not None:
+        raise typer.BadParameter("choose one of --forecast and --annual-decline", param_hint="--forecast")
     if by not in ("auto", "model", "offer", "total"):
         raise typer.BadParameter(f"{by!r}: choose model, offer, total or auto", param_hint="--by")
     if policy not in ("auto", "fixed", "cheapest", "both"):
@@ -404,8 +409,8 @@ def jevons(
     _timeline(ledger, loaded[0], parse_date(start, "--from"), parse_date(end, "--to"), policy,
               _decimal_opt(growth, "--monthly-growth"), _parse_share_range(reasoning_share),
               _decimal_opt(reasoning_multiplier, "--reasoning-multiplier"),
-              _decimal_opt(annual_decline, "--annual-decline"), "total" if by == "auto" else by, chart, as_json,
-              as_csv)
+              "forecast" if forecast else _decimal_opt(annual_decline, "--annual-decline"),
+              "total" if by == "auto" else by, chart, as_json, as_csv)
 
 
 def _two_points(ledger: Any, loaded: list[Workload], d_before: date | None, d_after: date | None, policy: str,
@@ -447,7 +452,14 @@ def _timeline(ledger: Any, w: Workload, start: date | None, end: date | None, po
               as_json: bool, as_csv: bool) -> None:
     from rich.progress import Progress
 
-    from llmflation.workload.timeline import AnnualDecline, FlatPrices, Projection, Scenario, monthly_bills
+    from llmflation.workload.timeline import (
+        AnnualDecline,
+        FlatPrices,
+        Projection,
+        Scenario,
+        monthly_bills,
+        trend_forecast,
+    )
 
     today = date.today()
     start = start or date(today.year - 3, today.month, 1)
@@ -459,7 +471,9 @@ def _timeline(ledger: Any, w: Workload, start: date | None, end: date | None, po
     else:
         policies = [policy]
     projection: Projection = FlatPrices()
-    if decline is not None:
+    if decline == "forecast":
+        projection = trend_forecast(ledger, w, until=today)
+    elif decline is not None:
         projection = AnnualDecline(decline)
     timelines: list[Timeline] = []
     with Progress(transient=True, console=_progress_console()) as bar:
@@ -484,7 +498,7 @@ def _timeline(ledger: Any, w: Workload, start: date | None, end: date | None, po
     if as_json:
         emit_json({
             "workload": workload_record(w), "projection": projection.name, "anchor": today,
-            "annual_decline": decline,
+            "annual_decline": None if decline == "forecast" else decline,
             "timelines": [{"policy": tl.scenario.policy, "points": [point_record(p) for p in tl.points]}
                           for tl in timelines],
             "decomposition": {pol: {"from": a.month, "to": b.month, **_decomp_record(d, by)}

@@ -319,3 +319,45 @@ def _single(ledger: Ledger, workload: Workload, at: date, scenario: Scenario, ti
         bills = sorted((bill_offer(workload, p, at) for p in prices), key=lambda b: b.monthly_usd)
         parts2.append((m.share, bills[0], Decimal(1)))
     return Timeline(scenario, "flat", at, [_point(at, scenario, False, workload, parts2)])
+
+
+@dataclass(frozen=True)
+class TrendForecast:
+    """Future prices follow the trends forecast: they fall at the fitted yearly decline of the cheapest price at the
+    workload's capability floor (Epoch's method, `llmflation.trends.fit`), compounding monthly from the anchor."""
+
+    factor_per_year: float
+    ci_low: float
+    ci_high: float
+    n: int
+    basis: str
+
+    @property
+    def name(self) -> str:
+        return (f"trend-forecast ({self.basis}: {self.factor_per_year:.3g}×/yr, 90% CI {self.ci_low:.3g}–"
+                f"{self.ci_high:.3g}×, n={self.n})")
+
+    def factor(self, model: str, provider: str, months_ahead: int) -> Decimal:
+        if months_ahead <= 0:
+            return Decimal(1)
+        with localcontext() as ctx:
+            ctx.prec = PRECISION
+            return Decimal(repr(self.factor_per_year)) ** (Decimal(-months_ahead) / 12)
+
+
+def trend_forecast(ledger: Ledger, workload: Workload, *, until: date | None = None) -> TrendForecast:
+    """Fit the decline of the cheapest price at the workload's floor (records up to `until`) for projections.
+
+    Needs a capability floor (the decline is measured at fixed capability); raises InputError without one and
+    InsufficientDataError when fewer than 3 record lows exist.
+    """
+    from llmflation.trends.fit import fit_decline
+    from llmflation.trends.series import cheapest_at_capability
+
+    if workload.floor is None:
+        raise InputError("floor: a trend forecast measures the decline at fixed capability; give the workload a "
+                         "[floor] (benchmark and min), or use --annual-decline")
+    series = cheapest_at_capability(ledger, workload.floor.benchmark, workload.floor.min, end=until)
+    fit = fit_decline([(p.date, p.price) for p in series.records], bootstrap=0)
+    return TrendForecast(fit.factor_per_year, fit.ci_low, fit.ci_high, fit.n,
+                         f"{workload.floor.benchmark} ≥ {workload.floor.min}")
