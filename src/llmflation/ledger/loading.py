@@ -294,10 +294,15 @@ def bundled_texts() -> dict[str, str]:
     return {name: (base / name).read_text(encoding="utf-8") for name in ("models.csv", "prices.csv", "scores.csv")}
 
 
-def load_bundled(texts: dict[str, str] | None = None) -> BundledData:
-    """Parse and fully validate the bundled CSVs; raise DataError with every problem found."""
+def bundled_digest(texts: dict[str, str]) -> str:
+    """A short fingerprint of the bundled CSVs: the store reloads its bundled tables when it changes."""
     import hashlib
 
+    return hashlib.sha256("\0".join(texts[k] for k in sorted(texts)).encode()).hexdigest()[:16]
+
+
+def load_bundled(texts: dict[str, str] | None = None) -> BundledData:
+    """Parse and fully validate the bundled CSVs; raise DataError with every problem found."""
     texts = texts or bundled_texts()
     problems = Problems()
     models = parse_models(texts["models.csv"], "models.csv", problems)
@@ -306,7 +311,7 @@ def load_bundled(texts: dict[str, str] | None = None) -> BundledData:
     check_references(models, prices, scores, problems)
     check_overlaps(prices, "prices.csv", problems)
     problems.raise_if_any("The bundled ledger data is invalid")
-    digest = hashlib.sha256("\0".join(texts[k] for k in sorted(texts)).encode()).hexdigest()[:16]
+    digest = bundled_digest(texts)
     developer_of = {m.id: m.developer for m in models}
     marked = [_with_first_party(p, developer_of) for p in prices]
     return BundledData(models, marked, scores, digest)

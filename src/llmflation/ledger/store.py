@@ -151,20 +151,14 @@ class Store:
     # -- schema and bundled data ---------------------------------------------------------------------------
     def ensure_current(self) -> None:
         """Create or upgrade the store so it holds the installed package's bundled data."""
-        from llmflation.ledger.loading import load_bundled
+        from llmflation.ledger.loading import bundled_digest, bundled_texts, load_bundled
 
         if self.path.exists():
             con = self.connect(read_only=True)
             try:
                 if self._schema_version(con) == MIGRATIONS[-1][0]:
                     row = con.execute("SELECT value FROM meta WHERE key = 'bundled_digest'").fetchone()
-                    import hashlib
-
-                    from llmflation.ledger.loading import bundled_texts
-
-                    texts = bundled_texts()
-                    digest = hashlib.sha256("\0".join(texts[k] for k in sorted(texts)).encode()).hexdigest()[:16]
-                    if row and row[0] == digest:
+                    if row and row[0] == bundled_digest(bundled_texts()):
                         return
             finally:
                 con.close()
@@ -402,7 +396,3 @@ def _insert_rows(con: duckdb.DuckDBPyConnection, table: str, columns: Sequence[s
         part = rows[start:start + chunk]
         con.execute(f"INSERT INTO {table} ({', '.join(columns)}) VALUES {', '.join([one] * len(part))}",
                     [v for r in part for v in r])
-
-
-def _today() -> date:
-    return date.today()
