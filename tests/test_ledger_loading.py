@@ -72,3 +72,44 @@ def test_wrong_header_is_reported() -> None:
     texts["scores.csv"] = "model,bench,value\nx,mmlu,1\n"
     with pytest.raises(DataError, match="unknown column"):
         load_bundled(texts)
+
+
+DIMENSION_HEADER = ("model,provider,tier,valid_from,valid_to,input,output,window_utc,regional_uplift,date_basis,"
+                    "checked_on,cache_write_1h,input_audio,output_audio,source,confidence")
+
+
+def with_dimension_rows(*rows: str) -> dict[str, str]:
+    texts = fixture_texts()
+    texts["prices.csv"] = "\n".join([DIMENSION_HEADER, *rows]) + "\n"
+    return texts
+
+
+def test_pricing_dimension_columns_load_exactly() -> None:
+    data = load_bundled(with_dimension_rows(
+        "openai/gpt-4-0314,openai,STANDARD,2023-03-14,,30,60,,0.1,effective,2026-11-20,7.5,40,80,https://x,official",
+        "openai/gpt-4-0314,openai,off-peak,2023-03-14,,15,30,16:30-00:30,,first_seen,,,,,https://x,official",
+    ))
+    std, off = sorted(data.prices, key=lambda p: p.tier, reverse=True)
+    assert std.tier == "standard" and std.regional_uplift == Decimal("0.1") and std.date_basis == "effective"
+    assert std.checked_on is not None and std.checked_on.isoformat() == "2026-11-20"
+    assert (std.cache_write_1h, std.input_audio, std.output_audio) == (Decimal("7.5"), Decimal(40), Decimal(80))
+    assert off.tier == "off-peak" and off.window_utc == "16:30-00:30" and off.date_basis == "first_seen"
+
+
+@pytest.mark.parametrize(
+    ("row", "expected"),
+    [
+        ("openai/gpt-4-0314,openai,turbo,2023-03-14,,30,60,,,,,,,,https://x,official", "tier"),
+        ("openai/gpt-4-0314,openai,off-peak,2023-03-14,,30,60,,,,,,,,https://x,official", "window_utc"),
+        ("openai/gpt-4-0314,openai,standard,2023-03-14,,30,60,16:30-00:30,,,,,,,https://x,official", "window_utc"),
+        ("openai/gpt-4-0314,openai,off-peak,2023-03-14,,30,60,25:00-01:00,,,,,,,https://x,official", "window_utc"),
+        ("openai/gpt-4-0314,openai,standard,2023-03-14,,30,60,,1.2,,,,,,https://x,official", "regional_uplift"),
+        ("openai/gpt-4-0314,openai,standard,2023-03-14,,30,60,,,observed,,,,,https://x,official", "date_basis"),
+        ("openai/gpt-4-0314,openai,standard,2023-03-14,,30,60,,,,2026-02-30,,,,https://x,official", "checked_on"),
+        ("openai/gpt-4-0314,openai,standard,2023-03-14,,30,60,,,,,-1,,,https://x,official", "cache_write_1h"),
+    ],
+)
+def test_bad_dimension_values_are_reported_with_the_field(row: str, expected: str) -> None:
+    with pytest.raises(DataError) as info:
+        load_bundled(with_dimension_rows(row))
+    assert any(p.startswith("prices.csv:2:") and expected in p for p in info.value.problems), info.value.problems

@@ -51,7 +51,8 @@ def _discounted(p: Price, fraction: Decimal, note: str) -> Price:
     return replace(
         p, input=p.input * keep, output=p.output * keep, cached_input=cut(p.cached_input),
         cache_write=cut(p.cache_write), long_input=cut(p.long_input), long_output=cut(p.long_output),
-        long_cached_input=cut(p.long_cached_input), origin="adjusted",
+        long_cached_input=cut(p.long_cached_input), cache_write_1h=cut(p.cache_write_1h),
+        input_audio=cut(p.input_audio), output_audio=cut(p.output_audio), origin="adjusted",
         note=(p.note + "; " if p.note else "") + f"user discount {fraction * 100:g}% ({note})".rstrip(" ()"),
     )
 

@@ -18,7 +18,16 @@ from pathlib import Path
 from typing import Any
 
 from llmflation.errors import DataError
-from llmflation.ledger.records import CONFIDENCE_LEVELS, STANDARD_TIER, Model, Price, Score
+from llmflation.ledger.records import (
+    CONFIDENCE_LEVELS,
+    DATE_BASES,
+    OFF_PEAK_TIER,
+    STANDARD_TIER,
+    TIERS,
+    Model,
+    Price,
+    Score,
+)
 
 MODEL_COLUMNS = (
     "id", "name", "aliases", "developer", "release_date", "open_weights", "params_total_b", "params_active_b",
@@ -28,6 +37,7 @@ MODEL_COLUMNS = (
 PRICE_COLUMNS = (
     "model", "provider", "tier", "valid_from", "valid_to", "input", "output", "cached_input", "cache_write",
     "batch_discount", "long_context_threshold", "long_input", "long_output", "long_cached_input",
+    "cache_write_1h", "input_audio", "output_audio", "window_utc", "regional_uplift", "date_basis", "checked_on",
     "source", "confidence", "note",
 )
 SCORE_COLUMNS = ("model", "benchmark", "value", "as_of", "setting", "source", "confidence", "note")
@@ -198,10 +208,24 @@ def parse_prices(
             r._bad("long_context_threshold", "needs long_input and long_output")
         if threshold is None and (long_in is not None or long_out is not None):
             r._bad("long_input", "long-context prices need long_context_threshold")
+        tier = (r.text("tier") or STANDARD_TIER).lower()
+        if tier not in TIERS:
+            r._bad("tier", f"{tier!r} is not one of {', '.join(TIERS)}")
+        window = r.text("window_utc") or None
+        if window is not None and parse_window(window) is None:
+            r._bad("window_utc", f"{window!r} is not a UTC time-of-day window HH:MM-HH:MM")
+        if (tier == OFF_PEAK_TIER) != (window is not None):
+            r._bad("window_utc", f"is required for tier {OFF_PEAK_TIER!r} rows and only for them")
+        uplift = r.decimal("regional_uplift")
+        if uplift is not None and uplift >= 1:
+            r._bad("regional_uplift", f"{uplift} must be a fraction below 1 (0.1 = 10% more)")
+        basis = r.text("date_basis").lower() or None
+        if basis is not None and basis not in DATE_BASES:
+            r._bad("date_basis", f"{basis!r} is not one of {', '.join(DATE_BASES)}")
         price = Price(
             model=r.text("model", required=True).lower(),
             provider=r.text("provider", required=True).lower(),
-            tier=r.text("tier") or STANDARD_TIER,
+            tier=tier,
             valid_from=valid_from or date.min,
             valid_to=valid_to,
             input=price_in or Decimal(0),
@@ -213,6 +237,13 @@ def parse_prices(
             long_input=long_in,
             long_output=long_out,
             long_cached_input=r.decimal("long_cached_input"),
+            cache_write_1h=r.decimal("cache_write_1h"),
+            input_audio=r.decimal("input_audio"),
+            output_audio=r.decimal("output_audio"),
+            window_utc=window,
+            regional_uplift=uplift,
+            date_basis=basis,
+            checked_on=r.date("checked_on"),
             source=r.source(default_source),
             confidence=r.confidence(default_confidence),
             note=r.text("note"),
@@ -221,6 +252,25 @@ def parse_prices(
         if r.ok:
             prices.append(price)
     return prices
+
+
+def parse_window(text: str) -> tuple[int, int] | None:
+    """A UTC time-of-day window "HH:MM-HH:MM" as minutes after midnight (start, end); end may be before start
+    (the window wraps midnight, e.g. DeepSeek's 16:30-00:30). None when malformed or empty."""
+    try:
+        start, end = text.split("-")
+        minutes = []
+        for part in (start, end):
+            hh, mm = part.strip().split(":")
+            h, m = int(hh), int(mm)
+            if not (0 <= h <= 24 and 0 <= m < 60) or (h == 24 and m):
+                return None
+            minutes.append(h * 60 + m)
+    except ValueError:
+        return None
+    if minutes[0] == minutes[1]:
+        return None
+    return minutes[0], minutes[1]
 
 
 def parse_scores(text: str, where: str, problems: Problems) -> list[Score]:

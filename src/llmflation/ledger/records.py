@@ -8,6 +8,11 @@ from decimal import Decimal
 
 CONFIDENCE_LEVELS = ("official", "archived", "derived", "estimated")
 STANDARD_TIER = "standard"
+OFF_PEAK_TIER = "off-peak"
+# Service tiers a price row may belong to. `off-peak` rows carry a UTC time-of-day window (`window_utc`).
+TIERS = (STANDARD_TIER, "flex", "priority", OFF_PEAK_TIER)
+# What a row's valid_from means: the vendor's own effective date, or only the day a source first showed the price.
+DATE_BASES = ("effective", "first_seen")
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +58,13 @@ class Price:
     long_input: Decimal | None = None
     long_output: Decimal | None = None
     long_cached_input: Decimal | None = None
+    cache_write_1h: Decimal | None = None  # 1-hour cache writes (cache_write is the default/5-minute lifetime)
+    input_audio: Decimal | None = None
+    output_audio: Decimal | None = None
+    window_utc: str | None = None  # "HH:MM-HH:MM" for time-of-day (off-peak) rows; may wrap midnight
+    regional_uplift: Decimal | None = None  # fraction added on regional (vs global) endpoints, e.g. 0.1
+    date_basis: str | None = None  # effective | first_seen (None: not recorded)
+    checked_on: date | None = None  # the day the row was last checked against its source
     note: str = ""
     origin: str = "bundled"  # bundled | user | adjusted
     first_party: bool = field(default=False, compare=False)

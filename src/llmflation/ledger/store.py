@@ -61,11 +61,19 @@ MIGRATIONS: list[tuple[int, str, str]] = [
         CREATE TABLE imported_prices ({_PRICE_COLUMNS_SQL},
             import_id INTEGER NOT NULL, source_key VARCHAR NOT NULL, seen_on DATE NOT NULL, flags VARCHAR);
     """),
+    (3, "pricing dimensions (1-hour cache writes, audio, time-of-day windows, regional uplift) and row dating",
+     "\n".join(
+         f"ALTER TABLE {t} ADD COLUMN cache_write_1h {MONEY}; ALTER TABLE {t} ADD COLUMN input_audio {MONEY}; "
+         f"ALTER TABLE {t} ADD COLUMN output_audio {MONEY}; ALTER TABLE {t} ADD COLUMN window_utc VARCHAR; "
+         f"ALTER TABLE {t} ADD COLUMN regional_uplift {MONEY}; ALTER TABLE {t} ADD COLUMN date_basis VARCHAR; "
+         f"ALTER TABLE {t} ADD COLUMN checked_on DATE;"
+         for t in ("bundled_prices", "user_prices", "prices", "imported_prices"))),
 ]
 
 _PRICE_FIELDS = (
     "model", "provider", "tier", "valid_from", "valid_to", "input", "output", "cached_input", "cache_write",
     "batch_discount", "long_context_threshold", "long_input", "long_output", "long_cached_input",
+    "cache_write_1h", "input_audio", "output_audio", "window_utc", "regional_uplift", "date_basis", "checked_on",
     "source", "confidence", "note", "origin", "first_party",
 )
 _MODEL_FIELDS = (
