@@ -13,21 +13,22 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from decimal import Decimal, localcontext
+from typing import Any
 
 from llmflation.errors import InputError
 
 FORMULAS = ("fisher", "tornqvist", "laspeyres", "paasche")
 PREC = 40
 
-Period = Mapping[str, tuple[Decimal, Decimal]]  # item → (price, quantity)
+Period = Mapping[Any, tuple[Decimal, Decimal]]  # item (any sortable key) → (price, quantity)
 
 
-def matched(p0: Period, p1: Period) -> list[str]:
+def matched(p0: Period, p1: Period) -> list[Any]:
     return sorted(k for k in p0.keys() & p1.keys()
                   if p0[k][0] > 0 and p1[k][0] > 0 and p0[k][1] > 0 and p1[k][1] > 0)
 
 
-def _need(items: Sequence[str]) -> None:
+def _need(items: Sequence[Any]) -> None:
     if not items:
         raise InputError("no item is priced and bought in both periods; a bilateral index needs at least one")
 
