@@ -165,12 +165,12 @@ def build_index(rows: list[SpendRow], formula: str = "fisher", group: str | None
             unmatched = sum((p * q for k, (p, q) in cur.items() if k not in both), Decimal(0))
             with localcontext() as ctx:
                 ctx.prec = 40
-                share = unmatched / spend if spend else None
-            if both:
-                link = numbers.index(formula, prev, cur)
-                assert level is not None
-                level = level * link
-            else:
+                share = (unmatched / spend).quantize(Decimal("1e-6")) if spend else None
+                if both:
+                    link = numbers.index(formula, prev, cur)
+                    assert level is not None
+                    level = level * link
+            if not both:
                 note = "no cell in common with the previous month: the chain holds its level (link 1)"
                 link = Decimal(1)
         out.append(PersonalMonth(m, level, link, unit, toks[m], cost[m], len(cur), matched, share, None, note))
@@ -195,6 +195,8 @@ def _summarise(ix: PersonalIndex) -> PersonalIndex:
         ix.price_change_per_year_pct = ((annual - 1) * 100).quantize(Decimal("0.01")) if annual else None
         ix.unit_price_change_pct = ((unit_ratio - 1) * 100).quantize(Decimal("0.01"))
         ix.mix_change_pct = ((unit_ratio / ratio - 1) * 100).quantize(Decimal("0.01"))
+    if 0 < span < 6:
+        ix.notes.append(f"the yearly rate is annualised from {span} month(s) of traffic: read it with care")
     return ix
 
 
