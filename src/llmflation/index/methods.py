@@ -37,6 +37,11 @@ DEFAULT_TIER_BOUNDS = (Decimal(1), Decimal(10))
 TIER_NAMES = ("economy", "mid", "flagship")
 
 
+def finite(x: float | None) -> float | None:
+    """JSON has no infinity: an overflowing factor (a fit too steep to annualise) reads as null."""
+    return x if x is None or math.isfinite(x) else None
+
+
 @dataclass(frozen=True, slots=True)
 class MethodRow:
     method: str
@@ -58,8 +63,9 @@ class MethodRow:
         return math.log(2.0) / math.log(f) if f is not None and f > 1.0 else None
 
     def as_dict(self) -> dict[str, Any]:
-        return {"method": self.method, "measures": self.measures, "factor_per_year": self.factor_per_year,
-                "ci_low": self.ci_low, "ci_high": self.ci_high, "half_life_years": self.half_life_years,
+        return {"method": self.method, "measures": self.measures, "factor_per_year": finite(self.factor_per_year),
+                "ci_low": finite(self.ci_low), "ci_high": finite(self.ci_high),
+                "half_life_years": finite(self.half_life_years),
                 "n": self.n, "n_unit": self.n_unit, "start": self.start, "end": self.end,
                 "interval": self.interval, "notes": list(self.notes), "gap_reason": self.gap_reason}
 
