@@ -74,3 +74,14 @@ def test_usage_index_cli(ledger: Any, shared_home: Path, tmp_path: Path, cli: An
     assert cli("usage", "index", "--source", str(path), "--by", "colour").returncode == 2
     r = cli("usage", "index", "--source", str(tmp_path / "missing.parquet"))
     assert r.returncode == 1 and "no such file" in r.stderr
+
+
+def test_report_has_the_index_section(cli: Any, tmp_path: Path) -> None:
+    r = cli("report", "--out", str(tmp_path / "rep"), "--no-images")
+    assert r.returncode == 0, r.stderr
+    html = (tmp_path / "rep" / "report.html").read_text()
+    assert "A quality-adjusted price index" in html and "Why the methods disagree" in html
+    assert 'id="chart-price-index"' in html and "4–10× per year" in html
+    data = json.loads((tmp_path / "rep" / "report-data.json").read_text())
+    assert {m["method"] for m in data["price_index"]["methods"]} >= {"hedonic", "threshold", "frontier"}
+    assert (tmp_path / "rep" / "charts" / "price-index.vl.json").exists()
