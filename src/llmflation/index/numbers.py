@@ -52,9 +52,19 @@ def paasche(p0: Period, p1: Period) -> Decimal:
 
 
 def fisher(p0: Period, p1: Period) -> Decimal:
+    items = matched(p0, p1)
+    _need(items)
     with localcontext() as ctx:
         ctx.prec = PREC
-        return (laspeyres(p0, p1) * paasche(p0, p1)).sqrt()
+        l_num = l_den = p_num = p_den = Decimal(0)
+        for k in items:
+            a, qa = p0[k]
+            b, qb = p1[k]
+            l_num += b * qa
+            l_den += a * qa
+            p_num += b * qb
+            p_den += a * qb
+        return (l_num / l_den * (p_num / p_den)).sqrt()
 
 
 def tornqvist(p0: Period, p1: Period) -> Decimal:

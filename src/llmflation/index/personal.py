@@ -159,7 +159,7 @@ def build_index(rows: list[SpendRow], formula: str = "fisher", group: str | None
         if prev is None:
             level = Decimal(1)
         else:
-            both = numbers.matched(prev, cur)
+            both = set(numbers.matched(prev, cur))
             matched = len(both)
             spend = sum((p * q for p, q in cur.values()), Decimal(0))
             unmatched = sum((p * q for k, (p, q) in cur.items() if k not in both), Decimal(0))
