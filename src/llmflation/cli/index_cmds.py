@@ -138,9 +138,10 @@ def _print(ov: IndexOverview) -> None:
             out.print(f"Structural break: {b.note}")
     if ov.premium:
         p = ov.premium
-        out.print(f"Frontier premium: 10× cheaper after a median {_num(p.median_to_10x)} months (range "
-                  f"{_range(p.range_to_10x)}, {p.censored_10x} level(s) not yet), 100× after "
-                  f"{_num(p.median_to_100x)} (range {_range(p.range_to_100x)}, {p.censored_100x} not yet); "
+        out.print(f"Frontier premium: 10× cheaper after a median {_num(p.median_to_10x)} months ({lvl} "
+                  f"{_ci(p.ci_to_10x)}, range {_range(p.range_to_10x)}, {p.censored_10x} level(s) not yet), 100× "
+                  f"after {_num(p.median_to_100x)} ({lvl} {_ci(p.ci_to_100x)}, range {_range(p.range_to_100x)}, "
+                  f"{p.censored_100x} not yet); "
                   f"frontier / floor {p.lag_months} months behind: ×{_num(p.ratio_growth_per_year, 2)} a year "
                   f"({lvl} {_num(p.ratio_ci[0] if p.ratio_ci else None, 2)}–"
                   f"{_num(p.ratio_ci[1] if p.ratio_ci else None, 2)})")
@@ -172,6 +173,10 @@ def _fx(v: float | None) -> str:
 
 def _num(v: float | None, places: int = 0) -> str:
     return "—" if v is None else f"{v:.{places}f}"
+
+
+def _ci(r: tuple[float, float] | None) -> str:
+    return "—" if r is None else f"{r[0]:.0f}–{r[1]:.0f}"
 
 
 def _range(r: tuple[int, int] | None) -> str:

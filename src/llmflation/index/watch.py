@@ -161,13 +161,15 @@ class FrontierPremium:
     ratio: tuple[PremiumPoint, ...]
     ratio_growth_per_year: float | None  # × per year the premium grows (< 1: shrinks)
     ratio_ci: tuple[float, float] | None
+    ci_to_10x: tuple[float, float] | None = None  # bootstrap interval of the median, reached levels only
+    ci_to_100x: tuple[float, float] | None = None
 
     def as_dict(self) -> dict[str, Any]:
         return {"score": self.score, "lag_months": self.lag_months,
-                "months_to_10x": {"median": self.median_to_10x, "range": self.range_to_10x,
-                                  "censored": self.censored_10x},
-                "months_to_100x": {"median": self.median_to_100x, "range": self.range_to_100x,
-                                   "censored": self.censored_100x},
+                "months_to_10x": {"median": self.median_to_10x, "interval": self.ci_to_10x,
+                                  "range": self.range_to_10x, "censored": self.censored_10x},
+                "months_to_100x": {"median": self.median_to_100x, "interval": self.ci_to_100x,
+                                   "range": self.range_to_100x, "censored": self.censored_100x},
                 "levels": [{"reached": lv.reached, "model": lv.model, "score": lv.score, "usd_per_mtok": lv.price,
                             "months_to_10x": lv.months_to_10x, "months_to_100x": lv.months_to_100x,
                             "observed_months": lv.observed_months} for lv in self.levels],
@@ -213,6 +215,8 @@ def frontier_premium(panel: Panel, *, lag_months: int = 12, conf: float = 0.9) -
 
     m10, r10, c10 = summary([lv.months_to_10x for lv in levels])
     m100, r100, c100 = summary([lv.months_to_100x for lv in levels])
+    ci10 = _median_interval([lv.months_to_10x for lv in levels if lv.months_to_10x is not None], conf)
+    ci100 = _median_interval([lv.months_to_100x for lv in levels if lv.months_to_100x is not None], conf)
     ratio: list[PremiumPoint] = []
     front_at = {m: (price, model) for m, price, model in front}
     for m, price, model in front:
@@ -231,4 +235,19 @@ def frontier_premium(panel: Panel, *, lag_months: int = 12, conf: float = 0.9) -
             growth = 1.0 / row.factor_per_year
             ci = (1.0 / row.ci_high, 1.0 / row.ci_low)
     return FrontierPremium(panel.score, lag_months, tuple(levels), m10, r10, m100, r100, c10, c100, tuple(ratio),
-                           growth, ci)
+                           growth, ci, ci10, ci100)
+
+
+def _median_interval(vals: list[int], conf: float, samples: int = 2000, seed: int = 0) -> tuple[float, float] | None:
+    """Percentile bootstrap interval of the median over the levels that were reached (censored ones excluded,
+    so it describes the reached levels only)."""
+    import numpy as np
+
+    if len(vals) < 3:
+        return None
+    rng = np.random.default_rng(seed)
+    arr = np.array(vals, dtype=float)
+    meds = np.median(arr[rng.integers(0, len(arr), size=(samples, len(arr)))], axis=1)
+    tail = (1.0 - conf) / 2.0 * 100.0
+    lo, hi = np.percentile(meds, [tail, 100.0 - tail])
+    return float(lo), float(hi)
