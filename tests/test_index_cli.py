@@ -52,8 +52,11 @@ def test_index_bad_usage(cli: Any) -> None:
     assert cli("index", "--json", "--csv").returncode == 2
     r = cli("index", "--method", "hedonic", "--impute", "guess")
     assert r.returncode == 1 and "crosswalk" in r.stderr
-    r = cli("index", "--method", "hedonic", "--min-offers", "100000")
-    assert r.returncode == 1 and "lower --min-offers" in r.stderr
+    r = cli("index", "--method", "hedonic,frontier", "--min-offers", "100000", "--json")
+    assert r.returncode == 0, r.stderr  # no hedonic index: its row is a gap with the reason, the rest still runs
+    rows = {m["method"]: m for m in json.loads(r.stdout)["methods"]}
+    assert rows["hedonic"]["factor_per_year"] is None and "lower --min-offers" in rows["hedonic"]["gap_reason"]
+    assert rows["frontier"]["factor_per_year"] is not None
     assert cli("index", "--reasoning-level", "gpqa70").returncode == 2
 
 

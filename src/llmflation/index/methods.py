@@ -26,7 +26,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from llmflation.errors import InputError, LlmflationError
-from llmflation.index.hedonic import HedonicIndex, HedonicOptions, hedonic_index
+from llmflation.index.hedonic import HedonicIndex, HedonicOptions, NoIndexError, hedonic_index
 from llmflation.index.panel import Panel, build_panel
 
 if TYPE_CHECKING:
@@ -320,9 +320,16 @@ def compare(
     rows: list[MethodRow] = []
     hed: HedonicIndex | None = None
     series: dict[str, list[tuple[date, float]]] = {}
+    hed_error = None
     if "hedonic" in methods or "break" in methods:
-        hed = hedonic_index(panel, opts)
-        series["hedonic"] = [(m.month, m.level) for m in hed.usable if m.level is not None]
+        try:
+            hed = hedonic_index(panel, opts)
+            series["hedonic"] = [(m.month, m.level) for m in hed.usable if m.level is not None]
+        except NoIndexError as exc:  # the other methods still run; the row says why there is no index
+            hed_error = str(exc)
+    if "hedonic" in methods and hed_error is not None:
+        rows.append(MethodRow("hedonic", "quality-adjusted price of every offer", None, None, None, len(panel.offers),
+                              "offer-months", s, e, "none", (), hed_error))
     if "hedonic" in methods and hed is not None:
         rows.append(MethodRow(
             "hedonic", f"quality-adjusted price of every offer ({panel.score}, {', '.join(opts.covariates)})",
