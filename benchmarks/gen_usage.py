@@ -427,6 +427,7 @@ def write_canonical_fast(ledger: Any, n: int, out: Path, seed: int = 7, chunk: i
                 "ts": pa.array((secs * 1_000_000).astype("datetime64[us]")),
                 "day": pa.array(days.astype("datetime64[D]")),
                 "model": pa.DictionaryArray.from_arrays(pa.array(m_idx[pick]), pa.array(models)),
+                "model_raw": pa.DictionaryArray.from_arrays(pa.array(m_idx[pick]), pa.array(models)),
                 "provider": pa.DictionaryArray.from_arrays(pa.array(p_idx[pick]), pa.array(providers)),
                 "batch": pa.array(rng.random(k) < 0.05),
                 "requests": pa.array(np.ones(k, dtype=np.int64)),

@@ -25,6 +25,7 @@ COMMAND_MODULES = [
     "llmflation.cli.serving_cmds",
     "llmflation.cli.usage_cmds",
     "llmflation.cli.web_cmds",
+    "llmflation.cli.index_cmds",
 ]
 
 for _name in COMMAND_MODULES:

@@ -99,6 +99,8 @@ class ReportData:
     claims: list[ClaimResult]
     headline: CurveResult | None
     specs: dict[str, dict[str, Any]] = field(default_factory=dict)
+    index: Any = None  # llmflation.index.overview.IndexOverview | None (section 7)
+    index_reason: str = ""
 
 
 @dataclass
@@ -209,6 +211,10 @@ def compute_report(
             break
     tick("claims")
     claims = check_claims(ledger, load_claims(), today=end)
+    tick("price index")
+    from llmflation.report.index_section import compute_index
+
+    index, index_reason = compute_index(ledger, today)
     data = ReportData(
         end,
         horizon,
@@ -221,6 +227,8 @@ def compute_report(
         frontier_bench,
         claims,
         headline,
+        index=index,
+        index_reason=index_reason,
     )
     data.specs = chart_specs(data)
     return data
@@ -329,6 +337,10 @@ def chart_specs(data: ReportData) -> dict[str, dict[str, Any]]:
                 for h in data.history
             ]
         )
+    if data.index is not None:
+        from llmflation.report.index_section import index_chart_spec
+
+        specs["price-index"] = index_chart_spec(data.index)
     return specs
 
 
@@ -391,6 +403,7 @@ def report_json(data: ReportData) -> dict[str, Any]:
             "frontier_vs_floor": data.frontier,
             "frontier_floor": data.frontier_label,
             "claims": [r.as_dict() for r in data.claims],
+            "price_index": data.index.as_dict() if data.index is not None else None,
         }
     )
 

@@ -7,6 +7,7 @@ import json
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
+from llmflation.report.index_section import render_index_section
 from llmflation.report.render import inline_script
 from llmflation.trends.fit import fmt_factor, fmt_price
 
@@ -158,6 +159,7 @@ the fit's 90% interval.</p>
 <td><span class="verdict v-{{ r.verdict|replace(' ', '-') }}">{{ r.verdict }}</span></td></tr>
 {% endfor %}
 </table>
+{{ index_section }}
 
 <h2>Method, caveats, sources</h2>
 <ul class="note">
@@ -360,6 +362,7 @@ def render_html(data: ReportData, bundle: str) -> str:
         claims=data.claims,
         version=__version__,
         specs_json=specs_json,
+        index_section=render_index_section(data.index, data.index_reason, chart, "price-index" in data.specs),
         bundle=Markup(inline_script(bundle)),
     )
 

@@ -89,6 +89,10 @@ def create_app(settings: WebSettings | None = None, ledger: Ledger | None = None
         from llmflation.web.pages_bill import router as bill_pages
 
         app.include_router(bill_pages)
+    if features.available("index"):
+        from llmflation.web.index_web import pages_router as index_pages
+
+        app.include_router(index_pages)
     return app
 
 

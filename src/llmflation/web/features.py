@@ -18,6 +18,7 @@ FEATURES = {
     "workload": "llmflation.workload.bill",
     "usage": "llmflation.usage.analytics",
     "selfhost": "llmflation.serving.compare",
+    "index": "llmflation.index.overview",
 }
 
 
@@ -50,4 +51,8 @@ def routers(settings: WebSettings) -> list[Any]:
         from llmflation.web.api_bill import router as bill_router
 
         out.append(bill_router)
+    if available("index"):
+        from llmflation.web.index_web import router as index_router
+
+        out.append(index_router)
     return out

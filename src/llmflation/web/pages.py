@@ -22,6 +22,7 @@ router = APIRouter(include_in_schema=False)
 
 NAV = [
     ("overview", "/", "Overview"),
+    ("index", "/index", "Price index"),
     ("models", "/models", "Models"),
     ("bill", "/bill", "Bill calculator"),
     ("spend", "/spend", "Spend"),
