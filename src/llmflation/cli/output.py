@@ -101,11 +101,22 @@ def info(message: str) -> None:
     stderr().print(message)
 
 
-def say(message: str) -> None:
-    """A sentence for people on stdout (results, not chatter); user-supplied text in it must pass format.text."""
+def tell(message: str) -> None:
+    """Chatter on stderr that carries user data (model names, file text): no markup, no terminal controls."""
     from rich.markup import escape
 
-    stdout().print(escape(message))
+    from llmflation.format import text
+
+    stderr().print(escape(text(message)))
+
+
+def say(message: str) -> None:
+    """A sentence for people on stdout (results, not chatter): no markup, no terminal controls."""
+    from rich.markup import escape
+
+    from llmflation.format import text
+
+    stdout().print(escape(text(message)))
 
 
 # Columns whose text may wrap onto more lines (long free text); every other column keeps its cells whole.
