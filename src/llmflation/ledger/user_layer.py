@@ -9,8 +9,90 @@ from pathlib import Path
 from llmflation.errors import InputError
 from llmflation.ledger.ledger import open_ledger
 from llmflation.ledger.loading import Problems, check_overlaps, parse_prices, read_text_file
-from llmflation.ledger.records import Discount, Price
+from llmflation.ledger.records import STANDARD_TIER, Discount, Price
 from llmflation.money import to_decimal
+
+# The store keeps money as DECIMAL(20, 9): more decimal places than this would be silently rounded (a price of
+# 0.0000000001 would become 0), so such a value is refused with the field named.
+PRICE_PLACES = 9
+# USD per 1M tokens. The dearest list price on record is a few hundred dollars; anything above this is a unit
+# mistake (per token or per thousand entered as per million) or a typo.
+MAX_USD_PER_MTOK = Decimal(100_000)
+MONEY_FIELDS = ("input", "output", "cached_input", "cache_write", "long_input", "long_output", "long_cached_input")
+# Tiers the pricing engine knows (others would be stored and then never used).
+KNOWN_TIERS = (STANDARD_TIER, "off-peak")
+# A user price CSV may use the key names `price --json` prints (and `history --csv` writes).
+CSV_ALIASES = {
+    "input_usd_per_mtok": "input",
+    "output_usd_per_mtok": "output",
+    "cached_input_usd_per_mtok": "cached_input",
+    "cache_write_usd_per_mtok": "cache_write",
+    "long_context_threshold_tokens": "long_context_threshold",
+    "long_input_usd_per_mtok": "long_input",
+    "long_output_usd_per_mtok": "long_output",
+    "long_cached_input_usd_per_mtok": "long_cached_input",
+}
+
+
+def money_problem(field: str, value: Decimal | None, bound: Decimal | None = MAX_USD_PER_MTOK) -> str | None:
+    """Why a money value (USD per 1M tokens, or a fraction when ``bound`` is None) cannot be stored exactly."""
+    if value is None:
+        return None
+    from llmflation.money import plain
+
+    shown = plain(value) if value.is_finite() else str(value)
+    if not value.is_finite():
+        return f"{field}: {value} is not a finite number"
+    if value < 0:
+        return f"{field}: {shown} must not be negative"
+    if bound is not None and value > bound:
+        return (f"{field}: {shown} USD per 1M tokens is above the sane bound of {bound:,}; check the unit "
+                "(prices are USD per million tokens, not per token or per thousand)")
+    exponent = value.normalize().as_tuple().exponent
+    places = -exponent if isinstance(exponent, int) and exponent < 0 else 0
+    if places > PRICE_PLACES:
+        kept = plain(value.quantize(Decimal(1).scaleb(-PRICE_PLACES)))
+        return (f"{field}: {shown} has {places} decimal places; the store keeps {PRICE_PLACES}, so it would be "
+                f"stored as {kept} — round it yourself or check the unit")
+    return None
+
+
+def normalise_tier(tier: str | None, known: tuple[str, ...] = KNOWN_TIERS) -> str:
+    """'STANDARD ' → 'standard'; an unknown tier raises InputError naming the ones that work."""
+    value = (tier or "").strip().lower() or STANDARD_TIER
+    if value not in known:
+        raise InputError(f"tier: {tier!r} is not a tier the pricing uses; use one of {', '.join(known)}")
+    return value
+
+
+def check_user_price(p: Price) -> tuple[Price, list[str]]:
+    """One rule for the CLI and the web API: money exact and within bounds, tier known (case-normalised)."""
+    from dataclasses import replace
+
+    problems = [m for f in MONEY_FIELDS if (m := money_problem(f, getattr(p, f))) is not None]
+    batch = money_problem("batch_discount", p.batch_discount, bound=None)
+    if batch:
+        problems.append(batch)
+    try:
+        p = replace(p, tier=normalise_tier(p.tier))
+    except InputError as exc:
+        problems.append(str(exc))
+    return p, problems
+
+
+def _alias_header(text: str) -> str:
+    """Rewrite the header's JSON key names (input_usd_per_mtok …) to the CSV column names (input …)."""
+    import csv
+    import io
+
+    first, sep, rest = text.partition("\n")
+    cells = next(csv.reader(io.StringIO(first)), [])
+    renamed = [CSV_ALIASES.get(c.strip(), c) for c in cells]
+    if renamed == cells:
+        return text
+    out = io.StringIO()
+    csv.writer(out, lineterminator="").writerow(renamed)
+    return out.getvalue() + sep + rest
 
 
 def import_user_prices(path: Path) -> int:
@@ -18,7 +100,7 @@ def import_user_prices(path: Path) -> int:
     from dataclasses import replace
 
     ledger = open_ledger()
-    text = read_text_file(path)
+    text = _alias_header(read_text_file(path))
     problems = Problems()
     where = path.name
     parsed = parse_prices(text, where, problems, default_source=f"user:{path.name}",
@@ -30,7 +112,12 @@ def import_user_prices(path: Path) -> int:
         except Exception as exc:  # UnknownModelError: report with the rest
             problems.add(where, 0, f"model: {exc}")
             continue
-        resolved.append(replace(p, model=model.id, first_party=model.developer == p.provider))
+        checked, bad = check_user_price(p)
+        for message in bad:
+            problems.add(where, 0, f"{p.model}/{p.provider} from {p.valid_from}: {message}")
+        if bad:
+            continue
+        resolved.append(replace(checked, model=model.id, first_party=model.developer == p.provider))
     assert ledger.store is not None
     existing, _ = ledger.store.user_layer()
     check_overlaps([*existing, *resolved], where, problems)
