@@ -10,14 +10,11 @@ from llmflation.errors import InputError
 from llmflation.ledger.ledger import open_ledger
 from llmflation.ledger.loading import Problems, check_overlaps, parse_prices, read_text_file
 from llmflation.ledger.records import STANDARD_TIER, Discount, Price
-from llmflation.money import to_decimal
+from llmflation.money import MAX_USD_PER_MTOK, PRICE_PLACES, money_problem, to_decimal
 
-# The store keeps money as DECIMAL(20, 9): more decimal places than this would be silently rounded (a price of
-# 0.0000000001 would become 0), so such a value is refused with the field named.
-PRICE_PLACES = 9
-# USD per 1M tokens. The dearest list price on record is a few hundred dollars; anything above this is a unit
-# mistake (per token or per thousand entered as per million) or a typo.
-MAX_USD_PER_MTOK = Decimal(100_000)
+__all__ = ["MAX_USD_PER_MTOK", "PRICE_PLACES", "add_discount", "check_user_price", "import_user_prices",
+           "money_problem", "normalise_tier"]
+
 MONEY_FIELDS = ("input", "output", "cached_input", "cache_write", "long_input", "long_output", "long_cached_input")
 # Tiers the pricing engine knows (others would be stored and then never used).
 KNOWN_TIERS = (STANDARD_TIER, "off-peak")
@@ -32,29 +29,6 @@ CSV_ALIASES = {
     "long_output_usd_per_mtok": "long_output",
     "long_cached_input_usd_per_mtok": "long_cached_input",
 }
-
-
-def money_problem(field: str, value: Decimal | None, bound: Decimal | None = MAX_USD_PER_MTOK) -> str | None:
-    """Why a money value (USD per 1M tokens, or a fraction when ``bound`` is None) cannot be stored exactly."""
-    if value is None:
-        return None
-    from llmflation.money import plain
-
-    shown = plain(value) if value.is_finite() else str(value)
-    if not value.is_finite():
-        return f"{field}: {value} is not a finite number"
-    if value < 0:
-        return f"{field}: {shown} must not be negative"
-    if bound is not None and value > bound:
-        return (f"{field}: {shown} USD per 1M tokens is above the sane bound of {bound:,}; check the unit "
-                "(prices are USD per million tokens, not per token or per thousand)")
-    exponent = value.normalize().as_tuple().exponent
-    places = -exponent if isinstance(exponent, int) and exponent < 0 else 0
-    if places > PRICE_PLACES:
-        kept = plain(value.quantize(Decimal(1).scaleb(-PRICE_PLACES)))
-        return (f"{field}: {shown} has {places} decimal places; the store keeps {PRICE_PLACES}, so it would be "
-                f"stored as {kept} — round it yourself or check the unit")
-    return None
 
 
 def normalise_tier(tier: str | None, known: tuple[str, ...] = KNOWN_TIERS) -> str:
