@@ -120,7 +120,7 @@ def say(message: str) -> None:
 
 
 # Columns whose text may wrap onto more lines (long free text); every other column keeps its cells whole.
-WRAP = frozenset({"source", "sources", "note", "notes", "name", "reason", "detail", "evidence", "claim", "message",
+WRAP = frozenset({"source", "sources", "note", "notes", "name", "reason", "detail", "evidence", "message",
                   "warning", "title", "models", "file", "raw", "configuration", "offer", "verdict", "why"})
 # Columns dropped first when a table does not fit the terminal (in this order), unless the caller says otherwise.
 DROP_FIRST = ("source", "sources", "note", "notes", "confidence", "origin", "detail", "raw", "setting", "tier")
