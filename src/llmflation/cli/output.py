@@ -46,13 +46,17 @@ def emit_json(obj: Any) -> None:
 
 def emit_csv(rows: Sequence[Mapping[str, Any]], columns: Sequence[str] | None = None) -> None:
     """CSV to stdout: exact decimal strings; cells a spreadsheet would execute are neutralised (OWASP rule)."""
-    from llmflation.format import spreadsheet_safe
+    from llmflation.format import spreadsheet_safe, text
 
     cols = list(columns or (rows[0].keys() if rows else []))
     writer = csv.DictWriter(sys.stdout, fieldnames=cols, extrasaction="ignore", lineterminator="\n")
     writer.writeheader()
+    on_terminal = sys.stdout.isatty()  # a person reads it: no escape sequences reach the terminal
     for row in rows:
-        writer.writerow({k: spreadsheet_safe(_cell(v)) for k, v in jsonable(row).items()})
+        cells = {k: spreadsheet_safe(_cell(v)) for k, v in jsonable(row).items()}
+        if on_terminal:
+            cells = {k: text(v) if isinstance(v, str) else v for k, v in cells.items()}
+        writer.writerow(cells)
 
 
 def _cell(v: Any) -> Any:

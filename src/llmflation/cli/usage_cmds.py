@@ -44,6 +44,13 @@ def _usd(d: Any, places: int | None = None) -> str:
     return "" if d is None else fmt.money(d)
 
 
+def _cost(r: Any) -> str:
+    """A spend row's cost: 'unpriced' when nothing in it has a price (never $0), '*' when part of it has none."""
+    if not r.priced_requests and r.unpriced_requests:
+        return "unpriced"
+    return _usd(r.cost_usd) + (" *" if r.unpriced_requests else "")
+
+
 def _per_m(d: Any) -> str:
     return "" if d is None else fmt.money(d)
 
@@ -177,9 +184,11 @@ def spend(
     cols = [*report.by, "requests", "tokens", "cost", "$/M tok", "unpriced req"]
     table(f"spend by {', '.join(report.by) or 'total'} ({report.engine})", cols,
           [(*(_period(v, by) if k in PERIODS else v for k, v in r.keys.items()), fmt.count(r.requests),
-            fmt.tokens(r.tokens), _usd(r.cost_usd), _per_m(r.usd_per_mtok),
+            fmt.tokens(r.tokens), _cost(r), _per_m(r.usd_per_mtok),
             fmt.count(r.unpriced_requests) if r.unpriced_requests else "") for r in report.rows],
-          justify_right=("requests", "tokens", "cost", "$/M tok", "unpriced req"), drop=("unpriced req", "requests"))
+          justify_right=("requests", "tokens", "cost", "$/M tok", "unpriced req"), drop=("requests", "unpriced req"))
+    if any(r.unpriced_requests and r.priced_requests for r in report.rows):
+        info("* the cost covers the priced requests only: the row also has unpriced ones (listed below)")
     if not report.rows:
         info("No usage in that window: widen --since/--until (`llmflation usage status` shows the days held).")
     t = report.total
