@@ -524,11 +524,18 @@ def _timeline(ledger: Any, w: Workload, start: date | None, end: date | None, po
         emit_csv(csv_rows)
         return
     for tl in timelines:
-        rows = [(f"{p.month:%Y-%m}" + (" *" if p.projected else ""),
-                 ", ".join(sorted({o.model for o in p.offers})) or p.note,
-                 fmt.count(p.tasks_per_month), fmt.tokens(p.tokens_per_month),
-                 _money(p.usd_per_mtok, 4), _money(p.monthly_usd, 2), _pct(p.gross_margin))
-                for p in tl.points]
+        rows = []
+        for run in _runs_without_price(tl.points):
+            p = run[0]
+            if len(run) > 1:  # consecutive months with no price: one row, not one per month
+                last = run[-1]
+                rows.append((f"{p.month:%Y-%m} … {last.month:%Y-%m}", f"{p.note} ({len(run)} months)", "", "", "",
+                             "", ""))
+                continue
+            rows.append((f"{p.month:%Y-%m}" + (" *" if p.projected else ""),
+                         ", ".join(sorted({o.model for o in p.offers})) or p.note,
+                         fmt.count(p.tasks_per_month), fmt.tokens(p.tokens_per_month),
+                         _money(p.usd_per_mtok, 4), _money(p.monthly_usd, 2), _pct(p.gross_margin)))
         table(f"{w.name}: policy {tl.scenario.policy}, projection {projection.name} (* = projected)",
               ["month", "model", "tasks", "tokens", "$/1M tok", "$/month", "margin"], rows,
               justify_right=["tasks", "tokens", "$/1M tok", "$/month", "margin"],
@@ -540,6 +547,20 @@ def _timeline(ledger: Any, w: Workload, start: date | None, end: date | None, po
                 f"({fmt.factor(b.usd_per_mtok / a.usd_per_mtok)}); bill {_money(a.monthly_usd, 2)} → "
                 f"{_money(b.monthly_usd, 2)} ({fmt.factor(b.monthly_usd / a.monthly_usd)})")
         _print_decomposition(d, f"{pol}: change {a.month:%Y-%m} → {b.month:%Y-%m}, by {by} (LMDI-I)")
+
+
+def _runs_without_price(points: Any) -> list[list[Any]]:
+    """Group the timeline for display: each billed month alone, consecutive unbilled months with the same note
+    together."""
+    runs: list[list[Any]] = []
+    for p in points:
+        prev = runs[-1][-1] if runs else None
+        if (p.monthly_usd is None and prev is not None and prev.monthly_usd is None and prev.note == p.note
+                and prev.projected == p.projected):
+            runs[-1].append(p)
+        else:
+            runs.append([p])
+    return runs
 
 
 def _updater(bar: Any, task: Any) -> Any:
