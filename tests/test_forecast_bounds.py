@@ -114,3 +114,20 @@ def test_api_forecast_out_of_range_is_422(shared_home) -> None:
             assert r.json()["error"]
         else:
             assert r.json()["note"]
+
+
+def test_report_forecast_table_reads_as_bounds(shared_home, tmp_path) -> None:
+    import re
+
+    from conftest import run_cli
+
+    r = run_cli("report", "--out", str(tmp_path / "rep"), "--no-images", home=shared_home)
+    assert r.returncode == 0, r.stderr
+    html = (tmp_path / "rep" / "report.html").read_text()
+    text = re.sub(r"<[^>]+>", " ", re.sub(r"<(script|style).*?</\1>", " ", html, flags=re.S))
+    text = re.sub(r"\s+", " ", text).replace("&lt;", "<")
+    assert not re.search(r"< \$[0-9.]+ – < \$", text), "an interval with a bound at both ends"
+    assert not re.search(r"\d\.\d{8,}", text), "a raw long decimal for a reader"
+    assert not re.search(r"\$-|\de[+-]\d", text)
+    if "< $" in text:
+        assert "more than 100× below the cheapest price" in text

@@ -122,7 +122,9 @@ it widens away from the data). The backtest refits on record lows up to {{ cutof
 {% for r in forecasts %}<tr><td>{{ r.name }}</td><td class="num">{{ r.now }}</td><td class="num">{{ r.central }}</td>
 <td class="num">{{ r.interval }}</td></tr>{% endfor %}
 </table>
-{% for r in forecasts if r.note %}{% if loop.first %}<p class="note">{{ r.note[0] | upper }}{{ r.note[1:] }}.</p>{% endif %}{% endfor %}
+{% if forecasts | selectattr("note") | list %}<p class="note">Values shown as “&lt; $X” lie more than 100× below
+the cheapest price that series has ever observed: the straight-line extrapolation says only that the price keeps
+falling, not what anyone will charge. The exact figures are in report-data.json.</p>{% endif %}
 {% if backtests %}<h3>Backtest</h3>
 <table><tr><th>Threshold</th><th>Fit up to</th><th class="num">Horizon</th><th class="num">Predicted</th>
 <th class="num">Interval</th><th class="num">Actual</th><th class="num">Error</th><th>Inside?</th></tr>
@@ -155,7 +157,7 @@ the fit's 90% interval.</p>
 {% if r.evidence %}<table><tr><th>role</th><th>date</th><th>model</th><th>provider</th><th class="num">$/M</th>
 <th class="num">in</th><th class="num">out</th><th>source</th></tr>
 {% for e in r.evidence %}<tr><td>{{ e.role }}</td><td>{{ e.date }}</td><td>{{ e.model }}</td><td>{{ e.provider }}</td>
-<td class="num">{{ e.price }}</td><td class="num">{{ e.input }}</td><td class="num">{{ e.output }}</td>
+<td class="num">{{ e.price | money }}</td><td class="num">{{ e.input | money }}</td><td class="num">{{ e.output | money }}</td>
 <td class="src">{{ e.source }}</td></tr>{% endfor %}</table>{% endif %}</details></td>
 <td>{{ r.claimed }}</td><td>{{ r.computed }}</td>
 <td><span class="verdict v-{{ r.verdict|replace(' ', '-') }}">{{ r.verdict }}</span></td></tr>
@@ -204,6 +206,7 @@ def render_html(data: ReportData, bundle: str) -> str:
     from llmflation import __version__
 
     env = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined)
+    env.filters["money"] = money
     tpl = env.from_string(TEMPLATE)
 
     def chart(name: str) -> Markup:
