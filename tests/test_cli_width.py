@@ -155,3 +155,11 @@ def test_history_csv_is_neutralised_too(shared_home: Path) -> None:
     for line in r.stdout.splitlines()[1:]:
         for cell in line.split(","):
             assert not cell.startswith(("=", "@")), cell
+
+
+def test_error_messages_echo_no_escape_sequences(shared_home: Path) -> None:
+    env = {**os.environ, "LLMFLATION_HOME": str(shared_home)}
+    r = subprocess.run([sys.executable, "-m", "llmflation.cli.main", "price", "gpt\x1b]0;pwned\x07-4o\x1b[2J"],
+                       capture_output=True, text=True, env=env, timeout=120)
+    assert r.returncode == 1 and "Error:" in r.stderr
+    assert "\x1b" not in r.stderr and "\x07" not in r.stderr

@@ -89,7 +89,9 @@ def main() -> None:
     try:
         command()(prog_name="llmflation")
     except LlmflationError as exc:
-        sys.stderr.write(f"Error: {exc}\n")
+        from llmflation.format import text
+
+        sys.stderr.write(f"Error: {text(exc)}\n")  # user input echoed in messages carries no escape sequences
         sys.exit(1)
 
 
