@@ -7,6 +7,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from llmflation.errors import InputError
+from llmflation.ledger import records as _records
 from llmflation.ledger.ledger import open_ledger
 from llmflation.ledger.loading import Problems, check_overlaps, parse_prices, read_text_file
 from llmflation.ledger.records import STANDARD_TIER, Discount, Price
@@ -16,8 +17,9 @@ __all__ = ["MAX_USD_PER_MTOK", "PRICE_PLACES", "add_discount", "check_user_price
            "money_problem", "normalise_tier"]
 
 MONEY_FIELDS = ("input", "output", "cached_input", "cache_write", "long_input", "long_output", "long_cached_input")
-# Tiers the pricing engine knows (others would be stored and then never used).
-KNOWN_TIERS = (STANDARD_TIER, "off-peak")
+# Tiers the pricing engine knows (others would be stored and then never used): the ledger's own list where the
+# records module defines one (one rule in one place), else standard and off-peak.
+KNOWN_TIERS: tuple[str, ...] = tuple(getattr(_records, "TIERS", (STANDARD_TIER, "off-peak")))
 # A user price CSV may use the key names `price --json` prints (and `history --csv` writes).
 CSV_ALIASES = {
     "input_usd_per_mtok": "input",
