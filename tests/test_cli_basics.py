@@ -59,3 +59,11 @@ def test_at_past_the_newest_data_warns(shared_home: Path) -> None:
 def test_empty_model_search_says_so(shared_home: Path) -> None:
     r = run_cli("models", "--search", "no-such-model-anywhere", home=shared_home)
     assert r.returncode == 1 and "No model matches" in r.stderr
+
+
+def test_bill_at_past_the_newest_data_warns(shared_home: Path) -> None:
+    from conftest import ROOT
+
+    r = run_cli("bill", str(ROOT / "examples" / "chat-assistant.toml"), "--at", "2031-01-01", "--json",
+                home=shared_home)
+    assert r.returncode == 0 and "after the newest price data" in r.stderr

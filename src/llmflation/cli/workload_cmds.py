@@ -195,6 +195,10 @@ def bill(
 
     when = parse_date(at) or date.today()
     ledger = _ledger()
+    if at is not None:
+        from llmflation.cli.ledger_cmds import warn_past_data
+
+        warn_past_data(ledger, when)
     overrides = {
         "tasks_per_month": tasks_per_month, "calls_per_task": calls_per_task, "input_tokens": input_tokens,
         "output_tokens": output_tokens, "reasoning_tokens": reasoning_tokens,
