@@ -14,6 +14,27 @@ FIXTURES = Path(__file__).parent / "fixtures"
 os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
 
 
+def _hypothesis_profiles() -> str:
+    """Property and schema tests (Hypothesis, Schemathesis) explore freely on a developer's machine and run a
+    fixed, derandomized set of examples in CI (CI=true, as `.ci/run` sets), so a red or green run never depends
+    on chance. A failure found by exploration is pinned as an explicit @example. HYPOTHESIS_PROFILE overrides."""
+    from hypothesis import settings
+
+    settings.register_profile("ci", derandomize=True, database=None, print_blob=True, deadline=None)
+    settings.register_profile("dev", print_blob=True)
+    on_ci = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+    name = os.environ.get("HYPOTHESIS_PROFILE") or ("ci" if on_ci else "dev")
+    settings.load_profile(name)
+    return name
+
+
+HYPOTHESIS_PROFILE = _hypothesis_profiles()
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    return f"hypothesis profile: {HYPOTHESIS_PROFILE} (CI=true selects the derandomized 'ci' profile)"
+
+
 @pytest.fixture(scope="session")
 def shared_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """One store built from the bundled data, shared by read-only tests."""

@@ -4,7 +4,7 @@ diff."""
 from __future__ import annotations
 
 import json
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -123,15 +123,31 @@ def test_openrouter_and_genai_prices_snapshots(ledger: Ledger) -> None:
 def test_failed_import_changes_nothing(ledger: Ledger, tmp_path: Path) -> None:
     import_litellm(FIXTURES / "litellm_map.json", date(2025, 1, 15), ledger=ledger)
     before = contents(ledger)
-    # a record discovered late: the last key's price overflows DECIMAL(20, 9) only when the rows are written
+    # a price the store cannot hold exactly is now refused per key (with its reason), never written changed
     data = json.loads((FIXTURES / "openrouter_models.json").read_text())
     data["data"].append(
         {"id": "openai/gpt-4o-mini", "name": "x", "pricing": {"prompt": "1000000", "completion": "1"}}
     )
     bad = tmp_path / "late.json"
     bad.write_text(json.dumps(data))
+    report = import_openrouter(bad, date(2025, 4, 1), ledger=reopen(ledger))
+    [skip] = [s for s in report.skipped if s.key == "openai/gpt-4o-mini"]
+    assert "input: 1000000000000 USD per 1M tokens is above the sane bound" in skip.reason
+    assert not [r for r in report.rows if r.source_key == "openai/gpt-4o-mini"]
+    ledger = reopen(ledger)
+    before = contents(ledger)
+    # a row that fails only when written (it overflows DECIMAL(20, 9)) rolls the whole import back
+    from dataclasses import replace
+
+    from llmflation.ledger.store import ImportedRow, ImportMeta
+
+    good = report.rows[0]
+    late = ImportedRow(replace(good.price, input=Decimal("1e12")), "late-key", good.seen_on)
+    meta = ImportMeta(kind="openrouter", source="late", snapshot="late", seen_on=date(2025, 4, 2),
+                      started=datetime.now(), entries=2, matched=2, unmatched_keys=())
+    assert ledger.store is not None
     with pytest.raises(DataError, match="nothing was written"):
-        import_openrouter(bad, date(2025, 4, 1), ledger=reopen(ledger))
+        ledger.store.record_import(meta, [good, late])
     assert contents(ledger) == before
     # and a file that is not JSON at all fails before touching the store
     (tmp_path / "bad.json").write_text("{not json")

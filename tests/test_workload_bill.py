@@ -7,7 +7,7 @@ from decimal import Decimal as D
 from pathlib import Path
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from llmflation.errors import InputError
@@ -202,12 +202,33 @@ shares = st.decimals(min_value=0, max_value=1, places=3)
 @settings(max_examples=60, deadline=None)
 @given(tasks=st.integers(1, 10**9), calls=st.integers(1, 100), i=st.integers(0, 2_000_000),
        o=st.integers(0, 100_000), r=st.integers(0, 100_000), c=shares, b=shares, lc=shares)
+# Found by exploration: a month total of 28+ significant digits. The bill was exact; the test summed the items
+# in Python's default 28-digit decimal context, which rounds. Exact sums need the bill's own precision.
+@example(tasks=18_703_829, calls=97, i=181, o=17, r=36_705, c=D("0.001"), b=D("0.001"), lc=D("0.001"))
 def test_items_always_sum_to_the_total_exactly(tasks: int, calls: int, i: int, o: int, r: int, c: D, b: D,
                                                lc: D) -> None:
+    from decimal import localcontext
+
+    from llmflation.workload.bill import PRECISION
+
     w = load_workload({"tasks_per_month": tasks, "calls_per_task": calls, "input_tokens": i, "output_tokens": o,
                        "reasoning_tokens": r, "cached_input_share": c, "cache_write_share": (1 - c) / 2,
                        "batch_share": b, "long_context_share": lc})
     bill = bill_offer(w, FULL)
-    assert sum(it.monthly_usd for it in bill.items) == bill.monthly_usd
-    assert bill.monthly_usd == bill.per_task_usd * tasks == bill.per_call_usd * calls * tasks
+    with localcontext() as ctx:
+        ctx.prec = PRECISION
+        assert sum(it.monthly_usd for it in bill.items) == bill.monthly_usd
+        assert bill.monthly_usd == bill.per_task_usd * tasks == bill.per_call_usd * calls * tasks
     assert bill.monthly_usd >= 0
+
+
+def test_default_context_sum_of_the_pinned_example_shows_why_precision_matters() -> None:
+    """The pinned example's items, summed in Python's default 28-digit context, miss the exact total: the
+    reason the property uses the bill's precision (and why JSON consumers should sum exact strings exactly)."""
+    w = load_workload({"tasks_per_month": 18_703_829, "calls_per_task": 97, "input_tokens": 181,
+                       "output_tokens": 17, "reasoning_tokens": 36_705, "cached_input_share": D("0.001"),
+                       "cache_write_share": D("0.4995"), "batch_share": D("0.001"),
+                       "long_context_share": D("0.001")})
+    bill = bill_offer(w, FULL)
+    assert len(bill.monthly_usd.as_tuple().digits) > 28
+    assert sum(it.monthly_usd for it in bill.items) != bill.monthly_usd

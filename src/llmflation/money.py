@@ -5,6 +5,12 @@ from __future__ import annotations
 from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
 
 MTOK = Decimal(1_000_000)
+# The stores keep money as DECIMAL(20, 9): more decimal places than this would be silently rounded (a price of
+# 0.0000000001 would become 0), so such a value is refused with the field named, never stored changed.
+PRICE_PLACES = 9
+# USD per 1M tokens. The dearest list price on record is a few hundred dollars; anything above this is a unit
+# mistake (per token or per thousand entered as per million) or a typo.
+MAX_USD_PER_MTOK = Decimal(100_000)
 
 
 def to_decimal(value: object, field: str = "value") -> Decimal:
@@ -44,3 +50,25 @@ def plain(d: Decimal | None) -> str | None:
         return None
     s = format(d.normalize(), "f")
     return s
+
+
+def money_problem(field: str, value: Decimal | None, bound: Decimal | None = MAX_USD_PER_MTOK) -> str | None:
+    """Why a money value (USD per 1M tokens, or a fraction when ``bound`` is None) cannot be stored exactly,
+    or None when it can. One rule for user prices (CLI and web API) and importers."""
+    if value is None:
+        return None
+    shown = plain(value) if value.is_finite() else str(value)
+    if not value.is_finite():
+        return f"{field}: {value} is not a finite number"
+    if value < 0:
+        return f"{field}: {shown} must not be negative"
+    if bound is not None and value > bound:
+        return (f"{field}: {shown} USD per 1M tokens is above the sane bound of {bound:,}; check the unit "
+                "(prices are USD per million tokens, not per token or per thousand)")
+    exponent = value.normalize().as_tuple().exponent
+    places = -exponent if isinstance(exponent, int) and exponent < 0 else 0
+    if places > PRICE_PLACES:
+        kept = plain(value.quantize(Decimal(1).scaleb(-PRICE_PLACES)))
+        return (f"{field}: {shown} has {places} decimal places; the store keeps {PRICE_PLACES}, so it would be "
+                f"stored as {kept} — round it yourself or check the unit")
+    return None

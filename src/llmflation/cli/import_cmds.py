@@ -10,7 +10,7 @@ import typer
 
 from llmflation.cli.ledger_cmds import data_app, price_record
 from llmflation.cli.options import parse_date
-from llmflation.cli.output import emit_csv, emit_json, exclusive, info, jsonable, table
+from llmflation.cli.output import emit_csv, emit_json, exclusive, info, table
 
 if TYPE_CHECKING:
     from llmflation.ledger.importers.changes import Diff, PriceMove, Status
@@ -335,12 +335,12 @@ def data_diff(
     table(
         f"New models ({len(d.new_models)})",
         ["model", "provider", "from", "input", "output", "confidence"],
-        [(p.model, p.provider, p.valid_from, p.input, p.output, p.confidence) for _, p in d.new_models],
+        [(p.model, p.provider, p.valid_from, _m(p.input), _m(p.output), p.confidence) for _, p in d.new_models],
     )
     table(
         f"New offers of known models ({len(d.new_offers)})",
         ["model", "provider", "from", "input", "output"],
-        [(p.model, p.provider, p.valid_from, p.input, p.output) for p in d.new_offers],
+        [(p.model, p.provider, p.valid_from, _m(p.input), _m(p.output)) for p in d.new_offers],
     )
     for title, moves, word in (("Price cuts", d.cuts, "cheaper"), ("Price increases", d.increases, "dearer")):
         table(
@@ -354,7 +354,7 @@ def data_diff(
                     f"{_m(m.before.input)}→{_m(m.after.input)} ({_signed(m.input_pct)})",
                     f"{_m(m.before.output)}→{_m(m.after.output)} ({_signed(m.output_pct)})",
                     _signed(m.blended_pct),
-                    f"{m.factor}× {word}" if m.factor else "",
+                    f"{_factor(m.factor)} {word}" if m.factor else "",
                 )
                 for m in moves
             ],
@@ -363,17 +363,30 @@ def data_diff(
         table(
             f"Ended offers ({len(d.ended)})",
             ["model", "provider", "ended", "last input", "last output"],
-            [(p.model, p.provider, p.valid_to, p.input, p.output) for p in d.ended],
+            [(p.model, p.provider, p.valid_to, _m(p.input), _m(p.output)) for p in d.ended],
         )
 
 
 def _m(d: Any) -> str:
-    """Money for display: the exact value without trailing zeros."""
-    return str(jsonable(d))
+    """Money for people ($2.50, $0.075); JSON keeps the exact value."""
+    from llmflation.format import money
+
+    return money(d)
+
+
+def _factor(v: Any) -> str:
+    from llmflation.format import factor
+
+    return factor(v)
 
 
 def _signed(v: Any) -> str:
-    return "" if v is None else (f"+{v}%" if v > 0 else f"{v}%")
+    """A change given in percent units (−50 → −50%, +12.5 → +12.5%)."""
+    from decimal import Decimal
+
+    from llmflation.format import percent
+
+    return "" if v is None else percent(Decimal(str(v)) / 100, signed=True)
 
 
 def status_record(s: Status, imports: list[dict[str, Any]]) -> dict[str, Any]:

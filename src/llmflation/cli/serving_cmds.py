@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 
+from llmflation import format as fmt
 from llmflation.cli.options import parse_date
 from llmflation.cli.output import emit_csv, emit_json, exclusive, info, table
 
@@ -80,10 +81,11 @@ def _estimate_lines(e: Estimate, title: str) -> None:
         ("TPOT", f"{e.tpot_s * 1000:,.2f} ms"),
         ("bound", e.bound),
         ("weights per GPU", f"{e.weights_gb_per_gpu} GB; KV in use {e.kv_gb_per_gpu} GB"),
-        ("price", f"${e.usd_per_gpu_hour}/GPU-hour ({e.price_note}); utilisation {e.utilisation}"),
-        ("$ per 1M input tokens", f"{e.usd_per_mtok_input}"),
-        ("$ per 1M output tokens", f"{e.usd_per_mtok_output}"),
-        ("$ per 1M tokens (blended)", f"{e.usd_per_mtok_blended}"),
+        ("price", f"{fmt.money(e.usd_per_gpu_hour)}/GPU-hour ({e.price_note}); utilisation "
+                  f"{fmt.percent(e.utilisation)}"),
+        ("$ per 1M input tokens", fmt.money(e.usd_per_mtok_input)),
+        ("$ per 1M output tokens", fmt.money(e.usd_per_mtok_output)),
+        ("$ per 1M tokens (blended)", fmt.money(e.usd_per_mtok_blended)),
     ]
     typer.echo(title)
     width = max(len(k) for k, _ in rows)
@@ -253,13 +255,14 @@ def search_cmd(
                 f"{e.tokens_per_s_per_gpu:,.0f}",
                 f"{e.ttft_s * 1000:,.0f}",
                 f"{e.tpot_s * 1000:,.1f}",
-                e.usd_per_mtok_input,
-                e.usd_per_mtok_output,
-                e.usd_per_mtok_blended,
-                e.usd_per_hour,
+                fmt.money(e.usd_per_mtok_input),
+                fmt.money(e.usd_per_mtok_output),
+                fmt.money(e.usd_per_mtok_blended),
+                fmt.money(e.usd_per_hour),
             )
             for e in rows
         ],
+        drop=("$/hour", "$/M in", "$/M out", "spec k", "TTFT ms", "TPOT ms"),
         justify_right=["out tok/s/GPU", "TTFT ms", "TPOT ms", "$/M in", "$/M out", "$/M blended", "$/hour"],
     )
 
@@ -384,19 +387,19 @@ def compare_cmd(
         ["offer", "input", "output", "blended", "match"],
         [
             (
-                f"self-hosted {e.count}x{e.gpu} TP{e.tp} {e.precision} @ {c.utilisation:.0%} busy",
-                e.usd_per_mtok_input,
-                e.usd_per_mtok_output,
-                c.selfhost_blended_usd_per_mtok,
+                f"self-hosted {e.count}x{e.gpu} TP{e.tp} {e.precision} @ {fmt.percent(c.utilisation)} busy",
+                fmt.money(e.usd_per_mtok_input),
+                fmt.money(e.usd_per_mtok_output),
+                fmt.money(c.selfhost_blended_usd_per_mtok),
                 "",
             )
         ]
         + [
             (
                 f"{o.provider} ({o.model})",
-                o.input_usd_per_mtok,
-                o.output_usd_per_mtok,
-                o.blended_usd_per_mtok,
+                fmt.money(o.input_usd_per_mtok),
+                fmt.money(o.output_usd_per_mtok),
+                fmt.money(o.blended_usd_per_mtok),
                 o.match,
             )
             for o in c.api[:10]
@@ -404,8 +407,8 @@ def compare_cmd(
         justify_right=["input", "output", "blended"],
     )
     info(
-        f"Deployment: ${c.monthly_fixed_usd:,} a month rented 24/7;"
-        f" capacity {c.monthly_capacity_mtok:,} M tokens"
+        f"Deployment: {fmt.money(c.monthly_fixed_usd)} a month rented 24/7;"
+        f" capacity {fmt.tokens(c.monthly_capacity_mtok * 1_000_000)} tokens"
         " a month at full load."
     )
     typer.echo(c.verdict)
@@ -469,15 +472,16 @@ def drivers_cmd(
         emit_json(d)
         return
     table(
-        f"Self-hosted $/M tokens: {d.usd_per_mtok_before} → {d.usd_per_mtok_after} (x{d.total_factor})",
+        f"Self-hosted $/M tokens: {fmt.money(d.usd_per_mtok_before)} → {fmt.money(d.usd_per_mtok_after)} "
+        f"({fmt.factor(d.total_factor)})",
         ["driver", "$/M after step", "factor", "share (sequential)", "share (Shapley)", "configuration"],
         [
             (
                 s.driver,
-                s.usd_per_mtok,
-                s.factor,
-                f"{s.share_sequential:.1%}",
-                f"{s.share_shapley:.1%}",
+                fmt.money(s.usd_per_mtok),
+                fmt.factor(s.factor),
+                fmt.percent(s.share_sequential),
+                fmt.percent(s.share_shapley),
                 s.config,
             )
             for s in d.steps
@@ -531,7 +535,7 @@ def gpus_cmd(as_json: bool = JSON, as_csv: bool = CSV) -> None:
                 g.link_gbs_per_dir,
                 next(
                     (
-                        f"{p.usd_low}–{p.usd_high} ({p.as_of})"
+                        f"{fmt.money(p.usd_low)}–{fmt.money(p.usd_high)} ({fmt.date(p.as_of)})"
                         for k, p in newest.items()
                         if k == g.id + "/neocloud"
                     ),

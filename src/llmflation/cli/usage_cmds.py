@@ -7,8 +7,9 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 
+from llmflation import format as fmt
 from llmflation.cli.options import parse_date
-from llmflation.cli.output import emit_csv, emit_json, exclusive, info, table
+from llmflation.cli.output import emit_csv, emit_json, exclusive, info, table, tell
 
 if TYPE_CHECKING:
     from llmflation.usage.analytics import SpendReport
@@ -38,16 +39,71 @@ def _source(source: Path | None) -> Any:
     return source if source is not None else UsageStore()
 
 
-def _usd(d: Any, places: int = 4) -> str:
-    from llmflation.money import fmt_usd
+def _usd(d: Any, places: int | None = None) -> str:
+    """Money for people (significant digits that fit the magnitude); ``places`` is ignored (kept for callers)."""
+    return "" if d is None else fmt.money(d)
 
-    return "" if d is None else fmt_usd(d, places)
+
+def _cost(r: Any) -> str:
+    """A spend row's cost: 'unpriced' when nothing in it has a price (never $0), '*' when part of it has none."""
+    if not r.priced_requests and r.unpriced_requests:
+        return "unpriced"
+    return _usd(r.cost_usd) + (" *" if r.unpriced_requests else "")
+
+
+def _per_m(d: Any) -> str:
+    return "" if d is None else fmt.money(d)
+
+
+PERIODS = frozenset({"period", "day", "week", "month", "quarter", "year"})
+
+
+def _period(value: Any, by: str) -> str:
+    """A period start as people name it: 2025-03 for a month, 2025-Q1, 2025; days and weeks as dates."""
+    from datetime import date, datetime
+
+    if not isinstance(value, (date, datetime)):
+        return fmt.text(value)
+    grain = next((g for g in ("year", "quarter", "month") if g in by.split(",") or by == g), None)
+    if grain == "year":
+        return f"{value:%Y}"
+    if grain == "quarter":
+        return f"{value.year}-Q{(value.month - 1) // 3 + 1}"
+    if grain == "month":
+        return f"{value:%Y-%m}"
+    return fmt.date(value)
+
+
+def _pct(d: Any) -> str:
+    """A percentage given in percent units (12.5 → 12.5%)."""
+    from decimal import Decimal
+
+    return "" if d is None else fmt.percent(Decimal(str(d)) / 100)
+
+
+def _rules(rules: dict[str, int]) -> str:
+    """{'first-party': 4} → 'first-party 4 requests'."""
+    return ", ".join(f"{name} {fmt.count(n)}" for name, n in rules.items()) or "none"
+
+
+def _require_usage(source: Path | None) -> None:
+    """Stop with a hint when there is nothing to analyse (an empty store and no --source)."""
+    if source is not None:
+        return
+    from llmflation.errors import InputError
+    from llmflation.usage.store import UsageStore
+
+    store = UsageStore()
+    if not store.path.exists() or store.status()["rows"] == 0:
+        raise InputError(f"the usage store ({store.path}) is empty: nothing to analyse yet. Ingest your logs first, "
+                         "e.g. `llmflation usage ingest logs/*.jsonl` (see `llmflation usage ingest --help` for "
+                         "the formats), or point --source at canonical Parquet.")
 
 
 @app.command("ingest")
 def ingest(
     files: list[Path] = typer.Argument(..., help="Usage log files (JSONL, JSON, CSV, Parquet)."),
-    fmt: str = typer.Option("auto", "--format", "-f", help="auto (detect by fields), openai-chat, openai-usage, "
+    log_format: str = typer.Option("auto", "--format", "-f", help="auto (detect by fields), openai-chat, openai-usage, "
                                                            "anthropic, otel, litellm, langfuse or generic."),
     mapping: list[str] = typer.Option(None, "--map", help="generic format: FIELD=COLUMN (repeatable), fields ts, "
                                                           "model, provider, request_id, requests, input, "
@@ -77,7 +133,7 @@ def ingest(
                 tasks[path] = bar.add_task(Path(path).name, total=expected)
             bar.update(tasks[path], completed=done, total=max(expected or 0, done) or None)
 
-        report = store.ingest(files, ledger, fmt=fmt, mapping=parse_mapping(mapping),
+        report = store.ingest(files, ledger, fmt=log_format, mapping=parse_mapping(mapping),
                               keep_unknown=keep_unknown, progress=progress)
     records: list[dict[str, Any]] = [{"file": f.path, "format": f.format, "read": f.read, "accepted": f.accepted,
                 "quarantined": f.quarantined, "duplicates": f.duplicates, "skipped": f.skipped,
@@ -89,11 +145,13 @@ def ingest(
                    "totals": report.totals(), "seconds": round(report.seconds, 3)})
         return
     table("ingest", ["file", "format", "read", "accepted", "quarantined", "duplicates", "skipped"],
-          [(Path(r["file"]).name, r["format"], r["read"], r["accepted"], r["quarantined"], r["duplicates"],
-            r["skipped"]) for r in records], justify_right=("read", "accepted", "quarantined", "duplicates", "skipped"))
+          [(Path(r["file"]).name, r["format"], fmt.count(r["read"]), fmt.count(r["accepted"]),
+            fmt.count(r["quarantined"]), fmt.count(r["duplicates"]), fmt.count(r["skipped"])) for r in records],
+          justify_right=("read", "accepted", "quarantined", "duplicates", "skipped"))
     t = report.totals()
-    info(f"read {t['read']} = accepted {t['accepted']} + quarantined {t['quarantined']} + duplicates "
-         f"{t['duplicates']}  ({t['skipped']} non-usage records skipped; {report.seconds:.1f} s)")
+    info(f"read {fmt.count(t['read'])} = accepted {fmt.count(t['accepted'])} + quarantined "
+         f"{fmt.count(t['quarantined'])} + duplicates {fmt.count(t['duplicates'])}  ({fmt.count(t['skipped'])} "
+         f"non-usage records skipped; {report.seconds:.1f} s)")
     if t["quarantined"]:
         info("See why: `llmflation usage quarantine`")
 
@@ -114,6 +172,7 @@ def spend(
     from llmflation.usage.analytics import spend as run
 
     exclusive(json=as_json, csv=as_csv)
+    _require_usage(source)
     report = run(_source(source), _ledger(), by=by, since=parse_date(since, "--since"),
                  until=parse_date(until, "--until"), engine=engine)
     if as_json:
@@ -124,16 +183,22 @@ def spend(
         return
     cols = [*report.by, "requests", "tokens", "cost", "$/M tok", "unpriced req"]
     table(f"spend by {', '.join(report.by) or 'total'} ({report.engine})", cols,
-          [(*r.keys.values(), f"{r.requests:,}", f"{r.tokens:,}", _usd(r.cost_usd, 2), r.usd_per_mtok,
-            r.unpriced_requests or "") for r in report.rows],
-          justify_right=("requests", "tokens", "cost", "$/M tok", "unpriced req"))
+          [(*(_period(v, by) if k in PERIODS else v for k, v in r.keys.items()), fmt.count(r.requests),
+            fmt.tokens(r.tokens), _cost(r), _per_m(r.usd_per_mtok),
+            fmt.count(r.unpriced_requests) if r.unpriced_requests else "") for r in report.rows],
+          justify_right=("requests", "tokens", "cost", "$/M tok", "unpriced req"), drop=("requests", "unpriced req"))
+    if any(r.unpriced_requests and r.priced_requests for r in report.rows):
+        info("* the cost covers the priced requests only: the row also has unpriced ones (listed below)")
+    if not report.rows:
+        info("No usage in that window: widen --since/--until (`llmflation usage status` shows the days held).")
     t = report.total
-    info(f"total {_usd(t.cost_usd, 2)} for {t.priced_requests:,} priced requests; provider rules "
-         f"{report.provider_rules}")
+    info(f"total {_usd(t.cost_usd)} for {fmt.count(t.priced_requests)} priced requests; which provider's price "
+         f"applied: {_rules(report.provider_rules)}")
     for u in report.unpriced[:10]:
-        info(f"UNPRICED {u.requests:,} request(s) {u.model} ({u.provider or 'no provider'}): {u.detail}")
+        tell(f"UNPRICED {fmt.count(u.requests)} request(s) {u.model} "
+                             f"({u.provider or 'no provider'}): {u.detail}")
     for n in report.notes:
-        info(f"note: {n}")
+        tell(f"note: {n}")
 
 
 @app.command("trend")
@@ -146,6 +211,7 @@ def trend(
     from llmflation.usage.analytics import trend as run
 
     exclusive(json=as_json, csv=as_csv)
+    _require_usage(source)
     points = run(_source(source), _ledger(), period=period, since=parse_date(since, "--since"),
                  until=parse_date(until, "--until"), engine=engine)
     if as_json:
@@ -154,7 +220,8 @@ def trend(
         emit_csv([p.__dict__ for p in points])
     else:
         table(f"effective $/M tokens vs volume by {period}", ["period", "requests", "tokens", "cost", "$/M tok"],
-              [(p.period, f"{p.requests:,}", f"{p.tokens:,}", _usd(p.cost_usd, 2), p.usd_per_mtok) for p in points],
+              [(_period(p.period, period), fmt.count(p.requests), fmt.tokens(p.tokens), _usd(p.cost_usd),
+                _per_m(p.usd_per_mtok)) for p in points],
               justify_right=("requests", "tokens", "cost", "$/M tok"))
 
 
@@ -180,22 +247,24 @@ def reprice(
         start, end = p.start, p.end
     if (to is None) == (floor is None):
         raise typer.BadParameter("give exactly one of --to MODEL or --floor BENCHMARK>=VALUE")
+    _require_usage(source)
     report = run(_source(source), _ledger(), to=to, floor=Floor.parse(floor) if floor else None, provider=provider,
                  since=start, until=end, engine=engine)
     if as_json:
         emit_json(report)
         return
-    info(f"actual spend of {report.priced_requests:,} priced requests: {_usd(report.actual_cost_usd, 2)}")
+    info(f"actual spend of {fmt.count(report.priced_requests)} priced requests: {_usd(report.actual_cost_usd)}")
     table("what-if (cheapest first)", ["model", "what-if cost", "savings", "savings %", "covered", "uncovered"],
-          [(t.model, _usd(t.whatif_cost_usd, 2), _usd(t.savings_usd, 2), t.savings_pct, f"{t.covered_requests:,}",
-            t.uncovered_requests or "") for t in report.candidates[:15]],
-          justify_right=("what-if cost", "savings", "savings %", "covered", "uncovered"))
+          [(t.model, _usd(t.whatif_cost_usd), _usd(t.savings_usd), _pct(t.savings_pct),
+            fmt.count(t.covered_requests), fmt.count(t.uncovered_requests) if t.uncovered_requests else "")
+           for t in report.candidates[:15]],
+          justify_right=("what-if cost", "savings", "savings %", "covered", "uncovered"), drop=("uncovered", "covered"))
     if report.chosen:
         c = report.chosen
-        info(f"{'chosen' if floor else 'target'}: {c.model} — saves {_usd(c.savings_usd, 2)} ({c.savings_pct}%) "
-             f"on {c.covered_requests:,} requests")
+        tell(f"{'chosen' if floor else 'target'}: {c.model} — saves {_usd(c.savings_usd)} "
+                             f"({_pct(c.savings_pct)}) on {fmt.count(c.covered_requests)} requests")
     for n in report.notes:
-        info(f"note: {n}")
+        tell(f"note: {n}")
 
 
 @app.command("jevons")
@@ -209,6 +278,7 @@ def jevons(
     from llmflation.usage.analytics import jevons as run
     from llmflation.usage.analytics import parse_period
 
+    _require_usage(source)
     report = run(_source(source), _ledger(), parse_period(before), parse_period(after), by=by, engine=engine)
     d = report.decomposition
     if as_json:
@@ -220,15 +290,15 @@ def jevons(
                    "unpriced_requests": report.unpriced_requests, "notes": report.notes})
         return
     table(f"spend {report.before.label} → {report.after.label}", ["effect", "USD", "factor"], [
-        ("before", _usd(d.before, 2), ""), ("after", _usd(d.after, 2), ""),
-        ("volume (more tokens)", _usd(d.volume, 2), f"{d.volume_factor:.4f}"),
-        ("mix (other models)", _usd(d.mix, 2), f"{d.mix_factor:.4f}"),
-        ("price (same models)", _usd(d.price, 2), f"{d.price_factor:.4f}"),
-        ("change", _usd(d.change, 2), ""),
+        ("before", _usd(d.before), ""), ("after", _usd(d.after), ""),
+        ("volume (more tokens)", _usd(d.volume), fmt.factor(d.volume_factor)),
+        ("mix (other models)", _usd(d.mix), fmt.factor(d.mix_factor)),
+        ("price (same models)", _usd(d.price), fmt.factor(d.price_factor)),
+        ("change", _usd(d.change), ""),
     ], justify_right=("USD", "factor"))
-    info(f"tokens {report.before_tokens:,} → {report.after_tokens:,}")
+    info(f"tokens {fmt.tokens(report.before_tokens)} → {fmt.tokens(report.after_tokens)}")
     for n in report.notes:
-        info(f"note: {n}")
+        tell(f"note: {n}")
 
 
 @app.command("reconcile")
@@ -247,6 +317,7 @@ def reconcile(
         tol = Decimal(tolerance)
     except InvalidOperation:
         raise typer.BadParameter(f"{tolerance!r} is not a number", param_hint="--tolerance") from None
+    _require_usage(source)
     report = run(_source(source), _ledger(), tolerance=tol, since=parse_date(since, "--since"),
                  until=parse_date(until, "--until"), engine=engine)
     if as_json:
@@ -255,13 +326,16 @@ def reconcile(
     if as_csv:
         emit_csv([d.__dict__ for d in report.disagreements])
         return
-    info(f"{report.rows_with_reported_cost:,} requests carry a reported cost: reported "
-         f"{_usd(report.reported_usd, 4)}, computed {_usd(report.computed_usd, 4)}; "
-         f"{len(report.disagreements)} of {report.groups} day×model groups disagree beyond {tol:%}")
+    info(f"{fmt.count(report.rows_with_reported_cost)} requests carry a reported cost: reported "
+         f"{_usd(report.reported_usd)}, computed {_usd(report.computed_usd)}; "
+         f"{fmt.count(len(report.disagreements))} of {fmt.count(report.groups)} day×model groups disagree beyond "
+         f"{fmt.percent(tol)}")
+    if not report.disagreements:
+        return
     table("disagreements", ["day", "model", "provider", "requests", "reported", "computed", "diff", "why"],
-          [(d.day, d.model, d.provider, d.requests, _usd(d.reported_usd, 6), _usd(d.computed_usd, 6),
-            _usd(d.difference_usd, 6), d.reason) for d in report.disagreements[:50]],
-          justify_right=("requests", "reported", "computed", "diff"))
+          [(fmt.date(d.day), d.model, d.provider, fmt.count(d.requests), _usd(d.reported_usd),
+            _usd(d.computed_usd), _usd(d.difference_usd), d.reason) for d in report.disagreements[:50]],
+          justify_right=("requests", "reported", "computed", "diff"), drop=("why", "requests", "provider"))
 
 
 @app.command("quarantine")
@@ -294,11 +368,16 @@ def status(as_json: bool = JSON) -> None:
     if as_json:
         emit_json(s)
         return
-    info(f"{s['path']}: {s['rows']:,} rows ({s['requests']:,} requests) from {s['first_day']} to {s['last_day']}, "
-         f"{s['models']} models, {s['quarantined']:,} quarantined, {s['unknown_model_rows']:,} unknown-model rows")
+    if not s["rows"] and not s["ingests"]:
+        info(f"{s['path']} is empty. Ingest your logs: `llmflation usage ingest logs/*.jsonl`.")
+        return
+    info(f"{s['path']}: {fmt.count(s['rows'])} rows ({fmt.count(s['requests'])} requests) from "
+         f"{fmt.date(s['first_day'])} to {fmt.date(s['last_day'])}, {fmt.count(s['models'])} models, "
+         f"{fmt.count(s['quarantined'])} quarantined, {fmt.count(s['unknown_model_rows'])} unknown-model rows")
     table("ingests", ["id", "started", "read", "accepted", "quarantined", "duplicates"],
-          [(i["id"], i["started_at"], i["read"], i["accepted"], i["quarantined"], i["duplicates"])
-           for i in s["ingests"]])
+          [(i["id"], str(i["started_at"])[:19], fmt.count(i["read"]), fmt.count(i["accepted"]),
+            fmt.count(i["quarantined"]), fmt.count(i["duplicates"])) for i in s["ingests"]],
+          justify_right=("read", "accepted", "quarantined", "duplicates"))
 
 
 @app.command("export")
@@ -307,7 +386,7 @@ def export(out: Path = typer.Argument(..., help="Parquet file to write (canonica
     from llmflation.usage.store import UsageStore
 
     n = UsageStore().export_parquet(out)
-    info(f"wrote {n:,} rows to {out}")
+    info(f"wrote {fmt.count(n)} rows to {out}")
 
 
 def register(root: typer.Typer) -> None:

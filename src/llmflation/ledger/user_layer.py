@@ -7,10 +7,68 @@ from decimal import Decimal
 from pathlib import Path
 
 from llmflation.errors import InputError
+from llmflation.ledger import records as _records
 from llmflation.ledger.ledger import open_ledger
 from llmflation.ledger.loading import Problems, check_overlaps, parse_prices, read_text_file
-from llmflation.ledger.records import Discount, Price
-from llmflation.money import to_decimal
+from llmflation.ledger.records import STANDARD_TIER, Discount, Price
+from llmflation.money import MAX_USD_PER_MTOK, PRICE_PLACES, money_problem, to_decimal
+
+__all__ = ["MAX_USD_PER_MTOK", "PRICE_PLACES", "add_discount", "check_user_price", "import_user_prices",
+           "money_problem", "normalise_tier"]
+
+MONEY_FIELDS = ("input", "output", "cached_input", "cache_write", "long_input", "long_output", "long_cached_input")
+# Tiers the pricing engine knows (others would be stored and then never used): the ledger's own list where the
+# records module defines one (one rule in one place), else standard and off-peak.
+KNOWN_TIERS: tuple[str, ...] = tuple(getattr(_records, "TIERS", (STANDARD_TIER, "off-peak")))
+# A user price CSV may use the key names `price --json` prints (and `history --csv` writes).
+CSV_ALIASES = {
+    "input_usd_per_mtok": "input",
+    "output_usd_per_mtok": "output",
+    "cached_input_usd_per_mtok": "cached_input",
+    "cache_write_usd_per_mtok": "cache_write",
+    "long_context_threshold_tokens": "long_context_threshold",
+    "long_input_usd_per_mtok": "long_input",
+    "long_output_usd_per_mtok": "long_output",
+    "long_cached_input_usd_per_mtok": "long_cached_input",
+}
+
+
+def normalise_tier(tier: str | None, known: tuple[str, ...] = KNOWN_TIERS) -> str:
+    """'STANDARD ' → 'standard'; an unknown tier raises InputError naming the ones that work."""
+    value = (tier or "").strip().lower() or STANDARD_TIER
+    if value not in known:
+        raise InputError(f"tier: {tier!r} is not a tier the pricing uses; use one of {', '.join(known)}")
+    return value
+
+
+def check_user_price(p: Price) -> tuple[Price, list[str]]:
+    """One rule for the CLI and the web API: money exact and within bounds, tier known (case-normalised)."""
+    from dataclasses import replace
+
+    problems = [m for f in MONEY_FIELDS if (m := money_problem(f, getattr(p, f))) is not None]
+    batch = money_problem("batch_discount", p.batch_discount, bound=None)
+    if batch:
+        problems.append(batch)
+    try:
+        p = replace(p, tier=normalise_tier(p.tier))
+    except InputError as exc:
+        problems.append(str(exc))
+    return p, problems
+
+
+def _alias_header(text: str) -> str:
+    """Rewrite the header's JSON key names (input_usd_per_mtok …) to the CSV column names (input …)."""
+    import csv
+    import io
+
+    first, sep, rest = text.partition("\n")
+    cells = next(csv.reader(io.StringIO(first)), [])
+    renamed = [CSV_ALIASES.get(c.strip(), c) for c in cells]
+    if renamed == cells:
+        return text
+    out = io.StringIO()
+    csv.writer(out, lineterminator="").writerow(renamed)
+    return out.getvalue() + sep + rest
 
 
 def import_user_prices(path: Path) -> int:
@@ -18,7 +76,7 @@ def import_user_prices(path: Path) -> int:
     from dataclasses import replace
 
     ledger = open_ledger()
-    text = read_text_file(path)
+    text = _alias_header(read_text_file(path))
     problems = Problems()
     where = path.name
     parsed = parse_prices(text, where, problems, default_source=f"user:{path.name}",
@@ -30,7 +88,12 @@ def import_user_prices(path: Path) -> int:
         except Exception as exc:  # UnknownModelError: report with the rest
             problems.add(where, 0, f"model: {exc}")
             continue
-        resolved.append(replace(p, model=model.id, first_party=model.developer == p.provider))
+        checked, bad = check_user_price(p)
+        for message in bad:
+            problems.add(where, 0, f"{p.model}/{p.provider} from {p.valid_from}: {message}")
+        if bad:
+            continue
+        resolved.append(replace(checked, model=model.id, first_party=model.developer == p.provider))
     assert ledger.store is not None
     existing, _ = ledger.store.user_layer()
     check_overlaps([*existing, *resolved], where, problems)

@@ -320,6 +320,13 @@ def _s(d: Decimal) -> str:
     return format(d.normalize(), "f")
 
 
+def _usd(d: Decimal | float) -> str:
+    """Money for people: $0.20, $5.25, $0.0375 (llmflation.format)."""
+    from llmflation.format import money
+
+    return money(d)
+
+
 def _floor(series: CapabilitySeries, at: date, what: str, end: date) -> SeriesPoint:
     if at > end:
         raise InputError(f"{what} {at} is after today ({end}); the ledger cannot show it yet")
@@ -345,7 +352,7 @@ def _check_decline(c: Claim, s: CapabilitySeries, settings: str, end: date) -> C
     years = (d1 - d0).days / 365
     computed = f"{fmt_factor(factor)} ({pct:.1f}% decline) over {years:.1f} yr"
     expl = (
-        f"Floor {d0}: ${_s(a.price)} ({a.model}); floor {d1}: ${_s(b.price)} ({b.model}). "
+        f"Floor {d0}: {_usd(a.price)} ({a.model}); floor {d1}: {_usd(b.price)} ({b.model}). "
         f"Claimed ≈ {fmt_factor(float(claimed))}; tolerance ×/÷ {c.tolerance:g}."
     )
     inner = [p for p in s.records if d0 < p.date <= d1]
@@ -360,15 +367,15 @@ def _check_price(c: Claim, s: CapabilitySeries, settings: str, end: date) -> Cla
     figure = float(p.price)
     verdict = grade(figure, float(c.params["claimed_usd"]), c.comparator, c.tolerance)
     rows = [_row(p, f"floor on {at}")]
-    expl = f"Floor on {at}: ${_s(p.price)}/M ({p.model} via {p.provider})."
-    computed = f"${_s(p.price)}/M on {at}"
+    expl = f"Floor on {at}: {_usd(p.price)}/M ({p.model} via {p.provider})."
+    computed = f"{_usd(p.price)}/M on {at}"
     if "claimed_from_usd" in c.params:
         d0 = c.get_date("from") or s.steps[0].date
         p0 = _floor(s, d0, "start", end)
         v0 = grade(float(p0.price), float(c.params["claimed_from_usd"]), "about", c.tolerance)
         rows.insert(0, _row(p0, f"floor on {d0}"))
-        expl = f"Floor on {d0}: ${_s(p0.price)}/M ({p0.model}). " + expl
-        computed = f"${_s(p0.price)} → ${_s(p.price)}/M"
+        expl = f"Floor on {d0}: {_usd(p0.price)}/M ({p0.model}). " + expl
+        computed = f"{_usd(p0.price)} → {_usd(p.price)}/M"
         if v0 != "supported" and verdict == "supported":
             verdict = "partly"
     return ClaimResult(c, verdict, _claimed_text(c), computed, figure, expl, settings, tuple(rows))
@@ -385,7 +392,7 @@ def _check_offer(c: Claim, s: CapabilitySeries, settings: str, end: date) -> Cla
         if vi == vo
         else ("not supported" if "not supported" in (vi, vo) and "supported" not in (vi, vo) else "partly")
     )
-    computed = f"${_s(p.input)} in / ${_s(p.output)} out ({p.model})"
+    computed = f"{_usd(p.input)} in / {_usd(p.output)} out ({p.model})"
     expl = (
         f"Cheapest offer at the threshold on {at} (by {c.blend} blend): {p.model} via {p.provider}. "
         f"Input {vi}, output {vo} (tolerance ×/÷ {c.tolerance:g})."
@@ -454,9 +461,9 @@ def _check_forecast_rate(c: Claim, s: CapabilitySeries, settings: str, end: date
     if horizon and horizon > fit.end:
         cc, pl, ph = predict_interval(fit, horizon)
         expl += (
-            f" Forecast for {horizon}: ${cc:.3g}/M (90% prediction interval ${pl:.3g}–${ph:.3g});"
-            f" the claimed range implies ${float(pts[-1].price) / hi ** _years(pts[-1].date, horizon):.3g}–"
-            f"${float(pts[-1].price) / lo ** _years(pts[-1].date, horizon):.3g} from the last low."
+            f" Forecast for {horizon}: {_usd(cc)}/M (90% prediction interval {_usd(pl)}–{_usd(ph)});"
+            f" the claimed range implies {_usd(float(pts[-1].price) / hi ** _years(pts[-1].date, horizon))}–"
+            f"{_usd(float(pts[-1].price) / lo ** _years(pts[-1].date, horizon))} from the last low."
         )
     if math.isinf(fit.ci_high):
         expl += " The interval is unbounded above: too few points for a useful range."

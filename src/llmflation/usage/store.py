@@ -337,7 +337,7 @@ class ModelResolver:
                 first_error = first_error or exc
         close = first_error.suggestions if first_error else []
         hint = f" (did you mean {', '.join(close)}?)" if close else ""
-        return None, (f"unknown model {raw!r}{hint}; add it to your layer with `llmflation user add-price` "
+        return None, (f"unknown model {raw!r}{hint}; add it to your layer with `llmflation user add-prices FILE.csv` "
                       "or re-ingest with --keep-unknown to keep it as unpriced")
 
 

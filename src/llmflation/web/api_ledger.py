@@ -155,6 +155,7 @@ def add_prices(request: Request, body: schemas.PricesIn) -> dict[str, Any]:
 
     from llmflation.ledger.loading import Problems, check_overlaps
     from llmflation.ledger.records import Price
+    from llmflation.ledger.user_layer import check_user_price
     from llmflation.money import to_decimal
 
     st = state_of(request)
@@ -177,24 +178,27 @@ def add_prices(request: Request, body: schemas.PricesIn) -> dict[str, Any]:
             if row.valid_to is not None and row.valid_to <= row.valid_from:
                 raise InputError(f"valid_to: {row.valid_to} must be after valid_from {row.valid_from}")
             assert values["input"] is not None and values["output"] is not None
-            parsed.append(
-                Price(
-                    model=m.id,
-                    provider=row.provider,
-                    tier=row.tier,
-                    valid_from=row.valid_from,
-                    valid_to=row.valid_to,
-                    input=values["input"],
-                    output=values["output"],
-                    cached_input=values["cached_input"],
-                    batch_discount=bd,
-                    source=row.source.strip() or "user:api",
-                    confidence="official",
-                    note=row.note,
-                    origin="user",
-                    first_party=m.developer == row.provider,
-                )
+            price = Price(
+                model=m.id,
+                provider=row.provider,
+                tier=row.tier,
+                valid_from=row.valid_from,
+                valid_to=row.valid_to,
+                input=values["input"],
+                output=values["output"],
+                cached_input=values["cached_input"],
+                batch_discount=bd,
+                source=row.source.strip() or "user:api",
+                confidence="official",
+                note=row.note,
+                origin="user",
+                first_party=m.developer == row.provider,
             )
+            checked, bad = check_user_price(price)  # the same rule as `llmflation user add-prices`
+            for message in bad:
+                problems.add(where, i, message)
+            if not bad:
+                parsed.append(checked)
         except InputError as exc:
             problems.add(where, i, str(exc))
         except Exception as exc:  # UnknownModelError and friends: reported with the rest

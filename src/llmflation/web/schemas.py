@@ -129,7 +129,8 @@ class PriceIn(BaseModel):
 
     model: str = Field(max_length=200)
     provider: str = Field(max_length=60, pattern=r"^[a-z0-9][a-z0-9._-]*$")
-    tier: str = Field("standard", max_length=40, pattern=r"^[a-z0-9][a-z0-9._-]*$")
+    tier: str = Field("standard", max_length=40, pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$",
+                      description="standard or off-peak (case-insensitive).")
     valid_from: date
     valid_to: date | None = None
     input: str = Field(max_length=30, description='USD per 1M input tokens, e.g. "2.5".')
@@ -230,6 +231,8 @@ class ForecastAnswer(BaseModel):
     unit: str
     fit: dict[str, Any]
     path: list[dict[str, Any]]
+    observed_low: str | None = Field(None, description="The cheapest price the fitted series observed.")
+    note: str | None = Field(None, description="Set when a forecast value lies far below anything observed.")
 
 
 class ClaimOut(BaseModel):

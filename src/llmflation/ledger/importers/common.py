@@ -73,6 +73,22 @@ def money(value: object, where: str) -> Decimal:
     return d
 
 
+TERM_FIELDS = ("input", "output", "cached_input", "cache_write", "long_input", "long_output", "long_cached_input")
+
+
+def terms_problem(terms: Terms) -> str | None:
+    """Why a source's terms cannot be stored exactly (e.g. 1e-17 USD per token would be stored as $0), else None.
+    The key is then skipped with this reason: an importer never writes $0, or any changed amount, from a source."""
+    from llmflation.money import money_problem
+
+    for name in TERM_FIELDS:
+        problem = money_problem(name, getattr(terms, name))
+        if problem:
+            return f"price not stored: {problem}"
+    problem = money_problem("batch_discount", terms.batch_discount, bound=None)
+    return f"price not stored: {problem}" if problem else None
+
+
 def plain(d: Decimal) -> Decimal:
     """Drop trailing zeros without switching to exponent form (10, not 1E+1)."""
     return d.quantize(Decimal(1)) if d == d.to_integral_value() else d.normalize()

@@ -14,7 +14,16 @@ from decimal import Decimal
 from typing import Any
 
 from llmflation.errors import InputError
-from llmflation.ledger.importers.common import CHARS_PER_TOKEN, Entry, Skip, Snapshot, Terms, per_mtok, plain
+from llmflation.ledger.importers.common import (
+    CHARS_PER_TOKEN,
+    Entry,
+    Skip,
+    Snapshot,
+    Terms,
+    per_mtok,
+    plain,
+    terms_problem,
+)
 
 KIND = "litellm"
 TEXT_MODES = (None, "", "chat", "completion", "responses")
@@ -91,7 +100,7 @@ def terms_of(key: str, entry: Mapping[str, Any]) -> Terms | str:
             batch = plain(1 - bi / inp)
     except InputError as exc:
         return f"bad price: {exc}"
-    return Terms(
+    terms = Terms(
         input=plain(inp),
         output=plain(out),
         cached_input=cached,
@@ -103,6 +112,7 @@ def terms_of(key: str, entry: Mapping[str, Any]) -> Terms | str:
         long_cached_input=long_cached,
         per_character=per_char,
     )
+    return terms_problem(terms) or terms
 
 
 def _opt(entry: Mapping[str, Any], name: str, where: str) -> Decimal | None:

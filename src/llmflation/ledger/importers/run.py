@@ -158,11 +158,20 @@ def _finish(
 def _snapshot_import(
     snap: Snapshot, source: str, snapshot: str, seen_on: date, label: str, ledger: Ledger | None
 ) -> ImportReport:
+    from llmflation.ledger.importers.common import terms_problem
     from llmflation.ledger.importers.mapping import map_snapshot
 
     started = datetime.now()
     ledger = ledger or open_ledger()
     matcher = Matcher(ledger, load_alias_table(), snap.kind)
+    storable = []
+    for e in snap.entries:  # never write $0 (or any changed amount) from a source's non-zero price
+        problem = terms_problem(e.terms)
+        if problem:
+            snap.skipped.append(Skip(e.key, problem))
+        else:
+            storable.append(e)
+    snap.entries = storable
     mapped = map_snapshot(snap.entries, matcher, seen_on, source, label)
     return _finish(
         ledger, snap.kind, source, snapshot, seen_on, len(snap.entries), mapped, snap.skipped, started

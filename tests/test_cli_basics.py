@@ -1,0 +1,69 @@
+"""CLI basics: --version, -h, shell completion, readable metavars, empty-store hints, --at past the data."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from conftest import run_cli
+
+
+def test_version(shared_home: Path) -> None:
+    from llmflation import __version__
+
+    for flag in ("--version", "-V"):
+        r = run_cli(flag, home=shared_home)
+        assert r.returncode == 0 and r.stdout.strip() == f"llmflation {__version__}"
+
+
+def test_short_help_everywhere(shared_home: Path) -> None:
+    for args in ((), ("price",), ("usage",), ("usage", "spend"), ("selfhost", "estimate")):
+        r = run_cli(*args, "-h", home=shared_home)
+        assert r.returncode == 0, r.stderr
+        assert "Usage: llmflation" in r.stdout and "-h, --help" in r.stdout
+
+
+def test_completion_is_offered(shared_home: Path) -> None:
+    r = run_cli("--help", home=shared_home)
+    assert "--install-completion" in r.stdout and "--show-completion" in r.stdout
+
+
+def test_metavars_are_readable(shared_home: Path) -> None:
+    texts = [run_cli(*args, "--help", home=shared_home).stdout
+             for args in (("price",), ("usage", "ingest"), ("bill",), ("jevons",), ("trend",), ("user", "add-prices"))]
+    for text in texts:
+        assert not re.search(r"<(str|int|float|Path|list\[[^]]*\])>", text), text
+        assert "{" not in text.split("\n", 1)[0], text  # usage line: MODEL, not {model}
+    assert "MODEL" in texts[0] and "--provider PROVIDER" in texts[0]
+    assert "FILES..." in texts[1]
+
+
+def test_usage_commands_on_an_empty_store_explain_what_to_do(fresh_home: Path) -> None:
+    for args in (("usage", "spend"), ("usage", "trend"), ("usage", "reconcile"), ("usage", "spend", "--json")):
+        r = run_cli(*args, home=fresh_home)
+        assert r.returncode == 1, (args, r.stdout)
+        assert "is empty" in r.stderr and "llmflation usage ingest" in r.stderr and "Traceback" not in r.stderr
+    status = run_cli("usage", "status", home=fresh_home)
+    assert status.returncode == 0 and "llmflation usage ingest" in status.stderr
+
+
+def test_at_past_the_newest_data_warns(shared_home: Path) -> None:
+    far = run_cli("price", "gpt-4o", "--at", "2030-01-01", home=shared_home)
+    assert far.returncode == 0 and "after the newest price data" in far.stderr
+    assert "after the newest price data" in run_cli("price", "gpt-4o", "--at", "2030-01-01", "--json",
+                                                     home=shared_home).stderr
+    near = run_cli("price", "gpt-4o", "--at", "2025-01-01", home=shared_home)
+    assert near.returncode == 0 and "newest price data" not in near.stderr
+
+
+def test_empty_model_search_says_so(shared_home: Path) -> None:
+    r = run_cli("models", "--search", "no-such-model-anywhere", home=shared_home)
+    assert r.returncode == 1 and "No model matches" in r.stderr
+
+
+def test_bill_at_past_the_newest_data_warns(shared_home: Path) -> None:
+    from conftest import ROOT
+
+    r = run_cli("bill", str(ROOT / "examples" / "chat-assistant.toml"), "--at", "2031-01-01", "--json",
+                home=shared_home)
+    assert r.returncode == 0 and "after the newest price data" in r.stderr
