@@ -12,8 +12,8 @@ from typing import Any
 
 import pytest
 
-from llmflation.cli.output import jsonable
 from llmflation.errors import InputError, UnknownModelError
+from llmflation.shapes import jsonable
 from llmflation.usage import analytics
 from llmflation.usage.store import UsageStore
 from usage_helpers import CASES, EXPECTED_TOTAL, gen_module, small_ledger, write_cases

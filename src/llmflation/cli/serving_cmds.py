@@ -13,6 +13,7 @@ import typer
 
 from llmflation.cli.options import parse_date
 from llmflation.cli.output import emit_csv, emit_json, exclusive, info, table
+from llmflation.shapes import estimate_record
 
 if TYPE_CHECKING:
     from llmflation.serving.model import Estimate
@@ -56,10 +57,6 @@ def _util(text: str, flag: str = "--utilisation") -> Decimal:
     if d > 1:
         raise typer.BadParameter("must be a fraction in (0, 1], e.g. 0.5", param_hint=flag)
     return d
-
-
-def estimate_record(e: Estimate) -> dict[str, Any]:
-    return e.as_dict()
 
 
 def _estimate_lines(e: Estimate, title: str) -> None:

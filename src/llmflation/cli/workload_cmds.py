@@ -11,9 +11,10 @@ import typer
 
 from llmflation.cli.options import parse_date
 from llmflation.cli.output import emit_csv, emit_json, exclusive, info, stdout, table
+from llmflation.shapes import decomposition_record, mix_record, offer_record, point_record, workload_record
 
 if TYPE_CHECKING:
-    from llmflation.workload.bill import MixBill, OfferBill, Ranking
+    from llmflation.workload.bill import OfferBill, Ranking
     from llmflation.workload.decompose import Decomposition
     from llmflation.workload.spec import Workload
     from llmflation.workload.timeline import MonthPoint, Timeline
@@ -61,44 +62,6 @@ def load(path: Path | None, overrides: dict[str, Any], ledger: Any) -> Workload:
         w = load_workload(path, overrides=given)
     w.check_against(ledger)
     return w
-
-
-# -- records (the documented JSON shapes) -------------------------------------------------------------------
-
-def workload_record(w: Workload) -> dict[str, Any]:
-    data = w.model_dump(mode="python")
-    data["derived"] = {"reasoning_tokens_per_call": w.reasoning_per_call, "calls_per_month": w.calls_per_month,
-                       "tokens_per_call": w.tokens_per_call, "tokens_per_month": w.tokens_per_month}
-    return data
-
-
-def offer_record(b: OfferBill, rank: int | None = None) -> dict[str, Any]:
-    rec: dict[str, Any] = {} if rank is None else {"rank": rank}
-    rec.update({
-        "model": b.model, "provider": b.provider, "tier": b.tier, "at": b.at,
-        "monthly_usd": b.monthly_usd, "per_task_usd": b.per_task_usd, "per_call_usd": b.per_call_usd,
-        "usd_per_mtok": b.usd_per_mtok, "tokens_per_month": b.tokens_per_month,
-        "items": {it.name: {"tokens_per_task": it.tokens_per_task, "usd_per_mtok": it.usd_per_mtok,
-                            "per_task_usd": it.per_task_usd, "monthly_usd": it.monthly_usd} for it in b.items},
-        "margin": None if b.margin is None else {
-            "revenue_per_task_usd": b.margin.revenue_per_task_usd,
-            "gross_profit_per_task_usd": b.margin.gross_profit_per_task_usd,
-            "monthly_revenue_usd": b.margin.monthly_revenue_usd,
-            "monthly_gross_profit_usd": b.margin.monthly_gross_profit_usd,
-            "gross_margin": b.margin.gross_margin},
-        "warnings": [{"code": x.code, "message": x.message} for x in b.warnings],
-        "score": b.score, "price_valid_from": b.price_valid_from, "source": b.source, "confidence": b.confidence,
-    })
-    return rec
-
-
-def mix_record(m: MixBill) -> dict[str, Any]:
-    return {
-        "at": m.at, "monthly_usd": m.monthly_usd, "per_task_usd": m.per_task_usd,
-        "margin": None if m.margin is None else {"gross_margin": m.margin.gross_margin,
-                                                 "monthly_gross_profit_usd": m.margin.monthly_gross_profit_usd},
-        "parts": [{"share": s, **offer_record(b)} for s, b in m.parts],
-    }
 
 
 def _money(d: Any, places: int = 4) -> str:
@@ -269,29 +232,6 @@ def _describe(w: Workload) -> None:
 
 # -- jevons -----------------------------------------------------------------------------------------------
 
-def _decomp_record(d: Decomposition, by: str) -> dict[str, Any]:
-    return {
-        "by": by, "before_usd": d.before, "after_usd": d.after, "change_usd": d.change,
-        "volume_usd": d.volume, "mix_usd": d.mix, "price_usd": d.price,
-        "volume_factor": d.volume_factor, "mix_factor": d.mix_factor, "price_factor": d.price_factor,
-        "ratio": d.ratio if d.before else None,
-        "segments": [{"key": s.key, "change_usd": s.change, "volume_usd": s.volume, "mix_usd": s.mix,
-                      "price_usd": s.price} for s in d.segments],
-    }
-
-
-def point_record(p: MonthPoint) -> dict[str, Any]:
-    return {
-        "month": p.month, "scenario": p.scenario, "policy": p.policy, "projected": p.projected,
-        "tasks_per_month": p.tasks_per_month, "tokens_per_month": p.tokens_per_month,
-        "reasoning_tokens_per_call": p.reasoning_tokens_per_call, "monthly_usd": p.monthly_usd,
-        "per_task_usd": p.per_task_usd, "usd_per_mtok": p.usd_per_mtok, "gross_margin": p.gross_margin,
-        "offers": [{"share": o.share, "model": o.model, "provider": o.provider, "monthly_usd": o.monthly_usd}
-                   for o in p.offers],
-        "warnings": list(p.warnings), "note": p.note,
-    }
-
-
 def _print_decomposition(d: Decomposition, title: str) -> None:
     def fx(x: Any) -> str:
         return f"×{x:.4f}" if x else ""
@@ -433,7 +373,7 @@ def _two_points(ledger: Any, loaded: list[Workload], d_before: date | None, d_af
     if as_json:
         emit_json({"before": {"workload": before_w.name, **point_record(before)},
                    "after": {"workload": after_w.name, **point_record(after)},
-                   "decomposition": _decomp_record(d, by)})
+                   "decomposition": decomposition_record(d, by)})
         return
     if as_csv:
         emit_csv([{"key": s.key, "change_usd": s.change, "volume_usd": s.volume, "mix_usd": s.mix,
@@ -501,7 +441,7 @@ def _timeline(ledger: Any, w: Workload, start: date | None, end: date | None, po
             "annual_decline": None if decline == "forecast" else decline,
             "timelines": [{"policy": tl.scenario.policy, "points": [point_record(p) for p in tl.points]}
                           for tl in timelines],
-            "decomposition": {pol: {"from": a.month, "to": b.month, **_decomp_record(d, by)}
+            "decomposition": {pol: {"from": a.month, "to": b.month, **decomposition_record(d, by)}
                               for pol, (a, b, d) in decomps.items()},
         })
         return

@@ -378,7 +378,7 @@ def build_report(
 
 
 def report_json(data: ReportData) -> dict[str, Any]:
-    from llmflation.cli.output import jsonable
+    from llmflation.shapes import jsonable
 
     return jsonable(
         {

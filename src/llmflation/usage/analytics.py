@@ -3,7 +3,7 @@
 Every function takes a usage source (a `UsageStore`, or a path to canonical Parquet as `usage export` writes), a
 `Ledger`, and an engine spec (`duckdb` default, `spark`, a Spark master URL, or an Ibis URL); each runs the one
 pricing expression of `llmflation.usage.pricing` on that engine and folds its small grouped result in Python
-Decimal (exact; amounts in USD). Results are dataclasses; `llmflation.cli.output.jsonable` turns them into JSON.
+Decimal (exact; amounts in USD). Results are dataclasses; `llmflation.shapes.jsonable` turns them into JSON.
 
     spend(source, ledger, by=("month", "model"), since=None, until=None, engine="duckdb") -> SpendReport
     trend(source, ledger, period="month", since=None, until=None, engine="duckdb") -> list[TrendPoint]

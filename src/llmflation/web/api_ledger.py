@@ -12,8 +12,9 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
 
-from llmflation.cli.output import jsonable
+from llmflation import shapes
 from llmflation.errors import InputError
+from llmflation.shapes import jsonable
 from llmflation.web import schemas
 from llmflation.web.params import page_of, parse_when
 from llmflation.web.state import state_of
@@ -29,15 +30,12 @@ Limit = Annotated[int, Query(ge=1, le=500, description="Items per page (1–500)
 
 
 def price_record(p: Any) -> dict[str, Any]:
-    from llmflation.cli.ledger_cmds import price_record as cli_record
-
-    return jsonable(cli_record(p))  # type: ignore[no-any-return]
+    """A price in the JSON contract (llmflation.shapes), money as exact strings."""
+    return jsonable(shapes.price_record(p))  # type: ignore[no-any-return]
 
 
 def model_record(m: Any) -> dict[str, Any]:
-    from llmflation.cli.ledger_cmds import model_record as cli_record
-
-    return jsonable(cli_record(m))  # type: ignore[no-any-return]
+    return jsonable(shapes.model_record(m))  # type: ignore[no-any-return]
 
 
 @router.get(

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from llmflation.cli.output import jsonable
+from llmflation.shapes import jsonable
 
 if TYPE_CHECKING:
     from llmflation.ledger.ledger import Ledger
@@ -78,7 +78,7 @@ def workload_of(q: BillQuery | Mapping[str, Any], ledger: Ledger) -> Workload:
 
 def bill_answer(ledger: Ledger, q: BillQuery, when: date) -> dict[str, Any]:
     """The JSON answer of /api/bill: the CLI's `bill --json` shape plus paging, money as exact strings."""
-    from llmflation.cli.workload_cmds import offer_record, workload_record
+    from llmflation.shapes import offer_record, workload_record
     from llmflation.workload.bill import rank_offers
 
     w = workload_of(q, ledger)

@@ -127,6 +127,6 @@ def respond(
 
 
 def _plain(extra: dict[str, Any]) -> dict[str, Any]:
-    from llmflation.cli.output import jsonable
+    from llmflation.shapes import jsonable
 
     return {k: jsonable(v) for k, v in extra.items()}

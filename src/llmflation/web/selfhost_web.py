@@ -14,8 +14,9 @@ from fastapi.responses import HTMLResponse
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.responses import Response
 
-from llmflation.cli.output import jsonable
+from llmflation import shapes
 from llmflation.errors import InputError
+from llmflation.shapes import jsonable
 from llmflation.web import schemas
 from llmflation.web.pages import page
 from llmflation.web.state import state_of
@@ -50,7 +51,7 @@ class EstimateQuery(BaseModel):
 
 
 def estimate_record(e: Any) -> dict[str, Any]:
-    return jsonable(e.as_dict())  # type: ignore[no-any-return]
+    return jsonable(shapes.estimate_record(e))  # type: ignore[no-any-return]
 
 
 def run_estimate(q: EstimateQuery) -> Any:

@@ -13,8 +13,8 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Request
 
-from llmflation.cli.output import jsonable
 from llmflation.errors import InputError
+from llmflation.shapes import jsonable
 from llmflation.web import schemas
 from llmflation.web.params import page_of, parse_when
 from llmflation.web.state import AppState, state_of

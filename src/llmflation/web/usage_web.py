@@ -16,8 +16,8 @@ from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
 from fastapi.responses import HTMLResponse
 from starlette.responses import Response
 
-from llmflation.cli.output import jsonable
 from llmflation.errors import InputError
+from llmflation.shapes import jsonable
 from llmflation.web import schemas
 from llmflation.web.pages import page
 from llmflation.web.params import page_of, parse_when
