@@ -7,7 +7,7 @@ from typing import Any
 
 import typer
 
-from llmflation.cli.options import parse_date
+from llmflation.cli.options import flag_names, parse_date
 from llmflation.cli.output import emit_csv, emit_json, exclusive, info, table
 from llmflation.shapes import model_record, price_record
 
@@ -117,7 +117,7 @@ def user_add_prices(
     """Add negotiated or private prices from a CSV; the whole file is rejected if any line is bad."""
     from llmflation.ledger.user_layer import import_user_prices
 
-    n = import_user_prices(file)
+    n = import_user_prices(_ledger(), file)
     info(f"Added {n} user price row(s) from {file}. They win over the bundled data.")
 
 
@@ -133,7 +133,9 @@ def user_discount(
     """Record a negotiated discount, e.g. 20% off a provider from a date."""
     from llmflation.ledger.user_layer import add_discount
 
-    d = add_discount(provider, percent, parse_date(valid_from, "--from"), parse_date(valid_to, "--to"), model, note)
+    with flag_names(percent="--percent", valid_from="--from", valid_to="--to"):
+        d = add_discount(_ledger(), provider, percent, parse_date(valid_from, "--from"), parse_date(valid_to, "--to"),
+                         model, note)
     info(f"Recorded {d.fraction * 100:g}% off {d.model or 'all models'} at {d.provider} from {d.valid_from}.")
 
 

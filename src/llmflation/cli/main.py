@@ -31,6 +31,25 @@ for _name in COMMAND_MODULES:
     importlib.import_module(_name).register(app)
 
 
+def describe_error(exc: BaseException) -> str:
+    """A domain error in the CLI's words: the domain's message plus the next step spelled as a command or flag.
+
+    The domain error carries the data (the date to try, the model); only here do flag names appear, so the web API
+    can word the same error for its own clients (web.errors.api_hint).
+    """
+    from llmflation.errors import NoPriceError, UnknownModelError
+
+    text = str(exc)
+    if isinstance(exc, UnknownModelError):
+        return f"{text} Run `llmflation models --search TEXT` to list matching models."
+    if isinstance(exc, NoPriceError) and exc.model is not None:
+        if exc.first_priced is not None:
+            return f"{text} Try --at {exc.first_priced}."
+        if exc.ended is None:
+            return f"{text} Run `llmflation history {exc.model}` to see the recorded intervals."
+    return text
+
+
 def main() -> None:
     """Run the CLI; LlmflationError → message on stderr and exit 1 (usage errors exit 2 via Click)."""
     from llmflation.errors import LlmflationError
@@ -38,7 +57,7 @@ def main() -> None:
     try:
         app()
     except LlmflationError as exc:
-        sys.stderr.write(f"Error: {exc}\n")
+        sys.stderr.write(f"Error: {describe_error(exc)}\n")
         sys.exit(1)
 
 

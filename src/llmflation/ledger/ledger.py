@@ -100,7 +100,7 @@ class Ledger:
         current = [p for p in offers if p.in_effect(when)]
         if current:
             return sorted(current, key=lambda p: (p.blended(), p.provider))
-        raise NoPriceError(_no_price_message(m, when, offers, provider))
+        raise _no_price(m, when, offers, provider)
 
     def offers_at(self, at: date, tier: str = STANDARD_TIER) -> list[Price]:
         """Every offer (model × provider) in effect on a date."""
@@ -152,19 +152,22 @@ class Ledger:
         )
 
 
-def _no_price_message(m: Model, when: date, offers: Sequence[Price], provider: str | None) -> str:
+def _no_price(m: Model, when: date, offers: Sequence[Price], provider: str | None) -> NoPriceError:
+    """The error for a date with no price, carrying the date the front ends can suggest instead."""
     who = f" from {provider}" if provider else ""
     if not offers:
-        return f"No price on record for {m.id}{who}. Run `llmflation history {m.id}` to see what is known."
+        return NoPriceError(f"No price on record for {m.id}{who}.", model=m.id, at=when)
     first = min(offers, key=lambda p: p.valid_from)
     if when < first.valid_from:
-        return (f"No price for {m.id}{who} on {when}: the first price on record starts "
-                f"{first.valid_from} ({first.provider}). Try --at {first.valid_from}.")
+        return NoPriceError(f"No price for {m.id}{who} on {when}: the first price on record starts "
+                            f"{first.valid_from} ({first.provider}).", model=m.id, at=when,
+                            first_priced=first.valid_from)
     ended = max((p for p in offers if p.valid_to), key=lambda p: p.valid_to or date.min, default=None)
     if ended and ended.valid_to and when >= ended.valid_to:
-        return (f"No price for {m.id}{who} on {when}: the last price on record ended {ended.valid_to} "
-                f"({ended.provider}, model retired or delisted).")
-    return f"No price for {m.id}{who} on {when}. Run `llmflation history {m.id}` to see the recorded intervals."
+        return NoPriceError(f"No price for {m.id}{who} on {when}: the last price on record ended {ended.valid_to} "
+                            f"({ended.provider}, model retired or delisted).", model=m.id, at=when,
+                            ended=ended.valid_to)
+    return NoPriceError(f"No price for {m.id}{who} on {when}.", model=m.id, at=when)
 
 
 def open_ledger(path: str | Path | None = None) -> Ledger:

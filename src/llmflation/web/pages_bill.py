@@ -71,7 +71,9 @@ def bill_page(request: Request) -> Response:
     except ValidationError as exc:
         error = _validation_message(list(exc.errors()))[0]
     except LlmflationError as exc:
-        error = str(exc)
+        from llmflation.web.errors import api_hint
+
+        error = api_hint(exc)
     share = str(request.url.include_query_params(**values)) if values else str(request.url)
     return page(request, "bill.html", "bill", form=FORM, values=values, benchmarks=ledger.benchmarks,
                 answer=answer, error=error, jevons=jevons_spec, share_url=share)

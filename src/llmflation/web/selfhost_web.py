@@ -128,7 +128,9 @@ def selfhost_page(request: Request) -> Response:
     except ValidationError as exc:
         error = _validation_message(list(exc.errors()))[0]
     except LlmflationError as exc:
-        error = str(exc)
+        from llmflation.web.errors import api_hint
+
+        error = api_hint(exc)
     chart = None
     if "compare" in result:
         from llmflation.web.charts import selfhost_compare

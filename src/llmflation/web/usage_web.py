@@ -138,7 +138,9 @@ def spend_page(request: Request) -> Response:
                                                        run_spend(st, "month", raw.get("since") or None,
                                                                  raw.get("until") or None).rows]))
     except LlmflationError as exc:
-        error = str(exc)
+        from llmflation.web.errors import api_hint
+
+        error = api_hint(exc)
     return page(request, "spend.html", "spend", report=report, usage_status=status, error=error, by=by,
                 since=raw.get("since", ""), until=raw.get("until", ""), spend_chart=chart,
                 trend_chart=trend_chart, today=date.today())
