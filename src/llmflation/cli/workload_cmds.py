@@ -9,9 +9,12 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 
+from llmflation import values
+from llmflation.cli import options
 from llmflation.cli.options import parse_date
 from llmflation.cli.output import emit_csv, emit_json, exclusive, info, stdout, table
 from llmflation.shapes import decomposition_record, mix_record, offer_record, point_record, workload_record
+from llmflation.values import WORKLOAD_FIELDS
 
 if TYPE_CHECKING:
     from llmflation.workload.bill import OfferBill, Ranking
@@ -22,15 +25,9 @@ if TYPE_CHECKING:
 JSON = typer.Option(False, "--json", help="Print JSON to stdout.")
 CSV = typer.Option(False, "--csv", help="Print CSV to stdout.")
 
-# CLI flag → workload field (flags override the file's values)
-FIELD_FLAGS = {
-    "tasks_per_month": "--tasks-per-month", "calls_per_task": "--calls-per-task",
-    "input_tokens": "--input-tokens", "output_tokens": "--output-tokens",
-    "reasoning_tokens": "--reasoning-tokens", "reasoning_multiplier": "--reasoning-multiplier",
-    "cached_input_share": "--cached-input-share", "cache_write_share": "--cache-write-share",
-    "batch_share": "--batch-share", "long_context_share": "--long-context-share",
-    "monthly_growth": "--monthly-growth", "revenue_per_task": "--revenue-per-task",
-}
+
+def _help(field: str) -> str:
+    return WORKLOAD_FIELDS[field].description
 
 
 def _ledger() -> Any:
@@ -39,16 +36,10 @@ def _ledger() -> Any:
     return open_ledger()
 
 
-def parse_floor(text: str | None) -> dict[str, str] | None:
-    """`mmlu>=80` (or `mmlu=80`, `mmlu:80`) → {"benchmark": "mmlu", "min": "80"}."""
-    if text is None:
-        return None
-    for sep in (">=", "=", ":"):
-        if sep in text:
-            bench, _, value = text.partition(sep)
-            if bench.strip() and value.strip():
-                return {"benchmark": bench.strip(), "min": value.strip()}
-    raise typer.BadParameter(f"{text!r}: write BENCHMARK>=MIN, e.g. mmlu>=80", param_hint="--floor")
+def parse_floor(text: str | None) -> dict[str, Any] | None:
+    """`mmlu>=80` (or `mmlu=80`, `mmlu:80`) → {"benchmark": "mmlu", "min": Decimal("80")} (llmflation.values)."""
+    floor = options.parse_floor(text, "--floor")
+    return None if floor is None else {"benchmark": floor.benchmark, "min": floor.minimum}
 
 
 def load(path: Path | None, overrides: dict[str, Any], ledger: Any) -> Workload:
@@ -130,20 +121,18 @@ def bill(
     provider: str | None = typer.Option(None, "--provider", "-p", help="Only this provider."),
     top: int = typer.Option(10, "--top", "-n", min=1, help="How many offers to show (JSON/CSV: all when omitted)."),
     floor: str | None = typer.Option(None, "--floor", help="Capability floor, e.g. mmlu>=80 (overrides the file)."),
-    tasks_per_month: str | None = typer.Option(None, "--tasks-per-month"),
-    calls_per_task: str | None = typer.Option(None, "--calls-per-task"),
-    input_tokens: str | None = typer.Option(None, "--input-tokens", help="Prompt tokens per call."),
-    output_tokens: str | None = typer.Option(None, "--output-tokens", help="Visible output tokens per call."),
-    reasoning_tokens: str | None = typer.Option(None, "--reasoning-tokens", help="Hidden reasoning tokens per call."),
-    reasoning_multiplier: str | None = typer.Option(None, "--reasoning-multiplier",
-                                                    help="Reasoning tokens as a multiple of output tokens."),
-    cached_input_share: str | None = typer.Option(None, "--cached-input-share", help="Share of input read from cache."),
-    cache_write_share: str | None = typer.Option(None, "--cache-write-share", help="Share of input written to cache."),
-    batch_share: str | None = typer.Option(None, "--batch-share", help="Share of calls sent through the batch API."),
-    long_context_share: str | None = typer.Option(None, "--long-context-share",
-                                                  help="Share of calls above the long-context threshold."),
-    monthly_growth: str | None = typer.Option(None, "--monthly-growth", help="Growth of tasks per month (0.05 = 5%)."),
-    revenue_per_task: str | None = typer.Option(None, "--revenue-per-task", help="USD earned per task (for margin)."),
+    tasks_per_month: str | None = typer.Option(None, "--tasks-per-month", help=_help("tasks_per_month")),
+    calls_per_task: str | None = typer.Option(None, "--calls-per-task", help=_help("calls_per_task")),
+    input_tokens: str | None = typer.Option(None, "--input-tokens", help=_help("input_tokens")),
+    output_tokens: str | None = typer.Option(None, "--output-tokens", help=_help("output_tokens")),
+    reasoning_tokens: str | None = typer.Option(None, "--reasoning-tokens", help=_help("reasoning_tokens")),
+    reasoning_multiplier: str | None = typer.Option(None, "--reasoning-multiplier", help=_help("reasoning_multiplier")),
+    cached_input_share: str | None = typer.Option(None, "--cached-input-share", help=_help("cached_input_share")),
+    cache_write_share: str | None = typer.Option(None, "--cache-write-share", help=_help("cache_write_share")),
+    batch_share: str | None = typer.Option(None, "--batch-share", help=_help("batch_share")),
+    long_context_share: str | None = typer.Option(None, "--long-context-share", help=_help("long_context_share")),
+    monthly_growth: str | None = typer.Option(None, "--monthly-growth", help=_help("monthly_growth")),
+    revenue_per_task: str | None = typer.Option(None, "--revenue-per-task", help=_help("revenue_per_task")),
     as_json: bool = JSON, as_csv: bool = CSV,
 ) -> None:
     """A workload's bill on every capable offer at a date, cheapest first, itemised; the cheapest capable model."""
@@ -153,14 +142,9 @@ def bill(
 
     when = parse_date(at) or date.today()
     ledger = _ledger()
-    overrides = {
-        "tasks_per_month": tasks_per_month, "calls_per_task": calls_per_task, "input_tokens": input_tokens,
-        "output_tokens": output_tokens, "reasoning_tokens": reasoning_tokens,
-        "reasoning_multiplier": reasoning_multiplier, "cached_input_share": cached_input_share,
-        "cache_write_share": cache_write_share, "batch_share": batch_share,
-        "long_context_share": long_context_share, "monthly_growth": monthly_growth,
-        "revenue_per_task": revenue_per_task, "floor": parse_floor(floor),
-    }
+    given = locals()
+    overrides: dict[str, Any] = {f: given[f] for f in WORKLOAD_FIELDS}  # every workload flag, by the one list
+    overrides["floor"] = parse_floor(floor)
     w = load(workload, overrides, ledger)
     models = list(model or [])
     if len(models) == 1:
@@ -249,30 +233,14 @@ def _print_decomposition(d: Decomposition, title: str) -> None:
 def _parse_share_range(text: str | None) -> tuple[Any, Any]:
     if text is None:
         return None, None
-    from decimal import Decimal, InvalidOperation
-
-    a, sep, b = text.partition(":")
-    try:
-        if not sep:
-            raise InvalidOperation
-        return Decimal(a), Decimal(b)
-    except InvalidOperation:
-        raise typer.BadParameter(f"{text!r}: write FROM:TO shares, e.g. 0.1:0.6",
-                                 param_hint="--reasoning-share") from None
+    with options.usage_errors("--reasoning-share"):
+        return values.parse_share_range(text, "--reasoning-share")
 
 
 def _decimal_opt(text: str | None, flag: str) -> Any:
-    if text is None:
-        return None
-    from decimal import Decimal, InvalidOperation
-
-    try:
-        d = Decimal(text)
-    except InvalidOperation:
-        raise typer.BadParameter(f"{text!r} is not a number", param_hint=flag) from None
-    if not d.is_finite():
-        raise typer.BadParameter(f"{text!r} is not a finite number", param_hint=flag)
-    return d
+    """A workload number flag, bounded like the workload field of the same name."""
+    field = WORKLOAD_FIELDS[flag.removeprefix("--").replace("-", "_")]
+    return options.parse_decimal(text, flag, low=field.low, high=field.high, open_low=field.open_low)
 
 
 def _segments_by(point: MonthPoint, by: str) -> MonthPoint:
@@ -349,7 +317,8 @@ def jevons(
     _timeline(ledger, loaded[0], parse_date(start, "--from"), parse_date(end, "--to"), policy,
               _decimal_opt(growth, "--monthly-growth"), _parse_share_range(reasoning_share),
               _decimal_opt(reasoning_multiplier, "--reasoning-multiplier"),
-              "forecast" if forecast else _decimal_opt(annual_decline, "--annual-decline"),
+              "forecast" if forecast else options.parse_decimal(annual_decline, "--annual-decline", low=0, high=1,
+                                                                open_high=True),
               "total" if by == "auto" else by, chart, as_json, as_csv)
 
 
