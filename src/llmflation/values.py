@@ -17,13 +17,16 @@ import re
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
+from typing import Any
 
 from llmflation.errors import InputError
 
 __all__ = [
+    "LIMITS",
     "MAX_DATE",
     "MIN_DATE",
     "WORKLOAD_FIELDS",
+    "Bound",
     "Floor",
     "NumberField",
     "bounds_problem",
@@ -31,8 +34,10 @@ __all__ = [
     "parse_decimal",
     "parse_floor",
     "parse_int",
+    "parse_level",
     "parse_share",
     "parse_share_range",
+    "parse_tolerance",
 ]
 
 # Dates the ledger can meaningfully talk about: no LLM API price before 1990, and nothing projects past 2100.
@@ -241,3 +246,54 @@ WORKLOAD_FIELDS: dict[str, NumberField] = {f.name: f for f in (
        default=Decimal(0)),
     _f("revenue_per_task", 0, 10**9, "Revenue per task (USD)", "USD earned per task (for margin)."),
 )}
+
+
+# -- bounds on the other numeric options ---------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Bound:
+    """The accepted range of one numeric option, shared by its CLI flag and its query parameter."""
+
+    low: int | float
+    high: int | float
+    open_low: bool = False
+
+    @property
+    def min_max(self) -> dict[str, Any]:
+        """{"min": low, "max": high}: splat into a typer.Option (`**LIMITS["isl"].min_max`)."""
+        return {"min": self.low, "max": self.high}
+
+    def parse(self, value: object, field: str) -> Decimal:
+        return parse_decimal(value, field, low=Decimal(str(self.low)), high=Decimal(str(self.high)),
+                             open_low=self.open_low)
+
+
+# Generous for any real use, tight enough that no value can make a command run for minutes or fill memory.
+LIMITS: dict[str, Bound] = {
+    "isl": Bound(1, 1_000_000),  # input tokens per request
+    "osl": Bound(1, 100_000),  # output tokens per request
+    "count": Bound(1, 1024),  # GPUs in a deployment
+    "tp": Bound(1, 64),  # tensor-parallel degree
+    "concurrency": Bound(1, 100_000),
+    "spec_k": Bound(0, 16),
+    "spec_alpha": Bound(0.0, 0.99),
+    "rate": Bound(0.001, 1e9),  # output tokens/s to sustain
+    "usd_per_gpu_hour": Bound(0, 1000, open_low=True),
+    "utilisation": Bound(0, 1, open_low=True),
+    "top": Bound(1, 100_000),  # rows shown
+    "limit": Bound(0, 10_000_000),  # rows listed (0 = all)
+    "days": Bound(1, 36_500),
+    "seed": Bound(0, 2**32 - 1),
+    "level": Bound(0.5, 0.99),  # interval level: beyond 0.99 the bootstrap tails hold too few samples to mean much
+    "tolerance": Bound(0, 100),  # relative difference (1 = 100%)
+}
+
+
+def parse_level(value: object, field: str = "level") -> float:
+    """An interval level in [0.5, 0.99] (0.9 = 90%)."""
+    return float(LIMITS["level"].parse(value, field))
+
+
+def parse_tolerance(value: object, field: str = "tolerance") -> Decimal:
+    """A relative tolerance in [0, 100] (0.01 = 1%)."""
+    return LIMITS["tolerance"].parse(value, field)

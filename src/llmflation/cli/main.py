@@ -37,9 +37,14 @@ def describe_error(exc: BaseException) -> str:
     The domain error carries the data (the date to try, the model); only here do flag names appear, so the web API
     can word the same error for its own clients (web.errors.api_hint).
     """
-    from llmflation.errors import NoPriceError, UnknownModelError
+    from llmflation.errors import InputError, NoPriceError, UnknownModelError
 
     text = str(exc)
+    if isinstance(exc, InputError) and exc.field and not exc.field.startswith("-"):
+        # a field-named message ("tp 16 is not possible", "percent: …") names the flag: tp → --tp
+        for sep in (" ", ":"):
+            if text.startswith(exc.field + sep):
+                return "--" + exc.field.replace("_", "-") + text[len(exc.field):]
     if isinstance(exc, UnknownModelError):
         return f"{text} Run `llmflation models --search TEXT` to list matching models."
     if isinstance(exc, NoPriceError) and exc.model is not None:

@@ -10,6 +10,7 @@ import typer
 
 from llmflation.cli.options import parse_date
 from llmflation.cli.output import emit_csv, emit_json, exclusive, info, stdout, table
+from llmflation.values import LIMITS
 
 if TYPE_CHECKING:
     from llmflation.trends.fit import DeclineFit
@@ -34,8 +35,10 @@ REASONING = typer.Option(False, "--include-reasoning", help="Include reasoning m
 FROM = typer.Option(None, "--from", help="Window start (YYYY-MM-DD or YYYY-MM).")
 UNTIL = typer.Option(None, "--until", help="Window end (default today).")
 POINTS = typer.Option(None, "--points", help="Fit your own CSV of date,price points instead of the ledger.")
-LEVEL = typer.Option(0.9, "--level", help="Interval level (0.9 = 90%).")
-SEED = typer.Option(0, "--seed", help="Bootstrap seed (results are deterministic for a seed).")
+LEVEL = typer.Option(0.9, "--level", **LIMITS["level"].min_max,
+                     help="Interval level (0.9 = 90%; 0.5–0.99).")
+SEED = typer.Option(0, "--seed", **LIMITS["seed"].min_max,
+    help="Bootstrap seed (results are deterministic for a seed).")
 
 
 def _ledger() -> Any:

@@ -14,7 +14,7 @@ from llmflation.cli import options
 from llmflation.cli.options import parse_date
 from llmflation.cli.output import emit_csv, emit_json, exclusive, info, stdout, table
 from llmflation.shapes import decomposition_record, mix_record, offer_record, point_record, workload_record
-from llmflation.values import WORKLOAD_FIELDS
+from llmflation.values import LIMITS, WORKLOAD_FIELDS
 
 if TYPE_CHECKING:
     from llmflation.workload.bill import OfferBill, Ranking
@@ -119,7 +119,8 @@ def bill(
     model: list[str] | None = typer.Option(None, "--model", "-m",
                                            help="Only this model (repeatable); one model prints its itemised bill."),
     provider: str | None = typer.Option(None, "--provider", "-p", help="Only this provider."),
-    top: int = typer.Option(10, "--top", "-n", min=1, help="How many offers to show (JSON/CSV: all when omitted)."),
+    top: int = typer.Option(10, "--top", "-n", **LIMITS["top"].min_max,
+        help="How many offers to show (JSON/CSV: all when omitted)."),
     floor: str | None = typer.Option(None, "--floor", help="Capability floor, e.g. mmlu>=80 (overrides the file)."),
     tasks_per_month: str | None = typer.Option(None, "--tasks-per-month", help=_help("tasks_per_month")),
     calls_per_task: str | None = typer.Option(None, "--calls-per-task", help=_help("calls_per_task")),

@@ -178,7 +178,7 @@ def cheapest_at_capability(
     scores = model_scores(ledger, thr.benchmark)
     end_d = end or date.today()
     if start is not None and start > end_d:
-        raise InputError(f"the window starts {start} after it ends {end_d}; swap --from and --to")
+        raise InputError(f"the window starts {start} after it ends {end_d}; swap the start and end dates")
     eligible = {m: s for m, s in scores.items() if s.value >= thr.value}
     if exclude_reasoning:
         eligible = {m: s for m, s in eligible.items() if not _is_reasoning(ledger, m)}
@@ -190,7 +190,7 @@ def cheapest_at_capability(
             else f"no {thr.benchmark} scores are on record"
         )
         extra = (
-            " among non-reasoning models (pass --include-reasoning to add them)" if exclude_reasoning else ""
+            " among non-reasoning models (include reasoning models to add them)" if exclude_reasoning else ""
         )
         raise NoSeriesError(f"No model reaches {thr.label}{extra}: {best_txt}. Choose a lower threshold.")
     offers = [p for p in ledger.all_prices() if p.model in eligible and p.tier == "standard"]
@@ -200,7 +200,7 @@ def cheapest_at_capability(
         raise NoSeriesError(
             f"{len(eligible)} model(s) reach {thr.label} but none has a "
             f"{'first-party ' if hosts == 'first-party' else ''}"
-            f"price on record. Try --hosts any."
+            f"price on record. Count offers from any host instead."
         )
     steps = _floor_steps(offers, eligible, blend, hosts, start, end_d)
     if not steps:

@@ -17,6 +17,7 @@ from starlette.responses import Response
 from llmflation import shapes
 from llmflation.errors import InputError
 from llmflation.shapes import jsonable
+from llmflation.values import LIMITS as L  # the bounds the CLI flags use too
 from llmflation.web import schemas
 from llmflation.web.pages import page
 from llmflation.web.state import state_of
@@ -35,19 +36,25 @@ class EstimateQuery(BaseModel):
 
     model: str = Field(min_length=1, max_length=200, description="Catalog id, alias or ledger id.")
     gpu: str = Field(min_length=1, max_length=40, description="GPU type: H100, H200, B200, MI300X, …")
-    count: int | None = Field(None, ge=1, le=1024, description="GPUs in the deployment (default: tp).")
-    tp: int | None = Field(None, ge=1, le=64, description="Tensor-parallel degree (default: best that fits).")
+    count: int | None = Field(None, ge=L["count"].low, le=L["count"].high,
+                              description="GPUs in the deployment (default: tp).")
+    tp: int | None = Field(None, ge=L["tp"].low, le=L["tp"].high,
+                           description="Tensor-parallel degree (default: best that fits).")
     precision: Precision | None = Field(None, description="Weights precision (default fp8 where supported).")
     kv_precision: Literal["bf16", "fp8", "fp4"] | None = Field(None, description="KV-cache precision.")
-    isl: int = Field(1024, ge=1, le=1_000_000, description="Input tokens per request.")
-    osl: int = Field(256, ge=1, le=100_000, description="Output tokens per request.")
-    concurrency: int | None = Field(None, ge=1, le=100_000, description="Concurrent requests (default: max "
-                                    "throughput).")
-    spec_k: int = Field(0, ge=0, le=16, description="Speculative draft tokens per step (0 = off).")
-    spec_alpha: float = Field(0.7, ge=0.0, le=0.99, description="Draft acceptance rate.")
-    usd_per_gpu_hour: Decimal | None = Field(None, gt=0, le=1000, description="Your price (default: catalog).")
+    isl: int = Field(1024, ge=L["isl"].low, le=L["isl"].high, description="Input tokens per request.")
+    osl: int = Field(256, ge=L["osl"].low, le=L["osl"].high, description="Output tokens per request.")
+    concurrency: int | None = Field(None, ge=L["concurrency"].low, le=L["concurrency"].high,
+                                    description="Concurrent requests (default: max throughput).")
+    spec_k: int = Field(0, ge=L["spec_k"].low, le=L["spec_k"].high,
+                        description="Speculative draft tokens per step (0 = off).")
+    spec_alpha: float = Field(0.7, ge=L["spec_alpha"].low, le=L["spec_alpha"].high,
+                              description="Draft acceptance rate.")
+    usd_per_gpu_hour: Decimal | None = Field(None, gt=L["usd_per_gpu_hour"].low, le=L["usd_per_gpu_hour"].high,
+                                             description="Your price (default: catalog).")
     price_tier: Tier = Field("neocloud", description="Catalog price tier.")
-    utilisation: Decimal = Field(Decimal(1), gt=0, le=1, description="Busy share of paid GPU-hours.")
+    utilisation: Decimal = Field(Decimal(1), gt=L["utilisation"].low, le=L["utilisation"].high,
+                                 description="Busy share of paid GPU-hours.")
 
 
 def estimate_record(e: Any) -> dict[str, Any]:

@@ -15,6 +15,7 @@ from fastapi import APIRouter, Query, Request
 
 from llmflation.errors import InputError
 from llmflation.shapes import jsonable
+from llmflation.values import LIMITS
 from llmflation.web import schemas
 from llmflation.web.params import page_of, parse_when
 from llmflation.web.state import AppState, state_of
@@ -27,7 +28,8 @@ Thresh = Annotated[str, Query(min_length=1, max_length=200, description="A score
                               "\"the level of that model\" (e.g. 83, or gpt-4).", examples=["gpt-4"])]
 Blend = Annotated[str, Query(max_length=9, pattern=r"^\d{1,3}:\d{1,3}$", description="Input:output weights.")]
 Hosts = Annotated[Literal["any", "first-party", "median"], Query(description="Which offers count.")]
-Level = Annotated[float, Query(gt=0.5, lt=1.0, description="Interval level (0.9 = 90%).")]
+Level = Annotated[float, Query(ge=LIMITS["level"].low, le=LIMITS["level"].high,
+                               description="Interval level (0.9 = 90%; 0.5–0.99).")]
 DateText = Annotated[str | None, Query(max_length=10, description="YYYY-MM-DD or YYYY-MM.")]
 
 
