@@ -2,10 +2,14 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+
+from helpers.cli import run_cli, run_cli_process
+from helpers.ledger_data import fixture_texts
+
+__all__ = ["fixture_texts", "run_cli", "run_cli_process"]
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -39,23 +43,19 @@ def fresh_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return tmp_path
 
 
-def run_cli(*args: str, home: Path, input: str | None = None) -> subprocess.CompletedProcess[str]:
-    """Run the real `llmflation` entry point in a subprocess, as a user would."""
-    env = {**os.environ, "LLMFLATION_HOME": str(home), "COLUMNS": "200"}
-    return subprocess.run(
-        [sys.executable, "-m", "llmflation.cli.main", *args],
-        capture_output=True, text=True, env=env, input=input, timeout=120,
-    )
-
-
 @pytest.fixture
 def cli(shared_home: Path):
+    """`cli("price", "gpt-4o")`: the CLI in-process on the shared store (see helpers.cli)."""
     def _run(*args: str) -> subprocess.CompletedProcess[str]:
         return run_cli(*args, home=shared_home)
 
     return _run
 
 
-def fixture_texts() -> dict[str, str]:
-    base = FIXTURES / "ledger"
-    return {n: (base / n).read_text() for n in ("models.csv", "prices.csv", "scores.csv")}
+@pytest.fixture
+def cli_process(shared_home: Path):
+    """The real entry point in a subprocess, for tests that need a real process (start-up, signals)."""
+    def _run(*args: str) -> subprocess.CompletedProcess[str]:
+        return run_cli_process(args, home=shared_home)
+
+    return _run

@@ -9,11 +9,11 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
+from helpers.web_support import small_ledger
 from llmflation.cli.main import describe_error
 from llmflation.errors import InputError, NoPriceError, UnknownModelError
 from llmflation.web import WebSettings, create_app
 from llmflation.web.errors import api_hint
-from web_support import small_ledger
 
 
 @pytest.fixture(scope="module")

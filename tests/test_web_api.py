@@ -9,9 +9,9 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+from helpers.web_support import small_ledger
 from llmflation.web import WebSettings, create_app
 from llmflation.web.schemas import ErrorOut, HistoryPage, ModelsPage, PriceAnswer
-from web_support import small_ledger
 
 TOKEN = "test-token-0123456789abcdef"
 
