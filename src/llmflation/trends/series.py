@@ -1,10 +1,8 @@
 """Cheapest-at-capability series: at each date, the lowest blended price among offers in effect for models
 that score at least a threshold on a benchmark.
 
-Score rule (documented, used everywhere): a model's score on an accuracy benchmark (`mmlu`, `gpqa_diamond`, …)
-is the **highest** value recorded for it (vendor and third-party reports differ by shots and prompting; a16z
-and Epoch used reported scores). For leaderboard ratings that are recomputed over time (`lmarena_elo`), it is
-the value of the **latest** snapshot (`as_of`), ties broken by the higher value.
+Score rule: `Ledger.best_score` (one rule for every calculation): on an accuracy benchmark the **highest**
+value recorded for a model; on leaderboard ratings recomputed over time (`lmarena_elo`) the **latest** snapshot.
 
 Record-setting points follow Epoch AI: walk the floor forward in time and keep each point whose price is
 strictly below every earlier one (a post-launch price cut is a new point, dated the day it took effect).
@@ -14,7 +12,7 @@ from __future__ import annotations
 
 import statistics
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
@@ -27,7 +25,6 @@ if TYPE_CHECKING:
     from llmflation.ledger.records import Price, Score
 
 HOST_MODES = ("any", "first-party", "median")
-LATEST_SCORE_BENCHMARKS = frozenset({"lmarena_elo"})
 
 
 class NoSeriesError(InputError):
@@ -102,28 +99,8 @@ def parse_blend(text: str) -> tuple[int, int]:
 
 
 def model_scores(ledger: Ledger, benchmark: str) -> dict[str, Score]:
-    """Each model's score on a benchmark under the module's documented rule (max; latest for Elo)."""
-    scores = ledger.all_scores(benchmark)  # raises UnknownNameError listing the known benchmarks
-    return pick_scores(scores, benchmark.lower())
-
-
-def pick_scores(scores: Iterable[Score], benchmark: str) -> dict[str, Score]:
-    latest = benchmark in LATEST_SCORE_BENCHMARKS
-    best: dict[str, Score] = {}
-    for s in scores:
-        cur = best.get(s.model)
-        if cur is None:
-            best[s.model] = s
-            continue
-        if latest:
-            key_new = (s.as_of or date.min, s.value)
-            key_cur = (cur.as_of or date.min, cur.value)
-        else:
-            key_new = (s.value, s.as_of or date.min)  # type: ignore[assignment]
-            key_cur = (cur.value, cur.as_of or date.min)  # type: ignore[assignment]
-        if key_new > key_cur:
-            best[s.model] = s
-    return best
+    """Each model's score on a benchmark by the ledger's one rule (Ledger.best_score: max; latest for Elo)."""
+    return ledger.best_scores(benchmark)  # raises UnknownNameError listing the known benchmarks
 
 
 def resolve_threshold(ledger: Ledger, benchmark: str, threshold: str | Decimal | int | float) -> Threshold:

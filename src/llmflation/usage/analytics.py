@@ -335,11 +335,9 @@ def _candidates(ledger: Ledger, floor: Floor) -> list[str]:
         from llmflation.errors import UnknownNameError
 
         raise UnknownNameError("benchmark", floor.benchmark, ledger.benchmarks)
-    best: dict[str, Decimal] = {}
-    for s in ledger.all_scores(floor.benchmark):
-        best[s.model] = max(best.get(s.model, s.value), s.value)
+    best = ledger.best_scores(floor.benchmark)  # the one score rule (Ledger.best_score)
     priced = {p.model for p in ledger.all_prices()}
-    return sorted(m for m, v in best.items() if v >= floor.minimum and m in priced)
+    return sorted(m for m, s in best.items() if s.value >= floor.minimum and m in priced)
 
 
 def reprice(source: UsageSource, ledger: Ledger, to: str | None = None, floor: Floor | None = None,
