@@ -176,16 +176,17 @@ class Floor:
         return f"{self.benchmark}>={self.minimum}"
 
 
+_FLOOR = re.compile(r"\s*([A-Za-z0-9][A-Za-z0-9_.\-]*)\s*(?:>=|=|:)\s*(\S.*?)\s*")
+
+
 def parse_floor(text: str, field: str = "floor") -> Floor:
     """`mmlu>=80`, `mmlu=80` or `mmlu:80` → Floor("mmlu", 80)."""
-    for sep in (">=", "=", ":"):
-        if sep in text:
-            bench, _, value = text.partition(sep)
-            if bench.strip() and value.strip():
-                minimum = parse_decimal(value, field, low=-FLOOR_SCORE_BOUND, high=FLOOR_SCORE_BOUND)
-                return Floor(bench.strip().lower(), minimum)
-    raise InputError(f"{field}: {text[:_MAX_TEXT]!r}: write BENCHMARK>=MIN (or BENCHMARK=MIN), e.g. mmlu>=80",
-                     field=field)
+    m = _FLOOR.fullmatch(text[:_MAX_TEXT * 2])
+    if m is None:
+        raise InputError(f"{field}: {text[:_MAX_TEXT]!r}: write BENCHMARK>=MIN (or BENCHMARK=MIN), e.g. mmlu>=80",
+                         field=field)
+    minimum = parse_decimal(m.group(2), field, low=-FLOOR_SCORE_BOUND, high=FLOOR_SCORE_BOUND)
+    return Floor(m.group(1).lower(), minimum)
 
 
 # -- the workload's numeric fields ---------------------------------------------------------------------------
