@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 from llmflation.errors import InputError, LlmflationError, UnknownNameError
 from llmflation.ledger.loading import Problems, check_overlaps, parse_prices, price_from_row, read_text_file
 from llmflation.ledger.records import Discount, Price
-from llmflation.money import to_decimal
+from llmflation.values import parse_decimal
 
 if TYPE_CHECKING:
     from llmflation.ledger.ledger import Ledger
@@ -93,7 +93,7 @@ def price_rows(rows: Sequence[Mapping[str, object]], where: str, problems: Probl
 def add_discount(ledger: Ledger, provider: str, percent: object, valid_from: date | None, valid_to: date | None,
                  model: str | None, note: str = "") -> Discount:
     """A negotiated discount (percent off a provider's prices, or one model's) from a date; written at once."""
-    pct = to_decimal(percent, "percent")
+    pct = parse_decimal(percent, "percent")
     if not 0 < pct < 100:
         raise InputError(f"percent: {pct} must be between 0 and 100", field="percent")
     if valid_from is None:

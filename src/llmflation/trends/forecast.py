@@ -85,7 +85,7 @@ def forecast(
         raise InputError(f"level {lvl}: must be between 0 and 1")
     start = path_from or fit.end
     if to <= start:
-        raise InputError(f"--to {to} is not after the last data point ({start}); forecast a later date")
+        raise InputError(f"to {to} is not after the last data point ({start}); forecast a later date", field="to")
     c, lo, hi = predict_interval(fit, to, lvl)
     path = []
     for d in _monthly(start, to):

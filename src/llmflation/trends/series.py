@@ -19,6 +19,7 @@ from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING
 
 from llmflation.errors import InputError, UnknownNameError
+from llmflation.values import FLOOR_SCORE_BOUND, parse_decimal
 
 if TYPE_CHECKING:
     from llmflation.ledger.ledger import Ledger
@@ -98,6 +99,14 @@ def parse_blend(text: str) -> tuple[int, int]:
     return w
 
 
+def _looks_numeric(text: str) -> bool:
+    try:
+        Decimal(text)
+    except InvalidOperation:
+        return False
+    return True
+
+
 def model_scores(ledger: Ledger, benchmark: str) -> dict[str, Score]:
     """Each model's score on a benchmark by the ledger's one rule (Ledger.best_score: max; latest for Elo)."""
     return ledger.best_scores(benchmark)  # raises UnknownNameError listing the known benchmarks
@@ -107,19 +116,16 @@ def resolve_threshold(ledger: Ledger, benchmark: str, threshold: str | Decimal |
     """A number ('83') or a model name ('gpt-4', meaning "the level of model M") → Threshold."""
     bench = benchmark.strip().lower()
     scores = model_scores(ledger, bench)
+    lo, hi = -FLOOR_SCORE_BOUND, FLOOR_SCORE_BOUND
     if isinstance(threshold, (Decimal, int, float)):
-        value = Decimal(repr(threshold)) if isinstance(threshold, float) else Decimal(threshold)
+        value = parse_decimal(threshold, "threshold", low=lo, high=hi)
         return Threshold(bench, value, f"{bench} ≥ {_num(value)}")
     text = threshold.strip()
     if text.lower().startswith("level of "):
         text = text[len("level of ") :].strip()
-    try:
-        value = Decimal(text)
-        if not value.is_finite():
-            raise InvalidOperation
+    if _looks_numeric(text):  # a score (bounded like every floor); anything else names a model
+        value = parse_decimal(text, "threshold", low=lo, high=hi)
         return Threshold(bench, value, f"{bench} ≥ {_num(value)}")
-    except InvalidOperation:
-        pass
     model = ledger.resolve(text)
     s = scores.get(model.id)
     if s is None:
