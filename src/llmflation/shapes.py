@@ -18,6 +18,8 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from llmflation.ledger.records import Model, Price
     from llmflation.serving.model import Estimate
+    from llmflation.trends.fit import DeclineFit
+    from llmflation.trends.series import CapabilitySeries, SeriesPoint
     from llmflation.workload.bill import MixBill, OfferBill
     from llmflation.workload.decompose import Decomposition
     from llmflation.workload.spec import Workload
@@ -32,6 +34,8 @@ __all__ = [
     "offer_record",
     "point_record",
     "price_record",
+    "series_point_record",
+    "trend_record",
     "workload_record",
 ]
 
@@ -79,6 +83,26 @@ def model_record(m: Model) -> dict[str, Any]:
         "open_weights": m.open_weights, "reasoning": m.reasoning, "aliases": list(m.aliases),
         "params_total_b": m.params_total_b, "params_active_b": m.params_active_b,
         "context_window": m.context_window, "source": m.source, "confidence": m.confidence,
+    }
+
+
+# -- trends ------------------------------------------------------------------------------------------------
+
+def series_point_record(p: SeriesPoint) -> dict[str, Any]:
+    """One point of a price-at-fixed-capability series."""
+    return {"date": p.date, "model": p.model, "provider": p.provider, "price": p.price, "input": p.input,
+            "output": p.output, "score": p.score, "source": p.source}
+
+
+def trend_record(s: CapabilitySeries, fit: DeclineFit) -> dict[str, Any]:
+    """A series and its decline fit (`trend --json`, /api/trend)."""
+    return {
+        "benchmark": s.benchmark,
+        "threshold": {"value": s.threshold.value, "label": s.threshold.label, "model": s.threshold.model},
+        "blend": f"{s.blend[0]}:{s.blend[1]}", "hosts": s.hosts, "exclude_reasoning": s.exclude_reasoning,
+        "window": {"from": s.start, "until": s.end}, **fit.as_dict(),
+        "points": [series_point_record(p) for p in s.records],
+        "steps": [series_point_record(p) for p in s.steps],
     }
 
 

@@ -13,6 +13,7 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Request
 
+from llmflation import shapes
 from llmflation.errors import InputError
 from llmflation.shapes import jsonable
 from llmflation.values import LIMITS
@@ -72,11 +73,6 @@ def _series(st: AppState, benchmark: str, threshold: str, blend: str, hosts: str
         exclude_reasoning=not include_reasoning, start=parse_when(start, "from"), end=parse_when(until, "until"))
 
 
-def _point(p: Any) -> dict[str, Any]:
-    return {"date": p.date, "model": p.model, "provider": p.provider, "price": p.price, "input": p.input,
-            "output": p.output, "score": p.score, "source": p.source}
-
-
 @router.get("/trend", response_model=None, summary="Cheapest price at fixed capability and its decline fit",
             responses={200: {"model": schemas.TrendAnswer}, **schemas.ERRORS})
 async def api_trend(request: Request, benchmark: Bench = "mmlu", threshold: Thresh = "gpt-4", blend: Blend = "3:1",
@@ -87,13 +83,7 @@ async def api_trend(request: Request, benchmark: Bench = "mmlu", threshold: Thre
     st = state_of(request)
     s = _series(st, benchmark, threshold, blend, hosts, include_reasoning, start, until)
     fit = fit_decline([(p.date, p.price) for p in s.records], level=level)
-    return jsonable({  # type: ignore[no-any-return]
-        "ok": True, "benchmark": s.benchmark,
-        "threshold": {"value": s.threshold.value, "label": s.threshold.label, "model": s.threshold.model},
-        "blend": f"{s.blend[0]}:{s.blend[1]}", "hosts": s.hosts, "exclude_reasoning": s.exclude_reasoning,
-        "window": {"from": s.start, "until": s.end}, **fit.as_dict(),
-        "points": [_point(p) for p in s.records], "steps": [_point(p) for p in s.steps],
-    })
+    return jsonable({"ok": True, **shapes.trend_record(s, fit)})  # type: ignore[no-any-return]
 
 
 @router.get("/forecast", response_model=None, summary="Project the fixed-capability price to a date",
