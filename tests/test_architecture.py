@@ -8,6 +8,7 @@ that keep start-up fast must not hide a wrong-way arrow.
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 import pytest
@@ -64,3 +65,36 @@ def test_the_scan_sees_imports_inside_functions(tmp_path: Path) -> None:
     assert "llmflation.cli" in hits  # from ..cli import main  /  from llmflation import cli
     assert "llmflation.cli.options" in hits
     assert len(_front_end_modules()) > 10
+
+
+# Domain packages whose errors can reach API clients: their raise statements word no CLI flag (the data rides on
+# the exception; cli.main.describe_error turns a field into its --flag). usage/ is left out while its readers and
+# pricing are being reorganised (they still name --format, --map, --engine, --source).
+DOMAIN = ("ledger", "trends", "workload", "serving", "report")
+FLAG = re.compile(r"(?<![\w`-])--[a-z][a-z-]+")
+
+
+def _raise_texts(path: Path) -> list[tuple[int, str]]:
+    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    found: list[tuple[int, str]] = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Raise) and node.exc is not None:
+            for sub in ast.walk(node.exc):
+                if isinstance(sub, ast.Constant) and isinstance(sub.value, str):
+                    found.append((sub.lineno, sub.value))
+    return found
+
+
+@pytest.mark.parametrize("path", sorted(p for d in DOMAIN for p in (SRC / d).rglob("*.py")),
+                         ids=lambda p: str(p.relative_to(SRC)))
+def test_domain_errors_name_no_cli_flag(path: Path) -> None:
+    wrong = [f"{path.relative_to(SRC)}:{line}: {text!r}" for line, text in _raise_texts(path) if FLAG.search(text)]
+    assert not wrong, "domain errors must not name CLI flags (set InputError.field instead):\n" + "\n".join(wrong)
+
+
+def test_the_flag_scan_finds_flags(tmp_path: Path) -> None:
+    probe = tmp_path / "probe.py"
+    probe.write_text('def f(x):\n    raise ValueError(f"--to {x} is before the start")\n'
+                     'def g():\n    raise ValueError("run `llmflation history X`")\n')
+    texts = [t for _, t in _raise_texts(probe)]
+    assert [t for t in texts if FLAG.search(t)] == ["--to "]
