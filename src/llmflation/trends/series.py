@@ -19,6 +19,7 @@ from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING
 
 from llmflation.errors import InputError, UnknownNameError
+from llmflation.ledger.ledger import LATEST_SCORE_BENCHMARKS, pick_scores  # noqa: F401 (the rule lives in Ledger)
 from llmflation.values import FLOOR_SCORE_BOUND, parse_decimal
 
 if TYPE_CHECKING:
