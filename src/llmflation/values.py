@@ -285,6 +285,8 @@ LIMITS: dict[str, Bound] = {
     "limit": Bound(0, 10_000_000),  # rows listed (0 = all)
     "days": Bound(1, 36_500),
     "seed": Bound(0, 2**32 - 1),
+    "ttft": Bound(0, 3600, open_low=True),  # seconds to first token
+    "tpot": Bound(0, 60, open_low=True),  # seconds per output token
     "level": Bound(0.5, 0.99),  # interval level: beyond 0.99 the bootstrap tails hold too few samples to mean much
     "tolerance": Bound(0, 100),  # relative difference (1 = 100%)
 }

@@ -37,7 +37,12 @@ def parse_duration(text: str, flag: str) -> float:
     if not m:
         raise typer.BadParameter(f"{text!r} is not a duration; use e.g. 2s, 50ms or 0.5", param_hint=flag)
     v = float(m.group(1))
-    return v / 1000.0 if m.group(2) == "ms" else v
+    seconds = v / 1000.0 if m.group(2) == "ms" else v
+    key = flag.removeprefix("--")
+    if key in LIMITS:
+        with usage_errors(flag):
+            LIMITS[key].parse(seconds, flag)
+    return seconds
 
 
 def _decimal(text: str | None, flag: str) -> Decimal | None:

@@ -18,6 +18,7 @@ from llmflation import shapes
 from llmflation.errors import InputError
 from llmflation.shapes import jsonable
 from llmflation.values import LIMITS as L  # the bounds the CLI flags use too
+from llmflation.values import parse_decimal
 from llmflation.web import schemas
 from llmflation.web.pages import page
 from llmflation.web.state import state_of
@@ -82,13 +83,16 @@ def _catalog() -> tuple[list[Any], list[Any]]:
 
 
 def _num(raw: dict[str, str], key: str, kind: type, default: Any = None) -> Any:
+    """A form number within the bounds its CLI flag has (llmflation.values.LIMITS)."""
     v = raw.get(key, "").strip()
     if not v:
         return default
-    try:
-        return kind(v)
-    except (ValueError, ArithmeticError):
-        raise InputError(f"{key}: {v!r} is not a number") from None
+    d = L[key].parse(v, key) if key in L else parse_decimal(v, key)
+    if kind is int:
+        if d != d.to_integral_value():
+            raise InputError(f"{key}: {v!r} is not a whole number", field=key)
+        return int(d)
+    return kind(d) if kind is not Decimal else d
 
 
 @pages_router.get("/selfhost", response_class=HTMLResponse)
