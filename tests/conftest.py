@@ -43,6 +43,27 @@ def fresh_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return tmp_path
 
 
+@pytest.fixture(scope="session")
+def store_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A store exactly as first use builds it from the bundled data, built once and never written to."""
+    from llmflation.ledger.store import Store
+
+    path = tmp_path_factory.mktemp("store-template") / "ledger.duckdb"
+    Store(path).ensure_current()
+    return path
+
+
+@pytest.fixture
+def store_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, store_template: Path) -> Path:
+    """A private data directory holding its own copy of a freshly built store: for tests that write to the store
+    but are not about building it (fresh_home is the empty directory, for those that are)."""
+    import shutil
+
+    monkeypatch.setenv("LLMFLATION_HOME", str(tmp_path))
+    shutil.copyfile(store_template, tmp_path / "ledger.duckdb")
+    return tmp_path
+
+
 @pytest.fixture
 def cli(shared_home: Path):
     """`cli("price", "gpt-4o")`: the CLI in-process on the shared store (see helpers.cli)."""

@@ -48,12 +48,12 @@ def test_cli_words_its_own_hint() -> None:
     assert "llmflation models --search" in describe_error(exc)
 
 
-def test_user_layer_takes_a_ledger(fresh_home: Path) -> None:
+def test_user_layer_takes_a_ledger(store_home: Path) -> None:
     from llmflation.ledger.ledger import open_ledger
     from llmflation.ledger.loading import Problems
     from llmflation.ledger.user_layer import add_discount, add_user_prices, price_rows
 
-    ledger = open_ledger(fresh_home / "ledger.duckdb")
+    ledger = open_ledger(store_home / "ledger.duckdb")
     problems = Problems()
     rows = price_rows([{"model": "gpt-4o", "provider": "mycloud", "valid_from": date(2031, 1, 1), "valid_to": None,
                         "input": "1", "output": "2"}], "prices", problems)
@@ -63,13 +63,13 @@ def test_user_layer_takes_a_ledger(fresh_home: Path) -> None:
     assert info.value.field == "percent" and "--" not in str(info.value)
     d = add_discount(ledger, "openai", "20", date(2024, 1, 1), None, None)
     assert d.fraction * 100 == 20
-    reopened = open_ledger(fresh_home / "ledger.duckdb")
+    reopened = open_ledger(store_home / "ledger.duckdb")
     assert reopened.price("gpt-4o", at=date(2031, 2, 1), provider="mycloud")[0].origin == "user"
 
 
-def test_api_discount_error_names_the_field_not_a_flag(fresh_home: Path) -> None:
+def test_api_discount_error_names_the_field_not_a_flag(store_home: Path) -> None:
     token = "test-token-0123456789abcdef"
-    app = create_app(WebSettings(ledger_path=fresh_home / "ledger.duckdb", api_token=token))
+    app = create_app(WebSettings(ledger_path=store_home / "ledger.duckdb", api_token=token))
     writable = TestClient(app, raise_server_exceptions=False)
     resp = writable.post("/api/user/discounts", headers={"Authorization": f"Bearer {token}"},
                          json={"provider": "openai", "percent": "150", "valid_from": "2024-01-01"})

@@ -155,9 +155,9 @@ def test_model_page_and_html_errors(client: TestClient) -> None:
 
 # -- writing endpoints ------------------------------------------------------------------------------------------
 @pytest.fixture
-def writable(fresh_home: Path) -> TestClient:
+def writable(store_home: Path) -> TestClient:
     """A real store in a private home, with a token: the writing routes exist."""
-    settings = WebSettings(ledger_path=fresh_home / "ledger.duckdb", api_token=TOKEN, max_upload_bytes=64 * 1024)
+    settings = WebSettings(ledger_path=store_home / "ledger.duckdb", api_token=TOKEN, max_upload_bytes=64 * 1024)
     return TestClient(create_app(settings), raise_server_exceptions=False)
 
 

@@ -23,8 +23,8 @@ LOG = [  # OpenAI chat-completion objects; gpt-4o-mini is $0.15 in / $0.60 out p
 
 
 @pytest.fixture
-def writable(fresh_home: Path) -> TestClient:
-    settings = WebSettings(ledger_path=fresh_home / "ledger.duckdb", api_token=TOKEN, max_upload_bytes=64 * 1024)
+def writable(store_home: Path) -> TestClient:
+    settings = WebSettings(ledger_path=store_home / "ledger.duckdb", api_token=TOKEN, max_upload_bytes=64 * 1024)
     return TestClient(create_app(settings), raise_server_exceptions=False)
 
 
