@@ -2,10 +2,14 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+
+from helpers.cli import run_cli, run_cli_process
+from helpers.ledger_data import fixture_texts
+
+__all__ = ["fixture_texts", "run_cli", "run_cli_process"]
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -60,23 +64,40 @@ def fresh_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return tmp_path
 
 
-def run_cli(*args: str, home: Path, input: str | None = None) -> subprocess.CompletedProcess[str]:
-    """Run the real `llmflation` entry point in a subprocess, as a user would."""
-    env = {**os.environ, "LLMFLATION_HOME": str(home), "COLUMNS": "200"}
-    return subprocess.run(
-        [sys.executable, "-m", "llmflation.cli.main", *args],
-        capture_output=True, text=True, env=env, input=input, timeout=120,
-    )
+@pytest.fixture(scope="session")
+def store_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A store exactly as first use builds it from the bundled data, built once and never written to."""
+    from llmflation.ledger.store import Store
+
+    path = tmp_path_factory.mktemp("store-template") / "ledger.duckdb"
+    Store(path).ensure_current()
+    return path
+
+
+@pytest.fixture
+def store_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, store_template: Path) -> Path:
+    """A private data directory holding its own copy of a freshly built store: for tests that write to the store
+    but are not about building it (fresh_home is the empty directory, for those that are)."""
+    import shutil
+
+    monkeypatch.setenv("LLMFLATION_HOME", str(tmp_path))
+    shutil.copyfile(store_template, tmp_path / "ledger.duckdb")
+    return tmp_path
 
 
 @pytest.fixture
 def cli(shared_home: Path):
+    """`cli("price", "gpt-4o")`: the CLI in-process on the shared store (see helpers.cli)."""
     def _run(*args: str) -> subprocess.CompletedProcess[str]:
         return run_cli(*args, home=shared_home)
 
     return _run
 
 
-def fixture_texts() -> dict[str, str]:
-    base = FIXTURES / "ledger"
-    return {n: (base / n).read_text() for n in ("models.csv", "prices.csv", "scores.csv")}
+@pytest.fixture
+def cli_process(shared_home: Path):
+    """The real entry point in a subprocess, for tests that need a real process (start-up, signals)."""
+    def _run(*args: str) -> subprocess.CompletedProcess[str]:
+        return run_cli_process(args, home=shared_home)
+
+    return _run

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from conftest import run_cli
+from helpers.cli import run_cli
 
 
 def test_version(shared_home: Path) -> None:

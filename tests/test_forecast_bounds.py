@@ -119,7 +119,7 @@ def test_api_forecast_out_of_range_is_422(shared_home) -> None:
 def test_report_forecast_table_reads_as_bounds(shared_home, tmp_path) -> None:
     import re
 
-    from conftest import run_cli
+    from helpers.cli import run_cli
 
     r = run_cli("report", "--out", str(tmp_path / "rep"), "--no-images", home=shared_home)
     assert r.returncode == 0, r.stderr

@@ -1,5 +1,5 @@
-"""The real `llmflation` CLI in a subprocess; only the bundled data is swapped for the importer test
-ledger."""
+"""The `llmflation` CLI (in-process, one test in a real subprocess); only the bundled data is swapped for the
+importer test ledger."""
 
 from __future__ import annotations
 
@@ -12,20 +12,33 @@ from pathlib import Path
 
 import pytest
 
-from litellm_repo import build
+from helpers.cli import run_cli
+from helpers.importer_data import texts
+from helpers.litellm_repo import build
 
 TESTS = Path(__file__).parent
 FIXTURES = TESTS / "fixtures" / "importers"
 BOOT = (
-    "import sys; sys.path.insert(0, {tests!r}); import importer_data; importer_data.patch(); "
+    "import sys; sys.path.insert(0, {tests!r}); from helpers import importer_data; importer_data.patch(); "
     "from llmflation.cli.main import main; sys.argv = ['llmflation', *sys.argv[1:]]; main()"
 )
 
 
 def run(*args: str, home: Path, extra_path: str = "") -> subprocess.CompletedProcess[str]:
+    """The CLI in-process with the bundled data swapped for the importer test ledger; with `extra_path` (a fake
+    installed package on sys.path) a real subprocess, so the path change cannot leak into other tests."""
+    if not extra_path:
+        import llmflation.ledger.loading as loading
+
+        saved = loading.bundled_texts
+        data = texts()
+        loading.bundled_texts = lambda: dict(data)
+        try:
+            return run_cli(*args, home=home)
+        finally:
+            loading.bundled_texts = saved
     env = {**os.environ, "LLMFLATION_HOME": str(home), "COLUMNS": "200"}
-    if extra_path:
-        env["PYTHONPATH"] = extra_path + os.pathsep + env.get("PYTHONPATH", "")
+    env["PYTHONPATH"] = extra_path + os.pathsep + env.get("PYTHONPATH", "")
     return subprocess.run(
         [sys.executable, "-c", BOOT.format(tests=str(TESTS)), *args],
         capture_output=True,

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from litellm_repo import COOKBOOK, ROOT, build
+from helpers.litellm_repo import COOKBOOK, ROOT, build
 from llmflation.errors import InputError
 from llmflation.ledger.importers.run import ImportReport, import_litellm_history, list_versions
 from llmflation.ledger.ledger import open_ledger
@@ -26,7 +26,7 @@ def report(repo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> ImportRepor
 
 
 def _texts() -> dict[str, str]:
-    from importer_data import texts
+    from helpers.importer_data import texts
 
     return texts()
 

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from importer_data import texts
+from helpers.importer_data import texts
 from llmflation.errors import DataError, InputError
 from llmflation.ledger.importers.changes import diff, factor, pct, status
 from llmflation.ledger.importers.run import import_genai_prices, import_litellm, import_openrouter

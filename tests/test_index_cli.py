@@ -9,7 +9,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from usage_helpers import gen_module
+from helpers.usage_helpers import gen_module
 
 
 def test_index_all_json_has_every_method_the_options_and_the_words(cli: Any) -> None:

@@ -10,9 +10,9 @@ from typing import Any
 
 import pytest
 
+from helpers.usage_helpers import _m, _p, write_cases
 from llmflation.index.personal import personal_index
 from llmflation.ledger.ledger import Ledger
-from usage_helpers import _m, _p, write_cases
 
 
 def hand_ledger() -> Ledger:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import run_cli
+from helpers.cli import run_cli
 
 
 @pytest.mark.parametrize(
@@ -95,7 +95,7 @@ def test_history_is_ordered_and_sourced(cli) -> None:
     assert all(r["source"] for r in rows)
 
 
-def test_user_price_file_rejected_whole_then_accepted(fresh_home: Path, tmp_path: Path) -> None:
+def test_user_price_file_rejected_whole_then_accepted(store_home: Path, tmp_path: Path) -> None:
     header = ("model,provider,tier,valid_from,valid_to,input,output,cached_input,cache_write,batch_discount,"
               "long_context_threshold,long_input,long_output,long_cached_input,source,confidence,note")
     bad = tmp_path / "bad.csv"
@@ -105,27 +105,27 @@ def test_user_price_file_rejected_whole_then_accepted(fresh_home: Path, tmp_path
         "gpt-4o,openai,standard,2025-13-01,,2,8,,,,,,,,,,bad date",
         "no-such-model,openai,standard,2025-01-01,,2,8,,,,,,,,,,",
     ]) + "\n")
-    result = run_cli("user", "add-prices", str(bad), home=fresh_home)
+    result = run_cli("user", "add-prices", str(bad), home=store_home)
     assert result.returncode == 1
     assert "bad.csv:3: valid_from" in result.stderr and "no-such-model" in result.stderr
-    listing = json.loads(run_cli("user", "list", "--json", home=fresh_home).stdout)
+    listing = json.loads(run_cli("user", "list", "--json", home=store_home).stdout)
     assert listing["prices"] == []  # nothing half-written
 
     good = tmp_path / "good.csv"
     good.write_text(header + "\ngpt-4o,openai,standard,2025-01-01,,2,8,,,,,,,,,,negotiated\n")
-    assert run_cli("user", "add-prices", str(good), home=fresh_home).returncode == 0
+    assert run_cli("user", "add-prices", str(good), home=store_home).returncode == 0
     record = json.loads(run_cli("price", "gpt-4o", "--provider", "openai", "--at", "2025-02-01", "--json",
-                                home=fresh_home).stdout)
+                                home=store_home).stdout)
     assert (record["input_usd_per_mtok"], record["origin"]) == ("2", "user")
 
 
-def test_discount_applies_from_its_date(fresh_home: Path) -> None:
+def test_discount_applies_from_its_date(store_home: Path) -> None:
     before = json.loads(run_cli("price", "gpt-4", "--provider", "openai", "--at", "2023-06-01", "--json",
-                                home=fresh_home).stdout)
+                                home=store_home).stdout)
     assert run_cli("user", "discount", "--provider", "openai", "--percent", "20", "--from", "2023-06-01",
-                   home=fresh_home).returncode == 0
+                   home=store_home).returncode == 0
     after = json.loads(run_cli("price", "gpt-4", "--provider", "openai", "--at", "2023-06-01", "--json",
-                               home=fresh_home).stdout)
+                               home=store_home).stdout)
     assert before["input_usd_per_mtok"] == "30" and after["input_usd_per_mtok"] == "24"
     assert run_cli("user", "discount", "--provider", "openai", "--percent", "120", "--from", "2023-06-01",
-                   home=fresh_home).returncode == 1
+                   home=store_home).returncode == 1

@@ -4,7 +4,7 @@ from decimal import Decimal
 
 import pytest
 
-from conftest import fixture_texts
+from helpers.ledger_data import fixture_texts
 from llmflation.errors import DataError
 from llmflation.ledger.loading import load_bundled
 

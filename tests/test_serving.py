@@ -164,7 +164,7 @@ def test_bad_gpu_precision_and_flags() -> None:
         estimate("llama-3.1-8b", "H1000")
     with pytest.raises(InputError, match="Supported on A100"):
         estimate("llama-3.1-8b", "A100", precision="fp8")
-    with pytest.raises(InputError, match="--tp 16 is not possible"):
+    with pytest.raises(InputError, match="tp 16 is not possible"):
         estimate("llama-3.1-8b", "H100", tp=16)
     with pytest.raises(InputError, match="not a multiple"):
         estimate("llama-3.1-8b", "H100", count=6, tp=4)

@@ -7,6 +7,7 @@ from decimal import Decimal
 
 import pytest
 
+from helpers.trends_synth import synthetic_ledger
 from llmflation.errors import InputError, UnknownModelError, UnknownNameError
 from llmflation.trends.fit import InsufficientDataError, fit_decline
 from llmflation.trends.forecast import add_months, backtest, forecast
@@ -19,7 +20,6 @@ from llmflation.trends.series import (
     parse_blend,
     resolve_threshold,
 )
-from trends_synth import synthetic_ledger
 
 END = date(2025, 6, 1)
 

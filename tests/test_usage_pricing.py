@@ -12,11 +12,11 @@ from typing import Any
 
 import pytest
 
-from llmflation.cli.output import jsonable
+from helpers.usage_helpers import CASES, EXPECTED_TOTAL, gen_module, small_ledger, write_cases
 from llmflation.errors import InputError, UnknownModelError
+from llmflation.shapes import jsonable
 from llmflation.usage import analytics
 from llmflation.usage.store import UsageStore
-from usage_helpers import CASES, EXPECTED_TOTAL, gen_module, small_ledger, write_cases
 
 
 @pytest.fixture(scope="session")
@@ -184,7 +184,7 @@ def test_periods_and_by() -> None:
 
 # -- the real CLI ---------------------------------------------------------------------------------------------
 def test_cli_end_to_end(ledger: Any, shared_home: Path, tmp_path: Path) -> None:
-    from conftest import run_cli
+    from helpers.cli import run_cli
 
     gen = gen_module()
     home = tmp_path / "home"

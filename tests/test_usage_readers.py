@@ -14,11 +14,11 @@ from typing import Any
 
 import pytest
 
+from helpers.usage_helpers import gen_module
 from llmflation.errors import InputError
 from llmflation.usage.readers import read
 from llmflation.usage.records import Quarantined, Skipped, UsageRecord
 from llmflation.usage.store import HOLD_ENV, UsageStore
-from usage_helpers import gen_module
 
 GEN_FORMATS = {"openai-chat": "jsonl", "openai-usage": "json", "anthropic": "jsonl", "otel": "json",
                "litellm-csv": "csv", "litellm-parquet": "parquet", "langfuse": "jsonl", "generic-csv": "csv",

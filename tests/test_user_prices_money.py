@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import run_cli
+from helpers.cli import run_cli
 from llmflation.ledger.user_layer import (
     MAX_USD_PER_MTOK,
     PRICE_PLACES,

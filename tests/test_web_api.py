@@ -4,31 +4,18 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 
+from helpers.web_support import TOKEN, assert_envelope, small_ledger
 from llmflation.web import WebSettings, create_app
-from llmflation.web.schemas import ErrorOut, HistoryPage, ModelsPage, PriceAnswer
-from web_support import small_ledger
-
-TOKEN = "test-token-0123456789abcdef"
+from llmflation.web.schemas import HistoryPage, ModelsPage, PriceAnswer
 
 
 @pytest.fixture(scope="module")
 def client() -> TestClient:
     return TestClient(create_app(WebSettings(), ledger=small_ledger()), raise_server_exceptions=False)
-
-
-def assert_envelope(resp: Any, status: int) -> dict[str, Any]:
-    assert resp.status_code == status, resp.text
-    assert resp.headers["content-type"].startswith("application/json")
-    body = resp.json()
-    ErrorOut.model_validate(body)
-    assert body["ok"] is False and body["status"] == status and body["error"]
-    assert "Traceback" not in resp.text
-    return body
 
 
 def test_models_paginates(client: TestClient) -> None:
@@ -168,9 +155,9 @@ def test_model_page_and_html_errors(client: TestClient) -> None:
 
 # -- writing endpoints ------------------------------------------------------------------------------------------
 @pytest.fixture
-def writable(fresh_home: Path) -> TestClient:
+def writable(store_home: Path) -> TestClient:
     """A real store in a private home, with a token: the writing routes exist."""
-    settings = WebSettings(ledger_path=fresh_home / "ledger.duckdb", api_token=TOKEN, max_upload_bytes=64 * 1024)
+    settings = WebSettings(ledger_path=store_home / "ledger.duckdb", api_token=TOKEN, max_upload_bytes=64 * 1024)
     return TestClient(create_app(settings), raise_server_exceptions=False)
 
 

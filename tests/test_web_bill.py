@@ -9,9 +9,8 @@ from urllib.parse import parse_qs, urlparse
 import pytest
 from fastapi.testclient import TestClient
 
+from helpers.web_support import assert_envelope, small_ledger
 from llmflation.web import WebSettings, create_app
-from test_web_api import assert_envelope
-from web_support import small_ledger
 
 pytest.importorskip("llmflation.workload.bill")
 

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from web_support import running_server
+from helpers.web_support import running_server
 
 pytestmark = pytest.mark.browser
 

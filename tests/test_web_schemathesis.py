@@ -11,8 +11,8 @@ import schemathesis
 from hypothesis import HealthCheck, settings
 from schemathesis import checks as st_checks
 
+from helpers.web_support import small_ledger
 from llmflation.web import WebSettings, create_app
-from web_support import small_ledger
 
 TOKEN = "schemathesis-token-0123456789"
 CHECKS = [

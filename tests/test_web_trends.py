@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
+from helpers.web_support import assert_envelope
 from llmflation.web import WebSettings, create_app
-from test_web_api import assert_envelope
 
 pytest.importorskip("llmflation.report.build")
 

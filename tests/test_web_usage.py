@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
+from helpers.web_support import TOKEN, assert_envelope
 from llmflation.web import WebSettings, create_app
-from test_web_api import TOKEN, assert_envelope
 
 pytest.importorskip("llmflation.usage.analytics")
 
@@ -23,8 +23,8 @@ LOG = [  # OpenAI chat-completion objects; gpt-4o-mini is $0.15 in / $0.60 out p
 
 
 @pytest.fixture
-def writable(fresh_home: Path) -> TestClient:
-    settings = WebSettings(ledger_path=fresh_home / "ledger.duckdb", api_token=TOKEN, max_upload_bytes=64 * 1024)
+def writable(store_home: Path) -> TestClient:
+    settings = WebSettings(ledger_path=store_home / "ledger.duckdb", api_token=TOKEN, max_upload_bytes=64 * 1024)
     return TestClient(create_app(settings), raise_server_exceptions=False)
 
 

@@ -10,19 +10,10 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
+from helpers.workload_data import price, small_ledger
 from llmflation.errors import InputError
-from llmflation.ledger.ledger import Ledger
-from llmflation.ledger.records import Model, Price, Score
 from llmflation.workload.bill import bill_mix, bill_offer, rank_offers
 from llmflation.workload.spec import load_workload
-
-
-def price(model: str = "acme/big", provider: str = "acme", input: str = "3", output: str = "15", *,
-          valid_from: date = date(2024, 1, 1), valid_to: date | None = None, **kw: object) -> Price:
-    extra = {k: (D(str(v)) if isinstance(v, str) else v) for k, v in kw.items()}
-    return Price(model, provider, valid_from, valid_to, D(input), D(output), "https://example.org/p", "official",
-                 **extra)  # type: ignore[arg-type]
-
 
 FULL = price(cached_input="0.3", cache_write="3.75", batch_discount="0.5", long_context_threshold=200_000,
              long_input="6", long_output="22.5", long_cached_input="0.6")
@@ -138,24 +129,6 @@ def test_toml_floats_are_exact_and_file_errors_are_clear(tmp_path: Path) -> None
     with pytest.raises(InputError, match="not valid TOML"):
         load_workload(tmp_path / "bad.toml")
     assert load_workload(f, overrides={"input_tokens": "250", "batch_share": None}).input_tokens == 250
-
-
-def small_ledger() -> Ledger:
-    def model(mid: str) -> Model:
-        return Model(mid, mid, mid.split("/")[0], date(2024, 1, 1), False, False, "https://example.org/m", "official")
-
-    models = [model("acme/big"), model("acme/small"), model("open/mid"), model("open/unscored")]
-    prices = [
-        price("acme/big", "acme", "10", "30"),
-        price("acme/small", "acme", "0.1", "0.4"),
-        price("open/mid", "hosta", "1", "1", valid_to=date(2024, 7, 1)),
-        price("open/mid", "hosta", "0.5", "0.5", valid_from=date(2024, 7, 1)),
-        price("open/mid", "hostb", "0.8", "0.8"),
-        price("open/unscored", "hosta", "0.01", "0.01"),
-    ]
-    scores = [Score(m, "mmlu", D(v), date(2024, 1, 1), "5-shot", "https://example.org/s", "official")
-              for m, v in (("acme/big", "90"), ("acme/small", "60"), ("open/mid", "80"))]
-    return Ledger(models, prices, scores)
 
 
 def test_ranking_meets_the_floor_cheapest_first() -> None:

@@ -7,6 +7,7 @@ from decimal import Decimal as D
 
 import pytest
 
+from helpers.workload_data import small_ledger
 from llmflation.errors import InputError
 from llmflation.workload.spec import load_workload
 from llmflation.workload.timeline import (
@@ -17,7 +18,6 @@ from llmflation.workload.timeline import (
     months,
     point_for,
 )
-from test_workload_bill import small_ledger
 
 W = {"tasks_per_month": 100, "input_tokens": 1000, "output_tokens": 1000, "monthly_growth": D("0.1"),
      "floor": {"benchmark": "mmlu", "min": 75}}

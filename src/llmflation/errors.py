@@ -1,12 +1,16 @@
 """One error root for everything llmflation raises on purpose.
 
-Each message says what went wrong and what to do next; the CLI prints it and exits 1.
+Each message says what went wrong; the data behind it (the model, the date, the suggestions, the field) rides on
+the exception as attributes, and each front end words its own next step from them: the CLI says
+"Try --at 2024-05-13", the web API says "try at=2024-05-13" (see `cli.main.describe_error` and
+`web.errors.api_hint`). So domain text never names a CLI flag that an API client cannot pass.
 """
 
 from __future__ import annotations
 
 import difflib
 from collections.abc import Iterable, Sequence
+from datetime import date
 
 
 class LlmflationError(Exception):
@@ -14,15 +18,13 @@ class LlmflationError(Exception):
 
 
 class UnknownModelError(LlmflationError):
-    """A model name that matches no id, alias or display name."""
+    """A model name that matches no id, alias or display name; `suggestions` holds the close matches."""
 
     def __init__(self, name: str, suggestions: Sequence[str]) -> None:
         self.name = name
         self.suggestions = list(suggestions)
         hint = f" Did you mean: {', '.join(self.suggestions)}?" if self.suggestions else ""
-        super().__init__(
-            f"Unknown model {name!r}.{hint} Run `llmflation models --search TEXT` to list matching models."
-        )
+        super().__init__(f"Unknown model {name!r}.{hint}")
 
 
 class UnknownNameError(LlmflationError):
@@ -39,7 +41,20 @@ class UnknownNameError(LlmflationError):
 
 
 class NoPriceError(LlmflationError):
-    """No price in effect for a model (and provider) at a date."""
+    """No price in effect for a model (and provider) at a date.
+
+    `model` and `at` say what was asked; `first_priced` is the first date with a price on record when the date asked
+    for is before it (the front ends suggest that date), `ended` the end of the last price when the model was
+    retired. Raised with a message only (the attributes None) where no single date would help.
+    """
+
+    def __init__(self, message: str, *, model: str | None = None, at: date | None = None,
+                 first_priced: date | None = None, ended: date | None = None) -> None:
+        self.model = model
+        self.at = at
+        self.first_priced = first_priced
+        self.ended = ended
+        super().__init__(message)
 
 
 class DataError(LlmflationError):
@@ -53,7 +68,15 @@ class DataError(LlmflationError):
 
 
 class InputError(LlmflationError):
-    """A user-supplied value (flag, field, file) that is invalid; the message names the field."""
+    """A user-supplied value (flag, field, file) that is invalid; the message names the field.
+
+    `field` (when set) is the neutral name of the value (`percent`, `valid_to`, `tolerance`), which a front end
+    may map to its own spelling (`--percent`, `?percent=`).
+    """
+
+    def __init__(self, message: str, *, field: str | None = None) -> None:
+        self.field = field
+        super().__init__(message)
 
 
 def suggest(name: str, candidates: Iterable[str], n: int = 3) -> list[str]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
+from decimal import ROUND_HALF_EVEN, Decimal
 
 MTOK = Decimal(1_000_000)
 # The stores keep money as DECIMAL(20, 9): more decimal places than this would be silently rounded (a price of
@@ -14,28 +14,11 @@ MAX_USD_PER_MTOK = Decimal(100_000)
 
 
 def to_decimal(value: object, field: str = "value") -> Decimal:
-    """Parse a price or amount exactly; floats are refused because they are already inexact."""
-    from llmflation.errors import InputError
+    """Parse a price or amount exactly (the one Decimal parser, llmflation.values.parse_decimal): text, int or
+    Decimal; a float goes through its shortest repr (what the user typed in JSON/TOML); never NaN or infinity."""
+    from llmflation.values import parse_decimal
 
-    if isinstance(value, Decimal):
-        d = value
-    elif isinstance(value, bool):
-        raise InputError(f"{field}: expected a number, got {value!r}")
-    elif isinstance(value, int):
-        d = Decimal(value)
-    elif isinstance(value, str):
-        try:
-            d = Decimal(value.strip())
-        except InvalidOperation:
-            raise InputError(f"{field}: {value!r} is not a number") from None
-    elif isinstance(value, float):
-        # JSON/TOML parsers hand us floats; their shortest repr is what the user typed.
-        d = Decimal(repr(value))
-    else:
-        raise InputError(f"{field}: expected a number, got {type(value).__name__}")
-    if not d.is_finite():
-        raise InputError(f"{field}: {value!r} is not a finite number")
-    return d
+    return parse_decimal(value, field)
 
 
 def fmt_usd(amount: Decimal, places: int = 4) -> str:

@@ -11,6 +11,7 @@ import typer
 from llmflation.cli.ledger_cmds import data_app, price_record
 from llmflation.cli.options import parse_date
 from llmflation.cli.output import emit_csv, emit_json, exclusive, info, table
+from llmflation.values import LIMITS
 
 if TYPE_CHECKING:
     from llmflation.ledger.importers.changes import Diff, PriceMove, Status
@@ -453,7 +454,7 @@ def status_record(s: Status, imports: list[dict[str, Any]]) -> dict[str, Any]:
 
 @data_app.command("status")
 def data_status(
-    days: int = typer.Option(90, "--days", min=1, help="Stale when not checked for this many days."),
+    days: int = typer.Option(90, "--days", **LIMITS["days"].min_max, help="Stale when not checked for this many days."),
     as_json: bool = JSON,
 ) -> None:
     """Current prices not checked for --days (last seen in an import, or curated valid_from), and current

@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import typer
 
 from llmflation import format as fmt
-from llmflation.cli.options import parse_date
+from llmflation.cli.options import flag_names, parse_date
 from llmflation.cli.output import emit_csv, emit_json, exclusive, info, table
-
-if TYPE_CHECKING:
-    from llmflation.ledger.records import Model, Price
+from llmflation.shapes import model_record, price_record
 
 JSON = typer.Option(False, "--json", help="Print JSON to stdout.")
 CSV = typer.Option(False, "--csv", help="Print CSV to stdout.")
@@ -20,30 +18,6 @@ CSV = typer.Option(False, "--csv", help="Print CSV to stdout.")
 data_app = typer.Typer(help="Validate and inspect the bundled ledger data.", no_args_is_help=True)
 user_app = typer.Typer(help="Your private layer: negotiated prices and discounts that win over bundled data.",
                        no_args_is_help=True)
-
-
-def price_record(p: Price) -> dict[str, Any]:
-    """The documented JSON shape of one price (keys stable: scripts rely on them)."""
-    return {
-        "model": p.model, "provider": p.provider, "tier": p.tier,
-        "valid_from": p.valid_from, "valid_to": p.valid_to,
-        "input_usd_per_mtok": p.input, "output_usd_per_mtok": p.output,
-        "cached_input_usd_per_mtok": p.cached_input, "cache_write_usd_per_mtok": p.cache_write,
-        "batch_discount": p.batch_discount,
-        "long_context": None if p.long_context_threshold is None else {
-            "threshold_tokens": p.long_context_threshold, "input_usd_per_mtok": p.long_input,
-            "output_usd_per_mtok": p.long_output, "cached_input_usd_per_mtok": p.long_cached_input},
-        "source": p.source, "confidence": p.confidence, "origin": p.origin, "note": p.note,
-    }
-
-
-def model_record(m: Model) -> dict[str, Any]:
-    return {
-        "id": m.id, "name": m.name, "developer": m.developer, "release_date": m.release_date,
-        "open_weights": m.open_weights, "reasoning": m.reasoning, "aliases": list(m.aliases),
-        "params_total_b": m.params_total_b, "params_active_b": m.params_active_b,
-        "context_window": m.context_window, "source": m.source, "confidence": m.confidence,
-    }
 
 
 def _ledger() -> Any:
@@ -180,7 +154,7 @@ def user_add_prices(
     """Add negotiated or private prices from a CSV; the whole file is rejected if any line is bad."""
     from llmflation.ledger.user_layer import import_user_prices
 
-    n = import_user_prices(file)
+    n = import_user_prices(_ledger(), file)
     info(f"Added {n} user price row(s) from {file}. They win over the bundled data.")
 
 
@@ -196,7 +170,9 @@ def user_discount(
     """Record a negotiated discount, e.g. 20% off a provider from a date."""
     from llmflation.ledger.user_layer import add_discount
 
-    d = add_discount(provider, percent, parse_date(valid_from, "--from"), parse_date(valid_to, "--to"), model, note)
+    with flag_names(percent="--percent", valid_from="--from", valid_to="--to"):
+        d = add_discount(_ledger(), provider, percent, parse_date(valid_from, "--from"), parse_date(valid_to, "--to"),
+                         model, note)
     info(f"Recorded {fmt.percent(d.fraction)} off {d.model or 'all models'} at {d.provider} from {d.valid_from}.")
 
 

@@ -83,6 +83,30 @@ def command() -> Any:
     return cmd
 
 
+def describe_error(exc: BaseException) -> str:
+    """A domain error in the CLI's words: the domain's message plus the next step spelled as a command or flag.
+
+    The domain error carries the data (the date to try, the model); only here do flag names appear, so the web API
+    can word the same error for its own clients (web.errors.api_hint).
+    """
+    from llmflation.errors import InputError, NoPriceError, UnknownModelError
+
+    text = str(exc)
+    if isinstance(exc, InputError) and exc.field and not exc.field.startswith("-"):
+        # a field-named message ("tp 16 is not possible", "percent: …") names the flag: tp → --tp
+        for sep in (" ", ":"):
+            if text.startswith(exc.field + sep):
+                return "--" + exc.field.replace("_", "-") + text[len(exc.field):]
+    if isinstance(exc, UnknownModelError):
+        return f"{text} Run `llmflation models --search TEXT` to list matching models."
+    if isinstance(exc, NoPriceError) and exc.model is not None:
+        if exc.first_priced is not None:
+            return f"{text} Try --at {exc.first_priced}."
+        if exc.ended is None:
+            return f"{text} Run `llmflation history {exc.model}` to see the recorded intervals."
+    return text
+
+
 def main() -> None:
     """Run the CLI; LlmflationError → message on stderr and exit 1 (usage errors exit 2 via Click)."""
     from llmflation.errors import LlmflationError
@@ -92,7 +116,8 @@ def main() -> None:
     except LlmflationError as exc:
         from llmflation.format import text
 
-        sys.stderr.write(f"Error: {text(exc)}\n")  # user input echoed in messages carries no escape sequences
+        # user input echoed in messages carries no escape sequences
+        sys.stderr.write(f"Error: {text(describe_error(exc))}\n")
         sys.exit(1)
 
 

@@ -1,42 +1,24 @@
 """Output helpers shared by every command: JSON/CSV to stdout, tables to stdout, chatter to stderr.
 
-Money is written as exact decimal strings in JSON and CSV ("0.075"), never as binary floats.
+Money is written as exact decimal strings in JSON and CSV ("0.075"), never as binary floats; the shapes and
+`jsonable` live in llmflation.shapes (the JSON contract shared with the web API and the report).
 """
 
 from __future__ import annotations
 
 import csv
-import dataclasses
 import json
 import os
 import sys
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import date, datetime
-from decimal import Decimal
-from enum import Enum
 from typing import TYPE_CHECKING, Any
+
+from llmflation.shapes import jsonable
 
 if TYPE_CHECKING:
     from rich.console import Console
 
-
-def jsonable(obj: Any) -> Any:
-    """Convert dataclasses, Decimals and dates into JSON-ready values (Decimal → exact string)."""
-    if isinstance(obj, Decimal):
-        return format(obj.normalize(), "f")
-    if isinstance(obj, (date, datetime)):
-        return obj.isoformat()
-    if isinstance(obj, Enum):
-        return obj.value
-    if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
-        return {f.name: jsonable(getattr(obj, f.name)) for f in dataclasses.fields(obj)}
-    if isinstance(obj, Mapping):
-        return {str(k): jsonable(v) for k, v in obj.items()}
-    if isinstance(obj, (list, tuple, set, frozenset)):
-        return [jsonable(v) for v in obj]
-    if hasattr(obj, "model_dump"):
-        return jsonable(obj.model_dump())
-    return obj
+__all__ = ["emit_csv", "emit_json", "exclusive", "info", "jsonable", "stderr", "stdout", "table"]
 
 
 def emit_json(obj: Any) -> None:

@@ -6,14 +6,16 @@ Commands: estimate, search, validate, compare, drivers, gpus.
 from __future__ import annotations
 
 import re
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 import typer
 
 from llmflation import format as fmt
-from llmflation.cli.options import parse_date
+from llmflation.cli.options import parse_date, usage_errors
 from llmflation.cli.output import emit_csv, emit_json, exclusive, info, table
+from llmflation.shapes import estimate_record
+from llmflation.values import LIMITS
 
 if TYPE_CHECKING:
     from llmflation.serving.model import Estimate
@@ -36,31 +38,26 @@ def parse_duration(text: str, flag: str) -> float:
     if not m:
         raise typer.BadParameter(f"{text!r} is not a duration; use e.g. 2s, 50ms or 0.5", param_hint=flag)
     v = float(m.group(1))
-    return v / 1000.0 if m.group(2) == "ms" else v
+    seconds = v / 1000.0 if m.group(2) == "ms" else v
+    key = flag.removeprefix("--")
+    if key in LIMITS:
+        with usage_errors(flag):
+            LIMITS[key].parse(seconds, flag)
+    return seconds
 
 
 def _decimal(text: str | None, flag: str) -> Decimal | None:
+    """A positive price flag (USD per GPU-hour), bounded by llmflation.values.LIMITS."""
     if text is None:
         return None
-    try:
-        d = Decimal(text)
-    except InvalidOperation:
-        raise typer.BadParameter(f"{text!r} is not a number", param_hint=flag) from None
-    if not d.is_finite() or d <= 0:
-        raise typer.BadParameter(f"{text!r} must be a positive number", param_hint=flag)
-    return d
+    with usage_errors(flag):
+        return LIMITS["usd_per_gpu_hour"].parse(text, flag)
 
 
 def _util(text: str, flag: str = "--utilisation") -> Decimal:
-    d = _decimal(text, flag)
-    assert d is not None
-    if d > 1:
-        raise typer.BadParameter("must be a fraction in (0, 1], e.g. 0.5", param_hint=flag)
-    return d
-
-
-def estimate_record(e: Estimate) -> dict[str, Any]:
-    return e.as_dict()
+    """A busy share in (0, 1]."""
+    with usage_errors(flag):
+        return LIMITS["utilisation"].parse(text, flag)
 
 
 def _estimate_lines(e: Estimate, title: str) -> None:
@@ -100,24 +97,26 @@ def estimate_cmd(
         ..., "--gpu", "-g", help="GPU type, e.g. H100, H200, B200, MI300X (see `selfhost gpus`)."
     ),
     count: int | None = typer.Option(
-        None, "--count", "-n", min=1, help="GPUs in the deployment (default: --tp)."
+        None, "--count", "-n", **LIMITS["count"].min_max, help="GPUs in the deployment (default: --tp)."
     ),
     tp: int | None = typer.Option(
-        None, "--tp", min=1, help="Tensor-parallel degree (default: best that fits)."
+        None, "--tp", **LIMITS["tp"].min_max, help="Tensor-parallel degree (default: best that fits)."
     ),
     precision: str | None = typer.Option(
         None, "--precision", help="bf16 | fp8 | fp4 | w4a16 (default fp8 where supported)."
     ),
     kv_precision: str | None = typer.Option(None, "--kv-precision", help="KV cache: bf16 | fp8 | fp4."),
-    isl: int = typer.Option(1024, "--isl", min=1, help="Input tokens per request."),
-    osl: int = typer.Option(256, "--osl", min=1, help="Output tokens per request."),
+    isl: int = typer.Option(1024, "--isl", **LIMITS["isl"].min_max, help="Input tokens per request."),
+    osl: int = typer.Option(256, "--osl", **LIMITS["osl"].min_max, help="Output tokens per request."),
     concurrency: int | None = typer.Option(
-        None, "--concurrency", "-c", min=1, help="Concurrent requests (default: maximum-throughput point)."
+        None, "--concurrency", "-c", **LIMITS["concurrency"].min_max,
+            help="Concurrent requests (default: maximum-throughput point)."
     ),
     spec_k: int = typer.Option(
-        0, "--spec-k", min=0, max=16, help="Speculative draft tokens per step (0 = off)."
+        0, "--spec-k", **LIMITS["spec_k"].min_max, help="Speculative draft tokens per step (0 = off)."
     ),
-    spec_alpha: float = typer.Option(0.7, "--spec-alpha", min=0.0, max=0.99, help="Draft acceptance rate."),
+    spec_alpha: float = typer.Option(0.7, "--spec-alpha", **LIMITS["spec_alpha"].min_max,
+        help="Draft acceptance rate."),
     usd_per_gpu_hour: str | None = typer.Option(
         None, "--usd-per-gpu-hour", help="Your price (default: catalog)."
     ),
@@ -167,16 +166,16 @@ def search_cmd(
     model: str = typer.Argument(..., help="Model: catalog id, alias or ledger id."),
     ttft: str = typer.Option("2s", "--ttft", help="Mean time-to-first-token target, e.g. 2s or 500ms."),
     tpot: str = typer.Option("50ms", "--tpot", help="Mean time-per-output-token target, e.g. 50ms."),
-    isl: int = typer.Option(1024, "--isl", min=1),
-    osl: int = typer.Option(256, "--osl", min=1),
+    isl: int = typer.Option(1024, "--isl", **LIMITS["isl"].min_max),
+    osl: int = typer.Option(256, "--osl", **LIMITS["osl"].min_max),
     gpu: list[str] = typer.Option([], "--gpu", "-g", help="Only these GPU types (repeatable)."),
     precision: list[str] = typer.Option([], "--precision", help="Only these precisions (repeatable)."),
     no_spec: bool = typer.Option(False, "--no-spec", help="Do not consider speculative decoding."),
-    spec_alpha: float = typer.Option(0.7, "--spec-alpha", min=0.0, max=0.99, help="Draft acceptance rate."),
+    spec_alpha: float = typer.Option(0.7, "--spec-alpha", **LIMITS["spec_alpha"].min_max,
+        help="Draft acceptance rate."),
     rate: float | None = typer.Option(
         None,
-        "--rate",
-        min=0.001,
+        "--rate", **LIMITS["rate"].min_max,
         help="Required output tokens/s: minimise $/hour for a deployment that sustains it.",
     ),
     utilisation: str = typer.Option("1", "--utilisation", "-u", help="Busy share of paid GPU-hours, (0, 1]."),
@@ -184,7 +183,7 @@ def search_cmd(
     usd_per_gpu_hour: str | None = typer.Option(
         None, "--usd-per-gpu-hour", help="One price for every GPU type."
     ),
-    top: int = typer.Option(5, "--top", min=1, help="Alternatives shown (best per other GPU type)."),
+    top: int = typer.Option(5, "--top", **LIMITS["top"].min_max, help="Alternatives shown (best per other GPU type)."),
     as_json: bool = JSON,
 ) -> None:
     """Cheapest configuration meeting the targets.
@@ -351,8 +350,8 @@ def validate_cmd(
 def compare_cmd(
     model: str = typer.Argument(..., help="Model: catalog id, alias or ledger id."),
     at: str | None = typer.Option(None, "--at", help="Date of the API prices (default today)."),
-    isl: int = typer.Option(1024, "--isl", min=1),
-    osl: int = typer.Option(256, "--osl", min=1),
+    isl: int = typer.Option(1024, "--isl", **LIMITS["isl"].min_max),
+    osl: int = typer.Option(256, "--osl", **LIMITS["osl"].min_max),
     utilisation: str = typer.Option(
         "0.5", "--utilisation", "-u", help="Busy share of paid GPU-hours (default 0.5)."
     ),
@@ -428,11 +427,11 @@ def drivers_cmd(
         "2024-02-07", "--from-price-at", help="Date of the 'before' GPU price."
     ),
     to_price_at: str = typer.Option("2026-03-01", "--to-price-at", help="Date of the 'after' GPU price."),
-    isl: int = typer.Option(1024, "--isl", min=1),
-    osl: int = typer.Option(256, "--osl", min=1),
+    isl: int = typer.Option(1024, "--isl", **LIMITS["isl"].min_max),
+    osl: int = typer.Option(256, "--osl", **LIMITS["osl"].min_max),
     ttft: str = typer.Option("2s", "--ttft"),
     tpot: str = typer.Option("50ms", "--tpot"),
-    spec_alpha: float = typer.Option(0.7, "--spec-alpha", min=0.0, max=0.99),
+    spec_alpha: float = typer.Option(0.7, "--spec-alpha", **LIMITS["spec_alpha"].min_max),
     as_json: bool = JSON,
 ) -> None:
     """How much of a 2023→2026 self-hosting cost change comes from hardware, precision, MoE, speculative

@@ -11,6 +11,8 @@ import typer
 from llmflation import format as fmt
 from llmflation.cli.options import parse_date
 from llmflation.cli.output import emit_csv, emit_json, exclusive, info, stdout, table
+from llmflation.shapes import series_point_record, trend_record
+from llmflation.values import LIMITS
 
 if TYPE_CHECKING:
     from llmflation.trends.fit import DeclineFit
@@ -35,8 +37,10 @@ REASONING = typer.Option(False, "--include-reasoning", help="Include reasoning m
 FROM = typer.Option(None, "--from", help="Window start (YYYY-MM-DD or YYYY-MM).")
 UNTIL = typer.Option(None, "--until", help="Window end (default today).")
 POINTS = typer.Option(None, "--points", help="Fit your own CSV of date,price points instead of the ledger.")
-LEVEL = typer.Option(0.9, "--level", help="Interval level (0.9 = 90%).")
-SEED = typer.Option(0, "--seed", help="Bootstrap seed (results are deterministic for a seed).")
+LEVEL = typer.Option(0.9, "--level", **LIMITS["level"].min_max,
+                     help="Interval level (0.9 = 90%; 0.5–0.99).")
+SEED = typer.Option(0, "--seed", **LIMITS["seed"].min_max,
+    help="Bootstrap seed (results are deterministic for a seed).")
 
 
 def _ledger() -> Any:
@@ -68,19 +72,6 @@ def _series(
         start=parse_date(start, "--from"),
         end=parse_date(until, "--until"),
     )
-
-
-def _point_record(p: Any) -> dict[str, Any]:
-    return {
-        "date": p.date,
-        "model": p.model,
-        "provider": p.provider,
-        "price": p.price,
-        "input": p.input,
-        "output": p.output,
-        "score": p.score,
-        "source": p.source,
-    }
 
 
 def _fit_lines(fit: DeclineFit) -> list[str]:
@@ -129,7 +120,7 @@ def trend(
         _trend_points(points, level, seed, chart, as_json, as_csv)
         return
     series = _series(benchmark, threshold, blend, hosts, include_reasoning, start, until)
-    recs = [_point_record(p) for p in series.records]
+    recs = [series_point_record(p) for p in series.records]
     fit = None
     refusal = None
     try:
@@ -145,24 +136,8 @@ def trend(
             from llmflation.errors import InputError
 
             raise InputError(refusal or "no fit")
-        emit_json(
-            {
-                "benchmark": series.benchmark,
-                "threshold": {
-                    "value": series.threshold.value,
-                    "label": series.threshold.label,
-                    "model": series.threshold.model,
-                },
-                "blend": f"{series.blend[0]}:{series.blend[1]}",
-                "hosts": series.hosts,
-                "exclude_reasoning": series.exclude_reasoning,
-                "window": {"from": series.start, "until": series.end},
-                **fit.as_dict(),
-                "points": recs,
-                "steps": [_point_record(p) for p in series.steps],
-                "score_rule": "max reported value per model (latest snapshot for lmarena_elo)",
-            }
-        )
+        emit_json({**trend_record(series, fit),
+                   "score_rule": "max reported value per model (latest snapshot for lmarena_elo)"})
     else:
         table(
             f"New lows at {series.threshold.label} (USD per 1M tokens, blend {parse_blend(blend)[0]}:"

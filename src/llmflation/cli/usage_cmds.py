@@ -8,8 +8,10 @@ from typing import TYPE_CHECKING, Any
 import typer
 
 from llmflation import format as fmt
-from llmflation.cli.options import parse_date
+from llmflation.cli import options
+from llmflation.cli.options import parse_date, usage_errors
 from llmflation.cli.output import emit_csv, emit_json, exclusive, info, table, tell
+from llmflation.values import LIMITS
 
 if TYPE_CHECKING:
     from llmflation.usage.analytics import SpendReport
@@ -238,7 +240,7 @@ def reprice(
     as_json: bool = JSON,
 ) -> None:
     """What-if: the same traffic on another model, at that model's price in effect on each request's day."""
-    from llmflation.usage.analytics import Floor, parse_period
+    from llmflation.usage.analytics import parse_period
     from llmflation.usage.analytics import reprice as run
 
     start, end = parse_date(since, "--since"), parse_date(until, "--until")
@@ -248,7 +250,7 @@ def reprice(
     if (to is None) == (floor is None):
         raise typer.BadParameter("give exactly one of --to MODEL or --floor BENCHMARK>=VALUE")
     _require_usage(source)
-    report = run(_source(source), _ledger(), to=to, floor=Floor.parse(floor) if floor else None, provider=provider,
+    report = run(_source(source), _ledger(), to=to, floor=options.parse_floor(floor, "--floor"), provider=provider,
                  since=start, until=end, engine=engine)
     if as_json:
         emit_json(report)
@@ -308,15 +310,12 @@ def reconcile(
     as_json: bool = JSON, as_csv: bool = CSV,
 ) -> None:
     """Compare a provider- or gateway-reported cost column with our pricing, per day × model × provider."""
-    from decimal import Decimal, InvalidOperation
-
     from llmflation.usage.analytics import reconcile as run
+    from llmflation.values import parse_tolerance
 
     exclusive(json=as_json, csv=as_csv)
-    try:
-        tol = Decimal(tolerance)
-    except InvalidOperation:
-        raise typer.BadParameter(f"{tolerance!r} is not a number", param_hint="--tolerance") from None
+    with usage_errors("--tolerance"):
+        tol = parse_tolerance(tolerance, "--tolerance")
     _require_usage(source)
     report = run(_source(source), _ledger(), tolerance=tol, since=parse_date(since, "--since"),
                  until=parse_date(until, "--until"), engine=engine)
@@ -342,7 +341,7 @@ def reconcile(
 def quarantine(
     file: str | None = typer.Option(None, "--file", help="Only rows from this file (path or its tail)."),
     reason: str | None = typer.Option(None, "--reason", help="Only reasons containing this text."),
-    limit: int = typer.Option(200, "--limit", help="At most this many rows (0 = all)."),
+    limit: int = typer.Option(200, "--limit", **LIMITS["limit"].min_max, help="At most this many rows (0 = all)."),
     as_json: bool = JSON, as_csv: bool = CSV,
 ) -> None:
     """Rows that were not ingested: file, row, field and reason (and the raw text)."""

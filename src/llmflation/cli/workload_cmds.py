@@ -10,11 +10,15 @@ from typing import TYPE_CHECKING, Any
 import typer
 
 from llmflation import format as fmt
+from llmflation import values
+from llmflation.cli import options
 from llmflation.cli.options import parse_date
 from llmflation.cli.output import emit_csv, emit_json, exclusive, info, say, stdout, table
+from llmflation.shapes import decomposition_record, mix_record, offer_record, point_record, workload_record
+from llmflation.values import LIMITS, WORKLOAD_FIELDS
 
 if TYPE_CHECKING:
-    from llmflation.workload.bill import MixBill, OfferBill, Ranking
+    from llmflation.workload.bill import OfferBill, Ranking
     from llmflation.workload.decompose import Decomposition
     from llmflation.workload.spec import Workload
     from llmflation.workload.timeline import MonthPoint, Timeline
@@ -22,15 +26,9 @@ if TYPE_CHECKING:
 JSON = typer.Option(False, "--json", help="Print JSON to stdout.")
 CSV = typer.Option(False, "--csv", help="Print CSV to stdout.")
 
-# CLI flag → workload field (flags override the file's values)
-FIELD_FLAGS = {
-    "tasks_per_month": "--tasks-per-month", "calls_per_task": "--calls-per-task",
-    "input_tokens": "--input-tokens", "output_tokens": "--output-tokens",
-    "reasoning_tokens": "--reasoning-tokens", "reasoning_multiplier": "--reasoning-multiplier",
-    "cached_input_share": "--cached-input-share", "cache_write_share": "--cache-write-share",
-    "batch_share": "--batch-share", "long_context_share": "--long-context-share",
-    "monthly_growth": "--monthly-growth", "revenue_per_task": "--revenue-per-task",
-}
+
+def _help(field: str) -> str:
+    return WORKLOAD_FIELDS[field].description
 
 
 def _ledger() -> Any:
@@ -39,16 +37,10 @@ def _ledger() -> Any:
     return open_ledger()
 
 
-def parse_floor(text: str | None) -> dict[str, str] | None:
-    """`mmlu>=80` (or `mmlu=80`, `mmlu:80`) → {"benchmark": "mmlu", "min": "80"}."""
-    if text is None:
-        return None
-    for sep in (">=", "=", ":"):
-        if sep in text:
-            bench, _, value = text.partition(sep)
-            if bench.strip() and value.strip():
-                return {"benchmark": bench.strip(), "min": value.strip()}
-    raise typer.BadParameter(f"{text!r}: write BENCHMARK>=MIN, e.g. mmlu>=80", param_hint="--floor")
+def parse_floor(text: str | None) -> dict[str, Any] | None:
+    """`mmlu>=80` (or `mmlu=80`, `mmlu:80`) → {"benchmark": "mmlu", "min": Decimal("80")} (llmflation.values)."""
+    floor = options.parse_floor(text, "--floor")
+    return None if floor is None else {"benchmark": floor.benchmark, "min": floor.minimum}
 
 
 def load(path: Path | None, overrides: dict[str, Any], ledger: Any) -> Workload:
@@ -62,44 +54,6 @@ def load(path: Path | None, overrides: dict[str, Any], ledger: Any) -> Workload:
         w = load_workload(path, overrides=given)
     w.check_against(ledger)
     return w
-
-
-# -- records (the documented JSON shapes) -------------------------------------------------------------------
-
-def workload_record(w: Workload) -> dict[str, Any]:
-    data = w.model_dump(mode="python")
-    data["derived"] = {"reasoning_tokens_per_call": w.reasoning_per_call, "calls_per_month": w.calls_per_month,
-                       "tokens_per_call": w.tokens_per_call, "tokens_per_month": w.tokens_per_month}
-    return data
-
-
-def offer_record(b: OfferBill, rank: int | None = None) -> dict[str, Any]:
-    rec: dict[str, Any] = {} if rank is None else {"rank": rank}
-    rec.update({
-        "model": b.model, "provider": b.provider, "tier": b.tier, "at": b.at,
-        "monthly_usd": b.monthly_usd, "per_task_usd": b.per_task_usd, "per_call_usd": b.per_call_usd,
-        "usd_per_mtok": b.usd_per_mtok, "tokens_per_month": b.tokens_per_month,
-        "items": {it.name: {"tokens_per_task": it.tokens_per_task, "usd_per_mtok": it.usd_per_mtok,
-                            "per_task_usd": it.per_task_usd, "monthly_usd": it.monthly_usd} for it in b.items},
-        "margin": None if b.margin is None else {
-            "revenue_per_task_usd": b.margin.revenue_per_task_usd,
-            "gross_profit_per_task_usd": b.margin.gross_profit_per_task_usd,
-            "monthly_revenue_usd": b.margin.monthly_revenue_usd,
-            "monthly_gross_profit_usd": b.margin.monthly_gross_profit_usd,
-            "gross_margin": b.margin.gross_margin},
-        "warnings": [{"code": x.code, "message": x.message} for x in b.warnings],
-        "score": b.score, "price_valid_from": b.price_valid_from, "source": b.source, "confidence": b.confidence,
-    })
-    return rec
-
-
-def mix_record(m: MixBill) -> dict[str, Any]:
-    return {
-        "at": m.at, "monthly_usd": m.monthly_usd, "per_task_usd": m.per_task_usd,
-        "margin": None if m.margin is None else {"gross_margin": m.margin.gross_margin,
-                                                 "monthly_gross_profit_usd": m.margin.monthly_gross_profit_usd},
-        "parts": [{"share": s, **offer_record(b)} for s, b in m.parts],
-    }
 
 
 def _money(d: Any, places: int | None = None) -> str:
@@ -170,22 +124,21 @@ def bill(
     model: list[str] | None = typer.Option(None, "--model", "-m",
                                            help="Only this model (repeatable); one model prints its itemised bill."),
     provider: str | None = typer.Option(None, "--provider", "-p", help="Only this provider."),
-    top: int = typer.Option(10, "--top", "-n", min=1, help="How many offers to show (JSON/CSV: all when omitted)."),
+    top: int = typer.Option(10, "--top", "-n", **LIMITS["top"].min_max,
+        help="How many offers to show (JSON/CSV: all when omitted)."),
     floor: str | None = typer.Option(None, "--floor", help="Capability floor, e.g. mmlu>=80 (overrides the file)."),
-    tasks_per_month: str | None = typer.Option(None, "--tasks-per-month"),
-    calls_per_task: str | None = typer.Option(None, "--calls-per-task"),
-    input_tokens: str | None = typer.Option(None, "--input-tokens", help="Prompt tokens per call."),
-    output_tokens: str | None = typer.Option(None, "--output-tokens", help="Visible output tokens per call."),
-    reasoning_tokens: str | None = typer.Option(None, "--reasoning-tokens", help="Hidden reasoning tokens per call."),
-    reasoning_multiplier: str | None = typer.Option(None, "--reasoning-multiplier",
-                                                    help="Reasoning tokens as a multiple of output tokens."),
-    cached_input_share: str | None = typer.Option(None, "--cached-input-share", help="Share of input read from cache."),
-    cache_write_share: str | None = typer.Option(None, "--cache-write-share", help="Share of input written to cache."),
-    batch_share: str | None = typer.Option(None, "--batch-share", help="Share of calls sent through the batch API."),
-    long_context_share: str | None = typer.Option(None, "--long-context-share",
-                                                  help="Share of calls above the long-context threshold."),
-    monthly_growth: str | None = typer.Option(None, "--monthly-growth", help="Growth of tasks per month (0.05 = 5%)."),
-    revenue_per_task: str | None = typer.Option(None, "--revenue-per-task", help="USD earned per task (for margin)."),
+    tasks_per_month: str | None = typer.Option(None, "--tasks-per-month", help=_help("tasks_per_month")),
+    calls_per_task: str | None = typer.Option(None, "--calls-per-task", help=_help("calls_per_task")),
+    input_tokens: str | None = typer.Option(None, "--input-tokens", help=_help("input_tokens")),
+    output_tokens: str | None = typer.Option(None, "--output-tokens", help=_help("output_tokens")),
+    reasoning_tokens: str | None = typer.Option(None, "--reasoning-tokens", help=_help("reasoning_tokens")),
+    reasoning_multiplier: str | None = typer.Option(None, "--reasoning-multiplier", help=_help("reasoning_multiplier")),
+    cached_input_share: str | None = typer.Option(None, "--cached-input-share", help=_help("cached_input_share")),
+    cache_write_share: str | None = typer.Option(None, "--cache-write-share", help=_help("cache_write_share")),
+    batch_share: str | None = typer.Option(None, "--batch-share", help=_help("batch_share")),
+    long_context_share: str | None = typer.Option(None, "--long-context-share", help=_help("long_context_share")),
+    monthly_growth: str | None = typer.Option(None, "--monthly-growth", help=_help("monthly_growth")),
+    revenue_per_task: str | None = typer.Option(None, "--revenue-per-task", help=_help("revenue_per_task")),
     as_json: bool = JSON, as_csv: bool = CSV,
 ) -> None:
     """A workload's bill on every capable offer at a date, cheapest first, itemised; the cheapest capable model."""
@@ -199,14 +152,9 @@ def bill(
         from llmflation.cli.ledger_cmds import warn_past_data
 
         warn_past_data(ledger, when)
-    overrides = {
-        "tasks_per_month": tasks_per_month, "calls_per_task": calls_per_task, "input_tokens": input_tokens,
-        "output_tokens": output_tokens, "reasoning_tokens": reasoning_tokens,
-        "reasoning_multiplier": reasoning_multiplier, "cached_input_share": cached_input_share,
-        "cache_write_share": cache_write_share, "batch_share": batch_share,
-        "long_context_share": long_context_share, "monthly_growth": monthly_growth,
-        "revenue_per_task": revenue_per_task, "floor": parse_floor(floor),
-    }
+    given = locals()
+    overrides: dict[str, Any] = {f: given[f] for f in WORKLOAD_FIELDS}  # every workload flag, by the one list
+    overrides["floor"] = parse_floor(floor)
     w = load(workload, overrides, ledger)
     models = list(model or [])
     if len(models) == 1:
@@ -283,29 +231,6 @@ def _describe(w: Workload) -> None:
 
 # -- jevons -----------------------------------------------------------------------------------------------
 
-def _decomp_record(d: Decomposition, by: str) -> dict[str, Any]:
-    return {
-        "by": by, "before_usd": d.before, "after_usd": d.after, "change_usd": d.change,
-        "volume_usd": d.volume, "mix_usd": d.mix, "price_usd": d.price,
-        "volume_factor": d.volume_factor, "mix_factor": d.mix_factor, "price_factor": d.price_factor,
-        "ratio": d.ratio if d.before else None,
-        "segments": [{"key": s.key, "change_usd": s.change, "volume_usd": s.volume, "mix_usd": s.mix,
-                      "price_usd": s.price} for s in d.segments],
-    }
-
-
-def point_record(p: MonthPoint) -> dict[str, Any]:
-    return {
-        "month": p.month, "scenario": p.scenario, "policy": p.policy, "projected": p.projected,
-        "tasks_per_month": p.tasks_per_month, "tokens_per_month": p.tokens_per_month,
-        "reasoning_tokens_per_call": p.reasoning_tokens_per_call, "monthly_usd": p.monthly_usd,
-        "per_task_usd": p.per_task_usd, "usd_per_mtok": p.usd_per_mtok, "gross_margin": p.gross_margin,
-        "offers": [{"share": o.share, "model": o.model, "provider": o.provider, "monthly_usd": o.monthly_usd}
-                   for o in p.offers],
-        "warnings": list(p.warnings), "note": p.note,
-    }
-
-
 def _print_decomposition(d: Decomposition, title: str) -> None:
     def fx(x: Any) -> str:
         return fmt.factor(x) if x else ""
@@ -323,30 +248,14 @@ def _print_decomposition(d: Decomposition, title: str) -> None:
 def _parse_share_range(text: str | None) -> tuple[Any, Any]:
     if text is None:
         return None, None
-    from decimal import Decimal, InvalidOperation
-
-    a, sep, b = text.partition(":")
-    try:
-        if not sep:
-            raise InvalidOperation
-        return Decimal(a), Decimal(b)
-    except InvalidOperation:
-        raise typer.BadParameter(f"{text!r}: write FROM:TO shares, e.g. 0.1:0.6",
-                                 param_hint="--reasoning-share") from None
+    with options.usage_errors("--reasoning-share"):
+        return values.parse_share_range(text, "--reasoning-share")
 
 
 def _decimal_opt(text: str | None, flag: str) -> Any:
-    if text is None:
-        return None
-    from decimal import Decimal, InvalidOperation
-
-    try:
-        d = Decimal(text)
-    except InvalidOperation:
-        raise typer.BadParameter(f"{text!r} is not a number", param_hint=flag) from None
-    if not d.is_finite():
-        raise typer.BadParameter(f"{text!r} is not a finite number", param_hint=flag)
-    return d
+    """A workload number flag, bounded like the workload field of the same name."""
+    field = WORKLOAD_FIELDS[flag.removeprefix("--").replace("-", "_")]
+    return options.parse_decimal(text, flag, low=field.low, high=field.high, open_low=field.open_low)
 
 
 def _segments_by(point: MonthPoint, by: str) -> MonthPoint:
@@ -423,7 +332,8 @@ def jevons(
     _timeline(ledger, loaded[0], parse_date(start, "--from"), parse_date(end, "--to"), policy,
               _decimal_opt(growth, "--monthly-growth"), _parse_share_range(reasoning_share),
               _decimal_opt(reasoning_multiplier, "--reasoning-multiplier"),
-              "forecast" if forecast else _decimal_opt(annual_decline, "--annual-decline"),
+              "forecast" if forecast else options.parse_decimal(annual_decline, "--annual-decline", low=0, high=1,
+                                                                open_high=True),
               "total" if by == "auto" else by, chart, as_json, as_csv)
 
 
@@ -447,7 +357,7 @@ def _two_points(ledger: Any, loaded: list[Workload], d_before: date | None, d_af
     if as_json:
         emit_json({"before": {"workload": before_w.name, **point_record(before)},
                    "after": {"workload": after_w.name, **point_record(after)},
-                   "decomposition": _decomp_record(d, by)})
+                   "decomposition": decomposition_record(d, by)})
         return
     if as_csv:
         emit_csv([{"key": s.key, "change_usd": s.change, "volume_usd": s.volume, "mix_usd": s.mix,
@@ -514,7 +424,7 @@ def _timeline(ledger: Any, w: Workload, start: date | None, end: date | None, po
             "annual_decline": None if decline == "forecast" else decline,
             "timelines": [{"policy": tl.scenario.policy, "points": [point_record(p) for p in tl.points]}
                           for tl in timelines],
-            "decomposition": {pol: {"from": a.month, "to": b.month, **_decomp_record(d, by)}
+            "decomposition": {pol: {"from": a.month, "to": b.month, **decomposition_record(d, by)}
                               for pol, (a, b, d) in decomps.items()},
         })
         return

@@ -15,6 +15,9 @@ from llmflation.errors import NoPriceError, UnknownModelError, UnknownNameError,
 from llmflation.ledger.records import STANDARD_TIER, Model, Price, Score
 from llmflation.ledger.store import Store
 
+# Leaderboard ratings recomputed over time: a model's rating is its latest snapshot (see Ledger.best_score).
+LATEST_SCORE_BENCHMARKS = frozenset({"lmarena_elo"})
+
 
 @dataclass(frozen=True, slots=True)
 class Coverage:
@@ -49,6 +52,7 @@ class Ledger:
         self._scores_of: dict[str, list[Score]] = defaultdict(list)
         for s in self._scores:
             self._scores_of[s.model].append(s)
+        self._best: dict[str, dict[str, Score]] = {}
 
     # -- models --------------------------------------------------------------------------------------------
     def models(self, search: str | None = None) -> list[Model]:
@@ -100,7 +104,7 @@ class Ledger:
         current = [p for p in offers if p.in_effect(when)]
         if current:
             return sorted(current, key=lambda p: (p.blended(), p.provider))
-        raise NoPriceError(_no_price_message(m, when, offers, provider))
+        raise _no_price(m, when, offers, provider)
 
     def offers_at(self, at: date, tier: str = STANDARD_TIER) -> list[Price]:
         """Every offer (model × provider) in effect on a date."""
@@ -127,6 +131,32 @@ class Ledger:
     def scores(self, model: str) -> list[Score]:
         m = self.resolve(model)
         return sorted(self._scores_of[m.id], key=lambda s: (s.benchmark, s.as_of or date.min))
+
+    def best_score(self, model: str, benchmark: str) -> Score | None:
+        """A model's score on a benchmark, by the one rule every calculation uses (bill floors, trends, usage
+        re-pricing, self-hosting comparisons, the dashboard); None when it has no score there.
+
+        The rule: on an accuracy benchmark (`mmlu`, `gpqa_diamond`, …) the **highest** value recorded for the
+        model. Vendor and third-party reports of the same model differ by shots and prompting, and a model's
+        capability does not change with the date of a report; the highest reported value is what the model was
+        shown to reach (a16z and Epoch AI used reported scores the same way). On leaderboard ratings that are
+        recomputed over time (`lmarena_elo`, LATEST_SCORE_BENCHMARKS) a rating is relative to the field at its
+        date, so an early, higher snapshot is stale: there the **latest** snapshot (`as_of`) counts, ties broken by
+        the higher value. Scores without a date count as the earliest.
+        """
+        return self.best_scores(benchmark).get(self.resolve(model).id)
+
+    def best_scores(self, benchmark: str) -> dict[str, Score]:
+        """Every scored model's score on a benchmark by the rule of `best_score` (model id → Score).
+
+        Raises UnknownNameError (listing the known benchmarks) for a benchmark with no scores.
+        """
+        bench = benchmark.strip().lower()
+        found = self._best.get(bench)
+        if found is None:
+            found = pick_scores(self.all_scores(bench), bench)
+            self._best[bench] = found
+        return dict(found)
 
     def all_scores(self, benchmark: str | None = None) -> list[Score]:
         if benchmark is None:
@@ -157,19 +187,42 @@ class Ledger:
         )
 
 
-def _no_price_message(m: Model, when: date, offers: Sequence[Price], provider: str | None) -> str:
+def pick_scores(scores: Iterable[Score], benchmark: str) -> dict[str, Score]:
+    """Apply the score rule of Ledger.best_score to some Score rows of one benchmark (model id → Score)."""
+    latest = benchmark in LATEST_SCORE_BENCHMARKS
+    best: dict[str, Score] = {}
+    for s in scores:
+        cur = best.get(s.model)
+        if cur is None:
+            best[s.model] = s
+            continue
+        key_new: tuple[object, ...]
+        key_cur: tuple[object, ...]
+        if latest:
+            key_new, key_cur = (s.as_of or date.min, s.value), (cur.as_of or date.min, cur.value)
+        else:
+            key_new, key_cur = (s.value, s.as_of or date.min), (cur.value, cur.as_of or date.min)
+        if key_new > key_cur:  # type: ignore[operator]
+            best[s.model] = s
+    return best
+
+
+def _no_price(m: Model, when: date, offers: Sequence[Price], provider: str | None) -> NoPriceError:
+    """The error for a date with no price, carrying the date the front ends can suggest instead."""
     who = f" from {provider}" if provider else ""
     if not offers:
-        return f"No price on record for {m.id}{who}. Run `llmflation history {m.id}` to see what is known."
+        return NoPriceError(f"No price on record for {m.id}{who}.", model=m.id, at=when)
     first = min(offers, key=lambda p: p.valid_from)
     if when < first.valid_from:
-        return (f"No price for {m.id}{who} on {when}: the first price on record starts "
-                f"{first.valid_from} ({first.provider}). Try --at {first.valid_from}.")
+        return NoPriceError(f"No price for {m.id}{who} on {when}: the first price on record starts "
+                            f"{first.valid_from} ({first.provider}).", model=m.id, at=when,
+                            first_priced=first.valid_from)
     ended = max((p for p in offers if p.valid_to), key=lambda p: p.valid_to or date.min, default=None)
     if ended and ended.valid_to and when >= ended.valid_to:
-        return (f"No price for {m.id}{who} on {when}: the last price on record ended {ended.valid_to} "
-                f"({ended.provider}, model retired or delisted).")
-    return f"No price for {m.id}{who} on {when}. Run `llmflation history {m.id}` to see the recorded intervals."
+        return NoPriceError(f"No price for {m.id}{who} on {when}: the last price on record ended {ended.valid_to} "
+                            f"({ended.provider}, model retired or delisted).", model=m.id, at=when,
+                            ended=ended.valid_to)
+    return NoPriceError(f"No price for {m.id}{who} on {when}.", model=m.id, at=when)
 
 
 def open_ledger(path: str | Path | None = None) -> Ledger:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import csv
 import io
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal, InvalidOperation
@@ -192,66 +192,82 @@ def parse_prices(
 ) -> list[Price]:
     prices: list[Price] = []
     for line, raw in _read_rows(text, where, PRICE_COLUMNS, REQUIRED_PRICE_COLUMNS, problems):
-        r = _Row(raw, where, line, problems)
-        valid_from = r.date("valid_from", required=True)
-        valid_to = r.date("valid_to")
-        price_in = r.decimal("input", required=True)
-        price_out = r.decimal("output", required=True)
-        batch = r.decimal("batch_discount")
-        if batch is not None and batch >= 1:
-            r._bad("batch_discount", f"{batch} must be a fraction below 1 (0.5 = 50% off)")
-        if valid_from and valid_to and valid_to <= valid_from:
-            r._bad("valid_to", f"{valid_to} is not after valid_from {valid_from}")
-        threshold = r.integer("long_context_threshold")
-        long_in, long_out = r.decimal("long_input"), r.decimal("long_output")
-        if threshold is not None and (long_in is None or long_out is None):
-            r._bad("long_context_threshold", "needs long_input and long_output")
-        if threshold is None and (long_in is not None or long_out is not None):
-            r._bad("long_input", "long-context prices need long_context_threshold")
-        tier = (r.text("tier") or STANDARD_TIER).lower()
-        if tier not in TIERS:
-            r._bad("tier", f"{tier!r} is not one of {', '.join(TIERS)}")
-        window = r.text("window_utc") or None
-        if window is not None and parse_window(window) is None:
-            r._bad("window_utc", f"{window!r} is not a UTC time-of-day window HH:MM-HH:MM")
-        if (tier == OFF_PEAK_TIER) != (window is not None):
-            r._bad("window_utc", f"is required for tier {OFF_PEAK_TIER!r} rows and only for them")
-        uplift = r.decimal("regional_uplift")
-        if uplift is not None and uplift >= 1:
-            r._bad("regional_uplift", f"{uplift} must be a fraction below 1 (0.1 = 10% more)")
-        basis = r.text("date_basis").lower() or None
-        if basis is not None and basis not in DATE_BASES:
-            r._bad("date_basis", f"{basis!r} is not one of {', '.join(DATE_BASES)}")
-        price = Price(
-            model=r.text("model", required=True).lower(),
-            provider=r.text("provider", required=True).lower(),
-            tier=tier,
-            valid_from=valid_from or date.min,
-            valid_to=valid_to,
-            input=price_in or Decimal(0),
-            output=price_out or Decimal(0),
-            cached_input=r.decimal("cached_input"),
-            cache_write=r.decimal("cache_write"),
-            batch_discount=batch,
-            long_context_threshold=threshold,
-            long_input=long_in,
-            long_output=long_out,
-            long_cached_input=r.decimal("long_cached_input"),
-            cache_write_1h=r.decimal("cache_write_1h"),
-            input_audio=r.decimal("input_audio"),
-            output_audio=r.decimal("output_audio"),
-            window_utc=window,
-            regional_uplift=uplift,
-            date_basis=basis,
-            checked_on=r.date("checked_on"),
-            source=r.source(default_source),
-            confidence=r.confidence(default_confidence),
-            note=r.text("note"),
-            origin=origin,
-        )
-        if r.ok:
+        price = price_from_row(raw, where, line, problems, default_source, default_confidence, origin)
+        if price is not None:
             prices.append(price)
     return prices
+
+
+def price_from_row(
+    raw: Mapping[str, str | None], where: str, line: int, problems: Problems, default_source: str | None = None,
+    default_confidence: str | None = None, origin: str = "bundled",
+) -> Price | None:
+    """One price from its fields as text (a CSV row, or an API request's row): the one set of price rules.
+
+    Problems go to `problems` as `where:line: field: reason`; None when the row is bad.
+    """
+    missing = [c for c in REQUIRED_PRICE_COLUMNS if c not in raw]
+    if missing:
+        problems.add(where, line, f"missing field(s) {', '.join(missing)}")
+        return None
+    r = _Row(dict(raw), where, line, problems)
+    valid_from = r.date("valid_from", required=True)
+    valid_to = r.date("valid_to")
+    price_in = r.decimal("input", required=True)
+    price_out = r.decimal("output", required=True)
+    batch = r.decimal("batch_discount")
+    if batch is not None and batch >= 1:
+        r._bad("batch_discount", f"{batch} must be a fraction below 1 (0.5 = 50% off)")
+    if valid_from and valid_to and valid_to <= valid_from:
+        r._bad("valid_to", f"{valid_to} is not after valid_from {valid_from}")
+    threshold = r.integer("long_context_threshold")
+    long_in, long_out = r.decimal("long_input"), r.decimal("long_output")
+    if threshold is not None and (long_in is None or long_out is None):
+        r._bad("long_context_threshold", "needs long_input and long_output")
+    if threshold is None and (long_in is not None or long_out is not None):
+        r._bad("long_input", "long-context prices need long_context_threshold")
+    tier = (r.text("tier") or STANDARD_TIER).lower()
+    if tier not in TIERS:
+        r._bad("tier", f"{tier!r} is not one of {', '.join(TIERS)}")
+    window = r.text("window_utc") or None
+    if window is not None and parse_window(window) is None:
+        r._bad("window_utc", f"{window!r} is not a UTC time-of-day window HH:MM-HH:MM")
+    if (tier == OFF_PEAK_TIER) != (window is not None):
+        r._bad("window_utc", f"is required for tier {OFF_PEAK_TIER!r} rows and only for them")
+    uplift = r.decimal("regional_uplift")
+    if uplift is not None and uplift >= 1:
+        r._bad("regional_uplift", f"{uplift} must be a fraction below 1 (0.1 = 10% more)")
+    basis = r.text("date_basis").lower() or None
+    if basis is not None and basis not in DATE_BASES:
+        r._bad("date_basis", f"{basis!r} is not one of {', '.join(DATE_BASES)}")
+    price = Price(
+        model=r.text("model", required=True).lower(),
+        provider=r.text("provider", required=True).lower(),
+        tier=tier,
+        valid_from=valid_from or date.min,
+        valid_to=valid_to,
+        input=price_in or Decimal(0),
+        output=price_out or Decimal(0),
+        cached_input=r.decimal("cached_input"),
+        cache_write=r.decimal("cache_write"),
+        batch_discount=batch,
+        long_context_threshold=threshold,
+        long_input=long_in,
+        long_output=long_out,
+        long_cached_input=r.decimal("long_cached_input"),
+        cache_write_1h=r.decimal("cache_write_1h"),
+        input_audio=r.decimal("input_audio"),
+        output_audio=r.decimal("output_audio"),
+        window_utc=window,
+        regional_uplift=uplift,
+        date_basis=basis,
+        checked_on=r.date("checked_on"),
+        source=r.source(default_source),
+        confidence=r.confidence(default_confidence),
+        note=r.text("note"),
+        origin=origin,
+    )
+    return price if r.ok else None
 
 
 def parse_window(text: str) -> tuple[int, int] | None:

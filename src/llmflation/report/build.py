@@ -362,7 +362,8 @@ def build_report(
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise InputError(f"cannot create the output directory {out_dir}: {exc}. Pass --out DIR.") from None
+        raise InputError(f"out: cannot create the output directory {out_dir}: {exc}; choose another directory.",
+                         field="out") from None
     data = compute_report(ledger, today=today, progress=tick)
     charts_dir = out_dir / "charts"
     charts_dir.mkdir(exist_ok=True)
@@ -390,7 +391,7 @@ def build_report(
 
 
 def report_json(data: ReportData) -> dict[str, Any]:
-    from llmflation.cli.output import jsonable
+    from llmflation.shapes import jsonable
 
     return jsonable(
         {

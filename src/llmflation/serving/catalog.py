@@ -381,7 +381,7 @@ def rental_price(gpu: str, tier: str = "neocloud", at: date | None = None) -> Re
     if not rows:
         raise InputError(
             f"No rental price for {gpu}{' on or before ' + at.isoformat() if at else ''};"
-            " pass --usd-per-gpu-hour."
+            " give your own price per GPU-hour (usd_per_gpu_hour)."
         )
     same = [p for p in rows if p.tier == tier] or rows
     return max(same, key=lambda p: (p.as_of, p.tier == "neocloud"))

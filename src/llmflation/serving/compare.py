@@ -101,14 +101,20 @@ def api_offers(
     if offers:
         return sorted(offers, key=lambda o: o.blended_usd_per_mtok)
     # same capability: a model scoring at least ours − margin on a benchmark ours has a score for
-    own = {s.benchmark: s.value for m in mine for s in ledger.scores(m.id)}
+    # (each model's score on a benchmark by the ledger's one rule, Ledger.best_score)
+    own: dict[str, Decimal] = {}
+    for m in mine:
+        for bench in sorted({s.benchmark for s in ledger.scores(m.id)}):
+            mine_score = ledger.best_score(m.id, bench)
+            if mine_score is not None and (bench not in own or mine_score.value > own[bench]):
+                own[bench] = mine_score.value
     if not own:
         return []
     by_model: dict[str, list[tuple[str, Decimal]]] = {}
     for bench, value in own.items():
-        for s in ledger.all_scores(bench):
-            if s.model not in {m.id for m in mine} and float(s.value) >= float(value) - capability_margin:
-                by_model.setdefault(s.model, []).append((bench, s.value))
+        for model_id, s in sorted(ledger.best_scores(bench).items()):
+            if model_id not in {m.id for m in mine} and float(s.value) >= float(value) - capability_margin:
+                by_model.setdefault(model_id, []).append((bench, s.value))
     for mid, hits in by_model.items():
         try:
             prices = ledger.price(mid, at=at)

@@ -166,7 +166,7 @@ def drivers(
             except InputError as exc:
                 raise InputError(
                     f"Drivers: the intermediate scenario with {sorted(on) or 'no changes'} has no"
-                    f" feasible configuration ({exc}). Loosen --ttft/--tpot."
+                    f" feasible configuration ({exc}). Loosen the TTFT/TPOT targets."
                 ) from exc
         return memo[on]
 

@@ -210,29 +210,29 @@ def estimate(
     kv = kv_precision or default_kv_precision(g, prec)
     check_precision(g, prec, kv)
     if isl < 1 or osl < 1:
-        raise InputError("--isl and --osl must be at least 1 token.")
+        raise InputError("isl and osl must be at least 1 token.", field="isl")
     if spec_k < 0 or spec_k > 16 or not 0.0 <= spec_alpha < 1.0:
-        raise InputError("--spec-k must be 0–16 and --spec-alpha in [0, 1).")
+        raise InputError("spec_k must be 0–16 and spec_alpha in [0, 1).", field="spec_k")
     util = Decimal(str(utilisation))
     if not Decimal(0) < util <= 1:
-        raise InputError("--utilisation must be in (0, 1].")
+        raise InputError("utilisation must be in (0, 1].", field="utilisation")
     if count is not None and count < 1:
-        raise InputError("--count must be at least 1.")
+        raise InputError("count must be at least 1.", field="count")
     prof = profiles()[stack] if stack else default_profile(g.vendor)
     if tp is not None:
         allowed = tp_options(g, None)
         if tp not in allowed:
             raise InputError(
-                f"--tp {tp} is not possible on {g.id}: choose one of {allowed}"
-                f" (the {g.interconnect} scale-up domain is {g.scaleup_domain} GPUs)."
+                f"tp {tp} is not possible on {g.id}: choose one of {allowed}"
+                f" (the {g.interconnect} scale-up domain is {g.scaleup_domain} GPUs).", field="tp"
             )
         if count is not None and count % tp:
-            raise InputError(f"--count {count} is not a multiple of --tp {tp}.")
+            raise InputError(f"count {count} is not a multiple of tp {tp}.", field="count")
         tps = [tp]
     else:
         tps = tp_options(g, count)
         if not tps:
-            raise InputError(f"--count {count} cannot be split into tensor-parallel groups on {g.id}.")
+            raise InputError(f"count {count} cannot be split into tensor-parallel groups on {g.id}.", field="count")
     s = shape_of(a)
     args = hw_args(g, prec, kv, prof)
     tp_arr = np.asarray(tps, dtype=float)[:, None]
@@ -243,7 +243,7 @@ def estimate(
     bmax = np.minimum(cap, prof.max_batch)
     if concurrency is not None:
         if concurrency < 1:
-            raise InputError("--concurrency must be at least 1.")
+            raise InputError("concurrency must be at least 1.", field="concurrency")
         inst = (count // tp_arr) if count else np.ones_like(tp_arr)
         batch = np.ceil(concurrency / inst) + 0.0 * grid[:, :1]
     else:
@@ -254,8 +254,8 @@ def estimate(
     if concurrency is not None and not np.any(r["feasible"]):
         best_cap = int(np.max(bmax)) * ((count // int(tps[int(np.argmax(bmax))])) if count else 1)
         raise InputError(
-            f"--concurrency {concurrency} exceeds what fits: at most {best_cap} concurrent"
-            f" {isl + osl}-token sequences on this configuration (KV cache / engine batch limit)."
+            f"concurrency {concurrency} exceeds what fits: at most {best_cap} concurrent"
+            f" {isl + osl}-token sequences on this configuration (KV cache / engine batch limit).", field="concurrency"
         )
     score = np.where(r["feasible"], r["out_tok_s_gpu"], -1.0)
     i, j = np.unravel_index(int(np.argmax(score)), score.shape)

@@ -162,7 +162,7 @@ def search(
     """
     a = model if isinstance(model, Architecture) else resolve_architecture(model)
     if ttft_s <= 0 or tpot_s <= 0:
-        raise InputError("--ttft and --tpot must be positive.")
+        raise InputError("ttft and tpot must be positive.", field="ttft")
     gpu_ids = [resolve_gpu(x).id for x in gpu] if gpu else list(gpus())
     precs = tuple(precision) if precision else PRECISIONS
     for p in precs:
@@ -174,7 +174,7 @@ def search(
                 check_precision(gpus()[gid], precs[0])
     util = float(Decimal(str(utilisation)))
     if not 0 < util <= 1:
-        raise InputError("--utilisation must be in (0, 1].")
+        raise InputError("utilisation must be in (0, 1].", field="utilisation")
     t0 = time.perf_counter()
     ks = SPEC_KS if spec else (0,)
     g = evaluate_grid(
@@ -217,7 +217,7 @@ def search(
         )
         raise InputError(
             f"No configuration of {a.name} meets TTFT ≤ {ttft_s:g} s and TPOT ≤ {tpot_s * 1000:g} ms"
-            f" at ISL {isl} / OSL {osl}: {why}. Relax --ttft/--tpot, or widen --gpu/--precision."
+            f" at ISL {isl} / OSL {osl}: {why}. Relax the TTFT/TPOT targets, or allow more GPU types or precisions."
         )
 
     def materialise(i: int) -> Estimate:

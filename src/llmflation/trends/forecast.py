@@ -22,6 +22,7 @@ from decimal import Decimal
 from llmflation.errors import InputError
 from llmflation.trends.fit import DeclineFit, InsufficientDataError, fit_decline, t_quantile
 from llmflation.trends.series import CapabilitySeries
+from llmflation.values import LIMITS
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,8 +34,8 @@ class ForecastPoint:
 
 
 MAX_YEARS_AHEAD = 50
-MIN_LEVEL = 0.5
-MAX_LEVEL = 0.999
+MIN_LEVEL = float(LIMITS["level"].low)  # one bound for every front end (values.LIMITS)
+MAX_LEVEL = float(LIMITS["level"].high)
 BELOW_OBSERVED = Decimal(100)
 NOTE_BELOW_OBSERVED = (
     "values shown as '< $X' lie more than 100× below the cheapest price this series has ever observed ({low}/M); "
@@ -119,7 +120,7 @@ LOG10_LIMIT = 10_000.0  # |log10(price)| beyond this is not a number anyone can 
 def to_money(v: float) -> Decimal:
     """A model-output dollar figure as Decimal with 6 significant digits (never used as a list price)."""
     if not math.isfinite(v):
-        raise InputError("the forecast is out of range; forecast a nearer date or a lower --level")
+        raise InputError("the forecast is out of range; forecast a nearer date or a lower level", field="level")
     return Decimal(f"{v:.6g}")
 
 
@@ -127,7 +128,7 @@ def money_from_log10(y: float) -> Decimal:
     """10**y as a Decimal with 6 significant digits, computed without float overflow or underflow."""
     if not math.isfinite(y) or abs(y) > LOG10_LIMIT:
         raise InputError("the forecast is out of range (the interval spans more than 10,000 orders of magnitude); "
-                         "forecast a nearer date or a lower --level")
+                         "forecast a nearer date or a lower level", field="level")
     exp = math.floor(y)
     mantissa = 10.0 ** (y - exp)  # in [1, 10)
     return Decimal(f"{mantissa:.6g}").scaleb(exp)
@@ -182,7 +183,7 @@ def forecast(
     check_bounds(fit, to, lvl)
     start = path_from or fit.end
     if to <= start:
-        raise InputError(f"--to {to} is not after the last data point ({start}); forecast a later date")
+        raise InputError(f"to {to} is not after the last data point ({start}); forecast a later date", field="to")
     c, lo, hi = predict_money(fit, to, lvl)
     path = [ForecastPoint(d, *predict_money(fit, d, lvl)) for d in _monthly(start, to)]
     return Forecast(to, lvl, c, lo, hi, fit, tuple(path), observed_low)

@@ -1,10 +1,8 @@
 """Cheapest-at-capability series: at each date, the lowest blended price among offers in effect for models
 that score at least a threshold on a benchmark.
 
-Score rule (documented, used everywhere): a model's score on an accuracy benchmark (`mmlu`, `gpqa_diamond`, …)
-is the **highest** value recorded for it (vendor and third-party reports differ by shots and prompting; a16z
-and Epoch used reported scores). For leaderboard ratings that are recomputed over time (`lmarena_elo`), it is
-the value of the **latest** snapshot (`as_of`), ties broken by the higher value.
+Score rule: `Ledger.best_score` (one rule for every calculation): on an accuracy benchmark the **highest**
+value recorded for a model; on leaderboard ratings recomputed over time (`lmarena_elo`) the **latest** snapshot.
 
 Record-setting points follow Epoch AI: walk the floor forward in time and keep each point whose price is
 strictly below every earlier one (a post-launch price cut is a new point, dated the day it took effect).
@@ -14,20 +12,21 @@ from __future__ import annotations
 
 import statistics
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING
 
 from llmflation.errors import InputError, UnknownNameError
+from llmflation.ledger.ledger import LATEST_SCORE_BENCHMARKS, pick_scores  # noqa: F401 (the rule lives in Ledger)
+from llmflation.values import FLOOR_SCORE_BOUND, parse_decimal
 
 if TYPE_CHECKING:
     from llmflation.ledger.ledger import Ledger
     from llmflation.ledger.records import Price, Score
 
 HOST_MODES = ("any", "first-party", "median")
-LATEST_SCORE_BENCHMARKS = frozenset({"lmarena_elo"})
 
 
 class NoSeriesError(InputError):
@@ -101,48 +100,33 @@ def parse_blend(text: str) -> tuple[int, int]:
     return w
 
 
+def _looks_numeric(text: str) -> bool:
+    try:
+        Decimal(text)
+    except InvalidOperation:
+        return False
+    return True
+
+
 def model_scores(ledger: Ledger, benchmark: str) -> dict[str, Score]:
-    """Each model's score on a benchmark under the module's documented rule (max; latest for Elo)."""
-    scores = ledger.all_scores(benchmark)  # raises UnknownNameError listing the known benchmarks
-    return pick_scores(scores, benchmark.lower())
-
-
-def pick_scores(scores: Iterable[Score], benchmark: str) -> dict[str, Score]:
-    latest = benchmark in LATEST_SCORE_BENCHMARKS
-    best: dict[str, Score] = {}
-    for s in scores:
-        cur = best.get(s.model)
-        if cur is None:
-            best[s.model] = s
-            continue
-        if latest:
-            key_new = (s.as_of or date.min, s.value)
-            key_cur = (cur.as_of or date.min, cur.value)
-        else:
-            key_new = (s.value, s.as_of or date.min)  # type: ignore[assignment]
-            key_cur = (cur.value, cur.as_of or date.min)  # type: ignore[assignment]
-        if key_new > key_cur:
-            best[s.model] = s
-    return best
+    """Each model's score on a benchmark by the ledger's one rule (Ledger.best_score: max; latest for Elo)."""
+    return ledger.best_scores(benchmark)  # raises UnknownNameError listing the known benchmarks
 
 
 def resolve_threshold(ledger: Ledger, benchmark: str, threshold: str | Decimal | int | float) -> Threshold:
     """A number ('83') or a model name ('gpt-4', meaning "the level of model M") → Threshold."""
     bench = benchmark.strip().lower()
     scores = model_scores(ledger, bench)
+    lo, hi = -FLOOR_SCORE_BOUND, FLOOR_SCORE_BOUND
     if isinstance(threshold, (Decimal, int, float)):
-        value = Decimal(repr(threshold)) if isinstance(threshold, float) else Decimal(threshold)
+        value = parse_decimal(threshold, "threshold", low=lo, high=hi)
         return Threshold(bench, value, f"{bench} ≥ {_num(value)}")
     text = threshold.strip()
     if text.lower().startswith("level of "):
         text = text[len("level of ") :].strip()
-    try:
-        value = Decimal(text)
-        if not value.is_finite():
-            raise InvalidOperation
+    if _looks_numeric(text):  # a score (bounded like every floor); anything else names a model
+        value = parse_decimal(text, "threshold", low=lo, high=hi)
         return Threshold(bench, value, f"{bench} ≥ {_num(value)}")
-    except InvalidOperation:
-        pass
     model = ledger.resolve(text)
     s = scores.get(model.id)
     if s is None:
@@ -178,7 +162,7 @@ def cheapest_at_capability(
     scores = model_scores(ledger, thr.benchmark)
     end_d = end or date.today()
     if start is not None and start > end_d:
-        raise InputError(f"the window starts {start} after it ends {end_d}; swap --from and --to")
+        raise InputError(f"the window starts {start} after it ends {end_d}; swap the start and end dates")
     eligible = {m: s for m, s in scores.items() if s.value >= thr.value}
     if exclude_reasoning:
         eligible = {m: s for m, s in eligible.items() if not _is_reasoning(ledger, m)}
@@ -190,7 +174,7 @@ def cheapest_at_capability(
             else f"no {thr.benchmark} scores are on record"
         )
         extra = (
-            " among non-reasoning models (pass --include-reasoning to add them)" if exclude_reasoning else ""
+            " among non-reasoning models (include reasoning models to add them)" if exclude_reasoning else ""
         )
         raise NoSeriesError(f"No model reaches {thr.label}{extra}: {best_txt}. Choose a lower threshold.")
     offers = [p for p in ledger.all_prices() if p.model in eligible and p.tier == "standard"]
@@ -200,7 +184,7 @@ def cheapest_at_capability(
         raise NoSeriesError(
             f"{len(eligible)} model(s) reach {thr.label} but none has a "
             f"{'first-party ' if hosts == 'first-party' else ''}"
-            f"price on record. Try --hosts any."
+            f"price on record. Count offers from any host instead."
         )
     steps = _floor_steps(offers, eligible, blend, hosts, start, end_d)
     if not steps:

@@ -3,7 +3,7 @@
 Every function takes a usage source (a `UsageStore`, or a path to canonical Parquet as `usage export` writes), a
 `Ledger`, and an engine spec (`duckdb` default, `spark`, a Spark master URL, or an Ibis URL); each runs the one
 pricing expression of `llmflation.usage.pricing` on that engine and folds its small grouped result in Python
-Decimal (exact; amounts in USD). Results are dataclasses; `llmflation.cli.output.jsonable` turns them into JSON.
+Decimal (exact; amounts in USD). Results are dataclasses; `llmflation.shapes.jsonable` turns them into JSON.
 
     spend(source, ledger, by=("month", "model"), since=None, until=None, engine="duckdb") -> SpendReport
     trend(source, ledger, period="month", since=None, until=None, engine="duckdb") -> list[TrendPoint]
@@ -36,6 +36,7 @@ from llmflation.usage.pricing import (
     spend_expr,
 )
 from llmflation.usage.records import BUCKETS
+from llmflation.values import Floor
 
 if TYPE_CHECKING:
     from llmflation.ledger.ledger import Ledger
@@ -160,10 +161,10 @@ def parse_by(text: str | Sequence[str]) -> tuple[str | None, list[str]]:
     dims = [p for p in parts if p not in PERIODS]
     bad = [p for p in dims if p not in DIMENSIONS]
     if bad:
-        raise InputError(f"--by {', '.join(bad)}: choose from periods {', '.join(PERIODS)} and dimensions "
-                         f"{', '.join(DIMENSIONS)}")
+        raise InputError(f"by {', '.join(bad)}: choose from periods {', '.join(PERIODS)} and dimensions "
+                         f"{', '.join(DIMENSIONS)}", field="by")
     if len(periods) > 1:
-        raise InputError(f"--by: one period at most, got {', '.join(periods)}")
+        raise InputError(f"by: one period at most, got {', '.join(periods)}", field="by")
     return (periods[0] if periods else None), dims
 
 
@@ -301,23 +302,6 @@ def trend(source: UsageSource, ledger: Ledger, period: str = "month", since: dat
 
 
 # -- what-if re-pricing ------------------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class Floor:
-    benchmark: str
-    minimum: Decimal
-
-    @staticmethod
-    def parse(text: str) -> Floor:
-        """`gpqa_diamond>=60` (the model's best recorded score on that benchmark must reach the minimum)."""
-        if ">=" not in text:
-            raise InputError(f"--floor {text!r}: use BENCHMARK>=VALUE, e.g. gpqa_diamond>=60")
-        name, value = text.split(">=", 1)
-        try:
-            return Floor(name.strip().lower(), Decimal(value.strip()))
-        except ArithmeticError:
-            raise InputError(f"--floor {text!r}: {value.strip()!r} is not a number") from None
-
-
 @dataclass
 class RepriceTarget:
     model: str
@@ -351,11 +335,9 @@ def _candidates(ledger: Ledger, floor: Floor) -> list[str]:
         from llmflation.errors import UnknownNameError
 
         raise UnknownNameError("benchmark", floor.benchmark, ledger.benchmarks)
-    best: dict[str, Decimal] = {}
-    for s in ledger.all_scores(floor.benchmark):
-        best[s.model] = max(best.get(s.model, s.value), s.value)
+    best = ledger.best_scores(floor.benchmark)  # the one score rule (Ledger.best_score)
     priced = {p.model for p in ledger.all_prices()}
-    return sorted(m for m, v in best.items() if v >= floor.minimum and m in priced)
+    return sorted(m for m, s in best.items() if s.value >= floor.minimum and m in priced)
 
 
 def reprice(source: UsageSource, ledger: Ledger, to: str | None = None, floor: Floor | None = None,
@@ -368,7 +350,7 @@ def reprice(source: UsageSource, ledger: Ledger, to: str | None = None, floor: F
     import pyarrow as pa
 
     if (to is None) == (floor is None):
-        raise InputError("give exactly one of --to MODEL or --floor BENCHMARK>=VALUE")
+        raise InputError("give exactly one target: a model (to) or a capability floor (floor, e.g. mmlu>=80)")
     targets = [ledger.resolve(to).id] if to else _candidates(ledger, floor)  # type: ignore[arg-type]
     if not targets:
         raise InputError(f"no priced model meets {floor.benchmark}>={floor.minimum}; lower the floor")  # type: ignore[union-attr]
@@ -484,7 +466,7 @@ def jevons(source: UsageSource, ledger: Ledger, before: Period, after: Period, b
     from llmflation.workload.decompose import SegmentChange, decompose
 
     if by not in DIMENSIONS:
-        raise InputError(f"--by {by!r}: choose one of {', '.join(DIMENSIONS)}")
+        raise InputError(f"by {by!r}: choose one of {', '.join(DIMENSIONS)}", field="by")
     b = spend(source, ledger, by=(by,), since=before.start, until=before.end, engine=engine)
     a = spend(source, ledger, by=(by,), since=after.start, until=after.end, engine=engine)
     if not b.total.priced_tokens or not a.total.priced_tokens:

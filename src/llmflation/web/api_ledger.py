@@ -12,8 +12,8 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
 
-from llmflation.cli.output import jsonable
-from llmflation.errors import InputError
+from llmflation import shapes
+from llmflation.shapes import jsonable
 from llmflation.web import schemas
 from llmflation.web.params import page_of, parse_when
 from llmflation.web.state import state_of
@@ -29,15 +29,12 @@ Limit = Annotated[int, Query(ge=1, le=500, description="Items per page (1–500)
 
 
 def price_record(p: Any) -> dict[str, Any]:
-    from llmflation.cli.ledger_cmds import price_record as cli_record
-
-    return jsonable(cli_record(p))  # type: ignore[no-any-return]
+    """A price in the JSON contract (llmflation.shapes), money as exact strings."""
+    return jsonable(shapes.price_record(p))  # type: ignore[no-any-return]
 
 
 def model_record(m: Any) -> dict[str, Any]:
-    from llmflation.cli.ledger_cmds import model_record as cli_record
-
-    return jsonable(cli_record(m))  # type: ignore[no-any-return]
+    return jsonable(shapes.model_record(m))  # type: ignore[no-any-return]
 
 
 @router.get(
@@ -152,69 +149,18 @@ def _require_token(request: Request) -> None:
     },
 )
 def add_prices(request: Request, body: schemas.PricesIn) -> dict[str, Any]:
-
-    from llmflation.ledger.loading import Problems, check_overlaps
-    from llmflation.ledger.records import Price
-    from llmflation.ledger.user_layer import check_user_price
-    from llmflation.money import to_decimal
+    """The same checks as `llmflation user add-prices` (ledger.user_layer), on the rows of the body."""
+    from llmflation.ledger.loading import Problems
+    from llmflation.ledger.user_layer import add_user_prices, price_rows
 
     st = state_of(request)
+    st.store()  # 503 when there is no store to write to
     problems = Problems()
-    parsed: list[Price] = []
-    for i, row in enumerate(body.prices, start=1):
-        where = f"prices[{i - 1}]"
-        try:
-            m = st.ledger.resolve(row.model)
-            values = {
-                k: to_decimal(getattr(row, k), k) if getattr(row, k) is not None else None
-                for k in ("input", "output", "cached_input", "batch_discount")
-            }
-            for k, v in values.items():
-                if v is not None and v < 0:
-                    raise InputError(f"{k}: {v} must not be negative")
-            bd = values["batch_discount"]
-            if bd is not None and not 0 <= bd < 1:
-                raise InputError(f"batch_discount: {bd} must be a fraction in [0, 1)")
-            if row.valid_to is not None and row.valid_to <= row.valid_from:
-                raise InputError(f"valid_to: {row.valid_to} must be after valid_from {row.valid_from}")
-            assert values["input"] is not None and values["output"] is not None
-            price = Price(
-                model=m.id,
-                provider=row.provider,
-                tier=row.tier,
-                valid_from=row.valid_from,
-                valid_to=row.valid_to,
-                input=values["input"],
-                output=values["output"],
-                cached_input=values["cached_input"],
-                batch_discount=bd,
-                source=row.source.strip() or "user:api",
-                confidence="official",
-                note=row.note,
-                origin="user",
-                first_party=m.developer == row.provider,
-            )
-            checked, bad = check_user_price(price)  # the same rule as `llmflation user add-prices`
-            for message in bad:
-                problems.add(where, i, message)
-            if not bad:
-                parsed.append(checked)
-        except InputError as exc:
-            problems.add(where, i, str(exc))
-        except Exception as exc:  # UnknownModelError and friends: reported with the rest
-            from llmflation.errors import LlmflationError
-
-            if not isinstance(exc, LlmflationError):
-                raise
-            problems.add(where, i, f"model: {exc}")
     with st.write_lock:
-        store = st.store()
-        existing, _ = store.user_layer()
-        check_overlaps([*existing, *parsed], "request", problems)
-        problems.raise_if_any("Prices rejected")
-        store.add_user_prices(parsed)
+        rows = price_rows([row.model_dump() for row in body.prices], "prices", problems)
+        written = add_user_prices(st.ledger, rows, problems)
         st.reload()
-    return {"ok": True, "written": len(parsed), "message": f"Added {len(parsed)} price(s) to your layer."}
+    return {"ok": True, "written": written, "message": f"Added {written} price(s) to your layer."}
 
 
 @write_router.post(
@@ -230,35 +176,19 @@ def add_prices(request: Request, body: schemas.PricesIn) -> dict[str, Any]:
     },
 )
 def add_discount(request: Request, body: schemas.DiscountIn) -> dict[str, Any]:
-    from decimal import Decimal
-
-    from llmflation.errors import UnknownNameError
-    from llmflation.ledger.records import Discount
-    from llmflation.money import to_decimal
+    """The same checks as `llmflation user discount` (ledger.user_layer)."""
+    from llmflation.ledger.user_layer import add_discount as record_discount
 
     st = state_of(request)
-    pct = to_decimal(body.percent, "percent")
-    if not Decimal(0) < pct < Decimal(100):
-        raise InputError(f"percent: {pct} must be between 0 and 100")
-    if body.valid_to is not None and body.valid_to <= body.valid_from:
-        raise InputError(f"valid_to: {body.valid_to} must be after valid_from {body.valid_from}")
-    prov = body.provider.strip().lower()
-    if prov not in st.ledger.providers:
-        raise UnknownNameError("provider", body.provider, st.ledger.providers)
-    model_id = st.ledger.resolve(body.model).id if body.model else None
-    d = Discount(
-        provider=prov,
-        fraction=pct / 100,
-        valid_from=body.valid_from,
-        valid_to=body.valid_to,
-        model=model_id,
-        note=body.note,
-    )
+    st.store()  # 503 when there is no store to write to
     with st.write_lock:
-        st.store().add_discount(d)
+        d = record_discount(st.ledger, body.provider, body.percent, body.valid_from, body.valid_to, body.model,
+                            body.note)
         st.reload()
+    pct = d.fraction * 100
     return {
         "ok": True,
         "written": 1,
-        "message": f"Added a {pct}% discount on {prov}" + (f" for {model_id}" if model_id else "") + ".",
+        "message": f"Added a {pct.normalize():f}% discount on {d.provider}"
+        + (f" for {d.model}" if d.model else "") + ".",
     }

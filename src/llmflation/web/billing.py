@@ -11,46 +11,51 @@ from datetime import date
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, create_model
 
-from llmflation.cli.output import jsonable
+from llmflation.shapes import jsonable
+from llmflation.values import WORKLOAD_FIELDS, NumberField, parse_floor
 
 if TYPE_CHECKING:
     from llmflation.ledger.ledger import Ledger
     from llmflation.workload.spec import Workload
 
-WORKLOAD_FIELDS = (
-    "tasks_per_month", "calls_per_task", "input_tokens", "output_tokens", "reasoning_tokens",
-    "reasoning_multiplier", "cached_input_share", "cache_write_share", "batch_share", "long_context_share",
-    "monthly_growth", "revenue_per_task",
-)
 Num = Decimal | None
 
 
-class BillQuery(BaseModel):
-    """A workload as query parameters (the same names as the workload TOML file and the CLI flags)."""
+class BillOptions(BaseModel):
+    """What /api/bill takes besides the workload's numbers: the floor, the date, filters and paging."""
 
     model_config = ConfigDict(extra="forbid")
 
-    tasks_per_month: Decimal = Field(gt=0, le=Decimal(10) ** 12, description="Tasks per month.")
-    input_tokens: Decimal = Field(ge=0, le=10_000_000, description="Prompt tokens per call.")
-    output_tokens: Decimal = Field(ge=0, le=1_000_000, description="Visible output tokens per call.")
-    calls_per_task: Num = Field(None, gt=0, le=10_000, description="LLM calls per task (default 1).")
-    reasoning_tokens: Num = Field(None, ge=0, le=10_000_000, description="Hidden reasoning tokens per call.")
-    reasoning_multiplier: Num = Field(None, ge=0, le=1000, description="Reasoning tokens as a multiple of output.")
-    cached_input_share: Num = Field(None, ge=0, le=1, description="Share of input read from the prompt cache.")
-    cache_write_share: Num = Field(None, ge=0, le=1, description="Share of input written to the cache.")
-    batch_share: Num = Field(None, ge=0, le=1, description="Share of calls sent through the batch API.")
-    long_context_share: Num = Field(None, ge=0, le=1, description="Share of calls above the long-context threshold.")
-    monthly_growth: Num = Field(None, ge=-1, le=10, description="Monthly growth of tasks (0.05 = 5%).")
-    revenue_per_task: Num = Field(None, ge=0, le=Decimal(10) ** 9, description="USD earned per task (for margin).")
+    floor: str | None = Field(None, max_length=80, description="Capability floor as one value: mmlu>=80, mmlu=80 "
+                              "or mmlu:80 (or give benchmark and min_score).")
     benchmark: str | None = Field(None, max_length=40, description="Capability floor: benchmark (e.g. mmlu).")
     min_score: Num = Field(None, ge=-10_000, le=10_000, description="Capability floor: minimum score.")
-    at: str | None = Field(None, max_length=10, description="Date whose prices apply (YYYY-MM-DD); default today.")
+    at: str | None = Field(None, max_length=10, description="Date whose prices apply (YYYY-MM-DD or YYYYMMDD); "
+                           "default today.")
     model: list[str] = Field(default_factory=list, max_length=20, description="Only these models (repeatable).")
     provider: str | None = Field(None, max_length=60, description="Only this provider.")
     offset: int = Field(0, ge=0, le=100_000, description="Offers to skip.")
     limit: int = Field(20, ge=1, le=500, description="Offers per page.")
+
+
+def _workload_field(f: NumberField) -> tuple[Any, Any]:
+    bounds: dict[str, Any] = {"gt" if f.open_low else "ge": f.low, "le": f.high, "description": f.description}
+    if f.required:
+        return Decimal, Field(**bounds)
+    return Num, Field(None, **bounds)
+
+
+if TYPE_CHECKING:
+    class BillQuery(BillOptions):
+        """(typing view) the workload's numeric fields are read with getattr."""
+else:
+    # The workload's numbers as query parameters: names, bounds and descriptions from the one list in
+    # llmflation.values (the same names as the workload TOML file and the CLI flags).
+    BillQuery = create_model(
+        "BillQuery", __base__=BillOptions, __doc__="A workload as query parameters (the names of the workload TOML "
+        "file and the CLI flags).", **{name: _workload_field(f) for name, f in WORKLOAD_FIELDS.items()})
 
 
 def workload_of(q: BillQuery | Mapping[str, Any], ledger: Ledger) -> Workload:
@@ -65,6 +70,12 @@ def workload_of(q: BillQuery | Mapping[str, Any], ledger: Ledger) -> Workload:
         if v is not None and v != "":
             data[f] = v
     bench, floor_min = get("benchmark"), get("min_score")
+    one = get("floor")
+    if one:
+        if bench or floor_min not in (None, ""):
+            raise InputError("floor: give floor=BENCHMARK>=MIN or benchmark and min_score, not both", field="floor")
+        parsed = parse_floor(str(one), "floor")
+        bench, floor_min = parsed.benchmark, parsed.minimum
     if bench and floor_min not in (None, ""):
         if str(bench).strip().lower() not in ledger.benchmarks:
             raise UnknownNameError("benchmark", str(bench), ledger.benchmarks)
@@ -78,7 +89,7 @@ def workload_of(q: BillQuery | Mapping[str, Any], ledger: Ledger) -> Workload:
 
 def bill_answer(ledger: Ledger, q: BillQuery, when: date) -> dict[str, Any]:
     """The JSON answer of /api/bill: the CLI's `bill --json` shape plus paging, money as exact strings."""
-    from llmflation.cli.workload_cmds import offer_record, workload_record
+    from llmflation.shapes import offer_record, workload_record
     from llmflation.workload.bill import rank_offers
 
     w = workload_of(q, ledger)

@@ -43,14 +43,30 @@ def envelope(status: int, message: str, **extra: Any) -> dict[str, Any]:
     return {"ok": False, "error": message, "status": status, **extra}
 
 
+def api_hint(exc: LlmflationError) -> str:
+    """A domain error in the API's words: the domain's message plus the next step as a request (never a CLI flag)."""
+    text = str(exc)
+    if isinstance(exc, UnknownModelError):
+        return f"{text} GET /api/models?search=TEXT lists matching models."
+    if isinstance(exc, NoPriceError) and exc.model is not None:
+        if exc.first_priced is not None:
+            return f"{text} Try at={exc.first_priced}."
+        if exc.ended is None:
+            return f"{text} GET /api/history?model={exc.model} lists the recorded intervals."
+    return text
+
+
 def domain_status(exc: LlmflationError) -> tuple[int, dict[str, Any]]:
-    """HTTP status and extra envelope fields for a domain error."""
+    """HTTP status and extra envelope fields for a domain error (the data the message was worded from)."""
     if isinstance(exc, UnknownModelError):
         return 404, {"suggestions": exc.suggestions}
     if isinstance(exc, UnknownNameError):
         return 422, {"known": exc.known[:100]}
     if isinstance(exc, NoPriceError):
-        return 404, {}
+        extra = {k: v for k, v in (("first_priced", exc.first_priced), ("ended", exc.ended)) if v is not None}
+        return 404, extra
+    if isinstance(exc, InputError) and exc.field is not None:
+        return 422, {"field": exc.field}
     if isinstance(exc, DataError):
         return 422, {"problems": exc.problems[:200]}
     if isinstance(exc, InputError):
@@ -78,7 +94,7 @@ def install(app: FastAPI) -> None:
     async def on_domain(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, LlmflationError)
         status, extra = domain_status(exc)
-        return respond(request, status, str(exc), **extra)
+        return respond(request, status, api_hint(exc), **extra)
 
     async def on_api_error(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, ApiError)
@@ -127,6 +143,6 @@ def respond(
 
 
 def _plain(extra: dict[str, Any]) -> dict[str, Any]:
-    from llmflation.cli.output import jsonable
+    from llmflation.shapes import jsonable
 
     return {k: jsonable(v) for k, v in extra.items()}

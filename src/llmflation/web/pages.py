@@ -100,9 +100,10 @@ def models_page(request: Request, q: str = "") -> Response:
             current[m.id] = ledger.price(m.id, at=today)[0]
         except Exception:  # no price today: shown as "—"
             current[m.id] = None
-    latest: dict[str, dict[str, Any]] = {}
-    for s in ledger.all_scores():
-        latest.setdefault(s.model, {})[s.benchmark] = s.value
+    latest: dict[str, dict[str, Any]] = {}  # model → benchmark → score, by the one rule (Ledger.best_score)
+    for bench in ledger.benchmarks:
+        for model_id, s in ledger.best_scores(bench).items():
+            latest.setdefault(model_id, {})[bench] = s.value
     return page(
         request,
         "models.html",

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 from starlette.responses import Response
 
+from llmflation.values import WORKLOAD_FIELDS
 from llmflation.web import charts
 from llmflation.web.pages import page
 from llmflation.web.state import state_of
@@ -17,19 +18,8 @@ router = APIRouter(include_in_schema=False)
 
 DEFAULTS = {"tasks_per_month": "100000", "calls_per_task": "1", "input_tokens": "2000", "output_tokens": "500",
             "cached_input_share": "0.3", "revenue_per_task": "0.02", "benchmark": "mmlu", "min_score": "80"}
-FORM = [  # (name, label, hint)
-    ("tasks_per_month", "Tasks per month", "e.g. 100000"),
-    ("calls_per_task", "LLM calls per task", "agents make many"),
-    ("input_tokens", "Input tokens per call", "whole prompt"),
-    ("output_tokens", "Output tokens per call", "visible answer"),
-    ("reasoning_tokens", "Reasoning tokens per call", "hidden; or a multiplier"),
-    ("reasoning_multiplier", "Reasoning × output", "e.g. 10"),
-    ("cached_input_share", "Cached input share", "0–1"),
-    ("cache_write_share", "Cache write share", "0–1"),
-    ("batch_share", "Batch share", "0–1"),
-    ("long_context_share", "Long-context share", "0–1"),
-    ("monthly_growth", "Monthly growth", "0.05 = 5%"),
-    ("revenue_per_task", "Revenue per task (USD)", "for margin"),
+FORM = [  # (name, label, hint): the workload's fields from the one list, then the page's own
+    *((f.name, f.label, f.description) for f in WORKLOAD_FIELDS.values()),
     ("min_score", "Capability floor: min score", "e.g. 80"),
     ("at", "Prices as of", "YYYY-MM-DD; empty = today"),
     ("provider", "Only provider", "e.g. together"),
@@ -71,7 +61,9 @@ def bill_page(request: Request) -> Response:
     except ValidationError as exc:
         error = _validation_message(list(exc.errors()))[0]
     except LlmflationError as exc:
-        error = str(exc)
+        from llmflation.web.errors import api_hint
+
+        error = api_hint(exc)
     share = str(request.url.include_query_params(**values)) if values else str(request.url)
     return page(request, "bill.html", "bill", form=FORM, values=values, benchmarks=ledger.benchmarks,
                 answer=answer, error=error, jevons=jevons_spec, share_url=share)

@@ -6,26 +6,14 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any, TypeVar
 
-from llmflation.errors import InputError
+from llmflation.values import parse_date
 
 T = TypeVar("T")
 
 
 def parse_when(value: str | None, field: str) -> date | None:
-    """YYYY-MM-DD, YYYY-MM or YYYY → date (first of the month/year); empty → None; else InputError (422)."""
-    if value is None or not value.strip():
-        return None
-    text = value.strip()
-    try:
-        if len(text) == 7:
-            return date.fromisoformat(text + "-01")
-        if len(text) == 4 and text.isdigit():
-            return date(int(text), 1, 1)
-        if len(text) == 10:
-            return date.fromisoformat(text)
-    except ValueError:
-        pass
-    raise InputError(f"{field}: {value!r} is not a date; use YYYY-MM-DD (or YYYY-MM)")
+    """A date query parameter by the shared rule (llmflation.values.parse_date); empty → None; else 422."""
+    return parse_date(value, field)
 
 
 def page_of(items: Sequence[T], offset: int, limit: int) -> tuple[list[T], int | None]:

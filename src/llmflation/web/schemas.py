@@ -19,6 +19,11 @@ class ErrorOut(BaseModel):
     known: list[str] | None = Field(None, description="Valid names, on an unknown provider/benchmark (422).")
     details: list[dict[str, Any]] | None = Field(None, description="Per-field problems (422).")
     problems: list[str] | None = Field(None, description="Per-line problems in submitted data (422).")
+    field: str | None = Field(None, description="The request field whose value was refused (422).")
+    first_priced: str | None = Field(
+        None, description="On a date before a model's first price (404): the first date with a price; try at=it."
+    )
+    ended: str | None = Field(None, description="On a date after a retired model's last price (404): when it ended.")
 
 
 WRITE_ERRORS: dict[int | str, dict[str, Any]] = {

@@ -14,8 +14,11 @@ from fastapi.responses import HTMLResponse
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.responses import Response
 
-from llmflation.cli.output import jsonable
+from llmflation import shapes
 from llmflation.errors import InputError
+from llmflation.shapes import jsonable
+from llmflation.values import LIMITS as L  # the bounds the CLI flags use too
+from llmflation.values import parse_decimal
 from llmflation.web import schemas
 from llmflation.web.pages import page
 from llmflation.web.state import state_of
@@ -34,23 +37,29 @@ class EstimateQuery(BaseModel):
 
     model: str = Field(min_length=1, max_length=200, description="Catalog id, alias or ledger id.")
     gpu: str = Field(min_length=1, max_length=40, description="GPU type: H100, H200, B200, MI300X, …")
-    count: int | None = Field(None, ge=1, le=1024, description="GPUs in the deployment (default: tp).")
-    tp: int | None = Field(None, ge=1, le=64, description="Tensor-parallel degree (default: best that fits).")
+    count: int | None = Field(None, ge=L["count"].low, le=L["count"].high,
+                              description="GPUs in the deployment (default: tp).")
+    tp: int | None = Field(None, ge=L["tp"].low, le=L["tp"].high,
+                           description="Tensor-parallel degree (default: best that fits).")
     precision: Precision | None = Field(None, description="Weights precision (default fp8 where supported).")
     kv_precision: Literal["bf16", "fp8", "fp4"] | None = Field(None, description="KV-cache precision.")
-    isl: int = Field(1024, ge=1, le=1_000_000, description="Input tokens per request.")
-    osl: int = Field(256, ge=1, le=100_000, description="Output tokens per request.")
-    concurrency: int | None = Field(None, ge=1, le=100_000, description="Concurrent requests (default: max "
-                                    "throughput).")
-    spec_k: int = Field(0, ge=0, le=16, description="Speculative draft tokens per step (0 = off).")
-    spec_alpha: float = Field(0.7, ge=0.0, le=0.99, description="Draft acceptance rate.")
-    usd_per_gpu_hour: Decimal | None = Field(None, gt=0, le=1000, description="Your price (default: catalog).")
+    isl: int = Field(1024, ge=L["isl"].low, le=L["isl"].high, description="Input tokens per request.")
+    osl: int = Field(256, ge=L["osl"].low, le=L["osl"].high, description="Output tokens per request.")
+    concurrency: int | None = Field(None, ge=L["concurrency"].low, le=L["concurrency"].high,
+                                    description="Concurrent requests (default: max throughput).")
+    spec_k: int = Field(0, ge=L["spec_k"].low, le=L["spec_k"].high,
+                        description="Speculative draft tokens per step (0 = off).")
+    spec_alpha: float = Field(0.7, ge=L["spec_alpha"].low, le=L["spec_alpha"].high,
+                              description="Draft acceptance rate.")
+    usd_per_gpu_hour: Decimal | None = Field(None, gt=L["usd_per_gpu_hour"].low, le=L["usd_per_gpu_hour"].high,
+                                             description="Your price (default: catalog).")
     price_tier: Tier = Field("neocloud", description="Catalog price tier.")
-    utilisation: Decimal = Field(Decimal(1), gt=0, le=1, description="Busy share of paid GPU-hours.")
+    utilisation: Decimal = Field(Decimal(1), gt=L["utilisation"].low, le=L["utilisation"].high,
+                                 description="Busy share of paid GPU-hours.")
 
 
 def estimate_record(e: Any) -> dict[str, Any]:
-    return jsonable(e.as_dict())  # type: ignore[no-any-return]
+    return jsonable(shapes.estimate_record(e))  # type: ignore[no-any-return]
 
 
 def run_estimate(q: EstimateQuery) -> Any:
@@ -74,13 +83,16 @@ def _catalog() -> tuple[list[Any], list[Any]]:
 
 
 def _num(raw: dict[str, str], key: str, kind: type, default: Any = None) -> Any:
+    """A form number within the bounds its CLI flag has (llmflation.values.LIMITS)."""
     v = raw.get(key, "").strip()
     if not v:
         return default
-    try:
-        return kind(v)
-    except (ValueError, ArithmeticError):
-        raise InputError(f"{key}: {v!r} is not a number") from None
+    d = L[key].parse(v, key) if key in L else parse_decimal(v, key)
+    if kind is int:
+        if d != d.to_integral_value():
+            raise InputError(f"{key}: {v!r} is not a whole number", field=key)
+        return int(d)
+    return kind(d) if kind is not Decimal else d
 
 
 @pages_router.get("/selfhost", response_class=HTMLResponse)
@@ -127,7 +139,9 @@ def selfhost_page(request: Request) -> Response:
     except ValidationError as exc:
         error = _validation_message(list(exc.errors()))[0]
     except LlmflationError as exc:
-        error = str(exc)
+        from llmflation.web.errors import api_hint
+
+        error = api_hint(exc)
     chart = None
     if "compare" in result:
         from llmflation.web.charts import selfhost_compare

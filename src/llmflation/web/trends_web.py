@@ -13,8 +13,10 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Request
 
-from llmflation.cli.output import jsonable
+from llmflation import shapes
 from llmflation.errors import InputError
+from llmflation.shapes import jsonable
+from llmflation.values import LIMITS
 from llmflation.web import schemas
 from llmflation.web.params import page_of, parse_when
 from llmflation.web.state import AppState, state_of
@@ -27,7 +29,8 @@ Thresh = Annotated[str, Query(min_length=1, max_length=200, description="A score
                               "\"the level of that model\" (e.g. 83, or gpt-4).", examples=["gpt-4"])]
 Blend = Annotated[str, Query(max_length=9, pattern=r"^\d{1,3}:\d{1,3}$", description="Input:output weights.")]
 Hosts = Annotated[Literal["any", "first-party", "median"], Query(description="Which offers count.")]
-Level = Annotated[float, Query(gt=0.5, lt=1.0, description="Interval level (0.9 = 90%).")]
+Level = Annotated[float, Query(ge=LIMITS["level"].low, le=LIMITS["level"].high,
+                               description="Interval level (0.9 = 90%; 0.5–0.99).")]
 DateText = Annotated[str | None, Query(max_length=10, description="YYYY-MM-DD or YYYY-MM.")]
 
 
@@ -70,11 +73,6 @@ def _series(st: AppState, benchmark: str, threshold: str, blend: str, hosts: str
         exclude_reasoning=not include_reasoning, start=parse_when(start, "from"), end=parse_when(until, "until"))
 
 
-def _point(p: Any) -> dict[str, Any]:
-    return {"date": p.date, "model": p.model, "provider": p.provider, "price": p.price, "input": p.input,
-            "output": p.output, "score": p.score, "source": p.source}
-
-
 @router.get("/trend", response_model=None, summary="Cheapest price at fixed capability and its decline fit",
             responses={200: {"model": schemas.TrendAnswer}, **schemas.ERRORS})
 async def api_trend(request: Request, benchmark: Bench = "mmlu", threshold: Thresh = "gpt-4", blend: Blend = "3:1",
@@ -85,13 +83,7 @@ async def api_trend(request: Request, benchmark: Bench = "mmlu", threshold: Thre
     st = state_of(request)
     s = _series(st, benchmark, threshold, blend, hosts, include_reasoning, start, until)
     fit = fit_decline([(p.date, p.price) for p in s.records], level=level)
-    return jsonable({  # type: ignore[no-any-return]
-        "ok": True, "benchmark": s.benchmark,
-        "threshold": {"value": s.threshold.value, "label": s.threshold.label, "model": s.threshold.model},
-        "blend": f"{s.blend[0]}:{s.blend[1]}", "hosts": s.hosts, "exclude_reasoning": s.exclude_reasoning,
-        "window": {"from": s.start, "until": s.end}, **fit.as_dict(),
-        "points": [_point(p) for p in s.records], "steps": [_point(p) for p in s.steps],
-    })
+    return jsonable({"ok": True, **shapes.trend_record(s, fit)})  # type: ignore[no-any-return]
 
 
 @router.get("/forecast", response_model=None, summary="Project the fixed-capability price to a date",

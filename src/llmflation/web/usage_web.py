@@ -16,8 +16,8 @@ from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
 from fastapi.responses import HTMLResponse
 from starlette.responses import Response
 
-from llmflation.cli.output import jsonable
 from llmflation.errors import InputError
+from llmflation.shapes import jsonable
 from llmflation.web import schemas
 from llmflation.web.pages import page
 from llmflation.web.params import page_of, parse_when
@@ -138,7 +138,9 @@ def spend_page(request: Request) -> Response:
                                                        run_spend(st, "month", raw.get("since") or None,
                                                                  raw.get("until") or None).rows]))
     except LlmflationError as exc:
-        error = str(exc)
+        from llmflation.web.errors import api_hint
+
+        error = api_hint(exc)
     return page(request, "spend.html", "spend", report=report, usage_status=status, error=error, by=by,
                 since=raw.get("since", ""), until=raw.get("until", ""), spend_chart=chart,
                 trend_chart=trend_chart, today=date.today())

@@ -260,12 +260,8 @@ def margin_of(w: Workload, cost_per_task: Decimal) -> Margin | None:
 # -- ranking over the ledger --------------------------------------------------------------------------------
 
 def best_scores(ledger: Ledger, benchmark: str) -> dict[str, Decimal]:
-    """Each model's best score on a benchmark (a model's capability does not change with the score's date)."""
-    best: dict[str, Decimal] = {}
-    for s in ledger.all_scores(benchmark):
-        if s.model not in best or s.value > best[s.model]:
-            best[s.model] = s.value
-    return best
+    """Each model's score on a benchmark by the ledger's one rule (Ledger.best_score), as model id → value."""
+    return {m: s.value for m, s in ledger.best_scores(benchmark).items()}
 
 
 def rank_offers(ledger: Ledger, workload: Workload, at: date, *, models: Sequence[str] | None = None,

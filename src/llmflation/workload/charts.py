@@ -49,7 +49,7 @@ def jevons_chart(timelines: Sequence[Timeline], title: str = "Jevons: unit price
 
     rows = chart_rows(timelines)
     if not rows:
-        raise InputError("nothing to chart: no month in the range has a bill (try an earlier --from or a lower floor)")
+        raise InputError("nothing to chart: no month in the range has a bill (start earlier or lower the floor)")
     data = alt.Data(values=rows)
     x = alt.X("month:T", title=None)
     color = alt.Color("scenario:N", title="scenario", legend=alt.Legend(orient="bottom"))
@@ -80,9 +80,10 @@ def check_chart_path(path: str | Path) -> Path:
     out = Path(path)
     suffix = out.suffix.lower()
     if suffix not in FORMATS:
-        raise InputError(f"--chart {out}: unknown format {suffix or '(none)'}; use one of {', '.join(FORMATS)}")
+        raise InputError(f"chart {out}: unknown format {suffix or '(none)'}; use one of {', '.join(FORMATS)}",
+                         field="chart")
     if not out.parent.exists():
-        raise InputError(f"--chart {out}: directory {out.parent} does not exist")
+        raise InputError(f"chart {out}: directory {out.parent} does not exist", field="chart")
     return out
 
 

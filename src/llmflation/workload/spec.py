@@ -12,10 +12,11 @@ Token counts are averages **per call** and the buckets are disjoint:
 * `output_tokens` is the visible answer; hidden reasoning is extra: either `reasoning_tokens` per call, or
   `reasoning_multiplier` × `output_tokens` (give one or neither).
 
-Limits that catch typos rather than real workloads ("absurd" values): at most 10 million input tokens per call
-(the largest context window on record), 1 million output tokens and 10 million reasoning tokens per call, 10,000
-calls per task, 10^12 tasks per month, a reasoning multiplier of at most 1,000, monthly growth between -100% and
-+1,000%.
+The numeric fields, their bounds and their defaults are listed once, in `llmflation.values.WORKLOAD_FIELDS`
+(shared with the CLI flags and the web's query parameters). Limits catch typos rather than real workloads
+("absurd" values): at most 10 million input tokens per call (the largest context window on record), 1 million
+output tokens and 10 million reasoning tokens per call, 10,000 calls per task, 10^12 tasks per month, a reasoning
+multiplier of at most 1,000, monthly growth between -100% and +1,000%.
 """
 
 from __future__ import annotations
@@ -26,19 +27,20 @@ from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator, model_validator
 
 from llmflation.errors import InputError, UnknownModelError, UnknownNameError, suggest
+from llmflation.values import WORKLOAD_FIELDS
 
 if TYPE_CHECKING:
     from llmflation.ledger.ledger import Ledger
 
-MAX_INPUT_TOKENS = Decimal(10_000_000)
-MAX_OUTPUT_TOKENS = Decimal(1_000_000)
-MAX_REASONING_TOKENS = Decimal(10_000_000)
-MAX_CALLS_PER_TASK = Decimal(10_000)
-MAX_TASKS_PER_MONTH = Decimal(10) ** 12
-MAX_REASONING_MULTIPLIER = Decimal(1000)
+MAX_INPUT_TOKENS = WORKLOAD_FIELDS["input_tokens"].high
+MAX_OUTPUT_TOKENS = WORKLOAD_FIELDS["output_tokens"].high
+MAX_REASONING_TOKENS = WORKLOAD_FIELDS["reasoning_tokens"].high
+MAX_CALLS_PER_TASK = WORKLOAD_FIELDS["calls_per_task"].high
+MAX_TASKS_PER_MONTH = WORKLOAD_FIELDS["tasks_per_month"].high
+MAX_REASONING_MULTIPLIER = WORKLOAD_FIELDS["reasoning_multiplier"].high
 
 _STRICT = ConfigDict(extra="forbid", frozen=True)
 
@@ -98,9 +100,7 @@ class ModelShare(BaseModel):
         return None if v is None else v.strip().lower()
 
 
-_SHARES = ("cached_input_share", "cache_write_share", "batch_share", "long_context_share")
-_DECIMALS = ("tasks_per_month", "calls_per_task", "input_tokens", "output_tokens", "reasoning_tokens",
-             "reasoning_multiplier", *_SHARES, "monthly_growth", "revenue_per_task")
+_DECIMALS = tuple(WORKLOAD_FIELDS)
 
 
 class Workload(BaseModel):
@@ -130,50 +130,16 @@ class Workload(BaseModel):
     def _num(cls, v: Any) -> Any:
         return _dec(v)
 
-    @field_validator("tasks_per_month")
+    @field_validator(*_DECIMALS)
     @classmethod
-    def _tasks(cls, v: Decimal) -> Decimal:
-        return _between(v, Decimal(0), MAX_TASKS_PER_MONTH, open_low=True)
-
-    @field_validator("calls_per_task")
-    @classmethod
-    def _calls(cls, v: Decimal) -> Decimal:
-        return _between(v, Decimal(0), MAX_CALLS_PER_TASK, open_low=True)
-
-    @field_validator("input_tokens")
-    @classmethod
-    def _input(cls, v: Decimal) -> Decimal:
-        return _between(v, Decimal(0), MAX_INPUT_TOKENS)
-
-    @field_validator("output_tokens")
-    @classmethod
-    def _output(cls, v: Decimal) -> Decimal:
-        return _between(v, Decimal(0), MAX_OUTPUT_TOKENS)
-
-    @field_validator("reasoning_tokens")
-    @classmethod
-    def _reasoning(cls, v: Decimal | None) -> Decimal | None:
-        return None if v is None else _between(v, Decimal(0), MAX_REASONING_TOKENS)
-
-    @field_validator("reasoning_multiplier")
-    @classmethod
-    def _mult(cls, v: Decimal | None) -> Decimal | None:
-        return None if v is None else _between(v, Decimal(0), MAX_REASONING_MULTIPLIER)
-
-    @field_validator(*_SHARES)
-    @classmethod
-    def _share(cls, v: Decimal) -> Decimal:
-        return _between(v, Decimal(0), Decimal(1))
-
-    @field_validator("monthly_growth")
-    @classmethod
-    def _growth(cls, v: Decimal) -> Decimal:
-        return _between(v, Decimal(-1), Decimal(10), open_low=True)
-
-    @field_validator("revenue_per_task")
-    @classmethod
-    def _revenue(cls, v: Decimal | None) -> Decimal | None:
-        return None if v is None else _between(v, Decimal(0), Decimal(10) ** 9)
+    def _bounds(cls, v: Decimal | None, info: ValidationInfo) -> Decimal | None:
+        if v is None:
+            return None
+        assert info.field_name is not None
+        problem = WORKLOAD_FIELDS[info.field_name].problem(v)
+        if problem:
+            raise ValueError(problem)
+        return v
 
     @model_validator(mode="after")
     def _consistent(self) -> Workload:
@@ -241,19 +207,6 @@ class Workload(BaseModel):
                     err = UnknownNameError(f"provider for {model.id}", share.provider,
                                            providers or ["(none: no prices on record)"])
                     raise InputError(f"models[{i}].provider: {err}")
-
-
-def _between(v: Decimal, low: Decimal, high: Decimal, open_low: bool = False) -> Decimal:
-    if not v.is_finite():
-        raise ValueError(f"must be a finite number (got {v})")
-    if open_low and v <= low:
-        raise ValueError(f"must be above {low} (got {v})")
-    if v < low:
-        raise ValueError(f"must be at least {low} (got {v})")
-    if v > high:
-        typo = "; is that a typo?" if high > 1 else ""
-        raise ValueError(f"must be at most {high:,} (got {v}){typo}")
-    return v
 
 
 def _loc(loc: tuple[int | str, ...]) -> str:

@@ -148,7 +148,7 @@ class Timeline:
 def months(start: date, end: date) -> list[date]:
     """First days of every month from start's month to end's month, inclusive."""
     if end < start:
-        raise InputError(f"--to {end} is before --from {start}")
+        raise InputError(f"the end {end} is before the start {start}")
     out, y, m = [], start.year, start.month
     while (y, m) <= (end.year, end.month):
         out.append(date(y, m, 1))
@@ -356,7 +356,7 @@ def trend_forecast(ledger: Ledger, workload: Workload, *, until: date | None = N
 
     if workload.floor is None:
         raise InputError("floor: a trend forecast measures the decline at fixed capability; give the workload a "
-                         "[floor] (benchmark and min), or use --annual-decline")
+                         "[floor] (benchmark and min), or give an annual decline instead")
     series = cheapest_at_capability(ledger, workload.floor.benchmark, workload.floor.min, end=until)
     fit = fit_decline([(p.date, p.price) for p in series.records], bootstrap=0)
     return TrendForecast(fit.factor_per_year, fit.ci_low, fit.ci_high, fit.n,

@@ -12,13 +12,26 @@ from contextlib import contextmanager
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import httpx
 
 from llmflation.ledger.ledger import Ledger
 from llmflation.ledger.records import Model, Price, Score
+from llmflation.web.schemas import ErrorOut
 
 SRC = "https://example.org/test"
+TOKEN = "test-token-0123456789abcdef"  # a write token for the API tests
+
+
+def assert_envelope(resp: Any, status: int) -> dict[str, Any]:
+    assert resp.status_code == status, resp.text
+    assert resp.headers["content-type"].startswith("application/json")
+    body = resp.json()
+    ErrorOut.model_validate(body)
+    assert body["ok"] is False and body["status"] == status and body["error"]
+    assert "Traceback" not in resp.text
+    return body
 
 
 def small_ledger() -> Ledger:

@@ -3,7 +3,7 @@ nothing else)."""
 
 from __future__ import annotations
 
-from conftest import fixture_texts
+from helpers.ledger_data import fixture_texts
 
 EXTRA_MODELS = """\
 openai/gpt-4o-2024-08-06,GPT-4o (2024-08-06),,openai,2024-08-06,false,,,128000,false,,,,,,,https://example.org/4o-0806,official,fixture

@@ -14,7 +14,7 @@ from llmflation.ledger.layers import effective_prices
 from llmflation.ledger.ledger import Ledger
 from llmflation.ledger.records import Discount, Model, Price, Score
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def gen_module() -> Any:

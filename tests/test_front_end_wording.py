@@ -1,0 +1,78 @@
+"""One domain error, two wordings: the data rides on the exception; the CLI and the API each say the next step in
+their own terms (a flag or a query parameter), and the user layer is the same code behind both."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from helpers.web_support import small_ledger
+from llmflation.cli.main import describe_error
+from llmflation.errors import InputError, NoPriceError, UnknownModelError
+from llmflation.web import WebSettings, create_app
+from llmflation.web.errors import api_hint
+
+
+@pytest.fixture(scope="module")
+def client() -> TestClient:
+    return TestClient(create_app(WebSettings(), ledger=small_ledger()), raise_server_exceptions=False)
+
+
+def test_no_price_before_the_first_carries_the_date() -> None:
+    with pytest.raises(NoPriceError) as info:
+        small_ledger().price("gpt-4o", at=date(2024, 1, 1))
+    exc = info.value
+    assert (exc.model, exc.at, exc.first_priced) == ("openai/gpt-4o-2024-05-13", date(2024, 1, 1), date(2024, 5, 13))
+    assert "--" not in str(exc)
+    assert describe_error(exc).endswith("Try --at 2024-05-13.")
+    assert api_hint(exc).endswith("Try at=2024-05-13.")
+
+
+def test_api_words_its_own_hint(client: TestClient) -> None:
+    resp = client.get("/api/price", params={"model": "gpt-4o", "at": "2024-01-01"})
+    assert resp.status_code == 404
+    body = resp.json()
+    assert body["first_priced"] == "2024-05-13"
+    assert "at=2024-05-13" in body["error"] and "--at" not in body["error"]
+    unknown = client.get("/api/price", params={"model": "gpt-4oo"}).json()
+    assert unknown["suggestions"] and "llmflation models" not in unknown["error"]
+    assert "/api/models?search=" in unknown["error"]
+
+
+def test_cli_words_its_own_hint() -> None:
+    exc = UnknownModelError("gpt-4oo", ["gpt-4o"])
+    assert "Did you mean: gpt-4o?" in str(exc) and "llmflation" not in str(exc)
+    assert "llmflation models --search" in describe_error(exc)
+
+
+def test_user_layer_takes_a_ledger(store_home: Path) -> None:
+    from llmflation.ledger.ledger import open_ledger
+    from llmflation.ledger.loading import Problems
+    from llmflation.ledger.user_layer import add_discount, add_user_prices, price_rows
+
+    ledger = open_ledger(store_home / "ledger.duckdb")
+    problems = Problems()
+    rows = price_rows([{"model": "gpt-4o", "provider": "mycloud", "valid_from": date(2031, 1, 1), "valid_to": None,
+                        "input": "1", "output": "2"}], "prices", problems)
+    assert add_user_prices(ledger, rows, problems) == 1
+    with pytest.raises(InputError) as info:
+        add_discount(ledger, "openai", "150", date(2024, 1, 1), None, None)
+    assert info.value.field == "percent" and "--" not in str(info.value)
+    d = add_discount(ledger, "openai", "20", date(2024, 1, 1), None, None)
+    assert d.fraction * 100 == 20
+    reopened = open_ledger(store_home / "ledger.duckdb")
+    assert reopened.price("gpt-4o", at=date(2031, 2, 1), provider="mycloud")[0].origin == "user"
+
+
+def test_api_discount_error_names_the_field_not_a_flag(store_home: Path) -> None:
+    token = "test-token-0123456789abcdef"
+    app = create_app(WebSettings(ledger_path=store_home / "ledger.duckdb", api_token=token))
+    writable = TestClient(app, raise_server_exceptions=False)
+    resp = writable.post("/api/user/discounts", headers={"Authorization": f"Bearer {token}"},
+                         json={"provider": "openai", "percent": "150", "valid_from": "2024-01-01"})
+    assert resp.status_code == 422
+    body = resp.json()
+    assert body["field"] == "percent" and "--" not in body["error"]
