@@ -17,8 +17,10 @@ from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from llmflation.charts import labels
+from llmflation.charts.trends import Curve, curves_spec, decline_spec, frontier_spec, launch_price_spec
 from llmflation.errors import InputError, LlmflationError
-from llmflation.report.charts import Curve, curves_spec, decline_spec, frontier_spec, launch_price_spec
+from llmflation.trends.capability import CapabilityView, yearly_views
 from llmflation.trends.claims import ClaimResult, check_claims, load_claims
 from llmflation.trends.fit import InsufficientDataError, fit_decline, fmt_factor, fmt_price
 from llmflation.trends.forecast import Backtest, add_months, backtest, forecast
@@ -44,6 +46,7 @@ DEFAULT_CURVES: tuple[tuple[str, str], ...] = (
     ("eci", "gpt-4o"),
 )
 HEADLINE = ("mmlu", "gpt-4")
+CAPABILITY_BENCHMARK = "gpqa_diamond"  # the report's capability-vs-price view
 FRONTIER_CANDIDATES: tuple[tuple[str, str], ...] = (("lmarena_elo", "gpt-4"), ("mmlu", "gpt-4"))
 
 # The seed article's price table, recomputed from the ledger: (candidate names, tier label).
@@ -99,6 +102,9 @@ class ReportData:
     claims: list[ClaimResult]
     headline: CurveResult | None
     specs: dict[str, dict[str, Any]] = field(default_factory=dict)
+    as_of: date | None = None  # the newest observation in the ledger (the newest price's start date)
+    names: dict[str, str] = field(default_factory=dict)  # model id → display name (chart labels)
+    capability: list[CapabilityView] = field(default_factory=list)  # year-end snapshots, the last at `today`
 
 
 @dataclass
@@ -209,6 +215,11 @@ def compute_report(
             break
     tick("claims")
     claims = check_claims(ledger, load_claims(), today=end)
+    tick("capability vs price")
+    try:
+        capability = yearly_views(ledger, CAPABILITY_BENCHMARK, at=end)
+    except LlmflationError:
+        capability = []
     data = ReportData(
         end,
         horizon,
@@ -221,9 +232,57 @@ def compute_report(
         frontier_bench,
         claims,
         headline,
+        as_of=data_as_of(ledger, end),
+        names={m.id: m.name for m in ledger.models()},
+        capability=capability,
     )
     data.specs = chart_specs(data)
     return data
+
+
+def data_as_of(ledger: Ledger, today: date) -> date | None:
+    """The ledger's newest observation: the latest date a price on record took effect (not after `today`).
+
+    A floor that stays flat after this date is "no newer data", not a measured plateau."""
+    starts = [p.valid_from for p in ledger.all_prices() if p.valid_from <= today]
+    return max(starts, default=None)
+
+
+def backtest_words(c: CurveResult) -> str | None:
+    """The backtest of one curve in a sentence: how far the forecast missed and what that means."""
+    bt = c.backtest
+    if bt is None:
+        return None
+    done = [r for r in bt.rows if r.actual is not None]
+    if not done:
+        return (
+            f"{labels.threshold(c.name)}: the forecasts made with data up to {bt.cutoff} fall after the newest "
+            "data, so they cannot be checked yet."
+        )
+    parts = []
+    for r in done:
+        actual = r.actual or Decimal(1)
+        ratio = float(r.predicted / actual)
+        real = fmt_price(r.actual)
+        if 0.8 <= ratio <= 1.25:
+            miss = f"close to the floor the ledger shows ({real})"
+        elif ratio < 1:
+            miss = f"{fmt_factor(1 / ratio)} below the actual floor ({real}): prices fell less than the fit said"
+        else:
+            miss = f"{fmt_factor(ratio)} above the actual floor ({real}): prices fell faster than the fit said"
+        inside = "inside" if r.inside else "outside"
+        parts.append(f"the {r.horizon_months}-month forecast ({fmt_price(r.predicted)}) was {miss}, {inside} "
+                     "its 90% interval")
+    low = [r for r in done if r.inside is False and r.actual is not None and r.predicted < r.actual]
+    high = [r for r in done if r.inside is False and r.actual is not None and r.predicted > r.actual]
+    if low:
+        meaning = "so read this curve's forecast as optimistic: the floor has not kept falling at the fitted rate"
+    elif high:
+        meaning = "so read this curve's forecast as cautious: prices fell faster than the fitted rate"
+    else:
+        meaning = "so the interval held on this test (one test, not a guarantee)"
+    head = f"{labels.threshold(c.name)}, fitted on data up to {bt.cutoff} (n={bt.fit.n}): "
+    return head + "; ".join(parts) + f"; {meaning}."
 
 
 def _model_id(ledger: Ledger, name: str) -> str:
@@ -298,22 +357,29 @@ def chart_specs(data: ReportData) -> dict[str, dict[str, Any]]:
     by_bench: dict[str, list[CurveResult]] = {}
     for c in data.curves:
         by_bench.setdefault(c.series.benchmark, []).append(c)
-    names = {"mmlu": "MMLU", "gpqa_diamond": "GPQA Diamond", "lmarena_elo": "LMArena Elo"}
+    as_of = data.as_of
     for bench, cs in by_bench.items():
-        title = f"Cheapest price at fixed {names.get(bench, bench)} level"
+        title = f"Cheapest price at a fixed {labels.benchmark(bench)} score"
         specs[f"curves-{bench}"] = curves_spec(
             [Curve(c.name, c.series, c.fit, c.forecast) for c in cs],
             title=title,
-            subtitle=(
-                f"step line: floor price; dots: record lows; dashed: Epoch-method fit; "
-                f"band: 90% prediction interval to {data.horizon}"
-            ),
+            subtitle=[
+                f"Data as of {as_of}. Line: floor price; dots: record lows; dashed: Epoch-method fit.",
+                f"Band: 90% prediction interval from the newest data to {data.horizon}; "
+                "dotted: floor carried on past the newest data (no newer prices).",
+            ],
+            as_of=as_of,
+            names=data.names,
         )
+    if data.capability:
+        from llmflation.charts.capability import capability_spec
+
+        specs["capability"] = capability_spec(data.capability)
     fitted = [Curve(c.name, c.series, c.fit) for c in data.curves if c.fit is not None]
     if fitted:
         specs["decline-rates"] = decline_spec(fitted)
     if data.frontier:
-        specs["frontier-vs-floor"] = frontier_spec(data.frontier, floor_label=data.frontier_label)
+        specs["frontier-vs-floor"] = frontier_spec(data.frontier, floor_label=data.frontier_label, names=data.names)
     if data.history:
         specs["launch-prices"] = launch_price_spec(
             [

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
-from llmflation.web import charts
+from llmflation.charts import dashboard as charts
 from llmflation.web.state import state_of
 
 if TYPE_CHECKING:

@@ -130,7 +130,7 @@ def selfhost_page(request: Request) -> Response:
         error = str(exc)
     chart = None
     if "compare" in result:
-        from llmflation.web.charts import selfhost_compare
+        from llmflation.charts.dashboard import selfhost_compare
 
         chart = selfhost_compare(result["compare"])
     return page(request, "selfhost.html", "selfhost", mode=mode, values=values, gpus=gpu_list,

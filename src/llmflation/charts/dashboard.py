@@ -1,4 +1,4 @@
-"""Vega-Lite specs for the dashboard (plain dicts; the page embeds them and vega-embed renders them).
+"""Dashboard charts (Vega-Lite v6 dicts in the one theme; the page embeds them and vega-embed renders them).
 
 Chart data carries prices as floats: they are for drawing only. Every figure a user reads as a number (tables,
 tooltips' source rows, the API) comes from the exact Decimal values.
@@ -10,56 +10,8 @@ from collections.abc import Iterable, Sequence
 from datetime import date
 from typing import Any
 
+from llmflation.charts.theme import PALETTE, SCHEMA, config
 from llmflation.ledger.records import Price
-
-SCHEMA = "https://vega.github.io/schema/vega-lite/v6.json"  # an identifier only; nothing is fetched
-PALETTE = [
-    "#4c6ef5",
-    "#e8590c",
-    "#2b8a3e",
-    "#c2255c",
-    "#1098ad",
-    "#7950f2",
-    "#f59f00",
-    "#5c940d",
-    "#862e9c",
-    "#0b7285",
-    "#a61e4d",
-    "#364fc7",
-]
-
-
-def config() -> dict[str, Any]:
-    """The dashboard's chart look: quiet axes, system font, one palette."""
-    font = "system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif"
-    return {
-        "font": font,
-        "view": {"stroke": None},
-        "background": "transparent",
-        "axis": {
-            "labelColor": "#495057",
-            "titleColor": "#343a40",
-            "gridColor": "#e9ecef",
-            "domainColor": "#adb5bd",
-            "tickColor": "#adb5bd",
-            "labelFontSize": 11,
-            "titleFontSize": 12,
-            "titleFontWeight": 600,
-        },
-        "legend": {
-            "labelColor": "#495057",
-            "titleColor": "#343a40",
-            "orient": "bottom",
-            "columns": 4,
-            "labelFontSize": 11,
-            "titleFontSize": 11,
-            "symbolStrokeWidth": 3,
-        },
-        "range": {"category": PALETTE},
-        "title": {"fontSize": 14, "anchor": "start", "color": "#212529", "subtitleColor": "#868e96"},
-        "line": {"strokeWidth": 2.25},
-        "point": {"size": 40, "filled": True},
-    }
 
 
 def _spec(**parts: Any) -> dict[str, Any]:
