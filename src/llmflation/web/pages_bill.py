@@ -16,7 +16,7 @@ from llmflation.web.state import state_of
 router = APIRouter(include_in_schema=False)
 
 DEFAULTS = {"tasks_per_month": "100000", "calls_per_task": "1", "input_tokens": "2000", "output_tokens": "500",
-            "cached_input_share": "0.3", "revenue_per_task": "0.02", "benchmark": "mmlu", "min_score": "80"}
+            "cached_input_share": "0.3", "benchmark": "mmlu", "min_score": "80"}  # no revenue: margin only when entered
 FORM = [  # (name, label, hint)
     ("tasks_per_month", "Tasks per month", "e.g. 100000"),
     ("calls_per_task", "LLM calls per task", "agents make many"),

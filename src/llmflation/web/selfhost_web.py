@@ -123,7 +123,8 @@ def selfhost_page(request: Request) -> Response:
                     raw.get("model", "").strip(), st.ledger, at=parse_when(raw.get("at"), "at"),
                     isl=_num(raw, "isl", int, 1024), osl=_num(raw, "osl", int, 256),
                     utilisation=_num(raw, "utilisation", Decimal, Decimal("0.5")),
-                    ttft_s=_num(raw, "ttft", float, 2.0), tpot_s=_num(raw, "tpot", float, 0.05))
+                    ttft_s=_num(raw, "ttft", float, 2.0), tpot_s=_num(raw, "tpot", float, 0.05),
+                    gpu=[gpu] if (gpu := values.get("gpu", "").strip()) else None)  # answer for the GPU shown
     except ValidationError as exc:
         error = _validation_message(list(exc.errors()))[0]
     except LlmflationError as exc:
