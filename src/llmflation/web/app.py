@@ -89,6 +89,12 @@ def create_app(settings: WebSettings | None = None, ledger: Ledger | None = None
         from llmflation.web.pages_bill import router as bill_pages
 
         app.include_router(bill_pages)
+    if features.available("trends"):
+        from llmflation.web.capability_web import pages_router as capability_pages
+        from llmflation.web.capability_web import router as capability_api
+
+        app.include_router(capability_api)
+        app.include_router(capability_pages)
     return app
 
 

@@ -11,6 +11,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
 from llmflation.charts import dashboard as charts
+from llmflation.charts import labels
 from llmflation.web.state import state_of
 
 if TYPE_CHECKING:
@@ -23,6 +24,7 @@ router = APIRouter(include_in_schema=False)
 NAV = [
     ("overview", "/", "Overview"),
     ("models", "/models", "Models"),
+    ("capability", "/capability", "Capability vs price"),
     ("bill", "/bill", "Bill calculator"),
     ("spend", "/spend", "Spend"),
     ("selfhost", "/selfhost", "Self-host"),
@@ -38,6 +40,10 @@ def templates() -> Jinja2Templates:
     t.env.filters["usd"] = usd
     t.env.filters["dsum"] = dsum
     t.env.globals["NAV"] = NAV
+    t.env.filters["bench"] = labels.benchmark
+    t.env.filters["series"] = labels.threshold
+    t.env.filters["source_label"] = labels.source
+    t.env.filters["source_url"] = labels.source_url
     return t
 
 
@@ -91,7 +97,8 @@ def render_error(
 def models_page(request: Request, q: str = "") -> Response:
     ledger = state_of(request).ledger
     q = q.strip()[:200]
-    found = ledger.models(q or None)
+    found = sorted(ledger.models(q or None), key=lambda m: (m.release_date or date.min, m.id), reverse=True)
+    suggestions = did_you_mean(ledger.models(), q) if q and not found else []
     today = date.today()
     current: dict[str, Any] = {}
     for m in found:
@@ -112,7 +119,23 @@ def models_page(request: Request, q: str = "") -> Response:
         scores=latest,
         benchmarks=ledger.benchmarks,
         total=len(ledger.models()),
+        suggestions=suggestions,
     )
+
+
+def did_you_mean(models: list[Any], text: str, n: int = 5) -> list[Any]:
+    """Models whose id, name or alias is close to a search that found nothing (closest first)."""
+    import difflib
+
+    keys: dict[str, Any] = {}
+    for m in models:
+        for k in (m.id, m.id.split("/", 1)[-1], m.name, *m.aliases):
+            keys.setdefault(k.lower(), m)
+    out: list[Any] = []
+    for k in difflib.get_close_matches(text.lower(), list(keys), n=n * 3, cutoff=0.5):
+        if keys[k] not in out:
+            out.append(keys[k])
+    return out[:n]
 
 
 @router.get("/models/{model_id:path}", response_class=HTMLResponse)

@@ -68,8 +68,9 @@
           function key(r) {
             var c = r.cells[col];
             var v = c ? (c.dataset.sort !== undefined ? c.dataset.sort : c.innerText.trim()) : "";
-            var n = parseFloat(v.replace(/[$,]/g, ""));
-            return v !== "" && !isNaN(n) && /^[\s$\d.,-]+/.test(v) ? n : v.toLowerCase();
+            if (/^\d{4}-\d{2}/.test(v)) { return v; }  // ISO dates sort as text
+            var n = parseFloat(v.replace(/[$,×%]/g, ""));
+            return v !== "" && !isNaN(n) && /^[\s$\d.,×%-]+$/.test(v) ? n : v.toLowerCase();
           }
           rows.sort(function (a, b) {
             var x = key(a), y = key(b);
