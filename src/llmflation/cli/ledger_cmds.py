@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 
+from llmflation import format as fmt
 from llmflation.cli.options import parse_date
 from llmflation.cli.output import emit_csv, emit_json, exclusive, info, table
 
@@ -64,9 +65,28 @@ def models(
     elif as_csv:
         emit_csv(records)
     else:
+        if not found:
+            info(f"No model matches {search!r}. Try a shorter --search, or `llmflation models` for every model.")
+            raise typer.Exit(1)
         table(f"{len(found)} models", ["id", "name", "developer", "released", "open", "reasoning"],
-              [(m.id, m.name, m.developer, m.release_date, "yes" if m.open_weights else "",
-                "yes" if m.reasoning else "") for m in found])
+              [(m.id, m.name, m.developer, fmt.date(m.release_date), "yes" if m.open_weights else "",
+                "yes" if m.reasoning else "") for m in found], drop=("name", "reasoning", "open", "developer"))
+
+
+def warn_past_data(ledger: Any, when: Any, flag: str = "--at") -> None:
+    """Say so on stderr when a date lies after the newest data: the answer is the last recorded price, not news."""
+    newest = ledger.data_as_of()
+    if when is not None and newest is not None and when > newest:
+        info(f"Note: {flag} {when} is after the newest price data ({newest}); prices shown are the last on "
+             "record and may have changed since (`llmflation forecast` projects the trend).")
+
+
+def _per_mtok(d: Any) -> str:
+    return "" if d is None else fmt.money_per_mtok(d)
+
+
+def _share(d: Any) -> str:
+    return "" if d is None else fmt.percent(d)
 
 
 def price(
@@ -76,16 +96,21 @@ def price(
     as_json: bool = JSON,
 ) -> None:
     """The price in effect for a model at a date, per provider (cheapest first)."""
+    from datetime import date
+
     when = parse_date(at)
-    found = _ledger().price(model, at=when, provider=provider)
+    ledger = _ledger()
+    found = ledger.price(model, at=when, provider=provider)
+    warn_past_data(ledger, when)
     records = [price_record(p) for p in found]
     if as_json:
         emit_json(records[0] if len(records) == 1 else records)
         return
-    table(f"{found[0].model} on {when or 'today'} (USD per 1M tokens)",
+    table(f"{found[0].model} on {when or date.today()} (USD per 1M tokens)",
           ["provider", "input", "output", "cached in", "batch off", "from", "to", "confidence", "source"],
-          [(p.provider, p.input, p.output, p.cached_input, p.batch_discount, p.valid_from, p.valid_to or "current",
-            p.confidence, p.source) for p in found], justify_right=["input", "output", "cached in"])
+          [(p.provider, _per_mtok(p.input), _per_mtok(p.output), _per_mtok(p.cached_input), _share(p.batch_discount),
+            fmt.date(p.valid_from), fmt.date(p.valid_to) if p.valid_to else "current", p.confidence, p.source)
+           for p in found], justify_right=["input", "output", "cached in", "batch off"])
 
 
 def history(model: str = typer.Argument(..., help="Model id, alias or display name."), as_json: bool = JSON,
@@ -101,8 +126,9 @@ def history(model: str = typer.Argument(..., help="Model id, alias or display na
     else:
         table("Price history (USD per 1M tokens)", ["provider", "tier", "from", "to", "input", "output", "cached in",
                                                      "confidence", "source"],
-              [(p.provider, p.tier, p.valid_from, p.valid_to or "current", p.input, p.output, p.cached_input,
-                p.confidence, p.source) for p in found], justify_right=["input", "output", "cached in"])
+              [(p.provider, p.tier, fmt.date(p.valid_from), fmt.date(p.valid_to) if p.valid_to else "current",
+                _per_mtok(p.input), _per_mtok(p.output), _per_mtok(p.cached_input), p.confidence, p.source)
+               for p in found], justify_right=["input", "output", "cached in"])
 
 
 def scores(model: str = typer.Argument(...), as_json: bool = JSON) -> None:
@@ -112,7 +138,8 @@ def scores(model: str = typer.Argument(...), as_json: bool = JSON) -> None:
         emit_json(found)
         return
     table("Scores", ["benchmark", "value", "as of", "setting", "source"],
-          [(s.benchmark, s.value, s.as_of, s.setting, s.source) for s in found])
+          [(s.benchmark, fmt.score(s.value), fmt.date(s.as_of), s.setting, s.source) for s in found],
+          justify_right=["value"])
 
 
 @data_app.command("check")
@@ -133,7 +160,17 @@ def data_check(as_json: bool = JSON) -> None:
         emit_json(record)
         return
     info("[green]Ledger data is valid.[/green]")
-    table("Coverage", ["what", "count"], [(k, v) for k, v in record.items() if k not in ("ok",)])
+    rows = []
+    for k, v in record.items():
+        if k == "ok":
+            continue
+        if isinstance(v, dict):
+            rows.append((k, ", ".join(f"{name} {n}" for name, n in v.items()) or "—"))
+        elif isinstance(v, int) and not isinstance(v, bool):
+            rows.append((k, fmt.count(v)))
+        else:
+            rows.append((k, "—" if v is None else str(v)))
+    table("Coverage", ["what", "count"], rows)
 
 
 @user_app.command("add-prices")
@@ -160,7 +197,7 @@ def user_discount(
     from llmflation.ledger.user_layer import add_discount
 
     d = add_discount(provider, percent, parse_date(valid_from, "--from"), parse_date(valid_to, "--to"), model, note)
-    info(f"Recorded {d.fraction * 100:g}% off {d.model or 'all models'} at {d.provider} from {d.valid_from}.")
+    info(f"Recorded {fmt.percent(d.fraction)} off {d.model or 'all models'} at {d.provider} from {d.valid_from}.")
 
 
 @user_app.command("list")
@@ -174,11 +211,16 @@ def user_list(as_json: bool = JSON) -> None:
     if as_json:
         emit_json({"prices": [price_record(p) for p in prices], "discounts": discounts})
         return
-    table("User prices", ["model", "provider", "from", "to", "input", "output", "source"],
-          [(p.model, p.provider, p.valid_from, p.valid_to or "current", p.input, p.output, p.source) for p in prices])
-    table("User discounts", ["provider", "model", "percent", "from", "to", "note"],
-          [(d.provider, d.model or "all", d.fraction * 100, d.valid_from, d.valid_to or "open", d.note)
-           for d in discounts])
+    if not prices and not discounts:
+        info("Your layer is empty. Add prices with `llmflation user add-prices FILE.csv` or a discount with "
+             "`llmflation user discount --provider P --percent 20 --from YYYY-MM-DD`.")
+        return
+    table("User prices", ["model", "provider", "tier", "from", "to", "input", "output", "source"],
+          [(p.model, p.provider, p.tier, fmt.date(p.valid_from), fmt.date(p.valid_to) if p.valid_to else "current",
+            _per_mtok(p.input), _per_mtok(p.output), p.source) for p in prices], justify_right=["input", "output"])
+    table("User discounts", ["provider", "model", "off", "from", "to", "note"],
+          [(d.provider, d.model or "all", fmt.percent(d.fraction), fmt.date(d.valid_from),
+            fmt.date(d.valid_to) if d.valid_to else "open", d.note) for d in discounts], justify_right=["off"])
 
 
 @user_app.command("clear")

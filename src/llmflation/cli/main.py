@@ -4,17 +4,42 @@ from __future__ import annotations
 
 import importlib
 import sys
+from typing import Any
 
 import typer
+import typer.main
 
 app = typer.Typer(
     name="llmflation",
     help="What LLM inference costs, why it is falling, where it is going, and what it means for your bill.",
     no_args_is_help=True,
-    add_completion=False,
+    add_completion=True,
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
+    context_settings={"help_option_names": ["-h", "--help"]},
 )
+
+
+def _version(value: bool) -> None:
+    if value:
+        from llmflation import __version__
+
+        sys.stdout.write(f"llmflation {__version__}\n")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: bool = typer.Option(False, "--version", "-V", callback=_version, is_eager=True,
+                                 help="Print the version and exit."),
+    wide: bool = typer.Option(False, "--wide", help="Tables show every column whole, however wide the terminal "
+                                                    "(default: fit the terminal, dropping low-priority columns)."),
+) -> None:
+    """What LLM inference costs, why it is falling, where it is going, and what it means for your bill."""
+    if wide:
+        from llmflation.cli.output import set_wide
+
+        set_wide(True)
 
 # Each module defines register(app). One line per capability keeps merges trivial.
 COMMAND_MODULES = [
@@ -31,12 +56,38 @@ for _name in COMMAND_MODULES:
     importlib.import_module(_name).register(app)
 
 
+def _readable_metavars(command: Any) -> None:
+    """Help reads `--provider PROVIDER` and `MODEL`, not Typer's `<str>` / `<list[str]>` / `{model}`."""
+    for param in command.params:
+        if param.metavar is not None or getattr(param, "is_flag", False) or getattr(param, "count", False):
+            continue
+        desc = getattr(param, "type_descriptor", None)
+        if desc is not None and getattr(desc, "is_choice", False):
+            continue
+        name = (param.name or "value").upper()
+        param.metavar = name + ("..." if param.nargs == -1 else "")
+        if getattr(param, "param_type_name", "") == "argument":
+            # Typer would add "<str>" after the name and wrap it in braces in the usage line
+            usage = param.metavar if param.required else f"[{param.metavar}]"
+            param.display_type_rich = lambda ctx: None
+            param.get_usage_pieces = lambda ctx, usage=usage: [usage]
+    for sub in getattr(command, "commands", {}).values():
+        _readable_metavars(sub)
+
+
+def command() -> Any:
+    """The Click command behind the CLI, with readable metavars."""
+    cmd = typer.main.get_command(app)
+    _readable_metavars(cmd)
+    return cmd
+
+
 def main() -> None:
     """Run the CLI; LlmflationError → message on stderr and exit 1 (usage errors exit 2 via Click)."""
     from llmflation.errors import LlmflationError
 
     try:
-        app()
+        command()(prog_name="llmflation")
     except LlmflationError as exc:
         sys.stderr.write(f"Error: {exc}\n")
         sys.exit(1)

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 
+from llmflation import format as fmt
 from llmflation.cli.options import parse_date
 from llmflation.cli.output import emit_csv, emit_json, exclusive, info, stdout, table
 
@@ -85,7 +86,7 @@ def _point_record(p: Any) -> dict[str, Any]:
 def _fit_lines(fit: DeclineFit) -> list[str]:
     from llmflation.trends.fit import describe_factor, fmt_factor
 
-    lvl = f"{fit.level * 100:g}%"
+    lvl = fmt.percent(fit.level)
     boot = (
         "n/a"
         if fit.bootstrap_low is None
@@ -93,9 +94,9 @@ def _fit_lines(fit: DeclineFit) -> list[str]:
     )
     return [
         f"[bold]Decline (Epoch method, OLS of log10 price on date, n={fit.n}, "
-        f"{fit.start} → {fit.end}):[/bold] "
+        f"{fmt.date(fit.start)} → {fmt.date(fit.end)}):[/bold] "
         f"{describe_factor(fit.factor_per_year)}",
-        f"  {lvl} CI {fmt_factor(fit.ci_low)}–{fmt_factor(fit.ci_high)} per year · R² {fit.r2:.2f}",
+        f"  {lvl} CI {fmt_factor(fit.ci_low)}–{fmt_factor(fit.ci_high)} per year · R² {fmt.score(round(fit.r2, 2))}",
         f"  Theil–Sen {fmt_factor(fit.theil_sen_factor)}/yr ({lvl} {fmt_factor(fit.theil_sen_low)}–"
         f"{fmt_factor(fit.theil_sen_high)}) · bootstrap {lvl} {boot} ({fit.bootstrap_samples} resamples, "
         f"seed {fit.seed})",
@@ -168,10 +169,12 @@ def trend(
             f"{parse_blend(blend)[1]}, hosts {series.hosts})",
             ["date", "model", "provider", "blended", "input", "output", "score", "source"],
             [
-                (p.date, p.model, p.provider, p.price, p.input, p.output, p.score, p.source)
+                (fmt.date(p.date), p.model, p.provider, fmt.money(p.price), fmt.money(p.input),
+                 fmt.money(p.output), fmt.score(p.score), p.source)
                 for p in series.records
             ],
             justify_right=["blended", "input", "output", "score"],
+            drop=("source", "input", "output", "provider"),
         )
         out = stdout()
         if fit is not None:
@@ -216,7 +219,7 @@ def _trend_points(
         table(
             f"Points from {path}",
             ["date", "label", "price"],
-            [(p.date, p.label, p.price) for p in pts],
+            [(fmt.date(p.date), p.label, fmt.money(p.price)) for p in pts],
             justify_right=["price"],
         )
         for line in _fit_lines(fit):
@@ -271,7 +274,7 @@ def forecast(
         series = _series(benchmark, threshold, blend, hosts, include_reasoning, start, until)
         pts = [(p.date, p.price) for p in series.records]
     fit = fit_decline(pts, level=level, seed=seed)
-    fc = run_forecast(fit, target, level=level)
+    fc = run_forecast(fit, target, level=level, observed_low=min((p for _, p in pts), default=None))
     bt = None
     if backtest is not None:
         if series is None:
@@ -290,6 +293,8 @@ def forecast(
         "unit": "USD per 1M tokens (model output)",
         "fit": fit.as_dict(),
         "path": [{"date": p.date, "central": p.central, "low": p.low, "high": p.high} for p in fc.path],
+        "observed_low": fc.observed_low,
+        "note": fc.note,
     }
     if bt is not None:
         record["backtest"] = {
@@ -314,15 +319,22 @@ def forecast(
     if as_json:
         emit_json(record)
         return
+    from rich.markup import escape
+
+    from llmflation.trends.forecast import interval_text
+
+    floor = fc.floor
     out = stdout()
     out.print(
-        f"[bold]{label}[/bold]: fitted {fmt_factor(fit.factor_per_year)}/yr on {fit.n} record lows "
-        f"({fit.start} → {fit.end})."
+        f"[bold]{escape(fmt.text(label))}[/bold]: fitted {fmt_factor(fit.factor_per_year)}/yr on {fit.n} record "
+        f"lows ({fmt.date(fit.start)} → {fmt.date(fit.end)})."
     )
     out.print(
-        f"Forecast for {fc.target}: [bold]{fmt_price(fc.central)}[/bold] per 1M tokens "
-        f"({fc.level * 100:g}% prediction interval {fmt_price(fc.low)} – {fmt_price(fc.high)})."
+        f"Forecast for {fmt.date(fc.target)}: [bold]{fmt_price(fc.central, floor)}[/bold] per 1M tokens "
+        f"({fmt.percent(fc.level)} prediction interval {interval_text(fc.low, fc.high, floor)})."
     )
+    if fc.note:
+        info(f"Note: {fc.note}.")
     if bt is not None:
         table(
             f"Backtest: fit on record lows up to {bt.cutoff} ({fmt_factor(bt.fit.factor_per_year)}/yr, "
@@ -331,17 +343,20 @@ def forecast(
             [
                 (
                     f"{r.horizon_months} months",
-                    r.target,
-                    fmt_price(r.predicted),
-                    f"{fmt_price(r.low)} – {fmt_price(r.high)}",
+                    fmt.date(r.target),
+                    fmt_price(r.predicted, floor),
+                    interval_text(r.low, r.high, floor),
                     "not yet observed" if r.actual is None else fmt_price(r.actual),
                     r.actual_model or "",
                     ""
                     if r.error_pct is None
-                    else f"{r.error_pct:+.0f}% ({'inside' if r.inside else 'outside'} interval)",
+                    else f"{fmt.percent(r.error_pct / 100, signed=True)} "
+                    f"({'inside' if r.inside else 'outside'} interval)",
                 )
                 for r in bt.rows
             ],
+            justify_right=["predicted"],
+            drop=("actual model",),
         )
 
 

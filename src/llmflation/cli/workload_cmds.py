@@ -9,8 +9,9 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 
+from llmflation import format as fmt
 from llmflation.cli.options import parse_date
-from llmflation.cli.output import emit_csv, emit_json, exclusive, info, stdout, table
+from llmflation.cli.output import emit_csv, emit_json, exclusive, info, say, stdout, table
 
 if TYPE_CHECKING:
     from llmflation.workload.bill import MixBill, OfferBill, Ranking
@@ -101,40 +102,44 @@ def mix_record(m: MixBill) -> dict[str, Any]:
     }
 
 
-def _money(d: Any, places: int = 4) -> str:
-    from llmflation.money import fmt_usd
-
-    return "" if d is None else fmt_usd(d, places)
+def _money(d: Any, places: int | None = None) -> str:
+    """Money for people (significant digits that fit the magnitude); ``places`` is ignored (kept for callers)."""
+    return "" if d is None else fmt.money(d)
 
 
 def _pct(d: Any) -> str:
-    return "" if d is None else f"{d * 100:.1f}%"
+    return "" if d is None else fmt.percent(d)
+
+
+def _tok(d: Any) -> str:
+    return "" if d is None else fmt.tokens(d)
 
 
 def _print_items(b: OfferBill) -> None:
-    rows = [(it.name, "" if it.tokens_per_task is None else f"{it.tokens_per_task.normalize():,f}",
+    rows = [(it.name, _tok(it.tokens_per_task),
              "" if it.usd_per_mtok is None else _money(it.usd_per_mtok, 4), _money(it.per_task_usd, 6),
              _money(it.monthly_usd, 2)) for it in b.items if it.monthly_usd != 0 or it.tokens_per_task]
     rows.append(("total", "", "", _money(b.per_task_usd, 6), _money(b.monthly_usd, 2)))
-    table(f"{b.model} on {b.provider}, prices of {b.price_valid_from} in effect {b.at}",
+    table(f"{b.model} on {b.provider}, prices of {fmt.date(b.price_valid_from)} in effect {fmt.date(b.at)}",
           ["item", "tokens/task", "$/1M", "$/task", "$/month"], rows,
           justify_right=["tokens/task", "$/1M", "$/task", "$/month"])
     if b.margin is not None:
         stdout().print(f"Revenue {_money(b.margin.revenue_per_task_usd)}/task → gross margin "
                        f"{_pct(b.margin.gross_margin)} ({_money(b.margin.monthly_gross_profit_usd, 2)}/month)")
     for x in b.warnings:
-        stdout().print(f"⚠ {x.message}")
+        say(f"⚠ {fmt.text(x.message)}")
 
 
 def _print_ranking(r: Ranking, top: int) -> None:
     shown = r.offers[:top]
     rows = [(i + 1, b.model, b.provider, _money(b.per_task_usd, 6), _money(b.monthly_usd, 2),
              _money(b.usd_per_mtok, 4), _pct(b.margin.gross_margin) if b.margin else "",
-             "" if b.score is None else b.score, "*" if b.warnings else "") for i, b in enumerate(shown)]
+             "" if b.score is None else fmt.score(b.score), "*" if b.warnings else "") for i, b in enumerate(shown)]
     floor = f", floor {r.floor_benchmark} ≥ {r.floor_min}" if r.floor_benchmark else ""
     table(f"{len(r.offers)} offers at {r.at}{floor} (showing {len(shown)})",
           ["#", "model", "provider", "$/task", "$/month", "$/1M tok", "margin", "score", "⚠"], rows,
-          justify_right=["#", "$/task", "$/month", "$/1M tok", "margin", "score"])
+          justify_right=["#", "$/task", "$/month", "$/1M tok", "margin", "score"],
+          drop=("score", "margin", "$/task", "provider"))
     codes: dict[str, int] = {}
     for b in shown:
         for x in b.warnings:
@@ -243,28 +248,33 @@ def bill(
         return
     if not ranking.offers:
         floor_txt = f" meeting {w.floor.benchmark} ≥ {w.floor.min}" if w.floor else ""
-        stdout().print(f"No offer{floor_txt} is in effect at {when}. Lower the floor or pick another --at.")
+        say(f"No offer{floor_txt} is in effect at {when}. Lower the floor or pick another --at.")
         raise typer.Exit(0)
     _describe(w)
     _print_ranking(ranking, top)
     best = ranking.offers[0]
     label = "Cheapest capable offer" if w.floor else "Cheapest offer"
-    stdout().print(f"\n{label}: [bold]{best.model}[/bold] on {best.provider} — {_money(best.monthly_usd, 2)}/month, "
+    from rich.markup import escape
+
+    stdout().print(f"\n{label}: [bold]{escape(fmt.text(best.model))}[/bold] on {escape(fmt.text(best.provider))} — "
+                   f"{_money(best.monthly_usd, 2)}/month, "
                    f"{_money(best.per_task_usd, 6)}/task")
     _print_items(best)
     if mix is not None:
-        stdout().print(f"\nYour mix ({', '.join(f'{s * 100:g}% {b.model}' for s, b in mix.parts)}): "
+        say(f"\nYour mix ({', '.join(f'{fmt.percent(s)} {fmt.text(b.model)}' for s, b in mix.parts)}): "
                        f"{_money(mix.monthly_usd, 2)}/month, {_money(mix.per_task_usd, 6)}/task"
                        + (f", gross margin {_pct(mix.margin.gross_margin)}" if mix.margin else ""))
         for x in mix.warnings:
-            stdout().print(f"⚠ {x.message}")
+            say(f"⚠ {fmt.text(x.message)}")
 
 
 def _describe(w: Workload) -> None:
-    info(f"Workload {w.name!r}: {w.tasks_per_month.normalize():,f} tasks/month × {w.calls_per_task.normalize():f} "
-         f"calls × ({w.input_tokens.normalize():f} in + {w.output_tokens.normalize():f} out + "
-         f"{w.reasoning_per_call.normalize():f} reasoning) tokens = "
-         f"{(w.tokens_per_month / 1_000_000).normalize():,f}M tokens/month")
+    from rich.markup import escape
+
+    info(f"Workload {escape(fmt.text(repr(w.name)))}: {fmt.count(w.tasks_per_month)} tasks/month × "
+         f"{fmt.score(w.calls_per_task)} calls × ({fmt.tokens(w.input_tokens)} in + {fmt.tokens(w.output_tokens)} "
+         f"out + {fmt.tokens(w.reasoning_per_call)} reasoning) tokens = "
+         f"{fmt.tokens(w.tokens_per_month)} tokens/month")
 
 
 # -- jevons -----------------------------------------------------------------------------------------------
@@ -294,7 +304,7 @@ def point_record(p: MonthPoint) -> dict[str, Any]:
 
 def _print_decomposition(d: Decomposition, title: str) -> None:
     def fx(x: Any) -> str:
-        return f"×{x:.4f}" if x else ""
+        return fmt.factor(x) if x else ""
 
     rows = [("before", _money(d.before, 2), ""), ("volume (activity)", _money(d.volume, 2), fx(d.volume_factor)),
             ("mix (across models)", _money(d.mix, 2), fx(d.mix_factor)),
@@ -440,10 +450,9 @@ def _two_points(ledger: Any, loaded: list[Workload], d_before: date | None, d_af
                    "price_usd": s.price} for s in d.segments])
         return
     for label, p, wl in (("before", before, before_w), ("after", after, after_w)):
-        used = ", ".join(f"{o.share * 100:g}% {o.model} ({o.provider})" for o in p.offers)
-        stdout().print(f"{label}: {wl.name} at {p.month}: {_money(p.monthly_usd, 2)}/month for "
-                       f"{(p.tokens_per_month / 1_000_000).normalize():,f}M tokens "
-                       f"({_money(p.usd_per_mtok, 4)}/1M) on {used}")
+        used = ", ".join(f"{fmt.percent(o.share)} {o.model} ({o.provider})" for o in p.offers)
+        say(fmt.text(f"{label}: {wl.name} at {fmt.date(p.month)}: {_money(p.monthly_usd, 2)}/month for "
+                     f"{fmt.tokens(p.tokens_per_month)} tokens ({fmt.money_per_mtok(p.usd_per_mtok)}) on {used}"))
     _print_decomposition(d, f"Change in monthly spend, by {by} (LMDI-I)")
 
 
@@ -517,18 +526,19 @@ def _timeline(ledger: Any, w: Workload, start: date | None, end: date | None, po
     for tl in timelines:
         rows = [(f"{p.month:%Y-%m}" + (" *" if p.projected else ""),
                  ", ".join(sorted({o.model for o in p.offers})) or p.note,
-                 f"{p.tasks_per_month:,.0f}", f"{p.tokens_per_month / 1_000_000:,.1f}",
+                 fmt.count(p.tasks_per_month), fmt.tokens(p.tokens_per_month),
                  _money(p.usd_per_mtok, 4), _money(p.monthly_usd, 2), _pct(p.gross_margin))
                 for p in tl.points]
         table(f"{w.name}: policy {tl.scenario.policy}, projection {projection.name} (* = projected)",
-              ["month", "model", "tasks", "M tokens", "$/1M tok", "$/month", "margin"], rows,
-              justify_right=["tasks", "M tokens", "$/1M tok", "$/month", "margin"])
+              ["month", "model", "tasks", "tokens", "$/1M tok", "$/month", "margin"], rows,
+              justify_right=["tasks", "tokens", "$/1M tok", "$/month", "margin"],
+              drop=("margin", "tasks"))
     for pol, (a, b, d) in decomps.items():
         if a.usd_per_mtok and b.usd_per_mtok and a.monthly_usd:
             assert b.monthly_usd is not None
-            stdout().print(f"{pol}: unit price {_money(a.usd_per_mtok)} → {_money(b.usd_per_mtok)} per 1M tokens "
-                           f"(×{b.usd_per_mtok / a.usd_per_mtok:.3f}); bill {_money(a.monthly_usd, 2)} → "
-                           f"{_money(b.monthly_usd, 2)} (×{b.monthly_usd / a.monthly_usd:.3f})")
+            say(f"{pol}: unit price {_money(a.usd_per_mtok)} → {_money(b.usd_per_mtok)} per 1M tokens "
+                f"({fmt.factor(b.usd_per_mtok / a.usd_per_mtok)}); bill {_money(a.monthly_usd, 2)} → "
+                f"{_money(b.monthly_usd, 2)} ({fmt.factor(b.monthly_usd / a.monthly_usd)})")
         _print_decomposition(d, f"{pol}: change {a.month:%Y-%m} → {b.month:%Y-%m}, by {by} (LMDI-I)")
 
 

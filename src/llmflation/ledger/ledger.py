@@ -135,6 +135,11 @@ class Ledger:
             raise UnknownNameError("benchmark", benchmark, self.benchmarks)
         return [s for s in self._scores if s.benchmark == benchmark.lower()]
 
+    def data_as_of(self) -> date | None:
+        """The newest date the data speaks for: the latest start or end of any price interval on record."""
+        days = [p.valid_from for p in self._prices] + [p.valid_to for p in self._prices if p.valid_to]
+        return max(days, default=None)
+
     # -- coverage ------------------------------------------------------------------------------------------
     def coverage(self) -> Coverage:
         rows: Iterable[object] = (*self._models.values(), *self._prices, *self._scores)

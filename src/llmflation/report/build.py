@@ -23,7 +23,7 @@ from llmflation.errors import InputError, LlmflationError
 from llmflation.trends.capability import CapabilityView, yearly_views
 from llmflation.trends.claims import ClaimResult, check_claims, load_claims
 from llmflation.trends.fit import InsufficientDataError, fit_decline, fmt_factor, fmt_price
-from llmflation.trends.forecast import Backtest, add_months, backtest, forecast
+from llmflation.trends.forecast import Backtest, add_months, backtest, forecast, interval_text
 from llmflation.trends.frontier import FrontierPoint, frontier_vs_floor
 from llmflation.trends.series import CapabilitySeries, Threshold, cheapest_at_capability, resolve_threshold
 
@@ -298,7 +298,7 @@ def _curve(ledger: Ledger, t: Threshold, end: date, horizon: date) -> CurveResul
         f = fit_decline([(p.date, p.price) for p in s.records])
     except InsufficientDataError as exc:
         return CurveResult(t.label, s, None, None, str(exc))
-    fc = forecast(f, horizon, path_from=f.end)
+    fc = forecast(f, horizon, path_from=f.end, observed_low=min((p.price for p in s.records), default=None))
     bt = None
     cutoff = add_months(end, -12)
     try:
@@ -481,8 +481,11 @@ def summary_lines(result: ReportResult) -> list[str]:
         if h.forecast is not None:
             fc = h.forecast
             lines.append(
-                f"Forecast {fc.target}: {fmt_price(fc.central)}/M (90% PI {fmt_price(fc.low)} – {fmt_price(fc.high)})."
+                f"Forecast {fc.target}: {fmt_price(fc.central, fc.floor)}/M "
+                f"(90% PI {interval_text(fc.low, fc.high, fc.floor)})."
             )
+            if fc.note:
+                lines.append(f"Note: {fc.note}.")
     rated = [c for c in d.curves if c.fit is not None]
     if rated:
         lo = min(rated, key=lambda c: c.fit.factor_per_year)

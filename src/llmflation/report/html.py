@@ -8,8 +8,11 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from llmflation.charts import labels
+from llmflation.format import money, percent
+from llmflation.format import score as fmt_score
 from llmflation.report.render import inline_script
 from llmflation.trends.fit import fmt_factor, fmt_price
+from llmflation.trends.forecast import interval_text
 
 if TYPE_CHECKING:
     from llmflation.report.build import ReportData
@@ -91,14 +94,14 @@ today. USD per 1M tokens; blended = (3·input + output)/4.</p>
 <tr><th>Model</th><th>Tier</th><th>Launch</th><th class="num">Input</th><th class="num">Output</th>
 <th class="num">Blended</th><th>Provider</th><th class="num">Today in / out</th><th>Sources</th></tr>
 {% for h in history %}<tr><td>{{ h.label }}</td><td>{{ h.tier }}</td><td>{{ h.launch }}</td>
-<td class="num">${{ h.input }}</td><td class="num">${{ h.output }}</td><td class="num">${{ h.blended }}</td>
-<td>{{ h.provider }}</td><td class="num">{% if h.now_input is not none %}${{ h.now_input }} / ${{ h.now_output }}
+<td class="num">{{ h.input }}</td><td class="num">{{ h.output }}</td><td class="num">{{ h.blended }}</td>
+<td>{{ h.provider }}</td><td class="num">{% if h.now_input is not none %}{{ h.now_input }} / {{ h.now_output }}
 <br><span class="note">{{ h.now_provider }}</span>{% else %}retired{% endif %}</td>
 <td class="src">{{ src(h.source) }}{% if h.now_source and h.now_source != h.source %}<br>{{ src(h.now_source) }}{% endif %}</td></tr>
 {% endfor %}
 {% if floor_row %}<tr><td><b>{{ floor_row.label }}</b></td><td>Floor today</td><td>{{ floor_row.date }}</td>
-<td class="num">${{ floor_row.input }}</td><td class="num">${{ floor_row.output }}</td>
-<td class="num">${{ floor_row.price }}</td><td>{{ floor_row.provider }}</td><td class="num">{{ floor_row.model }}</td>
+<td class="num">{{ floor_row.input }}</td><td class="num">{{ floor_row.output }}</td>
+<td class="num">{{ floor_row.price }}</td><td>{{ floor_row.provider }}</td><td class="num">{{ floor_row.model }}</td>
 <td class="src">{{ src(floor_row.source) }}</td></tr>{% endif %}
 </table>
 <p class="asof">Data as of {{ as_of }}. "Today" prices are those in effect on {{ today }} per the ledger.</p>
@@ -151,6 +154,7 @@ it widens away from the data). The backtest refits on record lows up to {{ cutof
 {% for r in forecasts %}<tr><td>{{ r.name }}</td><td class="num">{{ r.now }}</td><td class="num">{{ r.central }}</td>
 <td class="num">{{ r.interval }}</td></tr>{% endfor %}
 </table>
+{% for r in forecasts if r.note %}{% if loop.first %}<p class="note">{{ r.note[0] | upper }}{{ r.note[1:] }}.</p>{% endif %}{% endfor %}
 <p class="asof">Data as of {{ as_of }}; everything after that date is a projection.</p>
 {% if backtests %}<h3>Backtest</h3>
 <table><tr><th>Threshold</th><th>Fit up to</th><th class="num">Horizon</th><th class="num">Predicted</th>
@@ -223,13 +227,12 @@ for (const [name, spec] of Object.entries(SPECS)) {
 
 
 def _d(v: Decimal | None) -> str:
-    if v is None:
-        return "—"
-    return format(v.normalize(), "f")
+    """A list price for people ($2.50, $0.075); the exact value stays in report-data.json."""
+    return money(v)
 
 
-def _money(v: Decimal | None) -> str:
-    return fmt_price(v)
+def _money(v: Decimal | None, floor: Decimal | None = None) -> str:
+    return fmt_price(v, floor)
 
 
 def ui_script() -> str:
@@ -295,7 +298,7 @@ def render_html(data: ReportData, bundle: str) -> str:
                 "window": f"{f.start} → {f.end}",
                 "factor": fmt_factor(f.factor_per_year),
                 "ci": f"{fmt_factor(f.ci_low)} – {fmt_factor(f.ci_high)}",
-                "pct": f"−{f.pct_per_year:.0f}%" if f.pct_per_year >= 0 else f"+{-f.pct_per_year:.0f}%",
+                "pct": percent(-f.pct_per_year / 100, signed=True),
                 "halving": "—" if f.halving_months is None else f"{f.halving_months:.1f} mo",
                 "r2": f"{f.r2:.2f}",
                 "ts": fmt_factor(f.theil_sen_factor),
@@ -311,8 +314,9 @@ def render_html(data: ReportData, bundle: str) -> str:
                 {
                     "name": labels.threshold(c.name),
                     "now": _money(now.price if now else None),
-                    "central": _money(fc.central),
-                    "interval": f"{_money(fc.low)} – {_money(fc.high)}",
+                    "central": _money(fc.central, fc.floor),
+                    "interval": interval_text(fc.low, fc.high, fc.floor),
+                    "note": fc.note or "",
                 }
             )
         if c.backtest is not None:
@@ -323,10 +327,10 @@ def render_html(data: ReportData, bundle: str) -> str:
                         "cutoff": c.backtest.cutoff,
                         "n": c.backtest.fit.n,
                         "h": f"{r.horizon_months} mo",
-                        "pred": _money(r.predicted),
-                        "interval": f"{_money(r.low)} – {_money(r.high)}",
+                        "pred": _money(r.predicted, c.forecast.floor if c.forecast else None),
+                        "interval": interval_text(r.low, r.high, c.forecast.floor if c.forecast else None),
                         "actual": "not yet" if r.actual is None else _money(r.actual),
-                        "error": "" if r.error_pct is None else f"{r.error_pct:+.0f}%",
+                        "error": "" if r.error_pct is None else percent(r.error_pct / 100, signed=True),
                         "inside": "" if r.inside is None else ("yes" if r.inside else "no"),
                     }
                 )
@@ -350,8 +354,8 @@ def render_html(data: ReportData, bundle: str) -> str:
             cards.append(
                 {
                     "big": f"{fmt_factor(float(first.price / last.price))}",
-                    "what": f"cheaper at {labels.threshold(h.name)}: ${_d(first.price)} ({nm(first.model)}, {first.date}) → "
-                    f"${_d(last.price)} ({nm(last.model)}) today",
+                    "what": f"cheaper at {labels.threshold(h.name)}: {_d(first.price)} ({nm(first.model)}, "
+                    f"{first.date}) → {_d(last.price)} ({nm(last.model)}) today",
                 }
             )
         if h.fit is not None:
@@ -402,7 +406,7 @@ def render_html(data: ReportData, bundle: str) -> str:
             "name": p.name,
             "provider": p.provider,
             "price": _money(p.price),
-            "score": _d(p.score),
+            "score": fmt_score(p.score),
             "price_source": p.price_source,
             "score_source": p.score_source,
         }

@@ -253,40 +253,29 @@ def _bootstrap(
 
 def describe_factor(factor: float) -> str:
     """'11.8×/yr (−91.5%/yr, halves every 3.4 months)' for humans."""
+    from llmflation.format import MINUS, percent
+
     if factor <= 0 or not math.isfinite(factor):
         return "n/a"
-    pct = (1.0 - 1.0 / factor) * 100.0
+    if fmt_factor(factor) == "1×":
+        return "flat"
+    pct = 1.0 - 1.0 / factor
     if factor > 1.0:
         months = 12.0 * math.log(2.0) / math.log(factor)
-        return f"{fmt_factor(factor)}/yr (−{pct:.1f}%/yr, halves every {months:.1f} months)"
-    if factor == 1.0:
-        return "flat"
-    return f"{fmt_factor(factor)}/yr (price rising {-pct:.1f}%/yr)"
+        halves = f"halves every {months:.1f} months" if months >= 0.1 else "halves in days"
+        return f"{fmt_factor(factor)}/yr ({MINUS}{percent(pct)}/yr, {halves})"
+    return f"{fmt_factor(factor)}/yr (price rising {percent(-pct)}/yr)"
 
 
 def fmt_factor(f: float | None) -> str:
-    """Human factor: 11.8×, 851×, 1.2e+05×."""
-    if f is None or not math.isfinite(f):
-        return "n/a"
-    if f >= 1e5:
-        return f"{f:.1e}×"
-    if f >= 100:
-        return f"{f:,.0f}×"
-    if f >= 10:
-        return f"{f:.1f}×"
-    return f"{f:.2f}×"
+    """Human factor: 11.8×, 851×, 12,345×; a bound beyond ×1,000,000 (see ``llmflation.format.factor``)."""
+    from llmflation.format import factor
+
+    return factor(f)
 
 
-def fmt_price(v: Decimal | float | None) -> str:
-    """Human USD per 1M tokens: $37.50, $0.175, $0.000271; below $0.0001 reads '< $0.0001' (display only)."""
-    if v is None:
-        return "—"
-    f = float(v)
-    if not math.isfinite(f):
-        return "n/a"
-    if f >= 1:
-        return f"${f:,.2f}"
-    if f >= 0.0001:
-        d = Decimal(f"{f:.3g}")
-        return f"${format(d, 'f')}"
-    return "< $0.0001"
+def fmt_price(v: Decimal | float | None, floor: Decimal | None = None) -> str:
+    """Human USD per 1M tokens: $37.50, $0.175, $0.000271 (``llmflation.format.money``); below ``floor`` a bound."""
+    from llmflation.format import money
+
+    return money(v, floor=floor)

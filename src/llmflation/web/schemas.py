@@ -230,6 +230,8 @@ class ForecastAnswer(BaseModel):
     unit: str
     fit: dict[str, Any]
     path: list[dict[str, Any]]
+    observed_low: str | None = Field(None, description="The cheapest price the fitted series observed.")
+    note: str | None = Field(None, description="Set when a forecast value lies far below anything observed.")
 
 
 class ClaimOut(BaseModel):

@@ -109,11 +109,12 @@ async def api_forecast(request: Request, to: Annotated[str, Query(max_length=10,
         raise InputError(f"to: {target} is too far ahead to forecast; use a date before 2100")
     s = _series(st, benchmark, threshold, blend, hosts, include_reasoning, None, None)
     fit = fit_decline([(p.date, p.price) for p in s.records], level=level)
-    fc = forecast(fit, target, level=level)
+    fc = forecast(fit, target, level=level, observed_low=min((p.price for p in s.records), default=None))
     return jsonable({  # type: ignore[no-any-return]
         "ok": True, "series": s.threshold.label, "to": fc.target, "level": fc.level, "central": fc.central,
         "low": fc.low, "high": fc.high, "unit": "USD per 1M tokens (blended)", "fit": fit.as_dict(),
         "path": [{"date": p.date, "central": p.central, "low": p.low, "high": p.high} for p in fc.path],
+        "observed_low": fc.observed_low, "note": fc.note,
     })
 
 
