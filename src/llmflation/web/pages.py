@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
+from llmflation import format as fmt
 from llmflation.charts import dashboard as charts
 from llmflation.charts import labels
 from llmflation.web.state import state_of
@@ -39,6 +40,9 @@ def templates() -> Jinja2Templates:
     t = Jinja2Templates(directory=str(HERE / "templates"))
     t.env.filters["usd"] = usd
     t.env.filters["dsum"] = dsum
+    t.env.filters["pct"] = fmt.percent
+    t.env.filters["factor"] = fmt.factor
+    t.env.filters["score"] = fmt.score
     t.env.globals["NAV"] = NAV
     t.env.filters["bench"] = labels.benchmark
     t.env.filters["series"] = labels.threshold
@@ -48,16 +52,12 @@ def templates() -> Jinja2Templates:
 
 
 def usd(value: Any, places: int | None = None) -> str:
-    """Exact money for display: the Decimal as stored (trailing zeros trimmed), or '—' when unknown."""
-    from decimal import Decimal
+    """Money for display through the one formatter (`llmflation.format.money`): list prices (no `places`) keep
+    up to six significant digits ($0.1375, $2.50); computed amounts (`places` given, kept for the templates'
+    call sites) show three ($206.41, $0.000374) instead of padding to "$0.0000". '—' when unknown."""
+    from llmflation.format import money
 
-    if value is None:
-        return "—"
-    d = Decimal(value)
-    if places is not None:
-        d = d.quantize(Decimal(1).scaleb(-places))
-        return f"${d:,}"
-    return f"${d.normalize():,f}"
+    return money(value, sig=6 if places is None else 3)
 
 
 def dsum(values: Any) -> Any:

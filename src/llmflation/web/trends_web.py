@@ -131,6 +131,17 @@ async def api_claims(request: Request, verdict: Annotated[Literal["supported", "
                      "next_offset": nxt, "items": page})
 
 
+def _forecast_texts(fc: Any) -> dict[str, Any]:
+    """The forecast as people read it: a bound ("< $0.0003") far below anything observed, with its note."""
+    if fc is None:
+        return {"forecast_text": "—", "interval_text": "", "note": None}
+    from llmflation.format import money
+    from llmflation.trends.forecast import interval_text
+
+    return {"forecast_text": money(fc.central, floor=fc.floor), "interval_text": interval_text(fc.low, fc.high,
+            fc.floor), "note": fc.note}
+
+
 def overview_context(st: AppState) -> dict[str, Any]:
     """What the Overview template needs from the trends report."""
     data = overview_data(st)
@@ -152,6 +163,7 @@ def overview_context(st: AppState) -> dict[str, Any]:
             "forecast": c.forecast.central if c.forecast is not None else None,
             "forecast_low": c.forecast.low if c.forecast is not None else None,
             "forecast_high": c.forecast.high if c.forecast is not None else None,
+            **_forecast_texts(c.forecast),
         })
     return {
         "trend_charts": curve_charts,
