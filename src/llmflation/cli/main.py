@@ -50,6 +50,7 @@ COMMAND_MODULES = [
     "llmflation.cli.serving_cmds",
     "llmflation.cli.usage_cmds",
     "llmflation.cli.web_cmds",
+    "llmflation.cli.plot_cmds",
 ]
 
 for _name in COMMAND_MODULES:
