@@ -100,7 +100,6 @@ def responsive(s: dict[str, Any], height: int | None = None) -> dict[str, Any]:
 
     out = copy.deepcopy(s)
     if any(k in out for k in ("vconcat", "hconcat", "concat", "facet")):
-        out["autosize"] = {"type": "fit-x", "contains": "padding"}
         return out
     out["width"] = "container"
     if height is not None:
