@@ -29,14 +29,25 @@
     });
     return out;
   }
+  // Long axis labels (bar charts of offers) must not squeeze the plot on a phone.
+  function capLabels(view, cap) {
+    if (!view || typeof view !== "object") { return; }
+    ["x", "y"].forEach(function (k) {
+      var enc = view.encoding && view.encoding[k];
+      if (enc && enc.axis && enc.axis.labelLimit > cap) { enc.axis.labelLimit = cap; }
+    });
+    ["layer", "vconcat", "hconcat", "concat"].forEach(function (k) {
+      (view[k] || []).forEach(function (v) { capLabels(v, cap); });
+    });
+  }
   function fitText(spec, el) {
     var width = el.clientWidth || 760;
     var chars = Math.max(24, Math.floor((width - 30) / 6.2));
     function fix(view) {
       var t = view.title;
       if (!t) { return; }
-      if (typeof t === "string" || Array.isArray(t)) { view.title = wrap(t, Math.floor(chars * 0.8)); return; }
-      if (t.text) { t.text = wrap(t.text, Math.floor(chars * 0.8)); }
+      if (typeof t === "string" || Array.isArray(t)) { view.title = wrap(t, Math.floor(chars * 0.65)); return; }
+      if (t.text) { t.text = wrap(t.text, Math.floor(chars * 0.65)); }
       if (t.subtitle) { t.subtitle = wrap(t.subtitle, chars); }
     }
     fix(spec);
@@ -45,7 +56,9 @@
       spec.config = spec.config || {};
       spec.config.legend = Object.assign({}, spec.config.legend, { labelLimit: Math.max(120, width - 70),
                                                                    columns: 1 });
-      spec.config.axis = Object.assign({}, spec.config.axis, { titleLimit: 260 });
+      spec.config.axis = Object.assign({}, spec.config.axis, { titleLimit: 260,
+                                                               labelLimit: Math.floor(width * 0.4) });
+      capLabels(spec, Math.floor(width * 0.4));
     }
     return spec;
   }
