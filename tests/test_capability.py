@@ -128,5 +128,6 @@ def test_capability_page_and_api() -> None:
     page = client.get("/capability", params={"benchmark": "mmlu", "at": "2025-01-01"})
     assert page.status_code == 200 and 'id="capability"' in page.text and 'id="frontier-table"' in page.text
     assert "Llama 3.3 70B Instruct" in page.text and "$0.2725" in page.text and "data as of 2025-06-01" in page.text
+    assert '<span class="asof">Data as of 2025-06-01.</span>' in page.text  # on the chart's caption, as on every chart
     err = client.get("/capability", params={"benchmark": "nope"})
     assert err.status_code == 200 and 'id="capability-error"' in err.text and "Unknown benchmark" in err.text

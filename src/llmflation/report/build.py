@@ -464,6 +464,10 @@ def report_json(data: ReportData) -> dict[str, Any]:
 def summary_lines(result: ReportResult) -> list[str]:
     """A short terminal summary (Rich markup)."""
     d = result.data
+
+    def nm(model_id: str) -> str:
+        return labels.model(model_id, d.names)
+
     lines = [
         f"[bold]LLMflation report[/bold] written to [cyan]{result.html}[/cyan] "
         f"({len(result.files)} charts, {result.seconds:.1f} s)"
@@ -473,10 +477,10 @@ def summary_lines(result: ReportResult) -> list[str]:
         f = h.fit
         first, last = h.series.records[0], h.series.floor_at(h.series.end)
         lines.append(
-            f"At {h.name}: price falls {fmt_factor(f.factor_per_year)}/yr (90% CI "
+            f"At {labels.threshold(h.name)}: price falls {fmt_factor(f.factor_per_year)}/yr (90% CI "
             f"{fmt_factor(f.ci_low)}–{fmt_factor(f.ci_high)}, n={f.n}); "
-            f"{fmt_price(first.price)} ({first.model}, {first.date}) → "
-            f"{fmt_price(last.price if last else None)} ({last.model if last else '?'}) today."
+            f"{fmt_price(first.price)} ({nm(first.model)}, {first.date}) → "
+            f"{fmt_price(last.price if last else None)} ({nm(last.model) if last else '?'}) today."
         )
         if h.forecast is not None:
             fc = h.forecast
@@ -491,13 +495,13 @@ def summary_lines(result: ReportResult) -> list[str]:
         lo = min(rated, key=lambda c: c.fit.factor_per_year)
         hi = max(rated, key=lambda c: c.fit.factor_per_year)
         lines.append(
-            f"Across {len(rated)} thresholds: {fmt_factor(lo.fit.factor_per_year)}/yr ({lo.name}) to "
-            f"{fmt_factor(hi.fit.factor_per_year)}/yr ({hi.name})."
+            f"Across {len(rated)} thresholds: {fmt_factor(lo.fit.factor_per_year)}/yr ({labels.threshold(lo.name)}) to "
+            f"{fmt_factor(hi.fit.factor_per_year)}/yr ({labels.threshold(hi.name)})."
         )
     if d.frontier:
         p = d.frontier[-1]
         prem = "n/a" if p.premium is None else fmt_factor(float(p.premium))
-        lines.append(f"Frontier now: {p.frontier_model} at {fmt_price(p.frontier_price)}/M, {prem} the floor.")
+        lines.append(f"Frontier now: {nm(p.frontier_model)} at {fmt_price(p.frontier_price)}/M, {prem} the floor.")
     counts: dict[str, int] = {}
     for r in d.claims:
         counts[r.verdict] = counts.get(r.verdict, 0) + 1

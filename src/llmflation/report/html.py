@@ -120,7 +120,9 @@ today. USD per 1M tokens; blended = (3·input + output)/4.</p>
 
 <h2>3. Cheapest price at fixed capability</h2>
 <p class="note">For each threshold, the floor is the cheapest blended (3:1) price among all offers in effect that
-day, any host, from models scoring at least the threshold (reasoning models excluded). Dots are record lows (each
+day, any host, from models scoring at least the threshold (reasoning models excluded). A flat solid stretch is a
+real plateau: the ledger holds prices for those months and none qualifying was cheaper. After {{ as_of }} (the
+newest price on record, shaded) the floor is drawn dotted — "no newer data", not a measurement. Dots are record lows (each
 below every earlier point) — the points Epoch AI's method fits. A model's score is the highest reported value
 (the latest snapshot for LMArena Elo). Thresholds named after a model use that model's own score.</p>
 {% for name in curve_charts %}{{ chart(name) }}{% endfor %}
@@ -266,8 +268,8 @@ def render_html(data: ReportData, bundle: str) -> str:
 
     def chart(name: str) -> Markup:
         return Markup(
-            f'<div class="chart" id="chart-{name}"></div><div class="files">charts/{name}.png · '
-            f"charts/{name}.svg · charts/{name}.vl.json</div>"
+            f'<div class="chart" id="chart-{name}"></div><div class="files">Data as of {data.as_of} · '
+            f"charts/{name}.png · charts/{name}.svg · charts/{name}.vl.json</div>"
         )
 
     decline = []

@@ -70,8 +70,21 @@ def dsum(values: Any) -> Any:
 def page(request: Request, name: str, active: str, status: int = 200, **context: Any) -> Response:
     st = state_of(request)
     return templates().TemplateResponse(
-        request, name, {"active": active, "writable": st.settings.writable, **context}, status_code=status
+        request,
+        name,
+        {"active": active, "writable": st.settings.writable, "data_as_of": data_as_of(st), **context},
+        status_code=status,
     )
+
+
+def data_as_of(st: Any) -> date | None:
+    """The newest price on record (every page and chart caption says it), kept until the ledger changes."""
+    key = ("data-as-of", date.today())
+    if key not in st.objects:
+        from llmflation.report.build import data_as_of as newest
+
+        st.objects[key] = newest(st.ledger, date.today())
+    return st.objects[key]  # type: ignore[no-any-return]
 
 
 def render_error(
