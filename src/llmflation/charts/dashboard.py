@@ -11,6 +11,7 @@ from datetime import date
 from typing import Any
 
 from llmflation.charts.theme import PALETTE, SCHEMA, config
+from llmflation.format import money
 from llmflation.ledger.records import Price
 
 
@@ -209,27 +210,31 @@ def jevons(rows: list[dict[str, Any]], anchor: date) -> dict[str, Any]:
 
 
 def selfhost_compare(c: Any) -> dict[str, Any]:
-    """Horizontal bars: self-hosted blended $/M next to each API offer for the same (or same-class) model."""
+    """Horizontal bars: self-hosted blended $/M next to each API offer for the same (or same-class) model
+    (Altair)."""
+    import altair as alt
+
     rows = [{"label": f"self-hosted: {c.selfhost.count}×{c.selfhost.gpu} {c.selfhost.precision} "
              f"@ {float(c.utilisation):.0%} busy", "usd": float(c.selfhost_blended_usd_per_mtok),
-             "kind": "self-hosted", "text": f"${c.selfhost_blended_usd_per_mtok.normalize():f}", "match": ""}]
+             "kind": "self-hosted", "text": money(c.selfhost_blended_usd_per_mtok, sig=6), "match": ""}]
     for o in c.api[:15]:
         rows.append({"label": f"{o.provider}: {o.model}", "usd": float(o.blended_usd_per_mtok), "kind": "API",
-                     "text": f"${o.blended_usd_per_mtok.normalize():f}", "match": o.match})
-    spec = _spec(
-        title={"text": "Self-hosted vs API, blended USD per 1M tokens",
-               "subtitle": f"{c.model} · ISL {c.isl} / OSL {c.osl} · API prices on {c.at.isoformat()}"},
-        data={"values": rows},
-        mark={"type": "bar", "cornerRadiusEnd": 3},
-        encoding={
-            "y": {"field": "label", "type": "nominal", "sort": "x", "title": None, "axis": {"labelLimit": 360}},
-            "x": {"field": "usd", "type": "quantitative", "title": "USD per 1M tokens (blended at ISL:OSL)"},
-            "color": {"field": "kind", "type": "nominal", "title": None,
-                      "scale": {"domain": ["self-hosted", "API"], "range": [PALETTE[1], PALETTE[0]]}},
-            "tooltip": [{"field": "label", "title": "Offer"}, {"field": "text", "title": "USD / 1M"},
-                        {"field": "match", "title": "Match"}],
-        },
+                     "text": money(o.blended_usd_per_mtok, sig=6), "match": o.match})
+    chart = alt.Chart(alt.Data(values=rows)).mark_bar(cornerRadiusEnd=3).encode(
+        y=alt.Y("label:N", sort="x", title=None, axis=alt.Axis(labelLimit=360)),
+        x=alt.X("usd:Q", title="USD per 1M tokens (blended at ISL:OSL)"),
+        color=alt.Color("kind:N", title=None,
+                        scale=alt.Scale(domain=["self-hosted", "API"], range=[PALETTE[1], PALETTE[0]])),
+        tooltip=[alt.Tooltip("label:N", title="Offer"), alt.Tooltip("text:N", title="USD / 1M"),
+                 alt.Tooltip("match:N", title="Match")],
+    ).properties(
+        title=alt.TitleParams("Self-hosted vs API, blended USD per 1M tokens",
+                              subtitle=f"{c.model} · ISL {c.isl} / OSL {c.osl} · API prices on {c.at.isoformat()}"),
     )
+    parts = chart.to_dict()
+    parts.pop("config", None)  # Altair's defaults; the theme's config applies
+    spec = _spec(**parts)
+    spec["$schema"] = SCHEMA
     spec["height"] = max(120, 26 * len(rows))
     return spec
 

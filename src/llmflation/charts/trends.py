@@ -19,7 +19,7 @@ from datetime import date
 from typing import Any
 
 from llmflation.charts import labels
-from llmflation.charts.theme import AFTER_DATA, MUTED, PALETTE, SCHEMA, USD_AXIS, config, decade_ticks
+from llmflation.charts.theme import AFTER_DATA, MUTED, PALETTE, SCHEMA, USD_AXIS, config, decade_ticks, log_domain
 from llmflation.trends.fit import DeclineFit
 from llmflation.trends.forecast import Forecast
 from llmflation.trends.frontier import FrontierPoint
@@ -588,64 +588,49 @@ def frontier_spec(
 
 
 def launch_price_spec(rows: Sequence[dict[str, Any]], *, width: int = 760) -> dict[str, Any]:
-    """Launch list prices of landmark models over time (log), colored by tier, labelled by model.
+    """Launch list prices of landmark models over time (log), colored by tier, labelled by model (Altair).
 
     `rows`: dicts with `model`, `date` (ISO), `price` (float, blended), `tier`, `input`, `output`, `provider`.
     """
+    import altair as alt
+
     tiers = sorted({r["tier"] for r in rows})
-    color = {
-        "field": "tier",
-        "type": "nominal",
-        "title": None,
-        "scale": {"domain": tiers, "range": PALETTE[: len(tiers)] if tiers else PALETTE},
-    }
     dates = sorted(r["date"] for r in rows) or ["2023-01-01"]
-    end_year = int(dates[-1][:4]) + (1 if dates[-1][5:7] <= "06" else 2)
-    x = {
-        "field": "date",
-        "type": "temporal",
-        # room on the right for the last labels
-        "scale": {"domain": [f"{dates[0][:4]}-01-01", f"{end_year}-01-01"]},
-        "axis": {"title": None, "format": "%Y", "tickCount": "year"},
-    }
-    prices = [float(r["price"]) for r in rows] or [1.0]
-    lo, hi = 10 ** math.floor(math.log10(min(prices))), 10 ** math.ceil(math.log10(max(prices)))
-    y = {
-        "field": "price",
-        "type": "quantitative",
-        "scale": {"type": "log", "domain": [lo, hi]},
-        "axis": {**USD_AXIS, "values": decade_ticks(lo, hi), "title": "USD per 1M tokens (3:1 blend), log scale"},
-    }
-    return {
-        "$schema": SCHEMA,
-        "config": CONFIG,
-        "width": width,
-        "height": 320,
-        "data": {"values": list(rows)},
-        "title": {
-            "text": "Launch list prices of landmark models",
-            "subtitle": "price in effect at launch (or first on record), blended 3:1",
-        },
-        "layer": [
-            {
-                "mark": {"type": "point", "filled": True, "size": 90, "opacity": 0.95},
-                "encoding": {
-                    "x": x,
-                    "y": y,
-                    "color": color,
-                    "tooltip": [
-                        {"field": "model"},
-                        {"field": "date", "type": "temporal"},
-                        {"field": "provider"},
-                        {"field": "input", "title": "input $/M"},
-                        {"field": "output", "title": "output $/M"},
-                        {"field": "price", "title": "blended $/M", "format": "$.4~g"},
-                    ],
-                },
-            },
-            {
-                "mark": {"type": "text", "align": "left", "dx": 8, "dy": -2, "fontSize": 11, "color": "#333"},
-                "encoding": {"x": x, "y": y, "text": {"field": "model"}},
-            },
+    end_year = int(dates[-1][:4]) + (1 if dates[-1][5:7] <= "06" else 2)  # room on the right for the labels
+    lo, hi = log_domain([float(r["price"]) for r in rows])
+    x = alt.X(
+        "date:T",
+        scale=alt.Scale(domain=[alt.DateTime(year=int(dates[0][:4]), month=1, date=1),
+                                alt.DateTime(year=end_year, month=1, date=1)]),
+        axis=alt.Axis(title=None, format="%Y", tickCount="year"),
+    )
+    y = alt.Y(
+        "price:Q",
+        scale=alt.Scale(type="log", domain=[lo, hi]),
+        axis=alt.Axis(**USD_AXIS, values=decade_ticks(lo, hi), title="USD per 1M tokens (3:1 blend), log scale"),
+    )
+    base = alt.Chart(alt.Data(values=list(rows))).encode(x=x, y=y)
+    dots = base.mark_point(filled=True, size=90, opacity=0.95).encode(
+        color=alt.Color("tier:N", title=None, scale=alt.Scale(domain=tiers, range=PALETTE[: max(1, len(tiers))])),
+        tooltip=[
+            alt.Tooltip("model:N"),
+            alt.Tooltip("date:T"),
+            alt.Tooltip("provider:N"),
+            alt.Tooltip("input:N", title="input $/M"),
+            alt.Tooltip("output:N", title="output $/M"),
+            alt.Tooltip("price:Q", title="blended $/M", format="$.4~g"),
         ],
-    }
+    )
+    names = base.mark_text(align="left", dx=8, dy=-2, fontSize=11, color="#343a40").encode(text="model:N")
+    chart = alt.layer(dots, names).properties(
+        width=width,
+        height=320,
+        title=alt.TitleParams(
+            "Launch list prices of landmark models",
+            subtitle="price in effect at launch (or first on record), blended 3:1",
+        ),
+    )
+    spec: dict[str, Any] = chart.to_dict()
+    spec["$schema"] = SCHEMA
+    spec["config"] = CONFIG
+    return spec
