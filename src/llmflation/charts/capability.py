@@ -58,7 +58,8 @@ def capability_spec(views: Sequence[CapabilityView], *, width: int = 760, height
         axis=alt.Axis(format="$~g", values=decade_ticks(lo, hi), title=f"USD per 1M tokens ({blend} blend), log"),
     )
     y = alt.Y("score:Q", scale=alt.Scale(zero=False), title=bench)
-    base = alt.Chart(alt.Data(values=rows))
+    # the rows go in once, as a named dataset, after Altair built the spec (it deep-copies inline values per layer)
+    base = alt.Chart(alt.NamedData(name="models"))
     tooltip = [
         alt.Tooltip("model:N", title="Model"),
         alt.Tooltip("provider:N", title="Cheapest host"),
@@ -116,7 +117,8 @@ def capability_spec(views: Sequence[CapabilityView], *, width: int = 760, height
         height=height,
         title=alt.TitleParams(f"{bench} against price", subtitle=subtitle),
     )
-    spec: dict[str, Any] = chart.to_dict()
+    spec: dict[str, Any] = chart.to_dict(validate=False)
+    spec["datasets"] = {"models": rows}
     spec["$schema"] = SCHEMA
     spec["config"] = config()
     return spec

@@ -231,7 +231,7 @@ def selfhost_compare(c: Any) -> dict[str, Any]:
         title=alt.TitleParams("Self-hosted vs API, blended USD per 1M tokens",
                               subtitle=f"{c.model} · ISL {c.isl} / OSL {c.osl} · API prices on {c.at.isoformat()}"),
     )
-    parts = chart.to_dict()
+    parts = chart.to_dict(validate=False)
     parts.pop("config", None)  # Altair's defaults; the theme's config applies
     spec = _spec(**parts)
     spec["$schema"] = SCHEMA

@@ -630,7 +630,7 @@ def launch_price_spec(rows: Sequence[dict[str, Any]], *, width: int = 760) -> di
             subtitle="price in effect at launch (or first on record), blended 3:1",
         ),
     )
-    spec: dict[str, Any] = chart.to_dict()
+    spec: dict[str, Any] = chart.to_dict(validate=False)
     spec["$schema"] = SCHEMA
     spec["config"] = CONFIG
     return spec
