@@ -88,7 +88,7 @@ def test_specs_render_offline_with_the_same_vega_lite_version() -> None:
 
 def test_responsive_sizes_single_views_by_their_box_and_leaves_concat_to_the_page() -> None:
     single = responsive({"width": 760, "height": 300, "mark": "point"}, 200)
-    assert single["width"] == "container" and single["height"] == 200 and single["autosize"]["type"] == "fit"
+    assert single["width"] == "container" and single["height"] == 200 and single["autosize"]["type"] == "fit-x"
     concat = responsive({"vconcat": [{"width": 760}, {"width": 760}]})
     assert concat["vconcat"][0]["width"] == 760 and "autosize" not in concat
 

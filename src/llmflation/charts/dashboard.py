@@ -20,7 +20,7 @@ def _spec(**parts: Any) -> dict[str, Any]:
         "$schema": SCHEMA,
         "width": "container",
         "height": 320,
-        "autosize": {"type": "fit", "contains": "padding"},
+        "autosize": {"type": "fit-x", "contains": "padding"},  # fit the width only: see theme.responsive
         "config": config(),
         **parts,
     }

@@ -91,7 +91,7 @@ def log_domain(values: list[float], below: int = 0, above: float = 1.0) -> list[
 
 
 def responsive(s: dict[str, Any], height: int | None = None) -> dict[str, Any]:
-    """The same spec sized by its container (for HTML): width "container", autosize fit.
+    """The same spec sized by its container (for HTML): width "container", autosize fit-x.
 
     Concatenated views cannot use "container"; the page script sizes their sub-views to the box instead
     (`fitConcat` in app.js and the report), so they shrink on phones too.
@@ -104,5 +104,6 @@ def responsive(s: dict[str, Any], height: int | None = None) -> dict[str, Any]:
     out["width"] = "container"
     if height is not None:
         out["height"] = height
-    out["autosize"] = {"type": "fit", "contains": "padding"}
+    # fit the width only: with "fit" Vega squeezes titles above the top edge; the height stays the plot's own
+    out["autosize"] = {"type": "fit-x", "contains": "padding"}
     return out
