@@ -9,8 +9,8 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from helpers.importer_data import texts
 
+from helpers.importer_data import texts
 from llmflation.ledger.importers.common import Terms, terms_problem
 from llmflation.ledger.importers.litellm import terms_of
 from llmflation.ledger.importers.run import import_litellm

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 from typing import Any
 from urllib.parse import parse_qs, urlparse
@@ -104,3 +105,12 @@ def _share_link(html: str) -> str:
 def _table(html: str) -> Any:
     start = html.index('id="bill-table"')
     return html[start:html.index("</table>", start)]
+
+
+def test_bill_form_starts_without_revenue_and_without_margin(client: TestClient) -> None:
+    """No invented revenue: the field starts empty and no margin is shown until one is entered."""
+    html = client.get("/bill").text
+    assert re.search(r'name="revenue_per_task" id="f-revenue_per_task" value=""', html)
+    assert "Gross margin" not in html
+    with_revenue = client.get("/bill", params={**BASE, "revenue_per_task": "0.01"}).text
+    assert "Gross margin" in with_revenue

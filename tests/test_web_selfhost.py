@@ -55,3 +55,24 @@ def test_selfhost_page_modes(client: TestClient) -> None:
     assert 'id="estimate-table"' in est and "H200" in est
     bad = client.get("/selfhost", params={**base, "mode": "estimate", "gpu": "H100", "isl": "lots"})
     assert bad.status_code == 200 and 'id="selfhost-error"' in bad.text
+
+
+@pytest.mark.parametrize("gpu", ["H100", "H200"])
+def test_compare_answers_for_the_gpu_shown_selected(client: TestClient, gpu: str) -> None:
+    """The GPU selected in the form is the GPU the comparison is computed for (it once answered for GB200)."""
+    import re
+
+    html = client.get("/selfhost", params={"mode": "compare", "model": "llama-3.3-70b", "gpu": gpu}).text
+    selected = re.findall(r'<option value="([^"]+)" selected', html)
+    summary = html.split('id="compare-summary"', 1)[1].split("</div></div>", 1)[0]
+    assert selected == [gpu]
+    assert re.search(rf"\d+×{gpu} ", summary), summary
+
+
+def test_compare_without_gpu_in_the_url_answers_for_the_default_shown(client: TestClient) -> None:
+    import re
+
+    html = client.get("/selfhost", params={"mode": "compare", "model": "llama-3.3-70b"}).text
+    [shown] = re.findall(r'<option value="([^"]+)" selected', html)
+    summary = html.split('id="compare-summary"', 1)[1].split("</div></div>", 1)[0]
+    assert re.search(rf"\d+×{shown} ", summary), (shown, summary)

@@ -51,6 +51,7 @@ COMMAND_MODULES = [
     "llmflation.cli.usage_cmds",
     "llmflation.cli.web_cmds",
     "llmflation.cli.index_cmds",
+    "llmflation.cli.plot_cmds",
 ]
 
 for _name in COMMAND_MODULES:

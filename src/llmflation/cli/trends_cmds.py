@@ -175,7 +175,7 @@ def _trend_points(
     if chart is not None:
         from decimal import Decimal
 
-        from llmflation.report.charts import Curve, curves_spec
+        from llmflation.charts.trends import Curve, curves_spec
         from llmflation.report.render import write_chart
         from llmflation.trends.series import CapabilitySeries, SeriesPoint, Threshold
 
@@ -202,7 +202,7 @@ def _trend_points(
 
 
 def _write_trend_chart(series: CapabilitySeries, fit: DeclineFit | None, chart: Path) -> None:
-    from llmflation.report.charts import Curve, curves_spec
+    from llmflation.charts.trends import Curve, curves_spec
     from llmflation.report.render import write_chart
 
     sub = f"record lows (dots), floor (line), Epoch-method fit (dashed); hosts {series.hosts}"

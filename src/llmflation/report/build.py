@@ -17,8 +17,10 @@ from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from llmflation.charts import labels
+from llmflation.charts.trends import Curve, curves_spec, decline_spec, frontier_spec, launch_price_spec
 from llmflation.errors import InputError, LlmflationError
-from llmflation.report.charts import Curve, curves_spec, decline_spec, frontier_spec, launch_price_spec
+from llmflation.trends.capability import CapabilityView, yearly_views
 from llmflation.trends.claims import ClaimResult, check_claims, load_claims
 from llmflation.trends.fit import InsufficientDataError, fit_decline, fmt_factor, fmt_price
 from llmflation.trends.forecast import Backtest, add_months, backtest, forecast, interval_text
@@ -42,8 +44,14 @@ DEFAULT_CURVES: tuple[tuple[str, str], ...] = (
     ("lmarena_elo", "gpt-4o"),
     ("eci", "gpt-4"),
     ("eci", "gpt-4o"),
+    # levels 2025–2026 models reach, so every curve family has points in 2026
+    ("gpqa_diamond", "o3"),
+    ("gpqa_diamond", "gpt-5"),
+    ("lmarena_elo", "gpt-5"),
+    ("eci", "gpt-5"),
 )
 HEADLINE = ("mmlu", "gpt-4")
+CAPABILITY_BENCHMARK = "gpqa_diamond"  # the report's capability-vs-price view
 FRONTIER_CANDIDATES: tuple[tuple[str, str], ...] = (("lmarena_elo", "gpt-4"), ("mmlu", "gpt-4"))
 
 # The seed article's price table, recomputed from the ledger: (candidate names, tier label).
@@ -101,6 +109,9 @@ class ReportData:
     specs: dict[str, dict[str, Any]] = field(default_factory=dict)
     index: Any = None  # llmflation.index.overview.IndexOverview | None (section 7)
     index_reason: str = ""
+    as_of: date | None = None  # the newest observation in the ledger (the newest price's start date)
+    names: dict[str, str] = field(default_factory=dict)  # model id → display name (chart labels)
+    capability: list[CapabilityView] = field(default_factory=list)  # year-end snapshots, the last at `today`
 
 
 @dataclass
@@ -215,6 +226,11 @@ def compute_report(
     from llmflation.report.index_section import compute_index
 
     index, index_reason = compute_index(ledger, today)
+    tick("capability vs price")
+    try:
+        capability = yearly_views(ledger, CAPABILITY_BENCHMARK, at=end)
+    except LlmflationError:
+        capability = []
     data = ReportData(
         end,
         horizon,
@@ -229,9 +245,57 @@ def compute_report(
         headline,
         index=index,
         index_reason=index_reason,
+        as_of=data_as_of(ledger, end),
+        names={m.id: m.name for m in ledger.models()},
+        capability=capability,
     )
     data.specs = chart_specs(data)
     return data
+
+
+def data_as_of(ledger: Ledger, today: date) -> date | None:
+    """The ledger's newest observation: the latest date a price on record took effect (not after `today`).
+
+    A floor that stays flat after this date is "no newer data", not a measured plateau."""
+    starts = [p.valid_from for p in ledger.all_prices() if p.valid_from <= today]
+    return max(starts, default=None)
+
+
+def backtest_words(c: CurveResult) -> str | None:
+    """The backtest of one curve in a sentence: how far the forecast missed and what that means."""
+    bt = c.backtest
+    if bt is None:
+        return None
+    done = [r for r in bt.rows if r.actual is not None]
+    if not done:
+        return (
+            f"{labels.threshold(c.name)}: the forecasts made with data up to {bt.cutoff} fall after the newest "
+            "data, so they cannot be checked yet."
+        )
+    parts = []
+    for r in done:
+        actual = r.actual or Decimal(1)
+        ratio = float(r.predicted / actual)
+        real = fmt_price(r.actual)
+        if 0.8 <= ratio <= 1.25:
+            miss = f"close to the floor the ledger shows ({real})"
+        elif ratio < 1:
+            miss = f"{fmt_factor(1 / ratio)} below the actual floor ({real}): prices fell less than the fit said"
+        else:
+            miss = f"{fmt_factor(ratio)} above the actual floor ({real}): prices fell faster than the fit said"
+        inside = "inside" if r.inside else "outside"
+        parts.append(f"the {r.horizon_months}-month forecast ({fmt_price(r.predicted)}) was {miss}, {inside} "
+                     "its 90% interval")
+    low = [r for r in done if r.inside is False and r.actual is not None and r.predicted < r.actual]
+    high = [r for r in done if r.inside is False and r.actual is not None and r.predicted > r.actual]
+    if low:
+        meaning = "so read this curve's forecast as optimistic: the floor has not kept falling at the fitted rate"
+    elif high:
+        meaning = "so read this curve's forecast as cautious: prices fell faster than the fitted rate"
+    else:
+        meaning = "so the interval held on this test (one test, not a guarantee)"
+    head = f"{labels.threshold(c.name)}, fitted on data up to {bt.cutoff} (n={bt.fit.n}): "
+    return head + "; ".join(parts) + f"; {meaning}."
 
 
 def _model_id(ledger: Ledger, name: str) -> str:
@@ -306,22 +370,29 @@ def chart_specs(data: ReportData) -> dict[str, dict[str, Any]]:
     by_bench: dict[str, list[CurveResult]] = {}
     for c in data.curves:
         by_bench.setdefault(c.series.benchmark, []).append(c)
-    names = {"mmlu": "MMLU", "gpqa_diamond": "GPQA Diamond", "lmarena_elo": "LMArena Elo"}
+    as_of = data.as_of
     for bench, cs in by_bench.items():
-        title = f"Cheapest price at fixed {names.get(bench, bench)} level"
+        title = f"Cheapest price at a fixed {labels.benchmark(bench)} score"
         specs[f"curves-{bench}"] = curves_spec(
             [Curve(c.name, c.series, c.fit, c.forecast) for c in cs],
             title=title,
-            subtitle=(
-                f"step line: floor price; dots: record lows; dashed: Epoch-method fit; "
-                f"band: 90% prediction interval to {data.horizon}"
-            ),
+            subtitle=[
+                f"Data as of {as_of}. Line: floor price; dots: record lows; dashed: Epoch-method fit.",
+                f"Band: 90% prediction interval from the newest data to {data.horizon}; "
+                "dotted: floor carried on past the newest data (no newer prices).",
+            ],
+            as_of=as_of,
+            names=data.names,
         )
+    if data.capability:
+        from llmflation.charts.capability import capability_spec
+
+        specs["capability"] = capability_spec(data.capability)
     fitted = [Curve(c.name, c.series, c.fit) for c in data.curves if c.fit is not None]
     if fitted:
         specs["decline-rates"] = decline_spec(fitted)
     if data.frontier:
-        specs["frontier-vs-floor"] = frontier_spec(data.frontier, floor_label=data.frontier_label)
+        specs["frontier-vs-floor"] = frontier_spec(data.frontier, floor_label=data.frontier_label, names=data.names)
     if data.history:
         specs["launch-prices"] = launch_price_spec(
             [
@@ -412,6 +483,10 @@ def report_json(data: ReportData) -> dict[str, Any]:
 def summary_lines(result: ReportResult) -> list[str]:
     """A short terminal summary (Rich markup)."""
     d = result.data
+
+    def nm(model_id: str) -> str:
+        return labels.model(model_id, d.names)
+
     lines = [
         f"[bold]LLMflation report[/bold] written to [cyan]{result.html}[/cyan] "
         f"({len(result.files)} charts, {result.seconds:.1f} s)"
@@ -421,10 +496,10 @@ def summary_lines(result: ReportResult) -> list[str]:
         f = h.fit
         first, last = h.series.records[0], h.series.floor_at(h.series.end)
         lines.append(
-            f"At {h.name}: price falls {fmt_factor(f.factor_per_year)}/yr (90% CI "
+            f"At {labels.threshold(h.name)}: price falls {fmt_factor(f.factor_per_year)}/yr (90% CI "
             f"{fmt_factor(f.ci_low)}–{fmt_factor(f.ci_high)}, n={f.n}); "
-            f"{fmt_price(first.price)} ({first.model}, {first.date}) → "
-            f"{fmt_price(last.price if last else None)} ({last.model if last else '?'}) today."
+            f"{fmt_price(first.price)} ({nm(first.model)}, {first.date}) → "
+            f"{fmt_price(last.price if last else None)} ({nm(last.model) if last else '?'}) today."
         )
         if h.forecast is not None:
             fc = h.forecast
@@ -439,13 +514,13 @@ def summary_lines(result: ReportResult) -> list[str]:
         lo = min(rated, key=lambda c: c.fit.factor_per_year)
         hi = max(rated, key=lambda c: c.fit.factor_per_year)
         lines.append(
-            f"Across {len(rated)} thresholds: {fmt_factor(lo.fit.factor_per_year)}/yr ({lo.name}) to "
-            f"{fmt_factor(hi.fit.factor_per_year)}/yr ({hi.name})."
+            f"Across {len(rated)} thresholds: {fmt_factor(lo.fit.factor_per_year)}/yr ({labels.threshold(lo.name)}) to "
+            f"{fmt_factor(hi.fit.factor_per_year)}/yr ({labels.threshold(hi.name)})."
         )
     if d.frontier:
         p = d.frontier[-1]
         prem = "n/a" if p.premium is None else fmt_factor(float(p.premium))
-        lines.append(f"Frontier now: {p.frontier_model} at {fmt_price(p.frontier_price)}/M, {prem} the floor.")
+        lines.append(f"Frontier now: {nm(p.frontier_model)} at {fmt_price(p.frontier_price)}/M, {prem} the floor.")
     counts: dict[str, int] = {}
     for r in d.claims:
         counts[r.verdict] = counts.get(r.verdict, 0) + 1

@@ -7,7 +7,9 @@ import json
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
+from llmflation.charts import labels
 from llmflation.format import money, percent
+from llmflation.format import score as fmt_score
 from llmflation.report.index_section import render_index_section
 from llmflation.report.render import inline_script
 from llmflation.trends.fit import fmt_factor, fmt_price
@@ -27,6 +29,19 @@ TEMPLATE = r"""<!doctype html>
 * { box-sizing: border-box; }
 body { font: 15px/1.55 Helvetica, Arial, sans-serif; color: var(--ink); margin: 0; background: var(--bg); }
 main { max-width: 1080px; margin: 0 auto; padding: 28px 28px 80px; background: white; }
+.table-wrap { margin: 10px 0 6px; max-width: 100%; }
+.table-scroll { overflow-x: auto; max-width: 100%; }
+.table-tools { display: flex; justify-content: flex-end; gap: 4px; }
+.table-tools button { font: 11px Helvetica, Arial, sans-serif; padding: 1px 8px; border: 1px solid var(--line);
+  border-radius: 4px; background: white; color: var(--accent); cursor: pointer; }
+.asof { font-size: 12px; color: var(--muted); margin: 2px 0 10px; }
+.backtest-words li { margin: 4px 0; }
+@media (max-width: 640px) {
+  main { padding: 14px 12px 40px; }
+  h1 { font-size: 24px; }
+  table { font-size: 12px; }
+  td.src { min-width: 180px; }
+}
 h1 { font-size: 30px; margin: 0 0 4px; letter-spacing: -0.5px; }
 h2 { font-size: 21px; margin: 44px 0 8px; padding-top: 10px; border-top: 2px solid var(--line); }
 h3 { font-size: 16px; margin: 24px 0 6px; }
@@ -39,8 +54,9 @@ table { border-collapse: collapse; width: 100%; font-size: 13px; margin: 10px 0 
 th, td { text-align: left; padding: 6px 8px; border-bottom: 1px solid var(--line); vertical-align: top; }
 th { background: #f3f5f8; font-weight: 600; }
 td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
-td.src { font-size: 11px; color: var(--muted); max-width: 260px; word-break: break-all; }
-.chart { margin: 14px 0 4px; overflow-x: auto; }
+td.src { font-size: 11px; color: var(--muted); min-width: 200px; max-width: 320px; overflow-wrap: anywhere; }
+td.src a { color: var(--muted); }
+.chart { margin: 14px 0 4px; overflow-x: auto; width: 100%; max-width: 100%; }
 .files { font-size: 12px; color: var(--muted); }
 .verdict { display: inline-block; padding: 1px 8px; border-radius: 10px; font-size: 12px; font-weight: 600;
            white-space: nowrap; }
@@ -55,13 +71,16 @@ code { background: #f3f5f8; padding: 1px 4px; border-radius: 3px; font-size: 12.
 footer { margin-top: 48px; font-size: 12px; color: var(--muted); }
 </style>
 <script>{{ bundle }}</script>
+<script>{{ ui }}</script>
 </head>
 <body>
 <main>
 <h1>LLMflation report</h1>
 <p class="lead">What LLM inference costs at fixed capability, how fast it falls, and whether the headline claims
 hold — computed from the llmflation ledger on {{ today }} ({{ cov.models }} models, {{ cov.prices }} dated prices
-from {{ cov.providers }} providers, {{ cov.scores }} capability scores; prices from {{ cov.first_price }}).</p>
+from {{ cov.providers }} providers, {{ cov.scores }} capability scores; prices from {{ cov.first_price }}).
+<b>Data as of {{ as_of }}</b>: the newest price on record took effect that day; anything later in a chart is
+carried forward or forecast, and is marked so.</p>
 
 <div class="cards">
 {% for c in cards %}<div class="card"><div class="big">{{ c.big }}</div><div class="what">{{ c.what }}</div></div>
@@ -79,25 +98,39 @@ today. USD per 1M tokens; blended = (3·input + output)/4.</p>
 <td class="num">{{ h.input }}</td><td class="num">{{ h.output }}</td><td class="num">{{ h.blended }}</td>
 <td>{{ h.provider }}</td><td class="num">{% if h.now_input is not none %}{{ h.now_input }} / {{ h.now_output }}
 <br><span class="note">{{ h.now_provider }}</span>{% else %}retired{% endif %}</td>
-<td class="src">{{ h.source }}{% if h.now_source and h.now_source != h.source %}<br>{{ h.now_source }}{% endif %}</td></tr>
+<td class="src">{{ src(h.source) }}{% if h.now_source and h.now_source != h.source %}<br>{{ src(h.now_source) }}{% endif %}</td></tr>
 {% endfor %}
 {% if floor_row %}<tr><td><b>{{ floor_row.label }}</b></td><td>Floor today</td><td>{{ floor_row.date }}</td>
 <td class="num">{{ floor_row.input }}</td><td class="num">{{ floor_row.output }}</td>
 <td class="num">{{ floor_row.price }}</td><td>{{ floor_row.provider }}</td><td class="num">{{ floor_row.model }}</td>
-<td class="src">{{ floor_row.source }}</td></tr>{% endif %}
+<td class="src">{{ src(floor_row.source) }}</td></tr>{% endif %}
 </table>
+<p class="asof">Data as of {{ as_of }}. "Today" prices are those in effect on {{ today }} per the ledger.</p>
 {% if 'launch-prices' in charts %}{{ chart('launch-prices') }}{% endif %}
 
-<h2>2. Cheapest price at fixed capability</h2>
+<h2>2. Capability against price</h2>
+{% if 'capability' in charts %}<p class="note">{{ capability_note }}</p>
+{{ chart('capability') }}
+<table><tr><th>Model (on the frontier, cheapest first)</th><th>Cheapest host</th><th class="num">Blended $/M</th>
+<th class="num">{{ capability_bench }}</th><th>Price source</th><th>Score source</th></tr>
+{% for p in capability_frontier %}<tr><td>{{ p.name }}</td><td>{{ p.provider }}</td><td class="num">{{ p.price }}</td>
+<td class="num">{{ p.score }}</td><td class="src">{{ src(p.price_source) }}</td><td class="src">{{ src(p.score_source) }}</td></tr>{% endfor %}
+</table>
+<p class="asof">Prices in effect on {{ today }}; data as of {{ as_of }}.</p>
+{% else %}<p class="note">No model with a {{ capability_bench }} score has a price on record.</p>{% endif %}
+
+<h2>3. Cheapest price at fixed capability</h2>
 <p class="note">For each threshold, the floor is the cheapest blended (3:1) price among all offers in effect that
-day, any host, from models scoring at least the threshold (reasoning models excluded). Dots are record lows (each
+day, any host, from models scoring at least the threshold (reasoning models excluded). A flat solid stretch is a
+real plateau: the ledger holds prices for those months and none qualifying was cheaper. After {{ as_of }} (the
+newest price on record, shaded) the floor is drawn dotted — "no newer data", not a measurement. Dots are record lows (each
 below every earlier point) — the points Epoch AI's method fits. A model's score is the highest reported value
 (the latest snapshot for LMArena Elo). Thresholds named after a model use that model's own score.</p>
 {% for name in curve_charts %}{{ chart(name) }}{% endfor %}
 {% if skipped %}<details><summary>{{ skipped|length }} threshold(s) not shown</summary><ul class="note">
 {% for s in skipped %}<li>{{ s }}</li>{% endfor %}</ul></details>{% endif %}
 
-<h2>3. How fast prices fall</h2>
+<h2>4. How fast prices fall</h2>
 <p class="note">Epoch AI's method: ordinary least squares of log10(price) of the record lows on the date,
 annualised over 365 days; 90% t-interval on the slope. Theil–Sen (median of pairwise slopes) and a seeded
 bootstrap (2,000 resamples) show how much the answer depends on single points. Few points → wide intervals.</p>
@@ -111,9 +144,10 @@ bootstrap (2,000 resamples) show how much the answer depends on single points. F
 <td class="num">{{ r.boot }}</td></tr>
 {% endfor %}
 </table>
+<p class="asof">Fits on record lows up to {{ as_of }} (data as of).</p>
 {% if 'decline-rates' in charts %}{{ chart('decline-rates') }}{% endif %}
 
-<h2>4. Forecasts and backtests</h2>
+<h2>5. Forecasts and backtests</h2>
 <p class="note">Each fit projected to {{ horizon }} with a 90% prediction interval (log-space OLS prediction interval:
 it widens away from the data). The backtest refits on record lows up to {{ cutoff }} and compares the 6- and
 12-month forecasts with the floor the ledger shows on those dates.</p>
@@ -123,18 +157,21 @@ it widens away from the data). The backtest refits on record lows up to {{ cutof
 {% for r in forecasts %}<tr><td>{{ r.name }}</td><td class="num">{{ r.now }}</td><td class="num">{{ r.central }}</td>
 <td class="num">{{ r.interval }}</td></tr>{% endfor %}
 </table>
-{% if forecasts | selectattr("note") | list %}<p class="note">Values shown as “&lt; $X” lie more than 100× below
-the cheapest price that series has ever observed: the straight-line extrapolation says only that the price keeps
-falling, not what anyone will charge. The exact figures are in report-data.json.</p>{% endif %}
+{% for r in forecasts if r.note %}{% if loop.first %}<p class="note">{{ r.note[0] | upper }}{{ r.note[1:] }}.</p>{% endif %}{% endfor %}
+<p class="asof">Data as of {{ as_of }}; everything after that date is a projection.</p>
 {% if backtests %}<h3>Backtest</h3>
 <table><tr><th>Threshold</th><th>Fit up to</th><th class="num">Horizon</th><th class="num">Predicted</th>
 <th class="num">Interval</th><th class="num">Actual</th><th class="num">Error</th><th>Inside?</th></tr>
 {% for r in backtests %}<tr><td>{{ r.name }}</td><td>{{ r.cutoff }} (n={{ r.n }})</td><td class="num">{{ r.h }}</td>
 <td class="num">{{ r.pred }}</td><td class="num">{{ r.interval }}</td><td class="num">{{ r.actual }}</td>
 <td class="num">{{ r.error }}</td><td>{{ r.inside }}</td></tr>{% endfor %}
-</table>{% endif %}
+</table>
+<p class="asof">Actual floors from the ledger (data as of {{ as_of }}); "not yet" = the target date is past the data.</p>
+{% if backtest_words %}<p class="note"><b>What the backtest says.</b></p><ul class="note backtest-words">
+{% for w in backtest_words %}<li>{{ w }}</li>{% endfor %}</ul>{% endif %}
+{% endif %}
 
-<h2>5. Frontier vs floor</h2>
+<h2>6. Frontier vs floor</h2>
 <p class="note">The most capable model on sale ({{ frontier_bench }}, highest score that month, its cheapest
 offer) against the floor at {{ frontier_label }}. The gap is the "frontier premium": the price of being ahead.</p>
 {% if 'frontier-vs-floor' in charts %}{{ chart('frontier-vs-floor') }}
@@ -143,9 +180,10 @@ offer) against the floor at {{ frontier_label }}. The gap is the "frontier premi
 {% for p in frontier_rows %}<tr><td>{{ p.date }}</td><td>{{ p.frontier_model }}</td><td class="num">{{ p.frontier_price }}</td>
 <td>{{ p.floor_model or '—' }}</td><td class="num">{{ p.floor_price }}</td>
 <td class="num">{{ p.premium_text }}</td></tr>{% endfor %}
-</table>{% else %}<p class="note">Not enough scored, priced models for this view.</p>{% endif %}
+</table>
+<p class="asof">Monthly points to {{ today }}; data as of {{ as_of }}.</p>{% else %}<p class="note">Not enough scored, priced models for this view.</p>{% endif %}
 
-<h2>6. Claims checked</h2>
+<h2>7. Claims checked</h2>
 <p class="note">Published claims (file <code>claims.toml</code>; add yours with
 <code>llmflation claims --claims FILE</code>) evaluated against the ledger. Verdict rules: within ×/÷ tolerance
 (default 2) → supported; within its square → partly; beyond → not supported; a rate claim must also fall inside
@@ -159,7 +197,7 @@ the fit's 90% interval.</p>
 <th class="num">in</th><th class="num">out</th><th>source</th></tr>
 {% for e in r.evidence %}<tr><td>{{ e.role }}</td><td>{{ e.date }}</td><td>{{ e.model }}</td><td>{{ e.provider }}</td>
 <td class="num">{{ e.price | money }}</td><td class="num">{{ e.input | money }}</td><td class="num">{{ e.output | money }}</td>
-<td class="src">{{ e.source }}</td></tr>{% endfor %}</table>{% endif %}</details></td>
+<td class="src">{{ src(e.source) }}</td></tr>{% endfor %}</table>{% endif %}</details></td>
 <td>{{ r.claimed }}</td><td>{{ r.computed }}</td>
 <td><span class="verdict v-{{ r.verdict|replace(' ', '-') }}">{{ r.verdict }}</span></td></tr>
 {% endfor %}
@@ -181,10 +219,10 @@ github:epoch-research/llm-benchmark-efficiency). a16z, "Welcome to LLMflation" (
 </main>
 <script>
 const SPECS = {{ specs_json }};
+llmflationUI.tables(document.querySelector("main"));
 for (const [name, spec] of Object.entries(SPECS)) {
   const el = document.getElementById("chart-" + name);
-  if (el) vegaEmbed(el, spec, {actions: {export: true, source: false, compiled: false, editor: false}, renderer: "svg"})
-    .catch(err => { el.textContent = "Chart failed to render: " + err; });
+  if (el) llmflationUI.embed(el, spec);
 }
 </script>
 </body>
@@ -201,20 +239,40 @@ def _money(v: Decimal | None, floor: Decimal | None = None) -> str:
     return fmt_price(v, floor)
 
 
+def ui_script() -> str:
+    """The page script the dashboard serves too (table scroll boxes, CSV/JSON downloads, chart sizing)."""
+    from importlib import resources
+
+    return (resources.files("llmflation.web") / "static" / "ui.js").read_text(encoding="utf-8")
+
+
 def render_html(data: ReportData, bundle: str) -> str:
     import jinja2
-    from markupsafe import Markup
+    from markupsafe import Markup, escape
 
     from llmflation import __version__
+    from llmflation.charts.theme import responsive
+    from llmflation.report.build import CAPABILITY_BENCHMARK, backtest_words
 
     env = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined)
     env.filters["money"] = money
     tpl = env.from_string(TEMPLATE)
 
+    def nm(model_id: str | None) -> str:
+        return labels.model(model_id, data.names) if model_id else "—"
+
+    def src(ref: str) -> Markup:
+        """A source as a short readable label, linked when it has an address (full reference on hover)."""
+        url = labels.source_url(ref)
+        text = escape(labels.source(ref))
+        if url:
+            return Markup(f'<a href="{escape(url)}" title="{escape(ref)}" rel="noopener">{text}</a>')
+        return Markup(f'<span title="{escape(ref)}">{text}</span>')
+
     def chart(name: str) -> Markup:
         return Markup(
-            f'<div class="chart" id="chart-{name}"></div><div class="files">charts/{name}.png · '
-            f"charts/{name}.svg · charts/{name}.vl.json</div>"
+            f'<div class="chart" id="chart-{name}"></div><div class="files">Data as of {data.as_of} · '
+            f"charts/{name}.png · charts/{name}.svg · charts/{name}.vl.json</div>"
         )
 
     decline = []
@@ -225,7 +283,7 @@ def render_html(data: ReportData, bundle: str) -> str:
         if f is None:
             decline.append(
                 {
-                    "name": c.name,
+                    "name": labels.threshold(c.name),
                     "n": len(c.series.records),
                     "window": "—",
                     "factor": "no fit",
@@ -240,7 +298,7 @@ def render_html(data: ReportData, bundle: str) -> str:
             continue
         decline.append(
             {
-                "name": c.name,
+                "name": labels.threshold(c.name),
                 "n": f.n,
                 "window": f"{f.start} → {f.end}",
                 "factor": fmt_factor(f.factor_per_year),
@@ -259,7 +317,7 @@ def render_html(data: ReportData, bundle: str) -> str:
             fc = c.forecast
             forecasts.append(
                 {
-                    "name": c.name,
+                    "name": labels.threshold(c.name),
                     "now": _money(now.price if now else None),
                     "central": _money(fc.central, fc.floor),
                     "interval": interval_text(fc.low, fc.high, fc.floor),
@@ -270,7 +328,7 @@ def render_html(data: ReportData, bundle: str) -> str:
             for r in c.backtest.rows:
                 backtests.append(
                     {
-                        "name": c.name,
+                        "name": labels.threshold(c.name),
                         "cutoff": c.backtest.cutoff,
                         "n": c.backtest.fit.n,
                         "h": f"{r.horizon_months} mo",
@@ -289,27 +347,27 @@ def render_html(data: ReportData, bundle: str) -> str:
         first = h.series.records[0]
         if last is not None:
             floor_row = {
-                "label": f"Floor at {h.name}",
+                "label": f"Floor at {labels.threshold(h.name)}",
                 "date": data.today,
                 "input": _d(last.input),
                 "output": _d(last.output),
                 "price": _d(last.price),
                 "provider": last.provider,
-                "model": last.model,
+                "model": nm(last.model),
                 "source": last.source,
             }
             cards.append(
                 {
                     "big": f"{fmt_factor(float(first.price / last.price))}",
-                    "what": f"cheaper at {h.name}: {_d(first.price)} ({first.model}, {first.date}) → "
-                    f"{_d(last.price)} ({last.model}) today",
+                    "what": f"cheaper at {labels.threshold(h.name)}: {_d(first.price)} ({nm(first.model)}, "
+                    f"{first.date}) → {_d(last.price)} ({nm(last.model)}) today",
                 }
             )
         if h.fit is not None:
             cards.append(
                 {
                     "big": f"{fmt_factor(h.fit.factor_per_year)}/yr",
-                    "what": f"decline at {h.name} (90% CI {fmt_factor(h.fit.ci_low)}–"
+                    "what": f"decline at {labels.threshold(h.name)} (90% CI {fmt_factor(h.fit.ci_low)}–"
                     f"{fmt_factor(h.fit.ci_high)}, n={h.fit.n})",
                 }
             )
@@ -318,7 +376,7 @@ def render_html(data: ReportData, bundle: str) -> str:
         cards.append(
             {
                 "big": fmt_factor(float(p.premium or 0)),
-                "what": f"frontier premium now: {p.frontier_model} vs the floor at {data.frontier_label}",
+                "what": f"frontier premium now: {nm(p.frontier_model)} vs the floor at {labels.threshold(data.frontier_label)}",
             }
         )
     verdicts: dict[str, int] = {}
@@ -338,15 +396,39 @@ def render_html(data: ReportData, bundle: str) -> str:
             frontier_rows.append(
                 {
                     "date": fp.date,
-                    "frontier_model": fp.frontier_model,
+                    "frontier_model": nm(fp.frontier_model),
                     "frontier_price": _money(fp.frontier_price),
-                    "floor_model": fp.floor_model,
+                    "floor_model": nm(fp.floor_model) if fp.floor_model else None,
                     "floor_price": _money(fp.floor_price),
                     "premium_text": "—" if fp.premium is None else fmt_factor(float(fp.premium)),
                 }
             )
     cutoff = next((c.backtest.cutoff for c in data.curves if c.backtest is not None), None)
-    specs_json = Markup(inline_script(json.dumps(data.specs)))
+    specs_json = Markup(inline_script(json.dumps({k: responsive(v) for k, v in data.specs.items()})))
+    cap = data.capability[-1] if data.capability else None
+    capability_frontier = [
+        {
+            "name": p.name,
+            "provider": p.provider,
+            "price": _money(p.price),
+            "score": fmt_score(p.score),
+            "price_source": p.price_source,
+            "score_source": p.score_source,
+        }
+        for p in (cap.frontier if cap else [])
+    ]
+    years = [v.at.year for v in data.capability]
+    capability_note = (
+        f"Each dot is one model with a {labels.benchmark(CAPABILITY_BENCHMARK)} score, at its cheapest offer "
+        f"(any host, blended 3:1) on {data.today}. The step line is the Pareto frontier: no model at that price or "
+        "cheaper scores higher. Earlier frontiers (end of "
+        + ", ".join(str(y) for y in years[:-1])
+        + ") are drawn lighter, so you can see it move; the slider shows those years' dots. Hover a dot for "
+        "its model, host, price, score and sources."
+        if len(years) > 1
+        else f"Each dot is one model with a {labels.benchmark(CAPABILITY_BENCHMARK)} score at its cheapest offer "
+        f"on {data.today}; the step line is the Pareto frontier."
+    )
     return tpl.render(
         today=data.today,
         cov=data.coverage,
@@ -356,14 +438,21 @@ def render_html(data: ReportData, bundle: str) -> str:
         charts=data.specs,
         chart=chart,
         curve_charts=[k for k in data.specs if k.startswith("curves-")],
+        as_of=data.as_of or "—",
+        src=src,
+        ui=Markup(inline_script(ui_script())),
+        capability_bench=labels.benchmark(CAPABILITY_BENCHMARK),
+        capability_frontier=capability_frontier,
+        capability_note=capability_note,
+        backtest_words=[w for c in data.curves if (w := backtest_words(c))],
         skipped=data.skipped,
         decline=decline,
         horizon=data.horizon,
         forecasts=forecasts,
         backtests=backtests,
         cutoff=cutoff,
-        frontier_bench=data.frontier_benchmark,
-        frontier_label=data.frontier_label,
+        frontier_bench=labels.benchmark(data.frontier_benchmark) if data.frontier_benchmark else "",
+        frontier_label=labels.threshold(data.frontier_label),
         frontier_rows=frontier_rows,
         claims=data.claims,
         version=__version__,

@@ -6,13 +6,15 @@ vl-convert-python's `javascript_bundle()`), so the report works offline with not
 
 from __future__ import annotations
 
+import html
 import json
 from pathlib import Path
 from typing import Any
 
+from llmflation.charts.theme import VL_VERSION
 from llmflation.errors import InputError
 
-VL_VERSION = "5.21"  # the specs use v5 syntax; vl-convert carries this version offline
+__all__ = ["VL_VERSION", "js_bundle", "standalone_html", "to_png", "to_svg", "to_svg_and_png", "write_chart"]
 
 
 def js_bundle() -> str:
@@ -62,9 +64,12 @@ def inline_script(text: str) -> str:
 def standalone_html(spec: dict[str, Any], title: str = "llmflation chart") -> str:
     """One chart as a self-contained HTML page (JavaScript inlined, works offline)."""
     return (
-        f"<!doctype html><html><head><meta charset='utf-8'><title>{title}</title>"
+        f"<!doctype html><html><head><meta charset='utf-8'>"
+        "<meta name='viewport' content='width=device-width, initial-scale=1'>"
+        f"<title>{html.escape(title)}</title>"
         f"<script>{inline_script(js_bundle())}</script></head><body><div id='c'></div><script>"
-        f"vegaEmbed('#c', {inline_script(json.dumps(spec))}, {{actions: false}});</script></body></html>"
+        f"vegaEmbed('#c', {inline_script(json.dumps(spec))}, "
+        "{actions: {export: true, source: false, compiled: false, editor: false}});</script></body></html>"
     )
 
 

@@ -93,6 +93,12 @@ def create_app(settings: WebSettings | None = None, ledger: Ledger | None = None
         from llmflation.web.index_web import pages_router as index_pages
 
         app.include_router(index_pages)
+    if features.available("trends"):
+        from llmflation.web.capability_web import pages_router as capability_pages
+        from llmflation.web.capability_web import router as capability_api
+
+        app.include_router(capability_api)
+        app.include_router(capability_pages)
     return app
 
 

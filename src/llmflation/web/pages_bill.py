@@ -9,15 +9,15 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 from starlette.responses import Response
 
+from llmflation.charts import dashboard as charts
 from llmflation.values import WORKLOAD_FIELDS
-from llmflation.web import charts
 from llmflation.web.pages import page
 from llmflation.web.state import state_of
 
 router = APIRouter(include_in_schema=False)
 
 DEFAULTS = {"tasks_per_month": "100000", "calls_per_task": "1", "input_tokens": "2000", "output_tokens": "500",
-            "cached_input_share": "0.3", "revenue_per_task": "0.02", "benchmark": "mmlu", "min_score": "80"}
+            "cached_input_share": "0.3", "benchmark": "mmlu", "min_score": "80"}  # no revenue: margin only when entered
 FORM = [  # (name, label, hint): the workload's fields from the one list, then the page's own
     *((f.name, f.label, f.description) for f in WORKLOAD_FIELDS.values()),
     ("min_score", "Capability floor: min score", "e.g. 80"),

@@ -8,7 +8,8 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 from starlette.responses import Response
 
-from llmflation.web import charts, features
+from llmflation.charts import dashboard as charts
+from llmflation.web import features
 from llmflation.web.pages import page
 from llmflation.web.state import state_of
 

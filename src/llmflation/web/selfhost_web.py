@@ -135,7 +135,8 @@ def selfhost_page(request: Request) -> Response:
                     raw.get("model", "").strip(), st.ledger, at=parse_when(raw.get("at"), "at"),
                     isl=_num(raw, "isl", int, 1024), osl=_num(raw, "osl", int, 256),
                     utilisation=_num(raw, "utilisation", Decimal, Decimal("0.5")),
-                    ttft_s=_num(raw, "ttft", float, 2.0), tpot_s=_num(raw, "tpot", float, 0.05))
+                    ttft_s=_num(raw, "ttft", float, 2.0), tpot_s=_num(raw, "tpot", float, 0.05),
+                    gpu=[gpu] if (gpu := values.get("gpu", "").strip()) else None)  # answer for the GPU shown
     except ValidationError as exc:
         error = _validation_message(list(exc.errors()))[0]
     except LlmflationError as exc:
@@ -144,7 +145,7 @@ def selfhost_page(request: Request) -> Response:
         error = api_hint(exc)
     chart = None
     if "compare" in result:
-        from llmflation.web.charts import selfhost_compare
+        from llmflation.charts.dashboard import selfhost_compare
 
         chart = selfhost_compare(result["compare"])
     return page(request, "selfhost.html", "selfhost", mode=mode, values=values, gpus=gpu_list,

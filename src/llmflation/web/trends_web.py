@@ -7,7 +7,6 @@ kept on the app state. Floats appear only in fits and chart data; prices in tabl
 
 from __future__ import annotations
 
-import copy
 from datetime import date
 from typing import Annotated, Any, Literal
 
@@ -46,18 +45,17 @@ def overview_data(st: AppState) -> Any:
 
 
 def interactive(spec: dict[str, Any], height: int = 380) -> dict[str, Any]:
-    """A report spec made for the dashboard: full width, zoom/pan on its time axis where it has one."""
-    out = copy.deepcopy(spec)
-    out["$schema"] = "https://vega.github.io/schema/vega-lite/v6.json"  # the bundled Vega-Lite is v6
+    """A report spec made for the dashboard: sized by its box, zoom/pan on its time axis where it has one."""
+    from llmflation.charts.theme import responsive
+
+    out = responsive(spec, height)
     if "vconcat" in out or "hconcat" in out or "concat" in out:
         return out
-    out["width"] = "container"
-    out["height"] = out.get("height", height)
-    out["autosize"] = {"type": "fit", "contains": "padding"}
-    layers = out.get("layer")
-    target = layers[0] if layers else out
-    enc = target.get("encoding", {})
-    x = enc.get("x", {})
+    layers = out.get("layer") or [out]
+    # the layer that carries the data lines (not the shaded "after the newest data" band)
+    target = next((v for v in layers if isinstance(v.get("mark"), dict) and v["mark"].get("type") == "line"),
+                  layers[0])
+    x = target.get("encoding", {}).get("x", {})
     if isinstance(x, dict) and x.get("type") == "temporal":
         target.setdefault("params", []).append(
             {"name": "zoom", "select": {"type": "interval", "encodings": ["x"]}, "bind": "scales"})
@@ -125,11 +123,23 @@ async def api_claims(request: Request, verdict: Annotated[Literal["supported", "
                      "next_offset": nxt, "items": page})
 
 
+def _forecast_texts(fc: Any) -> dict[str, Any]:
+    """The forecast as people read it: a bound ("< $0.0003") far below anything observed, with its note."""
+    if fc is None:
+        return {"forecast_text": "—", "interval_text": "", "note": None}
+    from llmflation.format import money
+    from llmflation.trends.forecast import interval_text
+
+    return {"forecast_text": money(fc.central, floor=fc.floor), "interval_text": interval_text(fc.low, fc.high,
+            fc.floor), "note": fc.note}
+
+
 def overview_context(st: AppState) -> dict[str, Any]:
     """What the Overview template needs from the trends report."""
     data = overview_data(st)
-    names = {"mmlu": "MMLU", "gpqa_diamond": "GPQA Diamond", "lmarena_elo": "LMArena Elo", "eci": "ECI"}
-    curve_charts = [(k.removeprefix("curves-"), names.get(k.removeprefix("curves-"), k.removeprefix("curves-")),
+    from llmflation.charts import labels
+
+    curve_charts = [(k.removeprefix("curves-"), labels.benchmark(k.removeprefix("curves-"), short=True),
                      interactive(v, 420)) for k, v in data.specs.items() if k.startswith("curves-")]
     declines = []
     for c in data.curves:
@@ -145,6 +155,7 @@ def overview_context(st: AppState) -> dict[str, Any]:
             "forecast": c.forecast.central if c.forecast is not None else None,
             "forecast_low": c.forecast.low if c.forecast is not None else None,
             "forecast_high": c.forecast.high if c.forecast is not None else None,
+            **_forecast_texts(c.forecast),
         })
     return {
         "trend_charts": curve_charts,
@@ -154,4 +165,5 @@ def overview_context(st: AppState) -> dict[str, Any]:
         "frontier_label": data.frontier_label,
         "declines": declines, "claims": data.claims, "horizon": data.horizon, "skipped": data.skipped,
         "headline": data.headline,
+        "as_of": data.as_of,
     }

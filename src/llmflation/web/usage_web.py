@@ -119,8 +119,8 @@ def upload(request: Request, file: Annotated[UploadFile, File(description="JSONL
 
 @pages_router.get("/spend", response_class=HTMLResponse)
 def spend_page(request: Request) -> Response:
+    from llmflation.charts import dashboard as charts
     from llmflation.errors import LlmflationError
-    from llmflation.web import charts
 
     st = state_of(request)
     raw = {k: v[:60] for k, v in request.query_params.items()}

@@ -4,14 +4,8 @@
   "use strict";
   function render(el) {
     var holder = document.getElementById(el.dataset.spec);
-    if (!holder || typeof window.vegaEmbed !== "function") { el.dataset.rendered = "error"; return Promise.resolve(); }
-    var spec = JSON.parse(holder.textContent);
-    return window.vegaEmbed(el, spec, {
-      renderer: "svg",
-      actions: { export: true, source: false, compiled: false, editor: false },
-      tooltip: { theme: "light" }
-    }).then(function () { el.dataset.rendered = "1"; })
-      .catch(function (err) { el.dataset.rendered = "error"; el.textContent = "Chart failed: " + err; });
+    if (!holder || !window.llmflationUI) { el.dataset.rendered = "error"; return Promise.resolve(); }
+    return window.llmflationUI.embed(el, JSON.parse(holder.textContent));
   }
   function renderAll() {
     var all = Array.prototype.map.call(document.querySelectorAll(".chart[data-spec]"), render);
@@ -58,7 +52,58 @@
         .catch(function (err) { out.textContent = "Upload failed: " + err; });
     });
   }
-  function start() { renderAll(); upload(); }
+  // Sortable, filterable table (Models): click a header to sort; type in the filter box to hide rows.
+  function sortable() {
+    document.querySelectorAll("table[data-sortable]").forEach(function (t) {
+      var body = t.tBodies[0];
+      Array.prototype.forEach.call(t.tHead.rows[0].cells, function (th, col) {
+        th.classList.add("sort");
+        th.setAttribute("tabindex", "0");
+        th.setAttribute("role", "button");
+        function go() {
+          var dir = th.dataset.dir === "asc" ? "desc" : "asc";
+          Array.prototype.forEach.call(t.tHead.rows[0].cells, function (o) { delete o.dataset.dir; });
+          th.dataset.dir = dir;
+          var rows = Array.prototype.slice.call(body.rows);
+          function key(r) {
+            var c = r.cells[col];
+            var v = c ? (c.dataset.sort !== undefined ? c.dataset.sort : c.innerText.trim()) : "";
+            if (/^\d{4}-\d{2}/.test(v)) { return v; }  // ISO dates sort as text
+            var n = parseFloat(v.replace(/[$,×%]/g, ""));
+            return v !== "" && !isNaN(n) && /^[\s$\d.,×%-]+$/.test(v) ? n : v.toLowerCase();
+          }
+          rows.sort(function (a, b) {
+            var x = key(a), y = key(b);
+            if (x === "" && y !== "") { return 1; }
+            if (y === "" && x !== "") { return -1; }
+            var r = (typeof x === "number" && typeof y === "number") ? x - y : String(x).localeCompare(String(y));
+            return dir === "asc" ? r : -r;
+          });
+          rows.forEach(function (r) { body.appendChild(r); });
+        }
+        th.addEventListener("click", go);
+        th.addEventListener("keydown", function (e) { if (e.key === "Enter") { go(); } });
+      });
+      var box = document.querySelector("[data-filter-for='" + t.id + "']");
+      if (box) {
+        box.addEventListener("input", function () {
+          var q = box.value.trim().toLowerCase();
+          var shown = 0;
+          Array.prototype.forEach.call(body.rows, function (r) {
+            var hit = !q || r.innerText.toLowerCase().indexOf(q) >= 0;
+            r.hidden = !hit;
+            if (hit) { shown += 1; }
+          });
+          var count = document.getElementById(t.id + "-count");
+          if (count) { count.textContent = shown; }
+        });
+      }
+    });
+  }
+  function start() {
+    if (window.llmflationUI) { window.llmflationUI.tables(document.querySelector("main")); }
+    sortable(); renderAll(); upload();
+  }
   if (document.readyState === "loading") { document.addEventListener("DOMContentLoaded", start); }
   else { start(); }
 })();

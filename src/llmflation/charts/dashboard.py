@@ -1,4 +1,4 @@
-"""Vega-Lite specs for the dashboard (plain dicts; the page embeds them and vega-embed renders them).
+"""Dashboard charts (Vega-Lite v6 dicts in the one theme; the page embeds them and vega-embed renders them).
 
 Chart data carries prices as floats: they are for drawing only. Every figure a user reads as a number (tables,
 tooltips' source rows, the API) comes from the exact Decimal values.
@@ -10,56 +10,9 @@ from collections.abc import Iterable, Sequence
 from datetime import date
 from typing import Any
 
+from llmflation.charts.theme import PALETTE, SCHEMA, config
+from llmflation.format import money
 from llmflation.ledger.records import Price
-
-SCHEMA = "https://vega.github.io/schema/vega-lite/v6.json"  # an identifier only; nothing is fetched
-PALETTE = [
-    "#4c6ef5",
-    "#e8590c",
-    "#2b8a3e",
-    "#c2255c",
-    "#1098ad",
-    "#7950f2",
-    "#f59f00",
-    "#5c940d",
-    "#862e9c",
-    "#0b7285",
-    "#a61e4d",
-    "#364fc7",
-]
-
-
-def config() -> dict[str, Any]:
-    """The dashboard's chart look: quiet axes, system font, one palette."""
-    font = "system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif"
-    return {
-        "font": font,
-        "view": {"stroke": None},
-        "background": "transparent",
-        "axis": {
-            "labelColor": "#495057",
-            "titleColor": "#343a40",
-            "gridColor": "#e9ecef",
-            "domainColor": "#adb5bd",
-            "tickColor": "#adb5bd",
-            "labelFontSize": 11,
-            "titleFontSize": 12,
-            "titleFontWeight": 600,
-        },
-        "legend": {
-            "labelColor": "#495057",
-            "titleColor": "#343a40",
-            "orient": "bottom",
-            "columns": 4,
-            "labelFontSize": 11,
-            "titleFontSize": 11,
-            "symbolStrokeWidth": 3,
-        },
-        "range": {"category": PALETTE},
-        "title": {"fontSize": 14, "anchor": "start", "color": "#212529", "subtitleColor": "#868e96"},
-        "line": {"strokeWidth": 2.25},
-        "point": {"size": 40, "filled": True},
-    }
 
 
 def _spec(**parts: Any) -> dict[str, Any]:
@@ -67,7 +20,7 @@ def _spec(**parts: Any) -> dict[str, Any]:
         "$schema": SCHEMA,
         "width": "container",
         "height": 320,
-        "autosize": {"type": "fit", "contains": "padding"},
+        "autosize": {"type": "fit-x", "contains": "padding"},  # fit the width only: see theme.responsive
         "config": config(),
         **parts,
     }
@@ -257,27 +210,31 @@ def jevons(rows: list[dict[str, Any]], anchor: date) -> dict[str, Any]:
 
 
 def selfhost_compare(c: Any) -> dict[str, Any]:
-    """Horizontal bars: self-hosted blended $/M next to each API offer for the same (or same-class) model."""
+    """Horizontal bars: self-hosted blended $/M next to each API offer for the same (or same-class) model
+    (Altair)."""
+    import altair as alt
+
     rows = [{"label": f"self-hosted: {c.selfhost.count}×{c.selfhost.gpu} {c.selfhost.precision} "
              f"@ {float(c.utilisation):.0%} busy", "usd": float(c.selfhost_blended_usd_per_mtok),
-             "kind": "self-hosted", "text": f"${c.selfhost_blended_usd_per_mtok.normalize():f}", "match": ""}]
+             "kind": "self-hosted", "text": money(c.selfhost_blended_usd_per_mtok, sig=6), "match": ""}]
     for o in c.api[:15]:
         rows.append({"label": f"{o.provider}: {o.model}", "usd": float(o.blended_usd_per_mtok), "kind": "API",
-                     "text": f"${o.blended_usd_per_mtok.normalize():f}", "match": o.match})
-    spec = _spec(
-        title={"text": "Self-hosted vs API, blended USD per 1M tokens",
-               "subtitle": f"{c.model} · ISL {c.isl} / OSL {c.osl} · API prices on {c.at.isoformat()}"},
-        data={"values": rows},
-        mark={"type": "bar", "cornerRadiusEnd": 3},
-        encoding={
-            "y": {"field": "label", "type": "nominal", "sort": "x", "title": None, "axis": {"labelLimit": 360}},
-            "x": {"field": "usd", "type": "quantitative", "title": "USD per 1M tokens (blended at ISL:OSL)"},
-            "color": {"field": "kind", "type": "nominal", "title": None,
-                      "scale": {"domain": ["self-hosted", "API"], "range": [PALETTE[1], PALETTE[0]]}},
-            "tooltip": [{"field": "label", "title": "Offer"}, {"field": "text", "title": "USD / 1M"},
-                        {"field": "match", "title": "Match"}],
-        },
+                     "text": money(o.blended_usd_per_mtok, sig=6), "match": o.match})
+    chart = alt.Chart(alt.Data(values=rows)).mark_bar(cornerRadiusEnd=3).encode(
+        y=alt.Y("label:N", sort="x", title=None, axis=alt.Axis(labelLimit=360)),
+        x=alt.X("usd:Q", title="USD per 1M tokens (blended at ISL:OSL)"),
+        color=alt.Color("kind:N", title=None,
+                        scale=alt.Scale(domain=["self-hosted", "API"], range=[PALETTE[1], PALETTE[0]])),
+        tooltip=[alt.Tooltip("label:N", title="Offer"), alt.Tooltip("text:N", title="USD / 1M"),
+                 alt.Tooltip("match:N", title="Match")],
+    ).properties(
+        title=alt.TitleParams("Self-hosted vs API, blended USD per 1M tokens",
+                              subtitle=f"{c.model} · ISL {c.isl} / OSL {c.osl} · API prices on {c.at.isoformat()}"),
     )
+    parts = chart.to_dict(validate=False)
+    parts.pop("config", None)  # Altair's defaults; the theme's config applies
+    spec = _spec(**parts)
+    spec["$schema"] = SCHEMA
     spec["height"] = max(120, 26 * len(rows))
     return spec
 

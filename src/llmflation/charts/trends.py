@@ -1,8 +1,13 @@
-"""Vega-Lite chart specs (plain dicts) for the report, `trend --chart` and the web dashboard.
+"""Trend charts (Vega-Lite v6 dicts) for the report, `trend --chart` and the dashboard's Overview.
 
-Every builder is pure: it takes trends objects (or rows already turned into plain values) and returns a
-Vega-Lite v5/v6-compatible dict. Prices go into the specs as floats (plotting only; the tables keep exact
-decimals). One palette and one config keep every chart consistent.
+Every builder is pure: it takes trends objects (or rows already turned into plain values) and returns a spec in
+the one theme of `llmflation.charts.theme`. Prices go into the specs as floats (plotting only; the tables keep
+exact decimals). Labels are human (`labels`): "GPQA Diamond ≥ 48.9", model names, no raw keys.
+
+Honesty marks (`curves_spec(..., as_of=DATE)`): the stretch after the ledger's newest observation is shaded and
+labelled "after the newest data"; a floor line that runs on past that date is drawn dotted ("no newer data"),
+while a flat stretch before it is a real plateau in the data; forecast bands start at the newest observation
+and are clipped to the plot.
 """
 
 from __future__ import annotations
@@ -13,56 +18,14 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from llmflation.charts import labels
+from llmflation.charts.theme import AFTER_DATA, MUTED, PALETTE, SCHEMA, USD_AXIS, config, decade_ticks, log_domain
 from llmflation.trends.fit import DeclineFit
 from llmflation.trends.forecast import Forecast
 from llmflation.trends.frontier import FrontierPoint
 from llmflation.trends.series import CapabilitySeries
 
-SCHEMA = "https://vega.github.io/schema/vega-lite/v5.json"
-PALETTE = ["#3366CC", "#DC7633", "#2E9E6B", "#C0392B", "#8E44AD", "#17A2B8", "#B7950B", "#7F8C8D"]
-FONT = "Helvetica, Arial, sans-serif"
-USD_AXIS = {"format": "$~g", "grid": True, "gridOpacity": 0.5}
-
-
-def decade_ticks(lo: float, hi: float) -> list[float]:
-    """Powers of ten covering [lo, hi]: clean log-axis ticks ($0.01, $0.1, $1, …) without minor clutter."""
-    a = math.floor(math.log10(lo))
-    b = math.ceil(math.log10(hi))
-    return [float(10**k) if k >= 0 else float(f"1e{k}") for k in range(a, b + 1)]
-
-
-CONFIG: dict[str, Any] = {
-    "font": FONT,
-    "view": {"stroke": None},
-    "title": {
-        "fontSize": 15,
-        "fontWeight": 600,
-        "anchor": "start",
-        "subtitleFontSize": 11,
-        "subtitleColor": "#555",
-        "offset": 12,
-    },
-    "axis": {
-        "labelFontSize": 11,
-        "titleFontSize": 12,
-        "titleFontWeight": 500,
-        "labelColor": "#333",
-        "titleColor": "#333",
-        "domainColor": "#888",
-        "tickColor": "#888",
-        "gridColor": "#e5e5e5",
-    },
-    "legend": {
-        "labelFontSize": 11,
-        "titleFontSize": 11,
-        "orient": "bottom",
-        "direction": "vertical",
-        "labelLimit": 420,
-        "symbolStrokeWidth": 2,
-    },
-    "background": "white",
-    "padding": 12,
-}
+CONFIG: dict[str, Any] = config()
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,6 +36,12 @@ class Curve:
     series: CapabilitySeries
     fit: DeclineFit | None = None
     forecast: Forecast | None = None
+
+
+def _dt(iso: str) -> dict[str, int]:
+    """A Vega-Lite DateTime object (one form for every layer's scale domain, so layers never conflict)."""
+    y, m, d = (int(v) for v in iso[:10].split("-"))
+    return {"year": y, "month": m, "date": d}
 
 
 def _iso(d: date) -> str:
@@ -88,42 +57,59 @@ def _blend_label(blend: tuple[int, int]) -> str:
     return f"{wi}:{wo} input:output blend"
 
 
-def curve_rows(curves: Sequence[Curve]) -> dict[str, list[dict[str, Any]]]:
-    """Plain rows for the curve chart: steps, records, fit lines and forecast bands, keyed by layer."""
+def _name(model_id: str, names: dict[str, str] | None) -> str:
+    return labels.model(model_id, names)
+
+
+def curve_rows(
+    curves: Sequence[Curve], *, as_of: date | None = None, names: dict[str, str] | None = None
+) -> dict[str, list[dict[str, Any]]]:
+    """Plain rows for the curve chart: steps, records, fit lines and forecast bands, keyed by layer.
+
+    With `as_of` (the newest observation in the ledger), a step line that reaches past it is split: the part up
+    to `as_of` is data (a flat stretch there is a real plateau), the part after it is `stale` ("no newer data").
+    Forecast bands then start at `as_of`; before it the central line alone shows what the fit predicted.
+    """
     steps: list[dict[str, Any]] = []
+    stale: list[dict[str, Any]] = []
     records: list[dict[str, Any]] = []
     fits: list[dict[str, Any]] = []
     bands: list[dict[str, Any]] = []
     for c in curves:
         s = c.series
+        name = labels.threshold(c.name)
         for p in s.steps:
             steps.append(
                 {
-                    "series": c.name,
+                    "series": name,
                     "date": _iso(p.date),
                     "price": float(p.price),
-                    "model": p.model,
+                    "model": _name(p.model, names),
                     "provider": p.provider,
                 }
             )
         if s.steps:
             last = s.steps[-1]
-            steps.append(
-                {
-                    "series": c.name,
-                    "date": _iso(s.end),
-                    "price": float(last.price),
-                    "model": last.model,
-                    "provider": last.provider,
-                }
-            )
+            data_end = s.end if as_of is None else max(min(s.end, as_of), last.date)
+            row = {
+                "series": name,
+                "price": float(last.price),
+                "model": _name(last.model, names),
+                "provider": last.provider,
+                "since": _iso(last.date),
+            }
+            steps.append({**row, "date": _iso(data_end)})
+            if as_of is not None and s.end > data_end:
+                note = f"no newer data after {as_of.isoformat()}"
+                stale.append({**row, "date": _iso(data_end), "note": note})
+                stale.append({**row, "date": _iso(s.end), "note": note})
         for p in s.records:
             records.append(
                 {
-                    "series": c.name,
+                    "series": name,
                     "date": _iso(p.date),
                     "price": float(p.price),
-                    "model": p.model,
+                    "model": _name(p.model, names),
                     "provider": p.provider,
                     "input": float(p.input),
                     "output": float(p.output),
@@ -135,7 +121,7 @@ def curve_rows(curves: Sequence[Curve]) -> dict[str, list[dict[str, Any]]]:
             for d in (f.start, f.end):
                 fits.append(
                     {
-                        "series": c.name,
+                        "series": name,
                         "date": _iso(d),
                         "price": f.predict(d),
                         "rate": f"{f.factor_per_year:.1f}×/yr",
@@ -145,31 +131,35 @@ def curve_rows(curves: Sequence[Curve]) -> dict[str, list[dict[str, Any]]]:
             for fp in c.forecast.path:
                 bands.append(
                     {
-                        "series": c.name,
+                        "series": name,
                         "date": _iso(fp.date),
                         "central": float(fp.central),
                         "low": float(fp.low),
                         "high": float(fp.high),
+                        "band": as_of is None or fp.date >= as_of,
                     }
                 )
-    return {"steps": steps, "records": records, "fits": fits, "bands": bands}
+    return {"steps": steps, "stale": stale, "records": records, "fits": fits, "bands": bands}
 
 
 def curves_spec(
     curves: Sequence[Curve],
     *,
     title: str = "Cheapest price at fixed capability",
-    subtitle: str | None = None,
+    subtitle: str | list[str] | None = None,
     width: int = 760,
     height: int = 420,
+    as_of: date | None = None,
+    names: dict[str, str] | None = None,
 ) -> dict[str, Any]:
     """Fixed-capability floors on a log scale: step lines, record lows, Epoch-method fits, forecast bands.
 
     Only the step lines carry the colour legend; bands, fits and dots are drawn per series in the same colour.
+    With `as_of`, the stretch after the newest observation is shaded and labelled and the floor is dotted there.
     """
-    rows = curve_rows(curves)
-    names = [c.name for c in curves]
-    colours = {n: PALETTE[i % len(PALETTE)] for i, n in enumerate(names)}
+    rows = curve_rows(curves, as_of=as_of, names=names)
+    series_names = [labels.threshold(c.name) for c in curves]
+    colours = {n: PALETTE[i % len(PALETTE)] for i, n in enumerate(series_names)}
     observed = [r["price"] for r in rows["steps"]] or [1.0]
     # bands of steep fits can span many decades: clip to one decade below the lowest observed price
     domain = [10 ** math.floor(math.log10(min(observed)) - 1), 10 ** math.ceil(math.log10(max(observed) * 1.5))]
@@ -177,22 +167,52 @@ def curves_spec(
     y = {
         "field": "price",
         "type": "quantitative",
-        "scale": {"type": "log", "domain": domain},
+        "scale": {"type": "log", "domain": domain, "clamp": False},
         "axis": {
             **USD_AXIS,
             "values": decade_ticks(domain[0], domain[1]),
             "title": f"USD per 1M tokens ({blend}), log scale",
         },
     }
-    x = {"field": "date", "type": "temporal", "axis": {"title": None, "format": "%Y", "tickCount": "year"}}
+    dates = [r["date"] for k in ("steps", "stale", "bands") for r in rows[k]]
+    x_scale: dict[str, Any] = {"domain": [_dt(min(dates)), _dt(max(dates))]} if dates else {}
+    x = {
+        "field": "date",
+        "type": "temporal",
+        "scale": x_scale,
+        "axis": {"title": None, "format": "%Y", "tickCount": "year"},
+    }
+    xp = {k: v for k, v in x.items() if k != "scale"}  # the domain is set once, on the step lines
     legend_colour = {
         "field": "series",
         "type": "nominal",
         "title": None,
-        "scale": {"domain": names, "range": [colours[n] for n in names]},
+        "scale": {"domain": series_names, "range": [colours[n] for n in series_names]},
         "legend": {"symbolType": "stroke", "symbolStrokeWidth": 3},
     }
-    layers: list[dict[str, Any]] = [
+    layers: list[dict[str, Any]] = []
+    if as_of is not None and dates and max(dates) > as_of.isoformat():
+        shade = [{"from": as_of.isoformat(), "to": max(dates), "label": f"after the newest data ({as_of})"}]
+        layers += [
+            {
+                "data": {"values": shade},
+                "mark": {"type": "rect", "color": AFTER_DATA, "opacity": 0.9},
+                "encoding": {"x": {**xp, "field": "from"}, "x2": {"field": "to"}},
+            },
+            {
+                "data": {"values": shade},
+                "mark": {"type": "rule", "color": MUTED, "strokeDash": [3, 3]},
+                "encoding": {"x": {**xp, "field": "from"}},
+            },
+            {
+                "data": {"values": shade},
+                # along the rule (rotated), so it never widens the chart on a narrow screen
+                "mark": {"type": "text", "angle": 90, "align": "left", "baseline": "bottom", "dy": -3, "y": 4,
+                         "fontSize": 10, "color": MUTED},
+                "encoding": {"x": {**xp, "field": "from"}, "text": {"field": "label"}},
+            },
+        ]
+    layers.append(
         {
             "data": {"values": rows["steps"]},
             "mark": {"type": "line", "interpolate": "step-after", "strokeWidth": 2},
@@ -209,7 +229,7 @@ def curves_spec(
                 ],
             },
         }
-    ]
+    )
     band_tip = [
         {"field": "series"},
         {"field": "date", "type": "temporal", "title": "date"},
@@ -227,24 +247,32 @@ def curves_spec(
         {"field": "output", "title": "output $/M", "format": "$.4~g"},
         {"field": "score"},
     ]
-    for name in names:
+    stale_tip = [
+        {"field": "series"},
+        {"field": "note", "title": "after"},
+        {"field": "since", "title": "floor unchanged since"},
+        {"field": "model"},
+        {"field": "price", "title": "blended $/M", "format": "$.4~g"},
+    ]
+    for name in series_names:
         col = colours[name]
         only = [{"filter": {"field": "series", "equal": name}}]
+        if any(r["series"] == name and r["band"] for r in rows["bands"]):
+            layers.append(
+                {
+                    "data": {"values": rows["bands"]},
+                    "transform": [*only, {"filter": "datum.band"}],
+                    "mark": {"type": "area", "opacity": 0.1, "color": col, "clip": True},
+                    "encoding": {"x": xp, "y": {**y, "field": "low"}, "y2": {"field": "high"}, "tooltip": band_tip},
+                }
+            )
         if any(r["series"] == name for r in rows["bands"]):
             layers.append(
                 {
                     "data": {"values": rows["bands"]},
                     "transform": only,
-                    "mark": {"type": "area", "opacity": 0.12, "color": col, "clip": True},
-                    "encoding": {"x": x, "y": {**y, "field": "low"}, "y2": {"field": "high"}, "tooltip": band_tip},
-                }
-            )
-            layers.append(
-                {
-                    "data": {"values": rows["bands"]},
-                    "transform": only,
                     "mark": {"type": "line", "strokeDash": [2, 3], "strokeWidth": 1.5, "color": col, "clip": True},
-                    "encoding": {"x": x, "y": {**y, "field": "central"}},
+                    "encoding": {"x": xp, "y": {**y, "field": "central"}},
                 }
             )
         if any(r["series"] == name for r in rows["fits"]):
@@ -260,7 +288,16 @@ def curves_spec(
                         "color": col,
                         "clip": True,
                     },
-                    "encoding": {"x": x, "y": y},
+                    "encoding": {"x": xp, "y": y},
+                }
+            )
+        if any(r["series"] == name for r in rows["stale"]):
+            layers.append(
+                {
+                    "data": {"values": rows["stale"]},
+                    "transform": only,
+                    "mark": {"type": "line", "strokeDash": [1, 3], "strokeWidth": 2, "color": col, "opacity": 0.7},
+                    "encoding": {"x": xp, "y": y, "tooltip": stale_tip},
                 }
             )
         layers.append(
@@ -276,15 +313,18 @@ def curves_spec(
                     "stroke": "white",
                     "strokeWidth": 0.8,
                 },
-                "encoding": {"x": x, "y": y, "tooltip": dot_tip},
+                "encoding": {"x": xp, "y": y, "tooltip": dot_tip},
             }
         )
+    heading: dict[str, Any] = {"text": title}
+    if subtitle:
+        heading["subtitle"] = subtitle
     return {
         "$schema": SCHEMA,
         "config": CONFIG,
         "width": width,
         "height": height,
-        "title": {"text": title, **({"subtitle": subtitle} if subtitle else {})},
+        "title": heading,
         "layer": layers,
     }
 
@@ -297,7 +337,7 @@ def decline_rows(curves: Sequence[Curve]) -> list[dict[str, Any]]:
         f = c.fit
         out.append(
             {
-                "series": c.name,
+                "series": labels.threshold(c.name),
                 "factor": f.factor_per_year,
                 "ci_low": f.ci_low,
                 "ci_high": f.ci_high,
@@ -326,7 +366,7 @@ def decline_spec(
         "field": "series",
         "type": "nominal",
         "legend": None,
-        "scale": {"domain": [c.name for c in curves], "range": PALETTE},
+        "scale": {"domain": [labels.threshold(c.name) for c in curves], "range": PALETTE},
     }
     y = {"field": "series", "type": "nominal", "sort": names, "axis": {"title": None, "labelLimit": 360}}
     ends = [
@@ -426,7 +466,7 @@ def decline_spec(
     }
 
 
-def frontier_rows(points: Sequence[FrontierPoint]) -> list[dict[str, Any]]:
+def frontier_rows(points: Sequence[FrontierPoint], names: dict[str, str] | None = None) -> list[dict[str, Any]]:
     out: list[dict[str, Any]] = []
     for p in points:
         out.append(
@@ -434,7 +474,7 @@ def frontier_rows(points: Sequence[FrontierPoint]) -> list[dict[str, Any]]:
                 "date": _iso(p.date),
                 "which": "Frontier (highest score on sale)",
                 "price": float(p.frontier_price),
-                "model": p.frontier_model,
+                "model": _name(p.frontier_model, names),
                 "score": float(p.frontier_score),
                 "premium": None if p.premium is None else float(p.premium),
             }
@@ -445,7 +485,7 @@ def frontier_rows(points: Sequence[FrontierPoint]) -> list[dict[str, Any]]:
                     "date": _iso(p.date),
                     "which": "Floor (cheapest at fixed capability)",
                     "price": float(p.floor_price),
-                    "model": p.floor_model,
+                    "model": _name(p.floor_model or "", names),
                     "score": None,
                     "premium": None if p.premium is None else float(p.premium),
                 }
@@ -454,10 +494,16 @@ def frontier_rows(points: Sequence[FrontierPoint]) -> list[dict[str, Any]]:
 
 
 def frontier_spec(
-    points: Sequence[FrontierPoint], *, floor_label: str, blend: tuple[int, int] = (3, 1), width: int = 760
+    points: Sequence[FrontierPoint],
+    *,
+    floor_label: str,
+    blend: tuple[int, int] = (3, 1),
+    width: int = 760,
+    names: dict[str, str] | None = None,
 ) -> dict[str, Any]:
     """Frontier price vs floor price (log), and the premium (frontier ÷ floor) below."""
-    rows = frontier_rows(points)
+    rows = frontier_rows(points, names)
+    floor_label = labels.threshold(floor_label)
     x = {
         "field": "date",
         "type": "temporal",
@@ -542,64 +588,49 @@ def frontier_spec(
 
 
 def launch_price_spec(rows: Sequence[dict[str, Any]], *, width: int = 760) -> dict[str, Any]:
-    """Launch list prices of landmark models over time (log), colored by tier, labelled by model.
+    """Launch list prices of landmark models over time (log), colored by tier, labelled by model (Altair).
 
     `rows`: dicts with `model`, `date` (ISO), `price` (float, blended), `tier`, `input`, `output`, `provider`.
     """
+    import altair as alt
+
     tiers = sorted({r["tier"] for r in rows})
-    color = {
-        "field": "tier",
-        "type": "nominal",
-        "title": None,
-        "scale": {"domain": tiers, "range": PALETTE[: len(tiers)] if tiers else PALETTE},
-    }
     dates = sorted(r["date"] for r in rows) or ["2023-01-01"]
-    end_year = int(dates[-1][:4]) + (1 if dates[-1][5:7] <= "06" else 2)
-    x = {
-        "field": "date",
-        "type": "temporal",
-        # room on the right for the last labels
-        "scale": {"domain": [f"{dates[0][:4]}-01-01", f"{end_year}-01-01"]},
-        "axis": {"title": None, "format": "%Y", "tickCount": "year"},
-    }
-    prices = [float(r["price"]) for r in rows] or [1.0]
-    lo, hi = 10 ** math.floor(math.log10(min(prices))), 10 ** math.ceil(math.log10(max(prices)))
-    y = {
-        "field": "price",
-        "type": "quantitative",
-        "scale": {"type": "log", "domain": [lo, hi]},
-        "axis": {**USD_AXIS, "values": decade_ticks(lo, hi), "title": "USD per 1M tokens (3:1 blend), log scale"},
-    }
-    return {
-        "$schema": SCHEMA,
-        "config": CONFIG,
-        "width": width,
-        "height": 320,
-        "data": {"values": list(rows)},
-        "title": {
-            "text": "Launch list prices of landmark models",
-            "subtitle": "price in effect at launch (or first on record), blended 3:1",
-        },
-        "layer": [
-            {
-                "mark": {"type": "point", "filled": True, "size": 90, "opacity": 0.95},
-                "encoding": {
-                    "x": x,
-                    "y": y,
-                    "color": color,
-                    "tooltip": [
-                        {"field": "model"},
-                        {"field": "date", "type": "temporal"},
-                        {"field": "provider"},
-                        {"field": "input", "title": "input $/M"},
-                        {"field": "output", "title": "output $/M"},
-                        {"field": "price", "title": "blended $/M", "format": "$.4~g"},
-                    ],
-                },
-            },
-            {
-                "mark": {"type": "text", "align": "left", "dx": 8, "dy": -2, "fontSize": 11, "color": "#333"},
-                "encoding": {"x": x, "y": y, "text": {"field": "model"}},
-            },
+    end_year = int(dates[-1][:4]) + (1 if dates[-1][5:7] <= "06" else 2)  # room on the right for the labels
+    lo, hi = log_domain([float(r["price"]) for r in rows])
+    x = alt.X(
+        "date:T",
+        scale=alt.Scale(domain=[alt.DateTime(year=int(dates[0][:4]), month=1, date=1),
+                                alt.DateTime(year=end_year, month=1, date=1)]),
+        axis=alt.Axis(title=None, format="%Y", tickCount="year"),
+    )
+    y = alt.Y(
+        "price:Q",
+        scale=alt.Scale(type="log", domain=[lo, hi]),
+        axis=alt.Axis(**USD_AXIS, values=decade_ticks(lo, hi), title="USD per 1M tokens (3:1 blend), log scale"),
+    )
+    base = alt.Chart(alt.Data(values=list(rows))).encode(x=x, y=y)
+    dots = base.mark_point(filled=True, size=90, opacity=0.95).encode(
+        color=alt.Color("tier:N", title=None, scale=alt.Scale(domain=tiers, range=PALETTE[: max(1, len(tiers))])),
+        tooltip=[
+            alt.Tooltip("model:N"),
+            alt.Tooltip("date:T"),
+            alt.Tooltip("provider:N"),
+            alt.Tooltip("input:N", title="input $/M"),
+            alt.Tooltip("output:N", title="output $/M"),
+            alt.Tooltip("price:Q", title="blended $/M", format="$.4~g"),
         ],
-    }
+    )
+    names = base.mark_text(align="left", dx=8, dy=-2, fontSize=11, color="#343a40").encode(text="model:N")
+    chart = alt.layer(dots, names).properties(
+        width=width,
+        height=320,
+        title=alt.TitleParams(
+            "Launch list prices of landmark models",
+            subtitle="price in effect at launch (or first on record), blended 3:1",
+        ),
+    )
+    spec: dict[str, Any] = chart.to_dict(validate=False)
+    spec["$schema"] = SCHEMA
+    spec["config"] = CONFIG
+    return spec

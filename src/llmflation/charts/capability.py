@@ -1,0 +1,124 @@
+"""Capability against price (Artificial Analysis' signature view), written with Altair.
+
+One dot per model at its cheapest offer, log price axis, the Pareto frontier as a step line; hover shows the
+model, provider, price, score and both sources. With several yearly snapshots, every year's frontier is drawn
+(coloured by year, so the frontier's movement shows in a static image too) and a slider picks whose dots are
+shown. Altair (imported lazily) writes the spec; the result is a plain Vega-Lite v6 dict in the one theme.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+from llmflation.charts import labels
+from llmflation.charts.theme import SCHEMA, config, decade_ticks, log_domain
+
+if TYPE_CHECKING:
+    from llmflation.trends.capability import CapabilityView
+
+
+def capability_rows(views: Sequence[CapabilityView]) -> list[dict[str, Any]]:
+    rows = []
+    for v in views:
+        for p in v.points:
+            rows.append(
+                {
+                    "year": v.at.year,
+                    "at": v.at.isoformat(),
+                    "model": p.name,
+                    "developer": p.developer,
+                    "provider": p.provider,
+                    "price": float(p.price),
+                    "price_text": f"${format(p.price.normalize(), 'f')}",
+                    "score": float(p.score),
+                    "frontier": p.on_frontier,
+                    "price_source": labels.source(p.price_source),
+                    "score_source": labels.source(p.score_source),
+                }
+            )
+    return rows
+
+
+def capability_spec(views: Sequence[CapabilityView], *, width: int = 760, height: int = 440) -> dict[str, Any]:
+    """The scatter with frontier lines; `views` are snapshots in date order (the last one is shown first)."""
+    import altair as alt
+
+    if not views:
+        raise ValueError("capability_spec needs at least one snapshot")
+    last = views[-1]
+    rows = capability_rows(views)
+    bench = labels.benchmark(last.benchmark)
+    blend = f"{last.blend[0]}:{last.blend[1]}"
+    years = [v.at.year for v in views]
+    lo, hi = log_domain([r["price"] for r in rows])
+    x = alt.X(
+        "price:Q",
+        scale=alt.Scale(type="log", domain=[lo, hi]),
+        axis=alt.Axis(format="$~g", values=decade_ticks(lo, hi), title=f"USD per 1M tokens ({blend} blend), log"),
+    )
+    y = alt.Y("score:Q", scale=alt.Scale(zero=False), title=bench)
+    # the rows go in once, as a named dataset, after Altair built the spec (it deep-copies inline values per layer)
+    base = alt.Chart(alt.NamedData(name="models"))
+    tooltip = [
+        alt.Tooltip("model:N", title="Model"),
+        alt.Tooltip("provider:N", title="Cheapest host"),
+        alt.Tooltip("price_text:N", title="Blended $/1M"),
+        alt.Tooltip("score:Q", title=bench),
+        alt.Tooltip("at:N", title="Prices on"),
+        alt.Tooltip("price_source:N", title="Price source"),
+        alt.Tooltip("score_source:N", title="Score source"),
+    ]
+    year_colour = alt.Color(
+        "year:O",
+        title="Frontier at the end of",
+        scale=alt.Scale(scheme="blues", domain=years),
+        legend=alt.Legend(orient="bottom", direction="horizontal"),
+    )
+    frontiers = (
+        base.transform_filter("datum.frontier")
+        .mark_line(interpolate="step-after", strokeWidth=2, clip=True)
+        .encode(x=x, y=y, color=year_colour, detail="year:O", order="price:Q")
+    )
+    layers: list[Any] = [frontiers]
+    if len(views) > 1:
+        pick = alt.param(
+            name="year",
+            value=years[-1],
+            bind=alt.binding_range(min=years[0], max=years[-1], step=1, name="Prices at the end of year "),
+        )
+        shown = base.transform_filter("datum.year == year")
+    else:
+        pick = None
+        shown = base
+    dots = shown.mark_point(filled=True, size=60, opacity=0.85, stroke="white", strokeWidth=0.6).encode(
+        x=x,
+        y=y,
+        shape=alt.Shape("frontier:N", legend=None, scale=alt.Scale(domain=[True, False],
+                                                                   range=["diamond", "circle"])),
+        fill=alt.condition("datum.frontier", alt.value("#c2255c"), alt.value("#868e96")),
+        tooltip=tooltip,
+    )
+    names = shown.transform_filter("datum.frontier").mark_text(
+        align="left", dx=7, dy=-6, fontSize=10, color="#343a40"
+    ).encode(x=x, y=y, text="model:N")
+    layers += [dots, names]
+    chart = alt.layer(*layers)
+    if pick is not None:
+        chart = chart.add_params(pick)
+    subtitle = [
+        f"One dot per model at its cheapest offer on {last.at.isoformat()}"
+        + (" (the slider shows other year-ends)." if len(views) > 1 else "."),
+        "Step lines: the Pareto frontier (nothing cheaper scores higher), one per year-end.",
+        "Pink diamonds: models on the frontier.",
+    ]
+    chart = chart.properties(
+        width=width,
+        height=height,
+        title=alt.TitleParams(f"{bench} against price", subtitle=subtitle),
+    )
+    spec: dict[str, Any] = chart.to_dict(validate=False)
+    spec["datasets"] = {"models": rows}
+    spec["$schema"] = SCHEMA
+    spec["config"] = config()
+    return spec

@@ -1,0 +1,108 @@
+"""The one chart layer: one Vega-Lite version and theme, human labels, honest forecast charts, and the report
+that uses them (v6 specs only, "data as of", the capability view, the backtest in words)."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from pathlib import Path
+
+import pytest
+from web_support import small_ledger
+
+from llmflation.charts import labels
+from llmflation.charts.theme import SCHEMA, VL_VERSION, responsive
+from llmflation.charts.trends import Curve, curve_rows, curves_spec
+from llmflation.trends.fit import fit_decline
+from llmflation.trends.forecast import forecast
+from llmflation.trends.series import cheapest_at_capability
+
+
+@pytest.mark.parametrize(("key", "short", "expected"), [
+    ("gpqa_diamond", False, "GPQA Diamond"),
+    ("mmlu", False, "MMLU"),
+    ("lmarena_elo", False, "LMArena Elo"),
+    ("eci", False, "Epoch Capabilities Index"),
+    ("eci", True, "ECI"),
+    ("swe_bench_verified", False, "Swe Bench Verified"),
+])
+def test_benchmark_labels(key: str, short: bool, expected: str) -> None:
+    assert labels.benchmark(key, short=short) == expected
+
+
+@pytest.mark.parametrize(("raw", "expected"), [
+    ("gpqa_diamond ≥ 48.9 (GPT-4o (2024-05-13) level)", "GPQA Diamond ≥ 48.9 (GPT-4o (2024-05-13) level)"),
+    ("eci ≥ 126.1 (GPT-4 (0314) level)", "ECI ≥ 126.1 (GPT-4 (0314) level)"),
+    ("mmlu ≥ 42", "MMLU ≥ 42"),
+    ("points.csv", "points.csv"),  # not a threshold label: unchanged
+])
+def test_threshold_labels(raw: str, expected: str) -> None:
+    assert labels.threshold(raw) == expected
+
+
+def test_source_labels_hide_commit_hashes_but_keep_the_link() -> None:
+    ref = "github:BerriAI/litellm@f220a337bd8ca3182bb2166511df89c1774b9b0e:model_prices_and_context_window.json"
+    assert labels.source(ref) == "BerriAI/litellm model_prices_and_context_window.json (commit f220a33)"
+    assert labels.source_url(ref) == ("https://github.com/BerriAI/litellm/blob/f220a337bd8ca3182bb2166511df89c1774b9b0e"
+                                      "/model_prices_and_context_window.json")
+    assert labels.source("https://www.anthropic.com/pricing") == "anthropic.com/pricing"
+    assert labels.source_url("vendor price sheet, 2024") is None
+
+
+def _curve(end: date) -> Curve:
+    s = cheapest_at_capability(small_ledger(), "mmlu", "86", end=end)
+    f = fit_decline([(p.date, p.price) for p in s.records])
+    return Curve(s.threshold.label, s, f, forecast(f, date(2026, 12, 31), path_from=f.end))
+
+
+def test_curve_after_the_newest_data_is_marked_not_drawn_as_data() -> None:
+    c = _curve(date(2026, 1, 1))
+    as_of = date(2025, 6, 1)
+    rows = curve_rows([c], as_of=as_of)
+    # the floor's line stops at the newest observation; the rest is the dotted "no newer data" stretch
+    assert max(r["date"] for r in rows["steps"]) == "2025-06-01"
+    assert [r["date"] for r in rows["stale"]] == ["2025-06-01", "2026-01-01"]
+    assert all(r["note"] == "no newer data after 2025-06-01" for r in rows["stale"])
+    # bands are drawn from the newest observation on; before it only the central line shows the fit's path
+    assert all(r["band"] == (r["date"] >= "2025-06-01") for r in rows["bands"])
+    spec = curves_spec([c], as_of=as_of)
+    text = json.dumps(spec, ensure_ascii=False)
+    assert "after the newest data (2025-06-01)" in text and "MMLU ≥ 86" in text and "mmlu ≥" not in text
+    assert all(layer["mark"].get("clip") for layer in spec["layer"] if layer["mark"]["type"] == "area")
+
+
+def test_without_as_of_the_curve_is_unchanged() -> None:
+    rows = curve_rows([_curve(date(2026, 1, 1))])
+    assert rows["stale"] == [] and all(r["band"] for r in rows["bands"])
+    assert max(r["date"] for r in rows["steps"]) == "2026-01-01"
+
+
+def test_specs_render_offline_with_the_same_vega_lite_version() -> None:
+    import vl_convert as vlc
+
+    spec = curves_spec([_curve(date(2026, 1, 1))], as_of=date(2025, 6, 1))
+    assert spec["$schema"] == SCHEMA and VL_VERSION.split(".")[0] == "6" and "/v6" in SCHEMA
+    svg = vlc.vegalite_to_svg(spec, vl_version=VL_VERSION)
+    assert svg.lstrip().startswith("<svg") and "after the newest data" in svg
+
+
+def test_responsive_sizes_single_views_by_their_box_and_leaves_concat_to_the_page() -> None:
+    single = responsive({"width": 760, "height": 300, "mark": "point"}, 200)
+    assert single["width"] == "container" and single["height"] == 200 and single["autosize"]["type"] == "fit-x"
+    concat = responsive({"vconcat": [{"width": 760}, {"width": 760}]})
+    assert concat["vconcat"][0]["width"] == 760 and "autosize" not in concat
+
+
+def test_report_uses_one_version_says_data_as_of_and_explains_its_backtest(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    out = tmp_path / "rep"
+    r = cli("report", "--out", str(out))
+    assert r.returncode == 0, r.stderr
+    html = (out / "report.html").read_text()
+    assert "vega-lite/v5" not in html
+    for f in (out / "charts").glob("*.vl.json"):
+        assert json.loads(f.read_text())["$schema"] == SCHEMA, f.name
+    assert "Data as of 20" in html and html.count('class="asof"') >= 5
+    assert "Capability against price" in html and (out / "charts" / "capability.svg").exists()
+    assert "What the backtest says" in html and "90% interval" in html
+    assert "gpqa_diamond ≥" not in html.split("const SPECS")[0]  # human labels in the text and tables
+    assert "llmflationUI.tables" in html  # tables get their own scroll box and CSV/JSON downloads
