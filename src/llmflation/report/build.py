@@ -306,11 +306,14 @@ def _model_id(ledger: Ledger, name: str) -> str:
 
 
 def _curve(ledger: Ledger, t: Threshold, end: date, horizon: date) -> CurveResult:
-    s = cheapest_at_capability(ledger, t.benchmark, t, end=end)
+    # A level set by a reasoning model (o3, GPT-5) is only reached by reasoning models: count them for that curve.
+    reasoning_level = t.model is not None and ledger.model(t.model).reasoning
+    s = cheapest_at_capability(ledger, t.benchmark, t, end=end, exclude_reasoning=not reasoning_level)
+    label = t.label + (" (reasoning models included)" if reasoning_level else "")
     try:
         f = fit_decline([(p.date, p.price) for p in s.records])
     except InsufficientDataError as exc:
-        return CurveResult(t.label, s, None, None, str(exc))
+        return CurveResult(label, s, None, None, str(exc))
     fc = forecast(f, horizon, path_from=f.end, observed_low=min((p.price for p in s.records), default=None))
     bt = None
     cutoff = add_months(end, -12)
@@ -318,7 +321,7 @@ def _curve(ledger: Ledger, t: Threshold, end: date, horizon: date) -> CurveResul
         bt = backtest(s, cutoff)
     except InputError:
         bt = None
-    return CurveResult(t.label, s, f, fc, None, bt)
+    return CurveResult(label, s, f, fc, None, bt)
 
 
 def price_history(ledger: Ledger, today: date) -> list[HistoryRow]:
