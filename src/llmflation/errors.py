@@ -25,6 +25,19 @@ class UnknownModelError(LlmflationError):
         )
 
 
+class NameNotInEffectError(UnknownModelError):
+    """A model name the ledger knows, but not on the date asked (it started later or was retired before)."""
+
+    def __init__(self, name: str, at: object, spans: Sequence[str], suggestions: Sequence[str]) -> None:
+        self.name = name
+        self.suggestions = list(suggestions)
+        self.spans = list(spans)
+        hint = f" Did you mean: {', '.join(self.suggestions)}?" if self.suggestions else ""
+        LlmflationError.__init__(
+            self, f"Model name {name!r} meant nothing on {at}; it is on record {'; '.join(self.spans)}.{hint} "
+            "Pass --at inside one of those intervals, or the model id itself.")
+
+
 class UnknownNameError(LlmflationError):
     """A provider, benchmark, GPU or other named thing that is not known."""
 
@@ -40,6 +53,10 @@ class UnknownNameError(LlmflationError):
 
 class NoPriceError(LlmflationError):
     """No price in effect for a model (and provider) at a date."""
+
+
+class ShutDownError(NoPriceError):
+    """The offer was shut down by the vendor before the date asked; the message names the date and successor."""
 
 
 class DataError(LlmflationError):

@@ -11,6 +11,7 @@ from llmflation.cli.options import parse_date
 from llmflation.cli.output import emit_csv, emit_json, exclusive, info, table
 
 if TYPE_CHECKING:
+    from llmflation.ledger.ledger import Resolution
     from llmflation.ledger.records import Model, Price
 
 JSON = typer.Option(False, "--json", help="Print JSON to stdout.")
@@ -21,13 +22,21 @@ user_app = typer.Typer(help="Your private layer: negotiated prices and discounts
                        no_args_is_help=True)
 
 
-def price_record(p: Price) -> dict[str, Any]:
-    """The documented JSON shape of one price (keys stable: scripts rely on them)."""
-    return {
+def price_record(p: Price, resolution: Resolution | None = None) -> dict[str, Any]:
+    """The documented JSON shape of one price (keys stable: scripts rely on them). With a resolution, the name as
+    asked and what it resolved to on that day (`resolved_model`, `resolved_via`, `resolved`)."""
+    extra: dict[str, Any] = {}
+    if resolution is not None:
+        extra = {"name": resolution.name, "resolved_model": resolution.model.id, "resolved_via": resolution.via,
+                 "resolved": resolution.describe()}
+    return {**extra,
         "model": p.model, "provider": p.provider, "tier": p.tier,
         "valid_from": p.valid_from, "valid_to": p.valid_to,
         "input_usd_per_mtok": p.input, "output_usd_per_mtok": p.output,
         "cached_input_usd_per_mtok": p.cached_input, "cache_write_usd_per_mtok": p.cache_write,
+        "cache_write_1h_usd_per_mtok": p.cache_write_1h,
+        "input_audio_usd_per_mtok": p.input_audio, "output_audio_usd_per_mtok": p.output_audio,
+        "window_utc": p.window_utc, "regional_uplift": p.regional_uplift,
         "batch_discount": p.batch_discount,
         "long_context": None if p.long_context_threshold is None else {
             "threshold_tokens": p.long_context_threshold, "input_usd_per_mtok": p.long_input,
@@ -75,13 +84,18 @@ def price(
     at: str | None = typer.Option(None, "--at", help="Date (YYYY-MM-DD); default today."),
     as_json: bool = JSON,
 ) -> None:
-    """The price in effect for a model at a date, per provider (cheapest first)."""
+    """The price in effect for a model name at a date, per provider (cheapest first).
+
+    The name is resolved as sent on that day: a moving alias (gpt-4o, deepseek-chat, *-latest) means the snapshot
+    it pointed to then, and the answer says so ("gpt-4o on 2025-01-10 → openai/gpt-4o-2024-08-06").
+    """
     when = parse_date(at)
-    found = _ledger().price(model, at=when, provider=provider)
-    records = [price_record(p) for p in found]
+    resolution, found = _ledger().price_resolved(model, at=when, provider=provider)
+    records = [price_record(p, resolution) for p in found]
     if as_json:
         emit_json(records[0] if len(records) == 1 else records)
         return
+    info(f"Resolved: {resolution.describe()}")
     table(f"{found[0].model} on {when or 'today'} (USD per 1M tokens)",
           ["provider", "input", "output", "cached in", "batch off", "from", "to", "confidence", "source"],
           [(p.provider, p.input, p.output, p.cached_input, p.batch_discount, p.valid_from, p.valid_to or "current",
