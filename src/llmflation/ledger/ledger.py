@@ -204,6 +204,13 @@ class Ledger:
             raise ShutDownError(_shutdown_message(m, when, shut))
         raise NoPriceError(_no_price_message(m, when, offers, provider))
 
+    def off_peak_row(self, model: str, provider: str, at: date) -> Price | None:
+        """The offer's off-peak (time-of-day) row in effect on `at`, if any."""
+        from llmflation.ledger.records import OFF_PEAK_TIER
+
+        return next((p for p in self._prices_of.get(model, ()) if p.provider == provider
+                     and p.tier == OFF_PEAK_TIER and p.in_effect(at)), None)
+
     def _is_shut(self, model: str, provider: str, when: date) -> bool:
         lc = self._lifecycle.get((model, provider))
         return lc is not None and lc.shut_down(when)

@@ -98,7 +98,8 @@ class ModelShare(BaseModel):
         return None if v is None else v.strip().lower()
 
 
-_SHARES = ("cached_input_share", "cache_write_share", "batch_share", "long_context_share")
+_SHARES = ("cached_input_share", "cache_write_share", "batch_share", "long_context_share", "cache_write_1h_share",
+           "off_peak_share", "input_audio_share", "output_audio_share", "regional_share")
 _DECIMALS = ("tasks_per_month", "calls_per_task", "input_tokens", "output_tokens", "reasoning_tokens",
              "reasoning_multiplier", *_SHARES, "monthly_growth", "revenue_per_task")
 
@@ -120,6 +121,14 @@ class Workload(BaseModel):
     cache_write_share: Decimal = Decimal(0)
     batch_share: Decimal = Decimal(0)
     long_context_share: Decimal = Decimal(0)
+    # pricing dimensions (see ledger/tariff.py): 1-hour cache writes (share of input), calls in the offer's
+    # off-peak UTC window, audio (share of uncached input / of output), calls to regional endpoints, service tier
+    cache_write_1h_share: Decimal = Decimal(0)
+    off_peak_share: Decimal = Decimal(0)
+    input_audio_share: Decimal = Decimal(0)
+    output_audio_share: Decimal = Decimal(0)
+    regional_share: Decimal = Decimal(0)
+    service_tier: str = "standard"
     monthly_growth: Decimal = Decimal(0)
     revenue_per_task: Decimal | None = None
     floor: Floor | None = None
@@ -165,6 +174,17 @@ class Workload(BaseModel):
     def _share(cls, v: Decimal) -> Decimal:
         return _between(v, Decimal(0), Decimal(1))
 
+    @field_validator("service_tier")
+    @classmethod
+    def _tier(cls, v: str) -> str:
+        from llmflation.ledger.tariff import SERVICE_TIERS
+
+        t = v.strip().lower()
+        if t not in SERVICE_TIERS:
+            raise ValueError(f"must be one of {', '.join(SERVICE_TIERS)} (got {v!r}); off-peak hours are "
+                             "off_peak_share")
+        return t
+
     @field_validator("monthly_growth")
     @classmethod
     def _growth(cls, v: Decimal) -> Decimal:
@@ -179,10 +199,10 @@ class Workload(BaseModel):
     def _consistent(self) -> Workload:
         if self.reasoning_tokens is not None and self.reasoning_multiplier is not None:
             raise ValueError("reasoning_tokens: give reasoning_tokens or reasoning_multiplier, not both")
-        if self.cached_input_share + self.cache_write_share > 1:
+        if self.cached_input_share + self.cache_write_share + self.cache_write_1h_share > 1:
             raise ValueError(
-                f"cache_write_share: cached_input_share + cache_write_share must be at most 1 "
-                f"(got {self.cached_input_share} + {self.cache_write_share})")
+                f"cache_write_share: cached_input_share + cache_write_share + cache_write_1h_share must be at most 1 "
+                f"(got {self.cached_input_share} + {self.cache_write_share} + {self.cache_write_1h_share})")
         if self.models:
             total = sum((m.share for m in self.models), Decimal(0))
             if total != 1:
