@@ -12,7 +12,7 @@ from llmflation.cli.output import emit_csv, emit_json, exclusive, info, table
 
 if TYPE_CHECKING:
     from llmflation.ledger.ledger import Resolution
-    from llmflation.ledger.records import Model, Price
+    from llmflation.ledger.records import Lifecycle, Model, Price
 
 JSON = typer.Option(False, "--json", help="Print JSON to stdout.")
 CSV = typer.Option(False, "--csv", help="Print CSV to stdout.")
@@ -43,6 +43,12 @@ def price_record(p: Price, resolution: Resolution | None = None) -> dict[str, An
             "output_usd_per_mtok": p.long_output, "cached_input_usd_per_mtok": p.long_cached_input},
         "source": p.source, "confidence": p.confidence, "origin": p.origin, "note": p.note,
     }
+
+
+def lifecycle_record(lc: Lifecycle) -> dict[str, Any]:
+    return {"model": lc.model, "provider": lc.provider, "available_from": lc.available_from,
+            "deprecated_on": lc.deprecated_on, "shutdown_on": lc.shutdown_on, "successor": lc.successor,
+            "source": lc.source, "confidence": lc.confidence, "note": lc.note}
 
 
 def model_record(m: Model) -> dict[str, Any]:
@@ -132,22 +138,26 @@ def scores(model: str = typer.Argument(...), as_json: bool = JSON) -> None:
 @data_app.command("check")
 def data_check(as_json: bool = JSON) -> None:
     """Validate the bundled data and the store; print coverage counts."""
-    from llmflation.ledger.loading import load_bundled
+    from llmflation.ledger.loading import lifecycle_warnings, load_bundled
 
-    load_bundled()  # raises DataError listing every bad line
+    data = load_bundled()  # raises DataError listing every bad line
     ledger = _ledger()
     cov = ledger.coverage()
+    warnings = lifecycle_warnings(data.prices, data.lifecycle)
     record = {
         "ok": True, "models": cov.models, "prices": cov.prices, "price_changes": cov.price_changes,
         "scores": cov.scores, "scored_models": cov.scored_models, "unsourced": cov.unsourced,
         "providers": cov.providers, "benchmarks": cov.benchmarks, "first_price": cov.first_price,
         "last_change": cov.last_change, "store": str(ledger.store.path) if ledger.store else None,
+        "names": len(data.names), "lifecycle": len(data.lifecycle), "warnings": warnings,
     }
     if as_json:
         emit_json(record)
         return
     info("[green]Ledger data is valid.[/green]")
-    table("Coverage", ["what", "count"], [(k, v) for k, v in record.items() if k not in ("ok",)])
+    table("Coverage", ["what", "count"], [(k, v) for k, v in record.items() if k not in ("ok", "warnings")])
+    for w in warnings:
+        info(f"[yellow]warning:[/yellow] {w}")
 
 
 @user_app.command("add-prices")

@@ -26,7 +26,7 @@ def import_user_prices(path: Path) -> int:
     resolved: list[Price] = []
     for p in parsed:
         try:
-            model = ledger.resolve(p.model)
+            model = ledger.resolve(p.model, p.provider, p.valid_from)
         except Exception as exc:  # UnknownModelError: report with the rest
             problems.add(where, 0, f"model: {exc}")
             continue
