@@ -183,3 +183,26 @@ def test_openai_flex_and_priority_service_tiers(fresh_home: Path, tmp_path: Path
     assert _cost(rep, "default") == D("1.25") + D(10)
     assert _cost(rep, "scale") == D("1.25") + D(10)  # a tier the ledger cannot price: standard, with a note
     assert any("service_tier" in n for n in rep["notes"])  # type: ignore[union-attr]
+
+
+# -- bills ----------------------------------------------------------------------------------------------------------
+def test_bill_of_a_redirected_name_says_so(cli) -> None:
+    r = cli("bill", "--model", "grok-code-fast-1", "--provider", "xai", "--at", "2026-06-01", "--tasks-per-month",
+            "1000", "--input-tokens", "2000", "--output-tokens", "500", "--json")
+    assert r.returncode == 0, r.stderr
+    rec = json.loads(r.stdout)
+    assert rec["resolved"][0]["resolved_via"] == "dated-redirect"
+    assert rec["cheapest"]["model"] == "xai/grok-4.3"
+
+
+def test_workload_with_off_peak_share_mixes_both_rates(cli, tmp_path: Path) -> None:
+    spec = tmp_path / "night.toml"
+    spec.write_text('name = "night"\ntasks_per_month = 1000\ninput_tokens = 1000\noutput_tokens = 1000\n'
+                    'off_peak_share = 0.5\n')
+    r = cli("bill", str(spec), "--model", "deepseek-chat", "--provider", "deepseek", "--at", "2025-03-10", "--json")
+    assert r.returncode == 0, r.stderr
+    cheapest = json.loads(r.stdout)["cheapest"]
+    # 1,000 calls × (1000 in + 1000 out): standard 0.27/1.1, off-peak 0.135/0.55, half each
+    standard = D(1000) * (D(1000) * D("0.27") + D(1000) * D("1.1")) / 1_000_000
+    off = D(1000) * (D(1000) * D("0.135") + D(1000) * D("0.55")) / 1_000_000
+    assert D(str(cheapest["monthly_usd"])) == (standard + off) / 2

@@ -200,6 +200,10 @@ def bill(
     }
     w = load(workload, overrides, ledger)
     models = list(model or [])
+    resolutions = [ledger.resolve_name(m, provider, when) for m in models]
+    for r in resolutions:
+        if r.moved or r.via == "alias":
+            info(f"Resolved: {r.describe()}")
     if len(models) == 1:
         offers = bill_model(ledger, w, models[0], when, provider)
         from llmflation.workload.bill import Ranking
@@ -225,6 +229,7 @@ def bill(
             "offers": [offer_record(b, i + 1) for i, b in enumerate(shown)],
             "mix": None if mix is None else mix_record(mix),
             "excluded": {"below_floor": ranking.below_floor, "unscored": ranking.unscored},
+            "resolved": [r.record() for r in resolutions],
         })
         return
     if as_csv:

@@ -296,7 +296,7 @@ def rank_offers(ledger: Ledger, workload: Workload, at: date, *, models: Sequenc
     """
     offers = ledger.offers_at(at, tier)
     if models:
-        wanted = {ledger.resolve(m).id for m in models}
+        wanted = {ledger.resolve(m, provider, at).id for m in models}
         offers = [p for p in offers if p.model in wanted]
     if provider:
         prov = provider.strip().lower()

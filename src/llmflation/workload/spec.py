@@ -250,9 +250,13 @@ class Workload(BaseModel):
                 hint = f" Did you mean: {', '.join(close)}?" if close else ""
                 raise InputError(f"floor.benchmark: unknown benchmark {self.floor.benchmark!r}.{hint} "
                                  f"Known: {', '.join(known) or '(no scores loaded)'}.")
+        from llmflation.errors import NameNotInEffectError
+
         for i, share in enumerate(self.models):
             try:
                 model = ledger.resolve(share.model)
+            except NameNotInEffectError:
+                continue  # a dated name (retired or not yet current): resolved per billing date
             except UnknownModelError as exc:
                 raise InputError(f"models[{i}].model: {exc}") from None
             if share.provider is not None:
