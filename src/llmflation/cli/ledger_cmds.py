@@ -108,12 +108,18 @@ def price(
             p.confidence, p.source) for p in found], justify_right=["input", "output", "cached in"])
 
 
-def history(model: str = typer.Argument(..., help="Model id, alias or display name."), as_json: bool = JSON,
-            as_csv: bool = CSV) -> None:
+def history(model: str = typer.Argument(..., help="Model id, alias or display name."),
+            at: str | None = typer.Option(None, "--at", help="Resolve a moving name as on this date "
+                                          "(YYYY-MM-DD); default today."),
+            as_json: bool = JSON, as_csv: bool = CSV) -> None:
     """Every recorded price interval for a model, across providers."""
     exclusive(json=as_json, csv=as_csv)
-    found = _ledger().history(model)
+    ledger = _ledger()
+    resolution = ledger.resolve_name(model, at=parse_date(at))
+    found = ledger.history(resolution.model.id)
     records = [price_record(p) for p in found]
+    if resolution.moved or resolution.via == "alias":
+        info(f"Resolved: {resolution.describe()}")
     if as_json:
         emit_json(records)
     elif as_csv:
