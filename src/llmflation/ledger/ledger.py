@@ -144,6 +144,14 @@ class Ledger:
         via = "id" if key in (model_id, model_id.split("/", 1)[-1]) else "alias"
         return Resolution(name, self._models[model_id], via, when, prov)
 
+    def first_meaning(self, name: str) -> Model:
+        """The model a name first meant (a capability level named "gpt-4" is the launch model, gpt-4-0314); names
+        without dated rows resolve as usual."""
+        dated = self._names.get(name.strip().lower())
+        if dated:
+            return self._models[min(dated, key=lambda n: n.valid_from).model]
+        return self.resolve(name)
+
     def names(self) -> list[NameRow]:
         return sorted((n for rows in self._names.values() for n in rows), key=lambda n: (n.name, n.valid_from))
 

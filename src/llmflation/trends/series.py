@@ -143,7 +143,7 @@ def resolve_threshold(ledger: Ledger, benchmark: str, threshold: str | Decimal |
         return Threshold(bench, value, f"{bench} ≥ {_num(value)}")
     except InvalidOperation:
         pass
-    model = ledger.resolve(text)
+    model = ledger.first_meaning(text)  # "gpt-4 level" is the level gpt-4 launched at (gpt-4-0314)
     s = scores.get(model.id)
     if s is None:
         scored = sorted(ledger.model(m).name for m in scores)[:12]
