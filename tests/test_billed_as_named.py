@@ -206,3 +206,15 @@ def test_workload_with_off_peak_share_mixes_both_rates(cli, tmp_path: Path) -> N
     standard = D(1000) * (D(1000) * D("0.27") + D(1000) * D("1.1")) / 1_000_000
     off = D(1000) * (D(1000) * D("0.135") + D(1000) * D("0.55")) / 1_000_000
     assert D(str(cheapest["monthly_usd"])) == (standard + off) / 2
+
+
+def test_bill_flags_for_the_pricing_dimensions(cli) -> None:
+    r = cli("bill", "--model", "deepseek-chat", "--provider", "deepseek", "--at", "2025-03-10", "--tasks-per-month",
+            "1000", "--input-tokens", "1000", "--output-tokens", "1000", "--off-peak-share", "0.5", "--json")
+    assert r.returncode == 0, r.stderr
+    items = {k: D(str(v["monthly_usd"])) for k, v in json.loads(r.stdout)["cheapest"]["items"].items()}
+    # half the calls move from 0.27/1.1 to 0.135/0.55: 1,000 × 0.5 × (1000 × −0.135 + 1000 × −0.55) / 1e6
+    assert items["off_peak"] == D(1000) * D("0.5") * (D(1000) * D("-0.135") + D(1000) * D("-0.55")) / 1_000_000
+    bad = cli("bill", "--model", "gpt-5", "--service-tier", "scale", "--tasks-per-month", "1", "--input-tokens", "1",
+              "--output-tokens", "1")
+    assert bad.returncode != 0 and "service_tier" in bad.stderr

@@ -29,6 +29,9 @@ FIELD_FLAGS = {
     "cached_input_share": "--cached-input-share", "cache_write_share": "--cache-write-share",
     "batch_share": "--batch-share", "long_context_share": "--long-context-share",
     "monthly_growth": "--monthly-growth", "revenue_per_task": "--revenue-per-task",
+    "cache_write_1h_share": "--cache-write-1h-share", "off_peak_share": "--off-peak-share",
+    "input_audio_share": "--input-audio-share", "output_audio_share": "--output-audio-share",
+    "regional_share": "--regional-share", "service_tier": "--service-tier",
 }
 
 
@@ -181,6 +184,16 @@ def bill(
                                                   help="Share of calls above the long-context threshold."),
     monthly_growth: str | None = typer.Option(None, "--monthly-growth", help="Growth of tasks per month (0.05 = 5%)."),
     revenue_per_task: str | None = typer.Option(None, "--revenue-per-task", help="USD earned per task (for margin)."),
+    cache_write_1h_share: str | None = typer.Option(None, "--cache-write-1h-share",
+                                                    help="Share of input written to a 1-hour cache."),
+    off_peak_share: str | None = typer.Option(None, "--off-peak-share",
+                                              help="Share of calls in the offer's off-peak UTC window."),
+    input_audio_share: str | None = typer.Option(None, "--input-audio-share",
+                                                 help="Share of uncached input that is audio."),
+    output_audio_share: str | None = typer.Option(None, "--output-audio-share", help="Share of output that is audio."),
+    regional_share: str | None = typer.Option(None, "--regional-share",
+                                              help="Share of calls to regional (not global) endpoints."),
+    service_tier: str | None = typer.Option(None, "--service-tier", help="standard, flex or priority."),
     as_json: bool = JSON, as_csv: bool = CSV,
 ) -> None:
     """A workload's bill on every capable offer at a date, cheapest first, itemised; the cheapest capable model."""
@@ -197,6 +210,9 @@ def bill(
         "cache_write_share": cache_write_share, "batch_share": batch_share,
         "long_context_share": long_context_share, "monthly_growth": monthly_growth,
         "revenue_per_task": revenue_per_task, "floor": parse_floor(floor),
+        "cache_write_1h_share": cache_write_1h_share, "off_peak_share": off_peak_share,
+        "input_audio_share": input_audio_share, "output_audio_share": output_audio_share,
+        "regional_share": regional_share, "service_tier": service_tier,
     }
     w = load(workload, overrides, ledger)
     models = list(model or [])
@@ -205,17 +221,17 @@ def bill(
         if r.moved or r.via == "alias":
             info(f"Resolved: {r.describe()}")
     if len(models) == 1:
-        offers = bill_model(ledger, w, models[0], when, provider)
+        offers = bill_model(ledger, w, models[0], when, provider, tier=w.service_tier)
         from llmflation.workload.bill import Ranking
 
         ranking = Ranking(at=when, offers=offers, floor_benchmark=w.floor.benchmark if w.floor else None,
                           floor_min=w.floor.min if w.floor else None)
     else:
-        ranking = rank_offers(ledger, w, when, models=models or None, provider=provider)
+        ranking = rank_offers(ledger, w, when, models=models or None, provider=provider, tier=w.service_tier)
     mix = None
     if w.models and not models:
         try:
-            mix = bill_mix(ledger, w, when)
+            mix = bill_mix(ledger, w, when, tier=w.service_tier)
         except NoPriceError as exc:
             info(f"Your mix has no bill at {when}: {exc}")
     top_given = top != 10
