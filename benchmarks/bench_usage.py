@@ -31,17 +31,19 @@ WITH priced AS (
          u.*, p.*
   FROM read_parquet('{path}') AS u
   JOIN prices AS p
-    ON u.model = p.p_model AND u.provider = p.p_provider
+    ON u.model = p.p_model AND u.provider = p.p_provider AND p.p_tier = 'standard'
    AND p.valid_from <= u.day AND u.day < coalesce(p.valid_to, DATE '9999-12-31')
+   AND p.m_from <= hour(u.ts) * 60 + minute(u.ts) AND hour(u.ts) * 60 + minute(u.ts) < p.m_to
 )
 SELECT month, batch_discount, sum(requests) AS requests,
        sum(CAST(input_uncached AS DECIMAL(18, 0))
-             * CASE WHEN long AND p_long_input IS NOT NULL THEN p_long_input ELSE p_input END
-           + CAST(cache_read AS DECIMAL(18, 0)) * CASE WHEN long AND p_long_cached_input IS NOT NULL
-                                                     THEN p_long_cached_input ELSE coalesce(p_cached_input, p_input) END
-           + CAST(cache_write AS DECIMAL(18, 0)) * coalesce(p_cache_write, p_input)
+             * CASE WHEN long AND pl_input IS NOT NULL THEN pl_input ELSE p_input END
+           + CAST(cache_read AS DECIMAL(18, 0)) * CASE WHEN long AND pl_cache_read IS NOT NULL
+                                                     THEN pl_cache_read ELSE p_cache_read END
+           + CAST(cache_write AS DECIMAL(18, 0)) * CASE WHEN long AND pl_cache_write IS NOT NULL
+                                                      THEN pl_cache_write ELSE p_cache_write END
            + CAST(output_text + output_reasoning AS DECIMAL(18, 0))
-             * CASE WHEN long AND p_long_output IS NOT NULL THEN p_long_output ELSE p_output END) AS micro_usd
+             * CASE WHEN long AND pl_output IS NOT NULL THEN pl_output ELSE p_output END) AS micro_usd
 FROM priced
 GROUP BY ALL ORDER BY month
 """

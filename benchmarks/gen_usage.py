@@ -84,6 +84,22 @@ def _intervals(ledger: Any, developer_only: bool, since: date, today: date) -> l
     return out
 
 
+def _billed_as_named(ledger: Any, p: Any, day: date) -> bool:
+    """True when the bare name of p's model, sent to p's provider on `day`, resolves to p's model (a moving name
+    such as gpt-3.5-turbo means other snapshots on other days) and the offer is not past its shutdown."""
+    from llmflation.errors import LlmflationError
+
+    if not hasattr(ledger, "resolve_name"):
+        return True
+    lc = ledger.shutdown_of(p.model, p.provider)
+    if lc is not None and lc.shut_down(day):
+        return False
+    try:
+        return bool(ledger.resolve_name(_bare(p.model), p.provider, day).model.id == p.model)
+    except LlmflationError:
+        return False
+
+
 def generate(ledger: Any, n: int, seed: int = 7, developer: str | None = None, first_party: bool = False,
              since: date = date(2024, 1, 1), today: date | None = None, reported_cost: bool = False) -> list[GenRow]:
     """n rows. `developer` restricts to one developer's models (e.g. "openai" for OpenAI-format logs);
@@ -100,8 +116,11 @@ def generate(ledger: Any, n: int, seed: int = 7, developer: str | None = None, f
     weights = [popularity[p.model] * (end - start).days for p, start, end in pool]
     rows = []
     for i in range(n):
-        p, start, end = rng.choices(pool, weights)[0]
-        day = start + timedelta(days=rng.randrange((end - start).days))
+        for _ in range(1000):  # a day on which the name a log would carry still means this offer
+            p, start, end = rng.choices(pool, weights)[0]
+            day = start + timedelta(days=rng.randrange((end - start).days))
+            if _billed_as_named(ledger, p, day):
+                break
         ts = datetime(day.year, day.month, day.day) + timedelta(seconds=rng.randrange(86400))
         m = ledger.model(p.model)
         prompt = int(rng.lognormvariate(7.0, 1.2)) + 1
@@ -128,8 +147,13 @@ def reference_cost(row: GenRow, p: Any) -> Decimal:
     """Plain-Python price of one row at one Price (used as reported cost and as the tests' reference)."""
     long = p.long_context_threshold is not None and row.input_total > p.long_context_threshold
     inp = p.long_input if long and p.long_input is not None else p.input
-    cached = p.long_cached_input if long and p.long_cached_input is not None else (p.cached_input or p.input)
+    cached = p.cached_input if p.cached_input is not None else p.input
     write = p.cache_write if p.cache_write is not None else p.input
+    if long and p.long_input is not None:  # long-context cache rates: own price, else scaled like the input rate
+        q = Decimal("1e-9")
+        cached = p.long_cached_input if p.long_cached_input is not None else (
+            (p.cached_input * p.long_input / p.input).quantize(q) if p.cached_input is not None else p.long_input)
+        write = (p.cache_write * p.long_input / p.input).quantize(q) if p.cache_write is not None else p.long_input
     out = p.long_output if long and p.long_output is not None else p.output
     micro = row.input_uncached * inp + row.cache_read * cached + row.cache_write * write + row.output_total * out
     cost = micro / Decimal(1_000_000)

@@ -65,9 +65,15 @@ def test_unknown_model_suggests(cli) -> None:
 
 
 def test_date_before_first_price_says_when_it_starts(cli) -> None:
-    result = cli("price", "gpt-4o", "--provider", "openai", "--at", "2020-01-01")
+    result = cli("price", "gpt-4o-2024-05-13", "--provider", "openai", "--at", "2020-01-01")
     assert result.returncode == 1
     assert "first price on record starts 2024-05-13" in result.stderr
+
+
+def test_moving_name_before_it_existed_says_its_dates(cli) -> None:
+    result = cli("price", "gpt-4o", "--provider", "openai", "--at", "2020-01-01")
+    assert result.returncode == 1
+    assert "meant nothing on 2020-01-01" in result.stderr and "2024-05-13 to 2024-10-02" in result.stderr
 
 
 def test_bad_usage_exits_2(cli) -> None:

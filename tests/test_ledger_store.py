@@ -40,6 +40,6 @@ def test_bundled_upgrade_keeps_the_user_layer(fresh_home: Path) -> None:
 def test_ledger_api_returns_exact_decimals(ledger) -> None:
     [offer] = ledger.price("GPT-4O", at=date(2024, 6, 1), provider="openai")
     assert isinstance(offer.input, Decimal) and offer.input == Decimal(5)
-    assert ledger.resolve("gpt-4o").id == offer.model
+    assert ledger.resolve("gpt-4o", at=date(2024, 6, 1)).id == offer.model
     assert ledger.scores("gpt-4o")
     assert any(m.open_weights for m in ledger.models())

@@ -77,10 +77,11 @@ def test_no_warning_when_the_missing_component_is_unused() -> None:
 def test_long_context_cached_fallback() -> None:
     p = price(cached_input="0.3", long_context_threshold=128_000, long_input="6", long_output="30")
     b = bill_offer(load_workload({**BASE, "cache_write_share": 0, "batch_share": 0}), p)
-    assert "long_cached_input_missing" in {w.code for w in b.warnings}
+    assert "long_cached_input_derived" in {w.code for w in b.warnings}
     long_item = next(i for i in b.items if i.name == "long_context")
-    # uncached 5000×3 + cache reads 5000×(6−0.3) + output 1000×15 + reasoning 2000×15, over 1e6, × 0.1 share, × 2 calls
-    assert long_item.per_task_usd == D(5000 * 3 + 5000 * D("5.7") + 1000 * 15 + 2000 * 15) / 1_000_000 * D("0.1") * 2
+    # the tariff's one rule: long cached = cached × long_input / input = 0.3 × 6 / 3 = 0.6
+    # uncached 5000×3 + cache reads 5000×(0.6−0.3) + output 1000×15 + reasoning 2000×15, over 1e6, × 0.1, × 2 calls
+    assert long_item.per_task_usd == D(5000 * 3 + 5000 * D("0.3") + 1000 * 15 + 2000 * 15) / 1_000_000 * D("0.1") * 2
 
 
 @pytest.mark.parametrize(

@@ -27,6 +27,19 @@ class UnknownModelError(LlmflationError):
         super().__init__(f"Unknown model {name!r}.{hint}")
 
 
+class NameNotInEffectError(UnknownModelError):
+    """A model name the ledger knows, but not on the date asked (it started later or was retired before)."""
+
+    def __init__(self, name: str, at: object, spans: Sequence[str], suggestions: Sequence[str]) -> None:
+        self.name = name
+        self.suggestions = list(suggestions)
+        self.spans = list(spans)
+        hint = f" Did you mean: {', '.join(self.suggestions)}?" if self.suggestions else ""
+        LlmflationError.__init__(
+            self, f"Model name {name!r} meant nothing on {at}; it is on record {'; '.join(self.spans)}.{hint} "
+            "Pass --at inside one of those intervals, or the model id itself.")
+
+
 class UnknownNameError(LlmflationError):
     """A provider, benchmark, GPU or other named thing that is not known."""
 
@@ -55,6 +68,10 @@ class NoPriceError(LlmflationError):
         self.first_priced = first_priced
         self.ended = ended
         super().__init__(message)
+
+
+class ShutDownError(NoPriceError):
+    """The offer was shut down by the vendor before the date asked; the message names the date and successor."""
 
 
 class DataError(LlmflationError):

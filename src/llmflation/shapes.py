@@ -16,7 +16,8 @@ from enum import Enum
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from llmflation.ledger.records import Model, Price
+    from llmflation.ledger.ledger import Resolution
+    from llmflation.ledger.records import Lifecycle, Model, Price
     from llmflation.serving.model import Estimate
     from llmflation.trends.fit import DeclineFit
     from llmflation.trends.series import CapabilitySeries, SeriesPoint
@@ -61,19 +62,36 @@ def jsonable(obj: Any) -> Any:
 
 # -- ledger ------------------------------------------------------------------------------------------------
 
-def price_record(p: Price) -> dict[str, Any]:
-    """The documented JSON shape of one price (keys stable: scripts rely on them)."""
+def price_record(p: Price, resolution: Resolution | None = None) -> dict[str, Any]:
+    """The documented JSON shape of one price (keys stable: scripts rely on them). With a resolution, the name as
+    asked and what it resolved to on that day (`name`, `resolved_model`, `resolved_via`, `resolved`)."""
+    extra: dict[str, Any] = {}
+    if resolution is not None:
+        extra = {"name": resolution.name, "resolved_model": resolution.model.id, "resolved_via": resolution.via,
+                 "resolved": resolution.describe()}
     return {
+        **extra,
         "model": p.model, "provider": p.provider, "tier": p.tier,
         "valid_from": p.valid_from, "valid_to": p.valid_to,
         "input_usd_per_mtok": p.input, "output_usd_per_mtok": p.output,
         "cached_input_usd_per_mtok": p.cached_input, "cache_write_usd_per_mtok": p.cache_write,
+        "cache_write_1h_usd_per_mtok": p.cache_write_1h,
+        "input_audio_usd_per_mtok": p.input_audio, "output_audio_usd_per_mtok": p.output_audio,
+        "window_utc": p.window_utc, "regional_uplift": p.regional_uplift,
         "batch_discount": p.batch_discount,
         "long_context": None if p.long_context_threshold is None else {
             "threshold_tokens": p.long_context_threshold, "input_usd_per_mtok": p.long_input,
             "output_usd_per_mtok": p.long_output, "cached_input_usd_per_mtok": p.long_cached_input},
+        "date_basis": p.date_basis, "checked_on": p.checked_on,
         "source": p.source, "confidence": p.confidence, "origin": p.origin, "note": p.note,
     }
+
+
+def lifecycle_record(lc: Lifecycle) -> dict[str, Any]:
+    """The documented JSON shape of one offer's lifecycle (available, deprecated, shut down, successor)."""
+    return {"model": lc.model, "provider": lc.provider, "available_from": lc.available_from,
+            "deprecated_on": lc.deprecated_on, "shutdown_on": lc.shutdown_on, "successor": lc.successor,
+            "source": lc.source, "confidence": lc.confidence, "note": lc.note}
 
 
 def model_record(m: Model) -> dict[str, Any]:

@@ -8,9 +8,10 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 
-from llmflation.cli.ledger_cmds import data_app, price_record
+from llmflation.cli.ledger_cmds import data_app
 from llmflation.cli.options import parse_date
 from llmflation.cli.output import emit_csv, emit_json, exclusive, info, table
+from llmflation.shapes import lifecycle_record, price_record
 from llmflation.values import LIMITS
 
 if TYPE_CHECKING:
@@ -467,9 +468,19 @@ def data_status(
     assert ledger.store is not None
     s = status(ledger.all_prices(), ledger.store.imported(), date.today(), days)
     imports = ledger.store.imports()
+    upcoming = ledger.upcoming()
+    shut = ledger.shut_down()
     if as_json:
-        emit_json(status_record(s, imports))
+        emit_json({**status_record(s, imports),
+                   "upcoming_price_changes": [price_record(p) for p in upcoming],
+                   "shut_down_offers": [lifecycle_record(lc) for lc in shut]})
         return
+    table(f"Upcoming price changes ({len(upcoming)}: rows that start after today)",
+          ["from", "model", "provider", "tier", "input", "output", "source"],
+          [(p.valid_from, p.model, p.provider, p.tier, _m(p.input), _m(p.output), p.source) for p in upcoming])
+    table(f"Offers past their shutdown ({len(shut)})",
+          ["shut down", "model", "provider", "successor", "source"],
+          [(lc.shutdown_on, lc.model, lc.provider, lc.successor or "", lc.source) for lc in shut])
     info(
         f"{s.current} current prices; {len(s.stale)} not checked for {days} days; "
         f"{len(s.disagreements)} disputed by an imported source; {len(imports)} import(s) on record."

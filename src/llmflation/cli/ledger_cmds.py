@@ -69,30 +69,39 @@ def price(
     at: str | None = typer.Option(None, "--at", help="Date (YYYY-MM-DD); default today."),
     as_json: bool = JSON,
 ) -> None:
-    """The price in effect for a model at a date, per provider (cheapest first)."""
-    from datetime import date
+    """The price in effect for a model name at a date, per provider (cheapest first).
 
+    The name is resolved as sent on that day: a moving alias (gpt-4o, deepseek-chat, *-latest) means the snapshot
+    it pointed to then, and the answer says so ("gpt-4o on 2025-01-10 → openai/gpt-4o-2024-08-06").
+    """
     when = parse_date(at)
     ledger = _ledger()
-    found = ledger.price(model, at=when, provider=provider)
+    resolution, found = ledger.price_resolved(model, at=when, provider=provider)
     warn_past_data(ledger, when)
-    records = [price_record(p) for p in found]
+    records = [price_record(p, resolution) for p in found]
     if as_json:
         emit_json(records[0] if len(records) == 1 else records)
         return
-    table(f"{found[0].model} on {when or date.today()} (USD per 1M tokens)",
+    info(f"Resolved: {resolution.describe()}")
+    table(f"{found[0].model} on {when or 'today'} (USD per 1M tokens)",
           ["provider", "input", "output", "cached in", "batch off", "from", "to", "confidence", "source"],
           [(p.provider, _per_mtok(p.input), _per_mtok(p.output), _per_mtok(p.cached_input), _share(p.batch_discount),
             fmt.date(p.valid_from), fmt.date(p.valid_to) if p.valid_to else "current", p.confidence, p.source)
            for p in found], justify_right=["input", "output", "cached in", "batch off"])
 
 
-def history(model: str = typer.Argument(..., help="Model id, alias or display name."), as_json: bool = JSON,
-            as_csv: bool = CSV) -> None:
+def history(model: str = typer.Argument(..., help="Model id, alias or display name."),
+            at: str | None = typer.Option(None, "--at", help="Resolve a moving name as on this date "
+                                          "(YYYY-MM-DD); default today."),
+            as_json: bool = JSON, as_csv: bool = CSV) -> None:
     """Every recorded price interval for a model, across providers."""
     exclusive(json=as_json, csv=as_csv)
-    found = _ledger().history(model)
+    ledger = _ledger()
+    resolution = ledger.resolve_name(model, at=parse_date(at))
+    found = ledger.history(resolution.model.id)
     records = [price_record(p) for p in found]
+    if resolution.moved or resolution.via == "alias":
+        info(f"Resolved: {resolution.describe()}")
     if as_json:
         emit_json(records)
     elif as_csv:
@@ -119,16 +128,18 @@ def scores(model: str = typer.Argument(...), as_json: bool = JSON) -> None:
 @data_app.command("check")
 def data_check(as_json: bool = JSON) -> None:
     """Validate the bundled data and the store; print coverage counts."""
-    from llmflation.ledger.loading import load_bundled
+    from llmflation.ledger.loading import lifecycle_warnings, load_bundled
 
-    load_bundled()  # raises DataError listing every bad line
+    data = load_bundled()  # raises DataError listing every bad line
     ledger = _ledger()
     cov = ledger.coverage()
+    warnings = lifecycle_warnings(data.prices, data.lifecycle)
     record = {
         "ok": True, "models": cov.models, "prices": cov.prices, "price_changes": cov.price_changes,
         "scores": cov.scores, "scored_models": cov.scored_models, "unsourced": cov.unsourced,
         "providers": cov.providers, "benchmarks": cov.benchmarks, "first_price": cov.first_price,
         "last_change": cov.last_change, "store": str(ledger.store.path) if ledger.store else None,
+        "names": len(data.names), "lifecycle": len(data.lifecycle), "warnings": warnings,
     }
     if as_json:
         emit_json(record)
@@ -136,7 +147,7 @@ def data_check(as_json: bool = JSON) -> None:
     info("[green]Ledger data is valid.[/green]")
     rows = []
     for k, v in record.items():
-        if k == "ok":
+        if k in ("ok", "warnings"):
             continue
         if isinstance(v, dict):
             rows.append((k, ", ".join(f"{name} {n}" for name, n in v.items()) or "—"))
@@ -145,6 +156,8 @@ def data_check(as_json: bool = JSON) -> None:
         else:
             rows.append((k, "—" if v is None else str(v)))
     table("Coverage", ["what", "count"], rows)
+    for w in warnings:
+        info(f"[yellow]warning:[/yellow] {w}")
 
 
 @user_app.command("add-prices")

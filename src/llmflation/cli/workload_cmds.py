@@ -139,6 +139,12 @@ def bill(
     long_context_share: str | None = typer.Option(None, "--long-context-share", help=_help("long_context_share")),
     monthly_growth: str | None = typer.Option(None, "--monthly-growth", help=_help("monthly_growth")),
     revenue_per_task: str | None = typer.Option(None, "--revenue-per-task", help=_help("revenue_per_task")),
+    cache_write_1h_share: str | None = typer.Option(None, "--cache-write-1h-share", help=_help("cache_write_1h_share")),
+    off_peak_share: str | None = typer.Option(None, "--off-peak-share", help=_help("off_peak_share")),
+    input_audio_share: str | None = typer.Option(None, "--input-audio-share", help=_help("input_audio_share")),
+    output_audio_share: str | None = typer.Option(None, "--output-audio-share", help=_help("output_audio_share")),
+    regional_share: str | None = typer.Option(None, "--regional-share", help=_help("regional_share")),
+    service_tier: str | None = typer.Option(None, "--service-tier", help="standard, flex or priority."),
     as_json: bool = JSON, as_csv: bool = CSV,
 ) -> None:
     """A workload's bill on every capable offer at a date, cheapest first, itemised; the cheapest capable model."""
@@ -155,20 +161,25 @@ def bill(
     given = locals()
     overrides: dict[str, Any] = {f: given[f] for f in WORKLOAD_FIELDS}  # every workload flag, by the one list
     overrides["floor"] = parse_floor(floor)
+    overrides["service_tier"] = service_tier
     w = load(workload, overrides, ledger)
     models = list(model or [])
+    resolutions = [ledger.resolve_name(m, provider, when) for m in models]
+    for r in resolutions:
+        if r.moved or r.via == "alias":
+            info(f"Resolved: {r.describe()}")
     if len(models) == 1:
-        offers = bill_model(ledger, w, models[0], when, provider)
+        offers = bill_model(ledger, w, models[0], when, provider, tier=w.service_tier)
         from llmflation.workload.bill import Ranking
 
         ranking = Ranking(at=when, offers=offers, floor_benchmark=w.floor.benchmark if w.floor else None,
                           floor_min=w.floor.min if w.floor else None)
     else:
-        ranking = rank_offers(ledger, w, when, models=models or None, provider=provider)
+        ranking = rank_offers(ledger, w, when, models=models or None, provider=provider, tier=w.service_tier)
     mix = None
     if w.models and not models:
         try:
-            mix = bill_mix(ledger, w, when)
+            mix = bill_mix(ledger, w, when, tier=w.service_tier)
         except NoPriceError as exc:
             info(f"Your mix has no bill at {when}: {exc}")
     top_given = top != 10
@@ -182,6 +193,7 @@ def bill(
             "offers": [offer_record(b, i + 1) for i, b in enumerate(shown)],
             "mix": None if mix is None else mix_record(mix),
             "excluded": {"below_floor": ranking.below_floor, "unscored": ranking.unscored},
+            "resolved": [r.record() for r in resolutions],
         })
         return
     if as_csv:

@@ -11,12 +11,56 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from llmflation.errors import NoPriceError, UnknownModelError, UnknownNameError, suggest
-from llmflation.ledger.records import STANDARD_TIER, Model, Price, Score
+from llmflation.errors import (
+    NameNotInEffectError,
+    NoPriceError,
+    ShutDownError,
+    UnknownModelError,
+    UnknownNameError,
+    suggest,
+)
+from llmflation.ledger.records import STANDARD_TIER, Lifecycle, Model, NameRow, Price, Score
 from llmflation.ledger.store import Store
 
 # Leaderboard ratings recomputed over time: a model's rating is its latest snapshot (see Ledger.best_score).
 LATEST_SCORE_BENCHMARKS = frozenset({"lmarena_elo"})
+
+
+@dataclass(frozen=True, slots=True)
+class Resolution:
+    """What a name as sent meant for a provider on a day: the model, and how it was found.
+
+    `via`: `id` (the model's own id or slug), `alias` (a static alias in models.csv: a name that never moved), or a
+    names.csv kind (`alias`, `snapshot`, `provider_id`, `redirect`) prefixed `dated-`.
+    """
+
+    name: str
+    model: Model
+    via: str
+    at: date
+    provider: str | None = None
+    row: NameRow | None = None
+
+    @property
+    def moved(self) -> bool:
+        """True when the answer depends on the date (a dated names.csv row decided it)."""
+        return self.row is not None
+
+    def describe(self) -> str:
+        who = f" at {self.provider}" if self.provider else ""
+        text = f"{self.name}{who} on {self.at} → {self.model.id} ({self.via.removeprefix('dated-')}"
+        if self.row is not None:
+            span = f"{self.row.valid_from} to {self.row.valid_to or 'now'}"
+            text += f", {span}; {self.row.source}"
+            if self.row.kind == "redirect":
+                text += "; the vendor bills this retired name at this model's rate"
+        return text + ")"
+
+    def record(self) -> dict[str, object]:
+        return {"name": self.name, "at": self.at, "provider": self.provider, "resolved_model": self.model.id,
+                "resolved_via": self.via, "valid_from": self.row.valid_from if self.row else None,
+                "valid_to": self.row.valid_to if self.row else None,
+                "source": self.row.source if self.row else None, "description": self.describe()}
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,8 +79,13 @@ class Coverage:
 
 class Ledger:
     def __init__(self, models: Sequence[Model], prices: Sequence[Price], scores: Sequence[Score],
-                 store: Store | None = None) -> None:
+                 store: Store | None = None, names: Sequence[NameRow] = (),
+                 lifecycle: Sequence[Lifecycle] = ()) -> None:
         self.store = store
+        self._names: dict[str, list[NameRow]] = defaultdict(list)
+        for n in names:
+            self._names[n.name.lower()].append(n)
+        self._lifecycle = {(lc.model, lc.provider): lc for lc in lifecycle}
         self._models = {m.id: m for m in models}
         self._prices = list(prices)
         self._scores = list(scores)
@@ -63,13 +112,60 @@ class Ledger:
         return [m for m in items if needle in m.id or needle in m.name.lower()
                 or any(needle in a.lower() for a in m.aliases) or needle == m.developer]
 
-    def resolve(self, name: str) -> Model:
-        """Find a model by id, alias or display name (case-insensitive); suggest on a miss."""
+    def resolve(self, name: str, provider: str | None = None, at: date | None = None) -> Model:
+        """Find a model by name as sent (on `at`, today when omitted, and for `provider` when given): dated names
+        first, then id, static alias or display name (case-insensitive); suggest on a miss."""
+        return self.resolve_name(name, provider, at).model
+
+    def resolve_name(self, name: str, provider: str | None = None, at: date | None = None) -> Resolution:
+        """THE resolver every entry point uses: (name as sent, provider, day) → model, saying how.
+
+        A name with rows in names.csv is decided by those rows only (a moving name means different models on
+        different days); a provider-specific row wins over a row for every provider. Other names resolve by id,
+        static alias or display name, whatever the date.
+        """
         key = name.strip().lower()
+        when = at or date.today()
+        prov = provider.strip().lower() if provider else None
+        dated = self._names.get(key)
+        if dated:
+            live = [n for n in dated if n.in_effect(when)]
+            pick = [n for n in live if prov is not None and n.provider == prov] or \
+                   [n for n in live if n.provider is None] or \
+                   ([] if prov is not None else sorted(live, key=lambda n: n.provider or ""))
+            if pick:
+                row = pick[0]
+                return Resolution(name, self._models[row.model], f"dated-{row.kind}", when,
+                                  prov or row.provider, row)
+            if key not in self._models:
+                spans = [f"{n.valid_from} to {n.valid_to or 'now'} as {n.model}"
+                         + (f" at {n.provider}" if n.provider else "")
+                         for n in sorted(dated, key=lambda n: n.valid_from)]
+                raise NameNotInEffectError(name, when, spans, [s for s in suggest(key, self._by_name) if s != key])
         model_id = self._by_name.get(key)
         if model_id is None:
-            raise UnknownModelError(name, suggest(key, self._by_name))
-        return self._models[model_id]
+            raise UnknownModelError(name, suggest(key, [*self._by_name, *self._names]))
+        via = "id" if key in (model_id, model_id.split("/", 1)[-1]) else "alias"
+        return Resolution(name, self._models[model_id], via, when, prov)
+
+    def first_meaning(self, name: str) -> Model:
+        """The model a name first meant (a capability level named "gpt-4" is the launch model, gpt-4-0314); names
+        without dated rows resolve as usual."""
+        dated = self._names.get(name.strip().lower())
+        if dated:
+            return self._models[min(dated, key=lambda n: n.valid_from).model]
+        return self.resolve(name)
+
+    def names(self) -> list[NameRow]:
+        return sorted((n for rows in self._names.values() for n in rows), key=lambda n: (n.name, n.valid_from))
+
+    def lifecycle(self, model: str | None = None, provider: str | None = None) -> list[Lifecycle]:
+        return sorted((lc for lc in self._lifecycle.values()
+                       if (model is None or lc.model == model) and (provider is None or lc.provider == provider)),
+                      key=lambda lc: (lc.model, lc.provider))
+
+    def shutdown_of(self, model: str, provider: str) -> Lifecycle | None:
+        return self._lifecycle.get((model, provider))
 
     def model(self, model_id: str) -> Model:
         return self._models[model_id]
@@ -90,10 +186,19 @@ class Ledger:
               tier: str = STANDARD_TIER) -> list[Price]:
         """Prices in effect at `at` (today when omitted), one per provider, cheapest first.
 
-        Raises NoPriceError saying when pricing starts (or ended) when nothing is in effect that day.
+        The name is resolved as sent on that day (see resolve_name). Raises NoPriceError saying when pricing
+        starts (or ended) when nothing is in effect that day, ShutDownError after the offer's shutdown.
         """
-        m = self.resolve(model)
+        return self.price_resolved(model, at, provider, tier)[1]
+
+    def price_resolved(self, model: str, at: date | None = None, provider: str | None = None,
+                       tier: str = STANDARD_TIER) -> tuple[Resolution, list[Price]]:
+        """`price` plus what the name resolved to (for answers that say "gpt-4o on … → …")."""
         when = at or date.today()
+        res = self.resolve_name(model, provider, when)
+        return res, self._price_of(res.model, when, provider, tier)
+
+    def _price_of(self, m: Model, when: date, provider: str | None, tier: str) -> list[Price]:
         offers = [p for p in self._prices_of[m.id] if p.tier == tier]
         if provider is not None:
             prov = provider.lower()
@@ -102,13 +207,41 @@ class Ledger:
                 raise UnknownNameError(f"provider for {m.id}", provider, known or ["(none: no prices on record)"])
             offers = [p for p in offers if p.provider == prov]
         current = [p for p in offers if p.in_effect(when)]
-        if current:
-            return sorted(current, key=lambda p: (p.blended(), p.provider))
+        live = [p for p in current if not self._is_shut(p.model, p.provider, when)]
+        if live:
+            return sorted(live, key=lambda p: (p.blended(), p.provider))
+        shut = [lc for lc in self._lifecycle.values() if lc.model == m.id and lc.shut_down(when)
+                and (provider is None or lc.provider == provider.lower())]
+        if shut:
+            raise ShutDownError(_shutdown_message(m, when, shut))
         raise _no_price(m, when, offers, provider)
 
+    def off_peak_row(self, model: str, provider: str, at: date) -> Price | None:
+        """The offer's off-peak (time-of-day) row in effect on `at`, if any."""
+        from llmflation.ledger.records import OFF_PEAK_TIER
+
+        return next((p for p in self._prices_of.get(model, ()) if p.provider == provider
+                     and p.tier == OFF_PEAK_TIER and p.in_effect(at)), None)
+
+    def _is_shut(self, model: str, provider: str, when: date) -> bool:
+        lc = self._lifecycle.get((model, provider))
+        return lc is not None and lc.shut_down(when)
+
+    def upcoming(self, after: date | None = None) -> list[Price]:
+        """Announced price steps: rows that start after `after` (today when omitted)."""
+        when = after or date.today()
+        return sorted((p for p in self._prices if p.valid_from > when), key=lambda p: (p.valid_from, p.model))
+
+    def shut_down(self, at: date | None = None) -> list[Lifecycle]:
+        """Offers past their shutdown on `at` (today when omitted)."""
+        when = at or date.today()
+        return sorted((lc for lc in self._lifecycle.values() if lc.shut_down(when)),
+                      key=lambda lc: (lc.shutdown_on or date.min, lc.model))
+
     def offers_at(self, at: date, tier: str = STANDARD_TIER) -> list[Price]:
-        """Every offer (model × provider) in effect on a date."""
-        return [p for p in self._prices if p.tier == tier and p.in_effect(at)]
+        """Every offer (model × provider) in effect on a date (offers past their shutdown excluded)."""
+        return [p for p in self._prices if p.tier == tier and p.in_effect(at)
+                and not self._is_shut(p.model, p.provider, at)]
 
     def price_changes(self) -> list[tuple[Price, Price]]:
         """(before, after) pairs: a price replaced by another for the same model/provider/tier on the same day."""
@@ -225,9 +358,20 @@ def _no_price(m: Model, when: date, offers: Sequence[Price], provider: str | Non
     return NoPriceError(f"No price for {m.id}{who} on {when}.", model=m.id, at=when)
 
 
+def _shutdown_message(m: Model, when: date, shut: Sequence[Lifecycle]) -> str:
+    parts = []
+    for lc in shut:
+        nxt = f"; the vendor's successor is {lc.successor} (try `llmflation price {lc.successor} --provider " \
+              f"{lc.provider} --at {when}`)" if lc.successor else ""
+        parts.append(f"{m.id} at {lc.provider} was shut down on {lc.shutdown_on}{nxt}")
+    return (f"No price for {m.id} on {when}: " + "; ".join(parts)
+            + f". Source: {shut[0].source}. Ask for a date before the shutdown with --at.")
+
+
 def open_ledger(path: str | Path | None = None) -> Ledger:
     """Open (creating or upgrading as needed) the store and load it into a Ledger."""
     store = Store(path)
     store.ensure_current()
     models, prices, scores = store.read_all()
-    return Ledger(models, prices, scores, store=store)
+    names, lifecycle = store.read_names()
+    return Ledger(models, prices, scores, store=store, names=names, lifecycle=lifecycle)

@@ -21,10 +21,13 @@ from llmflation.errors import DataError
 from llmflation.ledger.records import (
     CONFIDENCE_LEVELS,
     DATE_BASES,
+    NAME_KINDS,
     OFF_PEAK_TIER,
     STANDARD_TIER,
     TIERS,
+    Lifecycle,
     Model,
+    NameRow,
     Price,
     Score,
 )
@@ -41,6 +44,10 @@ PRICE_COLUMNS = (
     "source", "confidence", "note",
 )
 SCORE_COLUMNS = ("model", "benchmark", "value", "as_of", "setting", "source", "confidence", "note")
+NAME_COLUMNS = ("name", "provider", "model", "kind", "valid_from", "valid_to", "source", "confidence", "note")
+LIFECYCLE_COLUMNS = ("model", "provider", "available_from", "deprecated_on", "shutdown_on", "successor", "source",
+                     "confidence", "note")
+BUNDLED_FILES = ("models.csv", "prices.csv", "scores.csv", "names.csv", "lifecycle.csv")
 REQUIRED_PRICE_COLUMNS = ("model", "provider", "valid_from", "input", "output")
 
 
@@ -308,6 +315,74 @@ def parse_scores(text: str, where: str, problems: Problems) -> list[Score]:
     return scores
 
 
+def parse_names(text: str, where: str, problems: Problems) -> list[NameRow]:
+    rows: list[NameRow] = []
+    for line, raw in _read_rows(text, where, NAME_COLUMNS, ("name", "model", "kind", "valid_from"), problems):
+        r = _Row(raw, where, line, problems)
+        kind = r.text("kind", required=True).lower()
+        if kind and kind not in NAME_KINDS:
+            r._bad("kind", f"{kind!r} is not one of {', '.join(NAME_KINDS)}")
+        valid_from, valid_to = r.date("valid_from", required=True), r.date("valid_to")
+        if valid_from and valid_to and valid_to <= valid_from:
+            r._bad("valid_to", f"{valid_to} is not after valid_from {valid_from}")
+        row = NameRow(
+            name=r.text("name", required=True).lower(), provider=r.text("provider").lower() or None,
+            model=r.text("model", required=True).lower(), kind=kind, valid_from=valid_from or date.min,
+            valid_to=valid_to, source=r.source(), confidence=r.confidence(), note=r.text("note"))
+        if r.ok:
+            rows.append(row)
+    return rows
+
+
+def parse_lifecycle(text: str, where: str, problems: Problems) -> list[Lifecycle]:
+    rows: list[Lifecycle] = []
+    for line, raw in _read_rows(text, where, LIFECYCLE_COLUMNS, ("model", "provider"), problems):
+        r = _Row(raw, where, line, problems)
+        avail, dep, shut = r.date("available_from"), r.date("deprecated_on"), r.date("shutdown_on")
+        if dep and shut and shut < dep:
+            r._bad("shutdown_on", f"{shut} is before deprecated_on {dep}")
+        if avail and shut and shut <= avail:
+            r._bad("shutdown_on", f"{shut} is not after available_from {avail}")
+        if not (avail or dep or shut):
+            r._bad("available_from", "a lifecycle row needs at least one of available_from, deprecated_on, "
+                   "shutdown_on")
+        row = Lifecycle(
+            model=r.text("model", required=True).lower(), provider=r.text("provider", required=True).lower(),
+            available_from=avail, deprecated_on=dep, shutdown_on=shut,
+            successor=r.text("successor").lower() or None, source=r.source(), confidence=r.confidence(),
+            note=r.text("note"))
+        if r.ok:
+            rows.append(row)
+    return rows
+
+
+def check_names(models: Sequence[Model], names: Iterable[NameRow], lifecycle: Iterable[Lifecycle],
+                problems: Problems) -> None:
+    """Names point at known models and never mean two things at once for the same (name, provider);
+    lifecycle rows name known models and successors, one row per offer."""
+    ids = {m.id for m in models}
+    groups: dict[tuple[str, str], list[NameRow]] = defaultdict(list)
+    for n in names:
+        if n.model not in ids:
+            problems.add("names.csv", 0, f"{n.name}: model {n.model!r} is not in models.csv")
+        groups[(n.name, n.provider or "")].append(n)
+    for (name, prov), group in groups.items():
+        group.sort(key=lambda n: n.valid_from)
+        for prev, cur in zip(group, group[1:], strict=False):
+            if prev.valid_to is None or prev.valid_to > cur.valid_from:
+                problems.add("names.csv", 0, f"{name}{'@' + prov if prov else ''}: interval from {prev.valid_from} "
+                             f"(to {prev.valid_to or 'open'}) overlaps the one from {cur.valid_from}")
+    seen: set[tuple[str, str]] = set()
+    for lc in lifecycle:
+        if lc.model not in ids:
+            problems.add("lifecycle.csv", 0, f"model {lc.model!r} is not in models.csv")
+        if lc.successor and lc.successor not in ids:
+            problems.add("lifecycle.csv", 0, f"{lc.model}: successor {lc.successor!r} is not in models.csv")
+        if (lc.model, lc.provider) in seen:
+            problems.add("lifecycle.csv", 0, f"{lc.model}/{lc.provider} has more than one row")
+        seen.add((lc.model, lc.provider))
+
+
 def check_overlaps(prices: Iterable[Price], where: str, problems: Problems) -> None:
     """Per (model, provider, tier) the validity intervals must not overlap."""
     groups: dict[tuple[str, str, str], list[Price]] = defaultdict(list)
@@ -353,11 +428,13 @@ class BundledData:
     prices: list[Price]
     scores: list[Score]
     digest: str
+    names: list[NameRow] = field(default_factory=list)
+    lifecycle: list[Lifecycle] = field(default_factory=list)
 
 
 def bundled_texts() -> dict[str, str]:
     base = resources.files("llmflation.ledger") / "data"
-    return {name: (base / name).read_text(encoding="utf-8") for name in ("models.csv", "prices.csv", "scores.csv")}
+    return {name: (base / name).read_text(encoding="utf-8") for name in BUNDLED_FILES}
 
 
 def bundled_digest(texts: dict[str, str]) -> str:
@@ -374,13 +451,30 @@ def load_bundled(texts: dict[str, str] | None = None) -> BundledData:
     models = parse_models(texts["models.csv"], "models.csv", problems)
     prices = parse_prices(texts["prices.csv"], "prices.csv", problems)
     scores = parse_scores(texts["scores.csv"], "scores.csv", problems)
+    names = parse_names(texts.get("names.csv", ""), "names.csv", problems) if texts.get("names.csv") else []
+    lifecycle = (parse_lifecycle(texts["lifecycle.csv"], "lifecycle.csv", problems)
+                 if texts.get("lifecycle.csv") else [])
     check_references(models, prices, scores, problems)
     check_overlaps(prices, "prices.csv", problems)
+    check_names(models, names, lifecycle, problems)
     problems.raise_if_any("The bundled ledger data is invalid")
     digest = bundled_digest(texts)
     developer_of = {m.id: m.developer for m in models}
     marked = [_with_first_party(p, developer_of) for p in prices]
-    return BundledData(models, marked, scores, digest)
+    return BundledData(models, marked, scores, digest, names, lifecycle)
+
+
+def lifecycle_warnings(prices: Iterable[Price], lifecycle: Iterable[Lifecycle]) -> list[str]:
+    """Open-ended price rows for offers past their shutdown: data problems `data check` reports (not load errors,
+    until the rows are closed)."""
+    shut = {(lc.model, lc.provider): lc for lc in lifecycle if lc.shutdown_on is not None}
+    out = []
+    for p in prices:
+        lc = shut.get((p.model, p.provider))
+        if lc is not None and lc.shutdown_on is not None and (p.valid_to is None or p.valid_to > lc.shutdown_on):
+            out.append(f"{p.model}/{p.provider}/{p.tier}: price row from {p.valid_from} runs past the offer's "
+                       f"shutdown on {lc.shutdown_on}; close it (valid_to = {lc.shutdown_on})")
+    return out
 
 
 def _with_first_party(p: Price, developer_of: dict[str, str]) -> Price:

@@ -108,3 +108,48 @@ class Discount:
             and self.valid_from <= at
             and (self.valid_to is None or at < self.valid_to)
         )
+
+
+NAME_KINDS = ("alias", "snapshot", "provider_id", "redirect")
+
+
+@dataclass(frozen=True, slots=True)
+class NameRow:
+    """What a model name (as sent, for one provider or any) meant on [valid_from, valid_to).
+
+    `kind`: `alias` (a moving or convenience name), `snapshot` (a pinned name), `provider_id` (a host's own id,
+    e.g. a Bedrock or Vertex id, an OpenRouter slug) or `redirect` (a retired name the vendor still accepts and
+    bills at another model's rate). `provider` empty = the name means this model at every provider.
+    """
+
+    name: str
+    model: str
+    kind: str
+    valid_from: date
+    source: str
+    confidence: str
+    provider: str | None = None
+    valid_to: date | None = None
+    note: str = ""
+
+    def in_effect(self, at: date) -> bool:
+        return self.valid_from <= at and (self.valid_to is None or at < self.valid_to)
+
+
+@dataclass(frozen=True, slots=True)
+class Lifecycle:
+    """One offer's (model × provider) dates: sold from `available_from`, deprecated (end announced) on
+    `deprecated_on`, refused from `shutdown_on`; `successor` is the vendor's recommended replacement."""
+
+    model: str
+    provider: str
+    source: str
+    confidence: str
+    available_from: date | None = None
+    deprecated_on: date | None = None
+    shutdown_on: date | None = None
+    successor: str | None = None
+    note: str = ""
+
+    def shut_down(self, at: date) -> bool:
+        return self.shutdown_on is not None and at >= self.shutdown_on

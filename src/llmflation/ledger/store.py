@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from llmflation.errors import LlmflationError as LlmflationErrorBase
-from llmflation.ledger.records import Discount, Model, Price, Score
+from llmflation.ledger.records import Discount, Lifecycle, Model, NameRow, Price, Score
 
 if TYPE_CHECKING:
     import duckdb
@@ -68,7 +68,20 @@ MIGRATIONS: list[tuple[int, str, str]] = [
          f"ALTER TABLE {t} ADD COLUMN regional_uplift {MONEY}; ALTER TABLE {t} ADD COLUMN date_basis VARCHAR; "
          f"ALTER TABLE {t} ADD COLUMN checked_on DATE;"
          for t in ("bundled_prices", "user_prices", "prices", "imported_prices"))),
+    (4, "dated model names and offer lifecycles", """
+        CREATE TABLE names (
+            name VARCHAR NOT NULL, provider VARCHAR, model VARCHAR NOT NULL, kind VARCHAR NOT NULL,
+            valid_from DATE NOT NULL, valid_to DATE, source VARCHAR NOT NULL, confidence VARCHAR NOT NULL,
+            note VARCHAR);
+        CREATE TABLE lifecycle (
+            model VARCHAR NOT NULL, provider VARCHAR NOT NULL, available_from DATE, deprecated_on DATE,
+            shutdown_on DATE, successor VARCHAR, source VARCHAR NOT NULL, confidence VARCHAR NOT NULL,
+            note VARCHAR);
+    """),
 ]
+_NAME_FIELDS = ("name", "provider", "model", "kind", "valid_from", "valid_to", "source", "confidence", "note")
+_LIFECYCLE_FIELDS = ("model", "provider", "available_from", "deprecated_on", "shutdown_on", "successor", "source",
+                     "confidence", "note")
 
 _PRICE_FIELDS = (
     "model", "provider", "tier", "valid_from", "valid_to", "input", "output", "cached_input", "cache_write",
@@ -176,6 +189,11 @@ class Store:
             con.execute("DELETE FROM models")
             con.execute("DELETE FROM scores")
             con.execute("DELETE FROM bundled_prices")
+            con.execute("DELETE FROM names")
+            con.execute("DELETE FROM lifecycle")
+            _insert(con, "names", _NAME_FIELDS, [tuple(getattr(n, f) for f in _NAME_FIELDS) for n in data.names])
+            _insert(con, "lifecycle", _LIFECYCLE_FIELDS,
+                    [tuple(getattr(lc, f) for f in _LIFECYCLE_FIELDS) for lc in data.lifecycle])
             _insert(con, "models", _MODEL_FIELDS, [_model_row(m) for m in data.models])
             _insert(con, "scores", _SCORE_FIELDS, [tuple(getattr(s, f) for f in _SCORE_FIELDS) for s in data.scores])
             _insert(con, "bundled_prices", _PRICE_FIELDS, [_price_row(p) for p in data.prices])
@@ -271,6 +289,21 @@ class Store:
         finally:
             con.close()
 
+    def read_names(self) -> tuple[list[NameRow], list[Lifecycle]]:
+        """The dated names and offer lifecycles (empty on a store that predates them)."""
+        con = self.connect()
+        try:
+            if self._schema_version(con) < 4:
+                return [], []
+            names = [NameRow(**{**dict(zip(_NAME_FIELDS, r, strict=True)), "note": r[-1] or ""})
+                     for r in con.execute(f"SELECT {', '.join(_NAME_FIELDS)} FROM names "
+                                          "ORDER BY name, provider, valid_from").fetchall()]
+            lifecycle = [Lifecycle(**{**dict(zip(_LIFECYCLE_FIELDS, r, strict=True)), "note": r[-1] or ""})
+                         for r in con.execute(f"SELECT {', '.join(_LIFECYCLE_FIELDS)} FROM lifecycle "
+                                              "ORDER BY model, provider").fetchall()]
+            return names, lifecycle
+        finally:
+            con.close()
 
     # -- the imported layer (dated snapshots from price maps) ----------------------------------------------------
     def record_import(self, meta: ImportMeta, rows: Sequence[ImportedRow], replaces_source: bool = True) -> int:

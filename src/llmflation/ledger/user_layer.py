@@ -93,7 +93,7 @@ def _resolve(ledger: Ledger, prices: Sequence[tuple[str, int, Price]], problems:
     resolved: list[Price] = []
     for where, line, p in prices:
         try:
-            model = ledger.resolve(p.model)
+            model = ledger.resolve(p.model, p.provider, p.valid_from)
         except LlmflationError as exc:  # UnknownModelError: reported with the rest
             problems.add(where, line, f"model: {exc}")
             continue

@@ -6,7 +6,8 @@ the
 date for the same model; when the ledger has none, the cheapest priced model scoring at least as well on a
 shared benchmark stands in ("same capability", within `capability_margin` points).
 
-Workload cost per request = ISL·input price + OSL·output price; the blended $/M tokens divides by ISL+OSL.
+Workload cost per request = ISL·input price + OSL·output price, priced by the tariff (ledger/tariff.py: long-context
+rates when ISL is above the offer's threshold); the blended $/M tokens divides by ISL+OSL.
 Break-even: renting the smallest deployment round the clock costs F per month (count × $/GPU-hour × 730 h)
 and can serve at most V_max tokens a month; the API costs a per token. Self-hosting wins above F/a tokens a
 month — if F/a ≤ V_max; otherwise the API is cheaper even at full load. All money is Decimal.
@@ -126,12 +127,16 @@ def api_offers(
 
 
 def _offer(p: Price, isl: int, osl: int, match: str) -> ApiOffer:
+    from llmflation.ledger.tariff import Call, price_call, rate_card
+
+    # one request priced by the tariff (the engine bill and usage use: long-context rates above the threshold)
+    per_request = price_call(rate_card(p), Call(tokens={"input": isl, "output": osl})).usd
     return ApiOffer(
         model=p.model,
         provider=p.provider,
         input_usd_per_mtok=p.input,
         output_usd_per_mtok=p.output,
-        blended_usd_per_mtok=_blend(p.input, p.output, isl, osl),
+        blended_usd_per_mtok=_q(per_request * Decimal(1_000_000) / (isl + osl)),
         match=match,
         source=p.source,
     )

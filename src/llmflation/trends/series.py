@@ -127,7 +127,7 @@ def resolve_threshold(ledger: Ledger, benchmark: str, threshold: str | Decimal |
     if _looks_numeric(text):  # a score (bounded like every floor); anything else names a model
         value = parse_decimal(text, "threshold", low=lo, high=hi)
         return Threshold(bench, value, f"{bench} ≥ {_num(value)}")
-    model = ledger.resolve(text)
+    model = ledger.first_meaning(text)  # "gpt-4 level" is the level gpt-4 launched at (gpt-4-0314)
     s = scores.get(model.id)
     if s is None:
         scored = sorted(ledger.model(m).name for m in scores)[:12]

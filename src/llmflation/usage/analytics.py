@@ -35,7 +35,7 @@ from llmflation.usage.pricing import (
     pricing_inputs,
     spend_expr,
 )
-from llmflation.usage.records import BUCKETS
+from llmflation.usage.records import BUCKETS, SUB_BUCKETS
 from llmflation.values import Floor
 
 if TYPE_CHECKING:
@@ -190,7 +190,8 @@ def _fold(groups: list[dict[str, Any]], names: Sequence[str], ledger: Ledger
     total = SpendRow(keys={})
     unpriced: dict[tuple[str, str | None, str], list[Any]] = {}
     rules: dict[str, int] = defaultdict(int)
-    flags = {"cr_at_input": 0, "cw_at_input": 0, "batch_no_discount": 0, "long_context": 0}
+    flags = {"cr_at_input": 0, "cw_at_input": 0, "batch_no_discount": 0, "long_context": 0, "cw1h_at_5m": 0,
+             "audio_at_text": 0, "tier_fallback_requests": 0, "tier_unknown_requests": 0, "off_peak_requests": 0}
     for g in groups:
         key = _key_tuple(g, names)
         row = rows.get(key)
@@ -213,8 +214,9 @@ def _fold(groups: list[dict[str, Any]], names: Sequence[str], ledger: Ledger
                     target.cost_by_bucket[k] += v
                 target.priced_requests += int(g["requests"] or 0)
                 target.priced_tokens += toks
-            for f in ("cr_at_input", "cw_at_input", "batch_no_discount"):
-                flags[f] += int(g[f] or 0)
+            for f in ("cr_at_input", "cw_at_input", "batch_no_discount", "cw1h_at_5m", "audio_at_text",
+                      "tier_fallback_requests", "tier_unknown_requests", "off_peak_requests"):
+                flags[f] += int(g.get(f) or 0)
             flags["long_context"] += int(g["long_requests"] or 0)
         else:
             for target in (row, total):
@@ -241,6 +243,21 @@ def _fold(groups: list[dict[str, Any]], names: Sequence[str], ledger: Ledger
                      "the standard rate")
     if flags["long_context"]:
         notes.append(f"{flags['long_context']} request(s) priced at long-context rates")
+    if flags["cw1h_at_5m"]:
+        notes.append(f"{flags['cw1h_at_5m']:,} 1-hour cache-write token(s) had no 1-hour write price on record: "
+                     "priced at the 5-minute write rate (cache_write_1h_missing)")
+    if flags["audio_at_text"]:
+        notes.append(f"{flags['audio_at_text']:,} audio token(s) had no audio price on record: priced at the text "
+                     "rate (input_audio_missing / output_audio_missing)")
+    if flags["tier_fallback_requests"]:
+        notes.append(f"{flags['tier_fallback_requests']:,} request(s) asked for a service tier (flex/priority) with "
+                     "no price on record: priced at the standard tier (tier_missing)")
+    if flags["tier_unknown_requests"]:
+        notes.append(f"{flags['tier_unknown_requests']:,} request(s) carry a service_tier the ledger cannot price: "
+                     "priced at the standard tier (field service_tier)")
+    if flags["off_peak_requests"]:
+        notes.append(f"{flags['off_peak_requests']:,} request(s) fell in an off-peak UTC window and were priced at "
+                     "the off-peak rate")
     ordered = sorted(rows.values(), key=lambda r: tuple(_sortable(v) for v in r.keys.values()))
     return ordered, total, listing, dict(sorted(rules.items())), notes
 
@@ -368,7 +385,7 @@ def reprice(source: UsageSource, ledger: Ledger, to: str | None = None, floor: F
         if until is not None:
             t = t.filter(t.day < until)
         actual = priced_rows(t, prices, choices)
-        keep = ["day", "requests", "batch", *BUCKETS]
+        keep = ["day", "ts", "service_tier", "requests", "batch", *BUCKETS, *SUB_BUCKETS]
         base = actual.select(
             *keep, orig_model=actual.model, priced=actual.unpriced_reason.isnull(), a_in_p=actual.in_p,
             a_cr_p=actual.cr_p, a_cw_p=actual.cw_p, a_out_p=actual.out_p, a_bd=actual.batch_discount)

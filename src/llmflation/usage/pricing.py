@@ -12,10 +12,12 @@ Which provider's price applies to a row (kept explicit in every output as `provi
   3. `earliest-listed`: else the provider whose price for the model starts earliest (ties: alphabetical).
 A row whose provider has no price in effect that day is UNPRICED with its reason — never $0.
 
-Per-row rules: cache reads are priced at `cached_input` (the input rate when none is on record, flagged);
-cache writes at `cache_write` (input rate when none, flagged); reasoning tokens at the output rate; long-context
-rates apply when the row's input per request exceeds `long_context_threshold`; batch rows get `batch_discount`
-(standard rate and a flag when none is on record). Only the `standard` tier is joined.
+Per-row rules are the tariff's (llmflation.ledger.tariff, the one pricing engine `bill` uses too): the price
+side is the tariff's segment table — per (model, provider, requested service tier, UTC minute range) the row that
+prices a call and its rate card, standard and long-context rate per token bucket, with the fallback behind each —
+so the join also matches the row's service tier (flex / priority, else standard, counted) and its time of day
+(DeepSeek-style off-peak windows). Long-context rates apply when the row's input per request exceeds the
+threshold; batch rows get `batch_discount` (full rate and a flag when none is on record).
 
 Exactness: token sums are cast to DECIMAL(18,0) and unit prices are DECIMAL(19,9), so each product fits
 DECIMAL(38,9) on DuckDB and on Spark with no rounding; costs come out in micro-dollars (tokens × USD per 1M
@@ -36,7 +38,7 @@ from typing import TYPE_CHECKING, Any
 
 from llmflation.errors import InputError
 from llmflation.ledger.records import STANDARD_TIER
-from llmflation.usage.records import BUCKETS
+from llmflation.usage.records import BUCKETS, SUB_BUCKETS
 
 if TYPE_CHECKING:
     import ibis.expr.types as ir
@@ -48,8 +50,10 @@ FAR_FUTURE = date(9999, 12, 31)
 PRICE_TYPE = "decimal(19, 9)"
 SUM_TYPE = "decimal(18, 0)"  # token sums < 10^18; (18,0) x (19,9) is exact in DECIMAL(37/38,9) on every engine
 COST_TYPE = "decimal(38, 9)"
-PRICE_FIELDS = ("input", "output", "cached_input", "cache_write", "batch_discount", "long_input", "long_output",
-                "long_cached_input")
+RATE_BUCKETS = ("input", "cache_read", "cache_write", "cache_write_1h", "input_audio", "output", "reasoning",
+                "output_audio")  # = ledger.tariff.BUCKETS (checked in tests)
+SERVICE_TIERS = ("standard", "flex", "priority")
+KNOWN_TIER_VALUES = ("standard", "default", "auto", "flex", "priority", "batch")  # what logs say for priceable tiers
 DIMENSIONS = ("model", "provider", "project", "user", "tag", "format", "provider_rule")
 PERIODS = ("day", "week", "month", "quarter", "year")
 
@@ -58,21 +62,41 @@ UsageSource = Any  # UsageStore | Path (canonical Parquet) | str
 
 # -- ledger side: small tables -----------------------------------------------------------------------------------
 def price_table(ledger: Ledger) -> pa.Table:
-    """Standard-tier effective prices as validity intervals (valid_to NULL = still in effect)."""
+    """The tariff's segments as validity intervals: per (model, provider, requested service tier, UTC minute range
+    of the day) the row that prices a call and its rate card (ledger/tariff.py), standard (`p_*`) and long-context
+    (`pl_*`, NULL without a long tier) rates per bucket, and the fallbacks behind them. Offers past their shutdown
+    (lifecycle) end at the shutdown date."""
     import pyarrow as pa
 
-    rows = [p for p in ledger.all_prices() if p.tier == STANDARD_TIER]
+    from llmflation.ledger.tariff import BUCKETS as RATE_BUCKETS
+    from llmflation.ledger.tariff import rate_card, segments
+
+    stops = {(lc.model, lc.provider): lc.shutdown_on for lc in ledger.lifecycle() if lc.shutdown_on}
+    segs = segments(ledger.all_prices(), stops)
+    cards: dict[int, Any] = {}
+    for sg in segs:
+        if id(sg.price) not in cards:
+            cards[id(sg.price)] = rate_card(sg.price)
+    rows = [(sg, cards[id(sg.price)]) for sg in segs]
     dec = pa.decimal128(19, 9)
     cols: dict[str, pa.Array] = {
         "p_id": pa.array(range(len(rows)), pa.int32()),
-        "p_model": pa.array([p.model for p in rows], pa.string()),
-        "p_provider": pa.array([p.provider for p in rows], pa.string()),
-        "valid_from": pa.array([p.valid_from for p in rows], pa.date32()),
-        "valid_to": pa.array([p.valid_to for p in rows], pa.date32()),
-        "long_context_threshold": pa.array([p.long_context_threshold for p in rows], pa.int64()),
+        "p_model": pa.array([sg.model for sg, _ in rows], pa.string()),
+        "p_provider": pa.array([sg.provider for sg, _ in rows], pa.string()),
+        "p_tier": pa.array([sg.tier for sg, _ in rows], pa.string()),
+        "p_row_tier": pa.array([sg.price.tier for sg, _ in rows], pa.string()),
+        "m_from": pa.array([sg.minute_from for sg, _ in rows], pa.int32()),
+        "m_to": pa.array([sg.minute_to for sg, _ in rows], pa.int32()),
+        "valid_from": pa.array([sg.valid_from for sg, _ in rows], pa.date32()),
+        "valid_to": pa.array([sg.valid_to for sg, _ in rows], pa.date32()),
+        "long_context_threshold": pa.array([c.threshold for _, c in rows], pa.int64()),
+        "p_batch_discount": pa.array([_q9(sg.price.batch_discount) for sg, _ in rows], dec),
+        "tier_fallback": pa.array([sg.tier_fallback for sg, _ in rows], pa.bool_()),
     }
-    for f in PRICE_FIELDS:
-        cols[f"p_{f}"] = pa.array([_q9(getattr(p, f)) for p in rows], dec)
+    for bk in RATE_BUCKETS:
+        cols[f"p_{bk}"] = pa.array([_q9(c.standard[bk]) for _, c in rows], dec)
+        cols[f"pl_{bk}"] = pa.array([_q9(c.long[bk]) if c.long else None for _, c in rows], dec)
+        cols[f"f_{bk}"] = pa.array([c.fallback.get(bk) for _, c in rows], pa.string())
     return pa.table(cols)
 
 
@@ -128,8 +152,40 @@ def period_expr(day: ir.DateValue, period: str) -> ir.Value:
     return day.truncate(unit)
 
 
+def _with_call_keys(u: ir.Table) -> ir.Table:
+    """The requested service tier (what the tariff can price; anything else prices as standard and is counted)
+    and the UTC minute of the day (for off-peak windows)."""
+    import ibis
+
+    tier = u.service_tier.lower()
+    return u.mutate(
+        tier_req=ibis.cases((tier.isin(["flex", "priority"]), tier), else_="standard"),
+        tier_unknown=tier.notnull() & ~tier.isin(list(KNOWN_TIER_VALUES)),
+        minute=(u.ts.hour() * 60 + u.ts.minute()).cast("int32"),
+    )
+
+
+def _range_join(u: ir.Table, side: ir.Table) -> ir.Table:
+    return u.left_join(side, [
+        u.model == side.p_model,
+        u.price_provider == side.p_provider,
+        u.tier_req == side.p_tier,
+        side.valid_from <= u.day,
+        u.day < side.valid_to.fill_null(FAR_FUTURE),
+        side.m_from <= u.minute,
+        u.minute < side.m_to,
+    ])
+
+
+def _rate(t: ir.Table, bucket: str, long: ir.BooleanValue, prefix: str = "p") -> ir.DecimalValue:
+    import ibis
+
+    return ibis.ifelse(long & t[f"{prefix}l_{bucket}"].notnull(), t[f"{prefix}l_{bucket}"], t[f"{prefix}_{bucket}"])
+
+
 def priced_rows(usage: ir.Table, prices: ir.Table, choices: ir.Table) -> ir.Table:
-    """Every usage row with the price in effect joined on (left join: unpriced rows stay, with a reason)."""
+    """Every usage row with the tariff segment in effect joined on (left join: unpriced rows stay, with a reason).
+    `in_p`, `cr_p`, `cw_p`, `out_p` are the text input, cache read, 5-minute cache write and text output rates."""
     import ibis
 
     u = usage.left_join(choices, usage.model == choices.c_model)
@@ -137,14 +193,10 @@ def priced_rows(usage: ir.Table, prices: ir.Table, choices: ir.Table) -> ir.Tabl
         price_provider=ibis.coalesce(u.provider, u.c_provider),
         provider_rule=ibis.cases((u.provider.notnull(), "row"), (u.c_rule.notnull(), u.c_rule), else_="none"),
     )
-    j = u.left_join(prices, [
-        u.model == prices.p_model,
-        u.price_provider == prices.p_provider,
-        prices.valid_from <= u.day,
-        u.day < prices.valid_to.fill_null(FAR_FUTURE),
-    ])
+    j = _range_join(_with_call_keys(u), prices)
     input_total = j.input_uncached + j.cache_read + j.cache_write
-    is_long = j.long_context_threshold.notnull() & (input_total > j.long_context_threshold * j.requests)
+    is_long = (j.long_context_threshold.notnull() & (input_total > j.long_context_threshold * j.requests)).fill_null(
+        False)
     return j.mutate(
         unpriced_reason=ibis.cases(
             (j.model.isnull(), ibis.coalesce(j.unresolved_reason, "unknown model")),
@@ -152,15 +204,14 @@ def priced_rows(usage: ir.Table, prices: ir.Table, choices: ir.Table) -> ir.Tabl
             (j.p_input.isnull(), "no price in effect on that day from " + j.price_provider),
             else_=ibis.null(str),
         ),
-        in_p=ibis.ifelse(is_long & j.p_long_input.notnull(), j.p_long_input, j.p_input),
-        cr_p=ibis.ifelse(is_long & j.p_long_cached_input.notnull(), j.p_long_cached_input,
-                         j.p_cached_input.fill_null(j.p_input)),
-        cw_p=j.p_cache_write.fill_null(j.p_input),
-        out_p=ibis.ifelse(is_long & j.p_long_output.notnull(), j.p_long_output, j.p_output),
+        in_p=_rate(j, "input", is_long),
+        cr_p=_rate(j, "cache_read", is_long),
+        cw_p=_rate(j, "cache_write", is_long),
+        out_p=_rate(j, "output", is_long),
         batch_discount=ibis.ifelse(j.batch, j.p_batch_discount, ibis.null(PRICE_TYPE)),
-        long_context=is_long.fill_null(False),
-        cr_at_input=(j.cache_read > 0) & j.p_cached_input.isnull() & j.p_input.notnull(),
-        cw_at_input=(j.cache_write > 0) & j.p_cache_write.isnull() & j.p_input.notnull(),
+        long_context=is_long,
+        cr_at_input=(j.cache_read > 0) & j.f_cache_read.notnull(),
+        cw_at_input=(j.cache_write > 0) & j.f_cache_write.notnull(),
         batch_no_discount=j.batch & j.p_batch_discount.isnull() & j.p_input.notnull(),
     )
 
@@ -188,13 +239,9 @@ def spend_expr(usage: ir.Table, prices: ir.Table, choices: ir.Table, keys: Seque
         price_provider=ibis.coalesce(u.provider, u.c_provider),
         provider_rule=ibis.cases((u.provider.notnull(), "row"), (u.c_rule.notnull(), u.c_rule), else_="none"),
     )
-    side = prices.select("p_id", "p_model", "p_provider", "valid_from", "valid_to", "long_context_threshold")
-    j = u.left_join(side, [
-        u.model == side.p_model,
-        u.price_provider == side.p_provider,
-        side.valid_from <= u.day,
-        u.day < side.valid_to.fill_null(FAR_FUTURE),
-    ])
+    side = prices.select("p_id", "p_model", "p_provider", "p_tier", "m_from", "m_to", "valid_from", "valid_to",
+                         "long_context_threshold")
+    j = _range_join(_with_call_keys(u), side)
     input_total = j.input_uncached + j.cache_read + j.cache_write
     j = j.mutate(long_context=(j.long_context_threshold.notnull()
                                & (input_total > j.long_context_threshold * j.requests)).fill_null(False))
@@ -223,16 +270,27 @@ def spend_expr(usage: ir.Table, prices: ir.Table, choices: ir.Table, keys: Seque
                      "batch"]).aggregate(
         requests=j.requests.sum(),
         rows=j.count(),
-        **{b: j[b].sum() for b in BUCKETS},
+        **{b: j[b].sum() for b in (*BUCKETS, *SUB_BUCKETS)},
+        tier_unknown_requests=ibis.ifelse(j.tier_unknown.fill_null(False), j.requests, 0).sum(),
         reported_cost=j.reported_cost.sum(),
         reported_rows=j.reported_cost.count(),
         first_day=j.day.min(),
         last_day=j.day.max(),
     )
-    unit = prices.select(q_id=prices.p_id, **{f"q_{f}": prices[f"p_{f}"] for f in PRICE_FIELDS})
+    unit = prices.select(q_id=prices.p_id, q_batch_discount=prices.p_batch_discount,
+                         q_tier_fallback=prices.tier_fallback, q_row_tier=prices.p_row_tier,
+                         **{f"q_{b}": prices[f"p_{b}"] for b in RATE_BUCKETS},
+                         **{f"ql_{b}": prices[f"pl_{b}"] for b in RATE_BUCKETS},
+                         **{f"qf_{b}": prices[f"f_{b}"] for b in RATE_BUCKETS})
     g = s1.left_join(unit, s1.p_id == unit.q_id)
     long = g.long_context
     priced = g.q_input.notnull()
+
+    def r(bucket: str) -> ir.DecimalValue:
+        return _rate(g, bucket, long, "q")
+
+    def fb(bucket: str, tokens: ir.IntegerValue) -> ir.IntegerValue:
+        return ibis.ifelse(priced & g[f"qf_{bucket}"].notnull(), tokens, 0)
     g = g.mutate(
         unpriced_reason=ibis.cases(
             (g.model.isnull(), ibis.coalesce(g.unresolved_reason, "unknown model")),
@@ -240,23 +298,28 @@ def spend_expr(usage: ir.Table, prices: ir.Table, choices: ir.Table, keys: Seque
             (~priced, "no price in effect on that day from " + g.price_provider),
             else_=ibis.null(str),
         ),
-        c_in=micro_usd(g.input_uncached, ibis.ifelse(long & g.q_long_input.notnull(), g.q_long_input, g.q_input)),
-        c_cr=micro_usd(g.cache_read, ibis.ifelse(long & g.q_long_cached_input.notnull(), g.q_long_cached_input,
-                                                 g.q_cached_input.fill_null(g.q_input))),
-        c_cw=micro_usd(g.cache_write, g.q_cache_write.fill_null(g.q_input)),
-        c_out=micro_usd(g.output_text + g.output_reasoning,
-                        ibis.ifelse(long & g.q_long_output.notnull(), g.q_long_output, g.q_output)),
+        c_in=micro_usd(g.input_uncached - g.input_audio, r("input")) + micro_usd(g.input_audio, r("input_audio")),
+        c_cr=micro_usd(g.cache_read, r("cache_read")),
+        c_cw=(micro_usd(g.cache_write - g.cache_write_1h, r("cache_write"))
+              + micro_usd(g.cache_write_1h, r("cache_write_1h"))),
+        c_out=(micro_usd(g.output_text - g.output_audio, r("output")) + micro_usd(g.output_reasoning, r("reasoning"))
+               + micro_usd(g.output_audio, r("output_audio"))),
         batch_discount=ibis.ifelse(g.batch, g.q_batch_discount, ibis.null(PRICE_TYPE)),
-        cr_at_input=ibis.ifelse(priced & g.q_cached_input.isnull(), g.cache_read, 0),
-        cw_at_input=ibis.ifelse(priced & g.q_cache_write.isnull(), g.cache_write, 0),
+        cr_at_input=fb("cache_read", g.cache_read),
+        cw_at_input=fb("cache_write", g.cache_write - g.cache_write_1h),
+        cw1h_at_5m=fb("cache_write_1h", g.cache_write_1h),
+        audio_at_text=fb("input_audio", g.input_audio) + fb("output_audio", g.output_audio),
+        tier_fallback_requests=ibis.ifelse(priced & g.q_tier_fallback, g.requests, 0),
+        off_peak_requests=ibis.ifelse(priced & (g.q_row_tier == "off-peak"), g.requests, 0),
         batch_no_discount=ibis.ifelse(priced & g.batch & g.q_batch_discount.isnull(), g.requests, 0),
         long_requests=ibis.ifelse(priced & long, g.requests, 0),
         u_model=ibis.ifelse(priced, ibis.null(str), ibis.coalesce(g.model, "(unknown model)")),
         u_provider=ibis.ifelse(priced, ibis.null(str), g.price_provider),
     )
     # stage 2: back to the asked-for groups (keeping what the report needs: rule, unpriced reason, batch discount)
-    sums = ["requests", "rows", *BUCKETS, "reported_cost", "reported_rows", "cr_at_input", "cw_at_input",
-            "batch_no_discount", "long_requests", "c_in", "c_cr", "c_cw", "c_out"]
+    sums = ["requests", "rows", *BUCKETS, *SUB_BUCKETS, "reported_cost", "reported_rows", "cr_at_input",
+            "cw_at_input", "cw1h_at_5m", "audio_at_text", "tier_fallback_requests", "tier_unknown_requests",
+            "off_peak_requests", "batch_no_discount", "long_requests", "c_in", "c_cr", "c_cw", "c_out"]
     keys2 = [*group, "provider_rule", "unpriced_reason", "u_model", "u_provider", "batch_discount"]
     return g.group_by(keys2).aggregate(
         first_day=g.first_day.min(), last_day=g.last_day.max(), **{c: g[c].sum() for c in sums})
@@ -397,10 +460,21 @@ def open_engine(spec: str, source: UsageSource) -> Iterator[Engine]:
             else:
                 usage = con.read_parquet(str(parquet))
             name = con.name
-        yield Engine(name, con, usage, cleanup)
+        yield Engine(name, con, _with_defaults(usage), cleanup)
     finally:
         for c in reversed(cleanup):
             c.cleanup()
+
+
+def _with_defaults(usage: ir.Table) -> ir.Table:
+    """Usage written before the pricing-dimension columns existed reads as: no 1-hour writes, no audio, no tier."""
+    import ibis
+
+    cols = set(usage.columns)
+    extra: dict[str, Any] = {b: ibis.literal(0, "int64") for b in SUB_BUCKETS if b not in cols}
+    if "service_tier" not in cols:
+        extra["service_tier"] = ibis.null(str)
+    return usage.mutate(**extra) if extra else usage
 
 
 def _parquet_glob(p: Path) -> str:

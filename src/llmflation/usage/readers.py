@@ -438,6 +438,8 @@ def _openai_chat(row: int, rec: Any) -> UsageRecord:
     reasoning = tokens(pout.get("reasoning_tokens"), "reasoning_tokens", default=0)
     uncached = _sub(total_in, cached + written, in_name, "cached + cache-write tokens")
     text_out = _sub(total_out, reasoning, out_name, "reasoning tokens")
+    audio_in = min(tokens(pin.get("audio_tokens"), "audio_tokens", default=0), uncached)  # billed apart (tariff)
+    audio_out = min(tokens(pout.get("audio_tokens"), "audio_tokens", default=0), text_out)
     when = rec.get("created", rec.get("created_at", outer.get("created_at", outer.get("timestamp"))))
     project, user, tags = _meta(outer)
     return UsageRecord(
@@ -447,6 +449,7 @@ def _openai_chat(row: int, rec: Any) -> UsageRecord:
         provider=provider_name(outer.get("provider")), batch=batch or rec.get("service_tier") == "batch",
         project=project, user=user or text_field(rec.get("user"), "user"), tags=tags,
         reported_cost=money(outer.get("cost", outer.get("cost_usd")), "cost"),
+        input_audio=audio_in, output_audio=audio_out, service_tier=text_field(rec.get("service_tier"), "service_tier"),
     )
 
 
@@ -480,6 +483,8 @@ def _anthropic(row: int, rec: Any) -> UsageRecord | Skipped:
     split = _dict(usage.get("cache_creation"), "usage.cache_creation")
     if split and not usage.get("cache_creation_input_tokens"):
         written = sum(tokens(v, f"usage.cache_creation.{k}", default=0) for k, v in split.items())
+    hour = min(tokens(split.get("ephemeral_1h_input_tokens"), "usage.cache_creation.ephemeral_1h_input_tokens",
+                      default=0), written)  # 1-hour writes cost more than 5-minute ones (tariff)
     total_out = tokens(usage.get("output_tokens"), "usage.output_tokens")
     details = _dict(usage.get("output_tokens_details"), "usage.output_tokens_details")
     thinking = tokens(details.get("thinking_tokens"), "thinking_tokens", default=0)
@@ -494,7 +499,8 @@ def _anthropic(row: int, rec: Any) -> UsageRecord | Skipped:
         output_reasoning=thinking, request_id=text_field(rec.get("id"), "id"),
         provider=provider_name(outer.get("provider")) or None,
         batch=batch or usage.get("service_tier") == "batch", project=project, user=user, tags=tags,
-        reported_cost=money(outer.get("cost", outer.get("cost_usd")), "cost"),
+        reported_cost=money(outer.get("cost", outer.get("cost_usd")), "cost"), cache_write_1h=hour,
+        service_tier=text_field(usage.get("service_tier"), "usage.service_tier"),
     )
 
 
@@ -540,6 +546,9 @@ def _openai_usage_result(row: int, r: dict[str, Any], bucket: dict[str, Any] | N
         requests=n_req, provider="openai", batch=boolean(r.get("batch")),
         project=text_field(r.get("project_id"), "project_id"), user=text_field(r.get("user_id"), "user_id"),
         tags=tuple(t for t in (f"api_key:{r['api_key_id']}",) if r.get("api_key_id")),
+        input_audio=min(tokens(r.get("input_audio_tokens"), "input_audio_tokens", text=text, default=0), uncached),
+        output_audio=min(tokens(r.get("output_audio_tokens"), "output_audio_tokens", text=text, default=0), out),
+        service_tier=text_field(r.get("service_tier"), "service_tier"),
     )
 
 

@@ -14,11 +14,15 @@ from decimal import Decimal
 FORMATS = ("openai-chat", "openai-usage", "anthropic", "otel", "litellm", "langfuse", "generic")
 
 BUCKETS = ("input_uncached", "cache_read", "cache_write", "output_text", "output_reasoning")
+# Parts of the buckets above that are priced differently (ledger/tariff.py): 1-hour cache writes (within
+# cache_write), audio input (within input_uncached), audio output (within output_text). Subsets, not extra tokens.
+SUB_BUCKETS = ("cache_write_1h", "input_audio", "output_audio")
 
 # Column order of the `usage` table and of canonical Parquet (what `usage export` writes, `--source` reads).
 CANONICAL_COLUMNS = (
     "row_key", "request_id", "ts", "day", "model", "model_raw", "provider", "batch", "requests",
     *BUCKETS, "project", "user_id", "tags", "reported_cost", "source_format", "source_file", "source_row",
+    *SUB_BUCKETS, "service_tier",
 )
 
 
@@ -42,6 +46,10 @@ class UsageRecord:
     user: str | None = None
     tags: tuple[str, ...] = ()
     reported_cost: Decimal | None = None
+    cache_write_1h: int = 0  # of cache_write: 1-hour lifetime writes
+    input_audio: int = 0  # of input_uncached
+    output_audio: int = 0  # of output_text
+    service_tier: str | None = None  # as the log says it (OpenAI: default/flex/priority/scale; Anthropic: standard…)
 
 
 @dataclass(frozen=True, slots=True)

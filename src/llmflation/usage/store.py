@@ -24,11 +24,11 @@ from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from llmflation.errors import InputError, UnknownModelError
+from llmflation.errors import InputError, UnknownModelError, UnknownNameError
 from llmflation.ledger.store import home
 from llmflation.usage.records import CANONICAL_COLUMNS, Quarantined, Skipped, UsageRecord
 
@@ -50,6 +50,11 @@ USAGE_COLUMNS_SQL = """
     project VARCHAR, user_id VARCHAR, tags VARCHAR, reported_cost DECIMAL(38, 12),
     source_format VARCHAR NOT NULL, source_file VARCHAR NOT NULL, source_row BIGINT NOT NULL
 """
+# Columns added by migration 2, in CANONICAL_COLUMNS order (staging tables use USAGE_COLUMNS_SQL + these).
+_V2_COLUMNS_SQL = """
+    cache_write_1h BIGINT NOT NULL DEFAULT 0, input_audio BIGINT NOT NULL DEFAULT 0,
+    output_audio BIGINT NOT NULL DEFAULT 0, service_tier VARCHAR
+"""
 
 # (version, description, SQL). Append only; never edit an applied migration.
 USAGE_MIGRATIONS: list[tuple[int, str, str]] = [
@@ -65,6 +70,11 @@ USAGE_MIGRATIONS: list[tuple[int, str, str]] = [
             files VARCHAR NOT NULL, rows_read BIGINT NOT NULL, accepted BIGINT NOT NULL,
             quarantined BIGINT NOT NULL, duplicates BIGINT NOT NULL, skipped BIGINT NOT NULL);
     """),
+    (2, "pricing dimensions: 1-hour cache writes, audio tokens, service tier",
+     "ALTER TABLE usage ADD COLUMN cache_write_1h BIGINT DEFAULT 0; "
+     "ALTER TABLE usage ADD COLUMN input_audio BIGINT DEFAULT 0; "
+     "ALTER TABLE usage ADD COLUMN output_audio BIGINT DEFAULT 0; "
+     "ALTER TABLE usage ADD COLUMN service_tier VARCHAR;"),
 ]
 
 _BATCH = 50_000
@@ -176,8 +186,8 @@ class UsageStore:
         with self.transaction() as con:
             row = con.execute("SELECT coalesce(max(id), 0) + 1 FROM ingests").fetchall()[0]
             ingest_id = int(row[0]) if row else 1
-            con.execute(f"CREATE TEMP TABLE staging ({USAGE_COLUMNS_SQL}, unresolved_reason VARCHAR, "
-                        "file_idx INTEGER, seq BIGINT)")
+            con.execute(f"CREATE TEMP TABLE staging ({USAGE_COLUMNS_SQL}, {_V2_COLUMNS_SQL}, "
+                        "unresolved_reason VARCHAR, file_idx INTEGER, seq BIGINT)")
             seq = 0
             for idx, (path, found, items) in enumerate(opened):
                 sha = _sha256(path)
@@ -199,7 +209,7 @@ class UsageStore:
                         rep.quarantined += 1
                         rep.reasons[_reason_kind(item.reason)] += 1
                         continue
-                    model, why = resolver.resolve(item.model_raw)
+                    model, why = resolver.resolve(item.model_raw, item.provider, item.ts.date())
                     if model is None and not keep_unknown:
                         bad.append((sha, str(path), found, item.row, "model", why, _record_text(item), ingest_id))
                         rep.quarantined += 1
@@ -308,23 +318,28 @@ class UsageStore:
 
 
 class ModelResolver:
-    """Raw model strings from logs → ledger ids, memoised (logs repeat a few dozen names millions of times)."""
+    """Raw model strings from logs → ledger ids by (name as sent, provider, day) with the ledger's one resolver
+    (Ledger.resolve_name: dated names first), memoised (logs repeat a few dozen names millions of times)."""
 
     def __init__(self, ledger: Ledger) -> None:
         self.ledger = ledger
-        self._cache: dict[str, tuple[str | None, str]] = {}
+        self._cache: dict[tuple[str, str | None, date | None], tuple[str | None, str]] = {}
 
-    def resolve(self, raw: str) -> tuple[str | None, str]:
-        hit = self._cache.get(raw)
+    def resolve(self, raw: str, provider: str | None = None, day: date | None = None) -> tuple[str | None, str]:
+        key = (raw, provider, day)
+        hit = self._cache.get(key)
         if hit is None:
-            hit = self._cache[raw] = self._resolve(raw)
+            hit = self._cache[key] = self._resolve(raw, provider, day)
         return hit
 
-    def _resolve(self, raw: str) -> tuple[str | None, str]:
+    def _resolve(self, raw: str, provider: str | None, day: date | None) -> tuple[str | None, str]:
         candidates = [raw]
         s = raw.strip()
         if s.startswith("models/"):
             s = s[len("models/"):]
+        for region in ("us.", "eu.", "apac.", "global."):  # Bedrock cross-region inference profiles
+            if s.startswith(region):
+                candidates.append(s[len(region):])
         parts = s.split("/")
         candidates += ["/".join(parts[i:]) for i in range(len(parts))]
         if ":" in parts[-1]:  # fine-tunes (ft:gpt-4o:org::id) and bedrock versions (…-v2:0)
@@ -332,9 +347,15 @@ class ModelResolver:
         first_error: UnknownModelError | None = None
         for c in candidates:
             try:
-                return self.ledger.resolve(c).id, ""
+                return self.ledger.resolve_name(c, provider, day).model.id, ""
             except UnknownModelError as exc:
                 first_error = first_error or exc
+            except UnknownNameError:
+                continue
+        from llmflation.errors import NameNotInEffectError
+
+        if isinstance(first_error, NameNotInEffectError):
+            return None, f"{first_error} (log row of {day})"
         close = first_error.suggestions if first_error else []
         hint = f" (did you mean {', '.join(close)}?)" if close else ""
         return None, (f"unknown model {raw!r}{hint}; add it to your layer with `llmflation user add-prices FILE.csv` "
@@ -350,13 +371,16 @@ def _staged_row(item: UsageRecord, model: str | None, why: str, fmt: str, path: 
         content = "\x1f".join(str(x) for x in (
             fmt, item.ts.isoformat(), item.model_raw, item.provider, item.batch, item.requests, item.input_uncached,
             item.cache_read, item.cache_write, item.output_text, item.output_reasoning, item.project, item.user,
-            tags, item.reported_cost))
+            tags, item.reported_cost)
+            + ((item.cache_write_1h, item.input_audio, item.output_audio, item.service_tier)
+               if (item.cache_write_1h or item.input_audio or item.output_audio or item.service_tier) else ()))
         digest = hashlib.sha256(content.encode()).hexdigest()[:32]
         seen[digest] += 1  # the n-th identical id-less row in this file is its own request
         key = f"h:{digest}#{seen[digest]}"
     return (key, item.request_id, item.ts, item.ts.date(), model, item.model_raw, item.provider, item.batch,
             item.requests, item.input_uncached, item.cache_read, item.cache_write, item.output_text,
             item.output_reasoning, item.project, item.user, tags, item.reported_cost, fmt, path, item.row,
+            item.cache_write_1h, item.input_audio, item.output_audio, item.service_tier,
             None if model else why, idx, seq)
 
 
@@ -378,7 +402,8 @@ def _arrow(rows: list[tuple[Any, ...]]) -> pa.Table:
         "ts": pa.timestamp("us"), "day": pa.date32(), "batch": pa.bool_(), "requests": pa.int64(),
         "input_uncached": pa.int64(), "cache_read": pa.int64(), "cache_write": pa.int64(), "output_text": pa.int64(),
         "output_reasoning": pa.int64(), "reported_cost": pa.decimal128(38, 12), "source_row": pa.int64(),
-        "file_idx": pa.int32(), "seq": pa.int64(),
+        "file_idx": pa.int32(), "seq": pa.int64(), "cache_write_1h": pa.int64(), "input_audio": pa.int64(),
+        "output_audio": pa.int64(),
     }
     columns = list(zip(*rows, strict=True))
     arrays = [pa.array(col, type=types.get(name, pa.string())) for name, col in zip(names, columns, strict=True)]

@@ -83,11 +83,15 @@ async def api_price(
 ) -> dict[str, Any]:
     ledger = state_of(request).ledger
     when = parse_when(at, "at") or date.today()
-    found = ledger.price(model, at=when, provider=provider, tier=tier)
+    resolution, found = ledger.price_resolved(model, at=when, provider=provider, tier=tier)
     return {
         "ok": True,
         "model": found[0].model,
         "at": when.isoformat(),
+        "name": resolution.name,
+        "resolved_model": resolution.model.id,
+        "resolved_via": resolution.via,
+        "resolved": resolution.describe(),
         "prices": [price_record(p) for p in found],
     }
 

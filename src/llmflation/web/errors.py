@@ -15,6 +15,7 @@ from llmflation.errors import (
     InputError,
     LlmflationError,
     NoPriceError,
+    ShutDownError,
     UnknownModelError,
     UnknownNameError,
 )
@@ -62,6 +63,8 @@ def domain_status(exc: LlmflationError) -> tuple[int, dict[str, Any]]:
         return 404, {"suggestions": exc.suggestions}
     if isinstance(exc, UnknownNameError):
         return 422, {"known": exc.known[:100]}
+    if isinstance(exc, ShutDownError):
+        return 404, {"shut_down": True}
     if isinstance(exc, NoPriceError):
         extra = {k: v for k, v in (("first_priced", exc.first_priced), ("ended", exc.ended)) if v is not None}
         return 404, extra

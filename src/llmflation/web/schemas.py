@@ -24,6 +24,8 @@ class ErrorOut(BaseModel):
         None, description="On a date before a model's first price (404): the first date with a price; try at=it."
     )
     ended: str | None = Field(None, description="On a date after a retired model's last price (404): when it ended.")
+    shut_down: bool | None = Field(None, description="True when the offer was shut down before the date asked "
+                                   "(404; the error names the date and the vendor's successor).")
 
 
 WRITE_ERRORS: dict[int | str, dict[str, Any]] = {
@@ -86,6 +88,11 @@ class PriceOut(BaseModel):
     output_usd_per_mtok: str
     cached_input_usd_per_mtok: str | None
     cache_write_usd_per_mtok: str | None
+    cache_write_1h_usd_per_mtok: str | None = None
+    input_audio_usd_per_mtok: str | None = None
+    output_audio_usd_per_mtok: str | None = None
+    window_utc: str | None = Field(None, description="UTC time-of-day window HH:MM-HH:MM of an off-peak row.")
+    regional_uplift: str | None = None
     batch_discount: str | None
     long_context: LongContextOut | None
     source: str
@@ -98,6 +105,11 @@ class PriceAnswer(BaseModel):
     ok: Literal[True] = True
     model: str
     at: date
+    name: str | None = Field(None, description="The name as asked.")
+    resolved_model: str | None = Field(None, description="What the name meant on that day (dated names).")
+    resolved_via: str | None = Field(None, description="id, alias, or dated-alias / dated-snapshot / "
+                                     "dated-provider_id / dated-redirect (names.csv).")
+    resolved: str | None = Field(None, description='e.g. "gpt-4o on 2025-01-10 → openai/gpt-4o-2024-08-06 (…)".')
     prices: list[PriceOut] = Field(description="One per provider, cheapest (3:1 blended) first.")
 
 

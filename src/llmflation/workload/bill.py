@@ -15,16 +15,12 @@ reasoning tokens; `c`, `w` the cached-input and cache-write shares; `L` the long
 A task is `calls_per_task` calls; a month is `tasks_per_month` tasks. Nothing is rounded: Decimal arithmetic runs
 at 60 significant digits, far more than any bill needs, so the items sum exactly to the total.
 
-Fallbacks when a price component is missing (each one adds a warning to the bill, never a silent $0):
-
-* no `cached_input` price → cache reads billed at the full input price (`cached_input_missing`)
-* no `cache_write` price → cache writes billed at the input price (`cache_write_missing`; right for providers with
-  automatic caching such as OpenAI, which do not charge extra for writes)
-* no long-context tier on the offer → long prompts billed at standard prices (`long_context_missing`)
-* a long-context tier without a long cached price → long-context cache reads at the long input price
-  (`long_cached_input_missing`); long-context cache writes at cache_write × long_input / input
-  (`long_cache_write_derived`)
-* no batch discount on record → batch calls billed at full price (`batch_missing`)
+Every rate comes from the tariff's rate card (llmflation.ledger.tariff: the one rule table that `usage spend`
+compiles for DuckDB and Spark too), including its fallbacks when a price component is missing; each fallback used
+adds a warning named by its code (`cached_input_missing`, `cache_write_missing`, `long_cached_input_derived`,
+`long_context_missing`, `batch_missing`, `off_peak_missing`, …), never a silent $0. The shares of calls that are
+long, off-peak, batch or regional are mixed exactly: `long_context`, `off_peak`, `batch_discount` and
+`regional_uplift` are the differences each dimension makes, in that order, so the items sum to the total.
 """
 
 from __future__ import annotations
@@ -37,7 +33,7 @@ from typing import TYPE_CHECKING
 
 from llmflation.errors import InputError, NoPriceError
 from llmflation.ledger.records import STANDARD_TIER, Price
-from llmflation.money import MTOK, plain
+from llmflation.money import MTOK
 from llmflation.workload.spec import Workload
 
 if TYPE_CHECKING:
@@ -45,8 +41,18 @@ if TYPE_CHECKING:
 
 PRECISION = 60
 ZERO = Decimal(0)
-ITEM_NAMES = ("uncached_input", "cache_read", "cache_write", "output", "reasoning", "long_context",
-              "batch_discount")
+ITEM_NAMES = ("uncached_input", "cache_read", "cache_write", "cache_write_1h", "input_audio", "output", "reasoning",
+              "output_audio", "long_context", "off_peak", "batch_discount", "regional_uplift")
+# tariff bucket → bill line item
+_ITEM_OF = {"input": "uncached_input", "cache_read": "cache_read", "cache_write": "cache_write",
+            "cache_write_1h": "cache_write_1h", "input_audio": "input_audio", "output": "output",
+            "reasoning": "reasoning", "output_audio": "output_audio"}
+
+
+def _share_note(code: str, w: Workload) -> str:
+    share = {"long_context_missing": w.long_context_share, "batch_missing": w.batch_share,
+             "regional_uplift_missing": w.regional_share}.get(code)
+    return f" ({_pct(share)} of calls)" if share is not None else ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,91 +138,102 @@ def _mul(*xs: Decimal) -> Decimal:
     return out
 
 
-def bill_offer(workload: Workload, price: Price, at: date | None = None, score: Decimal | None = None) -> OfferBill:
-    """Bill `workload` on one offer (a ledger Price row). Pure: no ledger access, exact Decimal."""
+def bill_offer(workload: Workload, price: Price, at: date | None = None, score: Decimal | None = None,
+               off_peak: Price | None = None) -> OfferBill:
+    """Bill `workload` on one offer (a ledger Price row; `off_peak` = the offer's off-peak row in effect, if any).
+    Pure: no ledger access, exact Decimal; every rate comes from the tariff's rate card (ledger/tariff.py)."""
     with localcontext() as ctx:
         ctx.prec = PRECISION
-        return _bill(workload, price, at or price.valid_from, score)
+        return _bill(workload, price, at or price.valid_from, score, off_peak)
 
 
-def _bill(w: Workload, p: Price, at: date, score: Decimal | None) -> OfferBill:
-    warnings: list[BillWarning] = []
-    where = f"{p.model} on {p.provider}"
-    i_tok, c, cw_share = w.input_tokens, w.cached_input_share, w.cache_write_share
-    toks = {
-        "uncached_input": i_tok * (1 - c - cw_share),
-        "cache_read": i_tok * c,
-        "cache_write": i_tok * cw_share,
-        "output": w.output_tokens,
+def call_tokens(w: Workload) -> dict[str, Decimal]:
+    """A workload's average call as the tariff's disjoint token buckets."""
+    i_tok = w.input_tokens
+    uncached = i_tok * (1 - w.cached_input_share - w.cache_write_share - w.cache_write_1h_share)
+    return {
+        "input": uncached * (1 - w.input_audio_share),
+        "input_audio": uncached * w.input_audio_share,
+        "cache_read": i_tok * w.cached_input_share,
+        "cache_write": i_tok * w.cache_write_share,
+        "cache_write_1h": i_tok * w.cache_write_1h_share,
+        "output": w.output_tokens * (1 - w.output_audio_share),
+        "output_audio": w.output_tokens * w.output_audio_share,
         "reasoning": w.reasoning_per_call,
     }
-    cached_rate = p.cached_input
-    if cached_rate is None:
-        cached_rate = p.input
-        if toks["cache_read"] > 0:
-            warnings.append(BillWarning("cached_input_missing",
-                                        f"{where}: no cached-input price on record; cache reads billed at the "
-                                        f"full input price ({plain(p.input)}/M)"))
-    write_rate = p.cache_write
-    if write_rate is None:
-        write_rate = p.input
-        if toks["cache_write"] > 0:
-            warnings.append(BillWarning("cache_write_missing",
-                                        f"{where}: no cache-write price on record; cache writes billed at the "
-                                        f"input price ({plain(p.input)}/M)"))
-    rates = {"uncached_input": p.input, "cache_read": cached_rate, "cache_write": write_rate,
-             "output": p.output, "reasoning": p.output}
-    per_call = {k: toks[k] * rates[k] / MTOK for k in toks}
 
-    # long-context surcharge on the share of calls above the threshold
-    long_extra = ZERO
-    share_long = w.long_context_share
-    if share_long > 0:
-        if p.long_context_threshold is None or p.long_input is None or p.long_output is None:
-            warnings.append(BillWarning("long_context_missing",
-                                        f"{where}: no long-context tier on record; {_pct(share_long)} of calls with "
-                                        f"long prompts are billed at standard prices"))
-        else:
-            long_cached = p.long_cached_input
-            if long_cached is None:
-                long_cached = p.long_input
-                if toks["cache_read"] > 0:
-                    warnings.append(BillWarning("long_cached_input_missing",
-                                                f"{where}: no long-context cached price on record; long-context "
-                                                f"cache reads billed at the long input price "
-                                                f"({plain(p.long_input)}/M)"))
-            if p.cache_write is not None:
-                long_write = p.cache_write * p.long_input / p.input if p.input else p.long_input
-                if toks["cache_write"] > 0:
-                    warnings.append(BillWarning("long_cache_write_derived",
-                                                f"{where}: no long-context cache-write price on record; billed at "
-                                                f"cache_write × long_input / input = {_short(long_write)}/M"))
-            else:
-                long_write = p.long_input
-            long_rates = {"uncached_input": p.long_input, "cache_read": long_cached, "cache_write": long_write,
-                          "output": p.long_output, "reasoning": p.long_output}
-            long_extra = share_long * sum((toks[k] * (long_rates[k] - rates[k]) for k in toks), ZERO) / MTOK
-    per_call["long_context"] = long_extra
 
-    gross = sum(per_call.values(), ZERO)
-    batch = ZERO
-    if w.batch_share > 0:
-        if p.batch_discount is None:
-            warnings.append(BillWarning("batch_missing",
-                                        f"{where}: no batch API discount on record; {_pct(w.batch_share)} of calls "
-                                        f"sent as batch are billed at full price"))
-        else:
-            batch = -(w.batch_share * p.batch_discount * gross)
-    per_call["batch_discount"] = batch
+def _bill(w: Workload, p: Price, at: date, score: Decimal | None, off_peak: Price | None = None) -> OfferBill:
+    from llmflation.ledger.tariff import FALLBACKS, multiplier, rate_card
 
+    warnings: list[BillWarning] = []
+    where = f"{p.model} on {p.provider}"
+    toks = call_tokens(w)
+    std_card = rate_card(p)
+    off_card = rate_card(off_peak) if off_peak is not None else None
+    used: dict[str, None] = {}
+
+    def cost(long: bool, off: bool, batch: bool, regional: bool) -> Decimal:
+        card = off_card if off and off_card is not None else std_card
+        rates, fb = card.rates(long)
+        for b, n in toks.items():
+            if n > 0 and b in fb:
+                used[fb[b]] = None
+        if long and card.long is None:
+            used["long_context_missing"] = None
+        m, more = multiplier(card.price, batch, regional)
+        used.update(dict.fromkeys(more))
+        return sum((toks[b] * rates[b] for b in toks), ZERO) / MTOK * m
+
+    shares = {"long": w.long_context_share, "off": w.off_peak_share, "batch": w.batch_share,
+              "regional": w.regional_share}
+    if w.off_peak_share > 0 and off_card is None:
+        warnings.append(BillWarning("off_peak_missing", f"{where}: no off-peak price on record; "
+                                    f"{_pct(w.off_peak_share)} of calls in off-peak hours billed at standard prices"))
+
+    def mixture(enabled: tuple[str, ...]) -> Decimal:
+        total = ZERO
+        combos: list[dict[str, bool]] = [{}]
+        for f in enabled:
+            combos = [{**c, f: v} for c in combos for v in (False, True)]
+        for c in combos:
+            weight = Decimal(1)
+            for f, on in c.items():
+                weight *= shares[f] if on else 1 - shares[f]
+            if weight:
+                total += weight * cost(c.get("long", False), c.get("off", False), c.get("batch", False),
+                                       c.get("regional", False))
+        return total
+
+    rates = std_card.standard
+    for b, n in toks.items():
+        if n > 0 and b in std_card.fallback:
+            used[std_card.fallback[b]] = None
+    per_call = {_ITEM_OF[b]: toks[b] * rates[b] / MTOK for b in toks}
+    base = mixture(())
+    with_long = mixture(("long",)) if shares["long"] > 0 else base
+    with_off = mixture(("long", "off")) if shares["off"] > 0 and off_card is not None else with_long
+    with_batch = mixture(("long", "off", "batch")) if shares["batch"] > 0 else with_off
+    with_region = mixture(("long", "off", "batch", "regional")) if shares["regional"] > 0 else with_batch
+    per_call["long_context"] = with_long - base
+    per_call["off_peak"] = with_off - with_long
+    per_call["batch_discount"] = with_batch - with_off
+    per_call["regional_uplift"] = with_region - with_batch
+    for code in used:
+        warnings.append(BillWarning(code, f"{where}: {FALLBACKS[code]}{_share_note(code, w)}"))
+    gross = with_region
+    batch = per_call["batch_discount"]
+    rates_by_item = {_ITEM_OF[b]: rates[b] for b in toks}
+    toks_by_item = {_ITEM_OF[b]: toks[b] for b in toks}
     calls, tasks = w.calls_per_task, w.tasks_per_month
     items = []
     for name in ITEM_NAMES:
         per_task = per_call[name] * calls
-        tok = toks.get(name)
-        rate = rates.get(name)
+        tok = toks_by_item.get(name)
+        rate = rates_by_item.get(name)
         items.append(LineItem(name, None if tok is None else tok * calls, rate, per_task, per_task * tasks))
-    call_total = gross + batch
+    del batch
+    call_total = gross
     task_total = call_total * calls
     month_total = task_total * tasks
     tokens = w.tokens_per_month
@@ -275,7 +292,7 @@ def rank_offers(ledger: Ledger, workload: Workload, at: date, *, models: Sequenc
     """
     offers = ledger.offers_at(at, tier)
     if models:
-        wanted = {ledger.resolve(m).id for m in models}
+        wanted = {ledger.resolve(m, provider, at).id for m in models}
         offers = [p for p in offers if p.model in wanted]
     if provider:
         prov = provider.strip().lower()
@@ -300,7 +317,7 @@ def rank_offers(ledger: Ledger, workload: Workload, at: date, *, models: Sequenc
                 kept.append((p, s))
     else:
         kept = [(p, None) for p in offers]
-    bills = [bill_offer(workload, p, at, s) for p, s in kept]
+    bills = [bill_offer(workload, p, at, s, ledger.off_peak_row(p.model, p.provider, at)) for p, s in kept]
     bills.sort(key=lambda b: (b.monthly_usd, b.model, b.provider))
     return Ranking(at=at, offers=bills, floor_benchmark=floor.benchmark if floor else None,
                    floor_min=floor.min if floor else None, below_floor=sorted(below), unscored=sorted(unscored))
@@ -316,7 +333,7 @@ def bill_model(ledger: Ledger, workload: Workload, model: str, at: date, provide
     score = None
     if workload.floor is not None:
         score = best_scores(ledger, workload.floor.benchmark).get(prices[0].model)
-    bills = [bill_offer(workload, p, at, score) for p in prices]
+    bills = [bill_offer(workload, p, at, score, ledger.off_peak_row(p.model, p.provider, at)) for p in prices]
     return sorted(bills, key=lambda b: (b.monthly_usd, b.provider))
 
 

@@ -120,6 +120,14 @@ class Workload(BaseModel):
     cache_write_share: Decimal = Decimal(0)
     batch_share: Decimal = Decimal(0)
     long_context_share: Decimal = Decimal(0)
+    # pricing dimensions (see ledger/tariff.py): 1-hour cache writes (share of input), calls in the offer's
+    # off-peak UTC window, audio (share of uncached input / of output), calls to regional endpoints, service tier
+    cache_write_1h_share: Decimal = Decimal(0)
+    off_peak_share: Decimal = Decimal(0)
+    input_audio_share: Decimal = Decimal(0)
+    output_audio_share: Decimal = Decimal(0)
+    regional_share: Decimal = Decimal(0)
+    service_tier: str = "standard"
     monthly_growth: Decimal = Decimal(0)
     revenue_per_task: Decimal | None = None
     floor: Floor | None = None
@@ -141,14 +149,25 @@ class Workload(BaseModel):
             raise ValueError(problem)
         return v
 
+    @field_validator("service_tier")
+    @classmethod
+    def _tier(cls, v: str) -> str:
+        from llmflation.ledger.tariff import SERVICE_TIERS
+
+        t = v.strip().lower()
+        if t not in SERVICE_TIERS:
+            raise ValueError(f"must be one of {', '.join(SERVICE_TIERS)} (got {v!r}); off-peak hours are "
+                             "off_peak_share")
+        return t
+
     @model_validator(mode="after")
     def _consistent(self) -> Workload:
         if self.reasoning_tokens is not None and self.reasoning_multiplier is not None:
             raise ValueError("reasoning_tokens: give reasoning_tokens or reasoning_multiplier, not both")
-        if self.cached_input_share + self.cache_write_share > 1:
+        if self.cached_input_share + self.cache_write_share + self.cache_write_1h_share > 1:
             raise ValueError(
-                f"cache_write_share: cached_input_share + cache_write_share must be at most 1 "
-                f"(got {self.cached_input_share} + {self.cache_write_share})")
+                f"cache_write_share: cached_input_share + cache_write_share + cache_write_1h_share must be at most 1 "
+                f"(got {self.cached_input_share} + {self.cache_write_share} + {self.cache_write_1h_share})")
         if self.models:
             total = sum((m.share for m in self.models), Decimal(0))
             if total != 1:
@@ -196,9 +215,13 @@ class Workload(BaseModel):
                 hint = f" Did you mean: {', '.join(close)}?" if close else ""
                 raise InputError(f"floor.benchmark: unknown benchmark {self.floor.benchmark!r}.{hint} "
                                  f"Known: {', '.join(known) or '(no scores loaded)'}.")
+        from llmflation.errors import NameNotInEffectError
+
         for i, share in enumerate(self.models):
             try:
                 model = ledger.resolve(share.model)
+            except NameNotInEffectError:
+                continue  # a dated name (retired or not yet current): resolved per billing date
             except UnknownModelError as exc:
                 raise InputError(f"models[{i}].model: {exc}") from None
             if share.provider is not None:

@@ -24,7 +24,7 @@ from datetime import date
 from decimal import Decimal, localcontext
 from typing import TYPE_CHECKING, Literal, Protocol
 
-from llmflation.errors import InputError, NoPriceError
+from llmflation.errors import InputError, NameNotInEffectError, NoPriceError
 from llmflation.ledger.records import STANDARD_TIER, Price
 from llmflation.money import MTOK
 from llmflation.workload.bill import (
@@ -231,7 +231,9 @@ def monthly_bills(ledger: Ledger, workload: Workload, start: date, end: date, sc
     scores = best_scores(ledger, workload.floor.benchmark) if workload.floor else None
     fixed_choice: list[tuple[Decimal, str, str | None]] | None = None
     if scenario.policy == "fixed" and workload.models:
-        fixed_choice = [(m.share, ledger.resolve(m.model).id, m.provider) for m in workload.models]
+        ledger.resolve(workload.models[0].model)  # an unknown name fails here, with did-you-mean
+        # names, not ids: a moving name (gpt-4o, deepseek-chat) is billed as what it meant in each month
+        fixed_choice = [(m.share, m.model, m.provider) for m in workload.models]
     points: list[MonthPoint] = []
     for k, month in enumerate(grid):
         if progress is not None and k:
@@ -261,10 +263,11 @@ def monthly_bills(ledger: Ledger, workload: Workload, start: date, end: date, sc
         for share, model_id, provider in fixed_choice:
             try:
                 prices = ledger.price(model_id, at=at, provider=provider, tier=tier)
-            except NoPriceError:
+            except (NoPriceError, NameNotInEffectError):
                 missing.append(model_id)
                 continue
-            bills = sorted((bill_offer(w, p, at) for p in prices), key=lambda b: b.monthly_usd)
+            bills = sorted((bill_offer(w, p, at, off_peak=ledger.off_peak_row(p.model, p.provider, at))
+                            for p in prices), key=lambda b: b.monthly_usd)
             parts2.append((share, bills[0], proj.factor(bills[0].model, bills[0].provider, ahead)))
         if missing:
             points.append(_point(month, scenario, projected, w, [], f"no price in effect for {', '.join(missing)}"))
@@ -316,7 +319,8 @@ def _single(ledger: Ledger, workload: Workload, at: date, scenario: Scenario, ti
     parts2: list[tuple[Decimal, OfferBill, Decimal]] = []
     for m in workload.models:
         prices: list[Price] = ledger.price(m.model, at=at, provider=m.provider, tier=tier)
-        bills = sorted((bill_offer(workload, p, at) for p in prices), key=lambda b: b.monthly_usd)
+        bills = sorted((bill_offer(workload, p, at, off_peak=ledger.off_peak_row(p.model, p.provider, at))
+                        for p in prices), key=lambda b: b.monthly_usd)
         parts2.append((m.share, bills[0], Decimal(1)))
     return Timeline(scenario, "flat", at, [_point(at, scenario, False, workload, parts2)])
 

@@ -1,0 +1,68 @@
+"""The three lookups of issue 12, through the real CLI and the API. The first needs only the dated names; the
+gemini-2.5-pro cache price cut and the gpt-5.6-luna price cut need price rows the data refresh adds (if they are
+absent, these tests fail on the missing row, not on the resolver)."""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+
+import pytest
+from fastapi.testclient import TestClient
+
+D = Decimal
+
+
+def _price(cli, *args: str) -> dict[str, object]:  # type: ignore[no-untyped-def]
+    r = cli("price", *args, "--json")
+    assert r.returncode == 0, r.stderr
+    return json.loads(r.stdout)  # type: ignore[no-any-return]
+
+
+def _d(rec: dict[str, object], key: str) -> Decimal:
+    return D(str(rec[key]))
+
+
+def _needs_row(ledger, model: str, provider: str, **values: str) -> None:  # type: ignore[no-untyped-def]
+    """Mark the example as expected-to-fail while the bundled data lacks the price row it depends on (written by
+    the data refresh); once the row exists, the example runs for real."""
+    if not any(p.provider == provider and all(getattr(p, k) == D(v) for k, v in values.items())
+               for p in ledger.history(model)):
+        pytest.xfail(f"no {provider} price row for {model} with {values} in this branch's bundled data")
+
+
+def test_gpt_4o_on_2025_01_10(cli) -> None:
+    rec = _price(cli, "gpt-4o", "--provider", "openai", "--at", "2025-01-10")
+    assert rec["resolved_model"] == "openai/gpt-4o-2024-08-06"
+    assert (_d(rec, "input_usd_per_mtok"), _d(rec, "output_usd_per_mtok"), _d(rec, "cached_input_usd_per_mtok")) \
+        == (D("2.5"), D(10), D("1.25"))
+
+
+def test_gemini_2_5_pro_cached_input_on_2026_01_10(cli, ledger) -> None:  # type: ignore[no-untyped-def]
+    _needs_row(ledger, "google/gemini-2.5-pro", "google", cached_input="0.125")
+    rec = _price(cli, "gemini-2.5-pro", "--provider", "google", "--at", "2026-01-10")
+    assert rec["resolved_model"] == "google/gemini-2.5-pro"
+    assert _d(rec, "cached_input_usd_per_mtok") == D("0.125")
+
+
+def test_gpt_5_6_luna_on_2026_11_01(cli, ledger) -> None:  # type: ignore[no-untyped-def]
+    _needs_row(ledger, "openai/gpt-5.6-luna", "openai", input="0.2", output="1.2")
+    rec = _price(cli, "gpt-5.6-luna", "--provider", "openai", "--at", "2026-11-01")
+    assert (_d(rec, "input_usd_per_mtok"), _d(rec, "output_usd_per_mtok")) == (D("0.2"), D("1.2"))
+
+
+def test_api_says_what_was_resolved_and_refuses_after_shutdown(ledger) -> None:  # type: ignore[no-untyped-def]
+    from llmflation.web import WebSettings, create_app
+    from llmflation.web.schemas import ErrorOut, PriceAnswer
+
+    client = TestClient(create_app(WebSettings(), ledger=ledger), raise_server_exceptions=False)
+    body = client.get("/api/price", params={"model": "gpt-4o", "provider": "openai", "at": "2025-01-10"}).json()
+    PriceAnswer.model_validate(body)
+    assert body["resolved_model"] == "openai/gpt-4o-2024-08-06" and body["resolved_via"] == "dated-alias"
+    assert body["prices"][0]["input_usd_per_mtok"] == "2.5"
+    gone = client.get("/api/price", params={"model": "o1-mini-2024-09-12", "provider": "openai",
+                                            "at": "2025-11-01"})
+    assert gone.status_code == 404
+    err = gone.json()
+    ErrorOut.model_validate(err)
+    assert err["shut_down"] is True and "2025-10-27" in err["error"] and "o4-mini" in err["error"]

@@ -1,0 +1,248 @@
+"""The one pricing engine: the bill path (workload/bill.py) and the usage path (usage/pricing.py, compiled to Ibis
+and run by DuckDB and by real local Spark) agree to the last decimal on random price rows and random calls.
+
+Each generated call is written twice: as a one-call workload (shares chosen so every bucket is a whole number of
+tokens) billed by `bill_offer`, and as a usage row priced by `usage spend`. Nothing here computes the expected
+number with the tariff itself; the two paths are compared with each other, and a few hand-computed cases pin the
+rules (the long-context cache case of issue 12, off-peak windows, 1-hour writes, service tiers).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from llmflation.ledger.ledger import Ledger
+from llmflation.ledger.records import Model, Price
+from llmflation.ledger.tariff import BUCKETS, Call, choose_row, price_call, rate_card, segments
+from llmflation.usage import analytics
+from llmflation.usage.pricing import RATE_BUCKETS
+from llmflation.workload.bill import bill_offer
+from llmflation.workload.spec import load_workload
+
+D = Decimal
+CI = os.environ.get("CI") == "true"
+DAY = date(2025, 6, 1)
+MODEL = "acme/m"
+
+
+def _model() -> Model:
+    return Model(id=MODEL, name="m", developer="acme", release_date=date(2025, 1, 1), open_weights=False,
+                 reasoning=False, source="https://example.org", confidence="official")
+
+
+def _price(tier: str = "standard", **kw: Any) -> Price:
+    base: dict[str, Any] = {"input": D("1"), "output": D("4")}
+    base.update(kw)
+    return Price(model=MODEL, provider="acme", valid_from=date(2025, 1, 1), valid_to=None, tier=tier,
+                 source="https://example.org", confidence="official", **base)
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """A call as shares of a prompt (whole tokens by construction) plus its attributes."""
+
+    prompt: int  # multiple of 10,000
+    cached: Decimal
+    write5: Decimal
+    write1h: Decimal
+    audio_in: Decimal
+    output: int  # multiple of 100
+    audio_out: Decimal
+    reasoning: int
+    batch: bool
+    minute: int
+    tier: str
+
+    @property
+    def ts(self) -> datetime:
+        return datetime(DAY.year, DAY.month, DAY.day) + timedelta(minutes=self.minute)
+
+    def buckets(self) -> dict[str, int]:
+        p = D(self.prompt)
+        uncached = p * (1 - self.cached - self.write5 - self.write1h)
+        out = D(self.output)
+        toks = {"input": uncached * (1 - self.audio_in), "input_audio": uncached * self.audio_in,
+                "cache_read": p * self.cached, "cache_write": p * self.write5, "cache_write_1h": p * self.write1h,
+                "output": out * (1 - self.audio_out), "output_audio": out * self.audio_out,
+                "reasoning": D(self.reasoning)}
+        assert all(v == v.to_integral_value() for v in toks.values())
+        return {k: int(v) for k, v in toks.items()}
+
+
+money = st.decimals(min_value=D("0.001"), max_value=D("80"), places=3)
+opt_money = st.one_of(st.none(), money)
+share = st.integers(0, 100).map(lambda n: D(n) / 100)
+
+
+@st.composite
+def price_rows(draw: st.DrawFn) -> list[Price]:
+    kw: dict[str, Any] = {"input": draw(money), "output": draw(money), "cached_input": draw(opt_money),
+                          "cache_write": draw(opt_money), "cache_write_1h": draw(opt_money),
+                          "input_audio": draw(opt_money), "output_audio": draw(opt_money),
+                          "batch_discount": draw(st.one_of(st.none(), st.sampled_from([D("0.5"), D("0.25")])))}
+    if draw(st.booleans()):
+        kw.update(long_context_threshold=draw(st.sampled_from([50_000, 128_000, 200_000, 272_000])),
+                  long_input=draw(money), long_output=draw(money), long_cached_input=draw(opt_money))
+    rows = [_price(**kw)]
+    if draw(st.booleans()):  # a DeepSeek-style off-peak row (its window may wrap midnight)
+        start = draw(st.integers(0, 95)) * 15
+        length = draw(st.integers(1, 95)) * 15
+        end = (start + length) % 1440
+        rows.append(_price("off-peak", input=draw(money), output=draw(money), cached_input=draw(opt_money),
+                           window_utc=f"{start // 60:02d}:{start % 60:02d}-{end // 60:02d}:{end % 60:02d}"))
+    for tier in ("flex", "priority"):
+        if draw(st.booleans()):
+            rows.append(_price(tier, input=draw(money), output=draw(money), cached_input=draw(opt_money),
+                               batch_discount=draw(st.one_of(st.none(), st.just(D("0.5"))))))
+    return rows
+
+
+@st.composite
+def scenarios(draw: st.DrawFn) -> Scenario:
+    c = draw(st.integers(0, 100))
+    w5 = draw(st.integers(0, 100 - c))
+    w1 = draw(st.integers(0, 100 - c - w5))
+    cached, write5, write1h = D(c) / 100, D(w5) / 100, D(w1) / 100
+    return Scenario(prompt=draw(st.integers(0, 40)) * 10_000, cached=cached, write5=write5, write1h=write1h,
+                    audio_in=draw(share), output=draw(st.integers(0, 300)) * 100, audio_out=draw(share),
+                    reasoning=draw(st.integers(0, 20_000)), batch=draw(st.booleans()),
+                    minute=draw(st.integers(0, 1439)), tier=draw(st.sampled_from(["standard", "flex", "priority"])))
+
+
+def bill_path(rows: list[Price], sc: Scenario) -> Decimal:
+    """The bill of a one-call workload on the row the call's tier picks (workload/bill.py)."""
+    by_tier = {p.tier: p for p in rows}
+    row = by_tier.get(sc.tier) or by_tier["standard"]
+    off = by_tier.get("off-peak") if row.tier == "standard" else None
+    in_window = off is not None and choose_row(rows, DAY, "standard", sc.ts)[0] is off
+    toks = sc.buckets()
+    prompt = sum(toks[b] for b in ("input", "input_audio", "cache_read", "cache_write", "cache_write_1h"))
+    card_row = off if in_window and off is not None else row
+    long = card_row.long_context_threshold is not None and prompt > card_row.long_context_threshold
+    w = load_workload({
+        "tasks_per_month": 1, "calls_per_task": 1, "input_tokens": sc.prompt, "output_tokens": sc.output,
+        "reasoning_tokens": sc.reasoning, "cached_input_share": sc.cached, "cache_write_share": sc.write5,
+        "cache_write_1h_share": sc.write1h, "input_audio_share": sc.audio_in, "output_audio_share": sc.audio_out,
+        "batch_share": 1 if sc.batch else 0, "long_context_share": 1 if long else 0,
+        "off_peak_share": 1 if in_window else 0})
+    return bill_offer(w, row, DAY, off_peak=off).per_call_usd
+
+
+def write_usage(path: Path, calls: list[Scenario]) -> Path:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    recs = []
+    for i, sc in enumerate(calls):
+        t = sc.buckets()
+        recs.append({
+            "row_key": f"id:{i}", "request_id": str(i), "ts": sc.ts, "day": DAY, "model": MODEL, "model_raw": "m",
+            "provider": "acme", "batch": sc.batch, "requests": 1,
+            "input_uncached": t["input"] + t["input_audio"], "cache_read": t["cache_read"],
+            "cache_write": t["cache_write"] + t["cache_write_1h"], "output_text": t["output"] + t["output_audio"],
+            "output_reasoning": t["reasoning"], "project": None, "user_id": f"call-{i:03d}", "tags": None,
+            "reported_cost": None, "source_format": "generic", "source_file": "t", "source_row": i + 1,
+            "cache_write_1h": t["cache_write_1h"], "input_audio": t["input_audio"], "output_audio": t["output_audio"],
+            "service_tier": sc.tier, "unresolved_reason": None})
+    ints = ("requests", "input_uncached", "cache_read", "cache_write", "output_text", "output_reasoning",
+            "source_row", "cache_write_1h", "input_audio", "output_audio")
+    schema = pa.schema([(k, pa.int64() if k in ints else pa.timestamp("us") if k == "ts" else
+                         pa.date32() if k == "day" else pa.bool_() if k == "batch" else
+                         pa.decimal128(38, 12) if k == "reported_cost" else pa.string()) for k in recs[0]])
+    pq.write_table(pa.Table.from_pylist(recs, schema=schema), path)
+    return path
+
+
+def usage_path(rows: list[Price], calls: list[Scenario], tmp: Path, engine: str) -> dict[str, Decimal]:
+    ledger = Ledger([_model()], rows, [])
+    report = analytics.spend(write_usage(tmp / "u.parquet", calls), ledger, by="user", engine=engine)
+    assert report.total.unpriced_requests == 0
+    return {r.keys["user"]: r.cost_usd for r in report.rows}
+
+
+def _agree(rows: list[Price], calls: list[Scenario], tmp: Path, engine: str) -> None:
+    got = usage_path(rows, calls, tmp, engine)
+    for i, sc in enumerate(calls):
+        expected = bill_path(rows, sc)
+        assert got[f"call-{i:03d}"] == expected, (i, sc, rows)
+
+
+@settings(max_examples=15 if CI else 40, deadline=None, derandomize=CI,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(rows=price_rows(), calls=st.lists(scenarios(), min_size=1, max_size=6))
+def test_bill_and_usage_agree_on_duckdb(rows: list[Price], calls: list[Scenario], tmp_path: Path) -> None:
+    _agree(rows, calls, tmp_path, "duckdb")
+
+
+@pytest.fixture(scope="session")
+def spark_engine() -> str:
+    pytest.importorskip("pyspark")
+    if shutil.which("java") is None:
+        pytest.skip("Java 17 is needed for the Spark engine")
+    return "spark"
+
+
+@pytest.mark.spark
+@settings(max_examples=3 if CI else 4, deadline=None, derandomize=CI,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(rows=price_rows(), calls=st.lists(scenarios(), min_size=4, max_size=8))
+def test_bill_and_usage_agree_on_spark(rows: list[Price], calls: list[Scenario], tmp_path: Path,
+                                       spark_engine: str) -> None:
+    _agree(rows, calls, tmp_path, spark_engine)
+
+
+# -- hand-computed cases -----------------------------------------------------------------------------------------
+def test_the_long_context_cache_call_of_issue_12_prices_the_same_on_both_paths(tmp_path: Path) -> None:
+    # Sonnet-4.5-like row: $3/$15, cache read 0.3, write 3.75; above 200K: $6/$22.50, cached 0.6 (no long write)
+    row = _price(input=D(3), output=D(15), cached_input=D("0.3"), cache_write=D("3.75"),
+                 long_context_threshold=200_000, long_input=D(6), long_output=D("22.5"), long_cached_input=D("0.6"))
+    sc = Scenario(prompt=250_000, cached=D("0.8"), write5=D("0.04"), write1h=D(0), audio_in=D(0), output=1000,
+                  audio_out=D(0), reasoning=0, batch=False, minute=600, tier="standard")
+    # by hand: 40,000×6 + 200,000×0.6 + 10,000×(3.75×6/3 = 7.5) + 1,000×22.5, over 1e6
+    by_hand = (D(40_000) * 6 + D(200_000) * D("0.6") + D(10_000) * D("7.5") + D(1000) * D("22.5")) / 1_000_000
+    assert by_hand == D("0.4575")
+    assert bill_path([row], sc) == by_hand
+    assert usage_path([row], [sc], tmp_path, "duckdb")["call-000"] == by_hand
+
+
+def test_off_peak_window_wraps_midnight() -> None:
+    std = _price(input=D("0.27"), output=D("1.1"))
+    off = _price("off-peak", input=D("0.135"), output=D("0.55"), window_utc="16:30-00:30")
+    at = datetime(2025, 6, 1)
+    assert choose_row([std, off], DAY, "standard", at.replace(hour=16, minute=29))[0] is std
+    assert choose_row([std, off], DAY, "standard", at.replace(hour=16, minute=30))[0] is off
+    assert choose_row([std, off], DAY, "standard", at.replace(hour=0, minute=29))[0] is off
+    assert choose_row([std, off], DAY, "standard", at.replace(hour=0, minute=30))[0] is std
+    segs = [s for s in segments([std, off]) if s.tier == "standard"]
+    covered = sorted((s.minute_from, s.minute_to, s.price.tier) for s in segs)
+    assert covered == [(0, 30, "off-peak"), (30, 990, "standard"), (990, 1440, "off-peak")]
+
+
+def test_missing_components_are_named_fallbacks_never_zero() -> None:
+    card = rate_card(_price(input=D(2), output=D(8)))
+    got = price_call(card, Call(tokens={"cache_read": 1_000_000, "cache_write_1h": 1_000_000,
+                                        "input_audio": 1_000_000, "output_audio": 1_000_000}, batch=True,
+                                regional=True))
+    assert got.usd == D(2) + D(2) + D(2) + D(8)  # every bucket at its text rate, not $0
+    assert set(got.fallbacks) == {"cached_input_missing", "cache_write_missing", "input_audio_missing",
+                                  "output_audio_missing", "batch_missing", "regional_uplift_missing"}
+
+
+def test_tier_without_a_row_falls_back_to_standard_and_says_so() -> None:
+    std = _price()
+    row, used = choose_row([std], DAY, "flex", None)
+    assert row is std and used == ["tier_missing"]
+
+
+def test_usage_and_tariff_share_one_bucket_list() -> None:
+    assert RATE_BUCKETS == BUCKETS
