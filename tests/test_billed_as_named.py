@@ -10,7 +10,7 @@ import json
 from decimal import Decimal
 from pathlib import Path
 
-from conftest import run_cli
+from helpers.cli import run_cli
 
 D = Decimal
 

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
-from web_support import small_ledger
 
+from helpers.web_support import small_ledger
 from llmflation.errors import InputError, UnknownNameError
 from llmflation.trends.capability import capability_view, pareto, yearly_views
 

@@ -8,8 +8,8 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from web_support import small_ledger
 
+from helpers.web_support import small_ledger
 from llmflation.charts import labels
 from llmflation.charts.theme import SCHEMA, VL_VERSION, responsive
 from llmflation.charts.trends import Curve, curve_rows, curves_spec

@@ -107,7 +107,7 @@ def test_bad_by_and_empty_window(tmp_path: Path) -> None:
 
 
 def test_market_index_beside_yours(ledger: Any, tmp_path: Path) -> None:
-    from usage_helpers import gen_module
+    from helpers.usage_helpers import gen_module
 
     gen = gen_module()
     out = tmp_path / "gen.parquet"
