@@ -249,9 +249,32 @@ def parse_prices(
             note=r.text("note"),
             origin=origin,
         )
+        for column, message in dating_problems(price, date.today()):
+            r._bad(column, message)
         if r.ok:
             prices.append(price)
     return prices
+
+
+def dating_problems(p: Price, today: date) -> list[tuple[str, str]]:
+    """What is wrong with how a price row is dated (column, message); empty when nothing is.
+
+    - `checked_on` cannot be after today: a row is not checked in the future.
+    - `checked_on` cannot be before `valid_from`, except on a row whose date is the vendor's `effective` date
+      (a change announced ahead of time can be checked before it starts); a first sighting cannot be checked
+      before it was first seen.
+    - an `estimated` row cannot claim an `effective` date (an estimate states no vendor date).
+    """
+    out: list[tuple[str, str]] = []
+    if p.checked_on is not None and p.checked_on > today:
+        out.append(("checked_on", f"{p.checked_on} is in the future (today is {today})"))
+    if p.checked_on is not None and p.checked_on < p.valid_from and p.date_basis != "effective":
+        out.append(("checked_on", f"{p.checked_on} is before valid_from {p.valid_from}; only a row dated by the "
+                                  "vendor's effective date (date_basis effective) can be checked before it starts"))
+    if p.date_basis == "effective" and p.confidence == "estimated":
+        out.append(("date_basis", "an estimated row cannot claim the vendor's effective date; use first_seen "
+                                  "or leave date_basis empty"))
+    return out
 
 
 def parse_window(text: str) -> tuple[int, int] | None:

@@ -8,6 +8,12 @@ the value of the **latest** snapshot (`as_of`), ties broken by the higher value.
 
 Record-setting points follow Epoch AI: walk the floor forward in time and keep each point whose price is
 strictly below every earlier one (a post-launch price cut is a new point, dated the day it took effect).
+
+Observed vs effective: a floor set by a price row dated only by its first sighting (`date_basis = first_seen`:
+the day a source first showed it, not the vendor's effective date) is kept as a step but does not become a
+record-low point at that date, unless nothing earlier is known (it is the series' first point): the drop
+happened at some unknown day before the sighting, so dating a record there would bend the fitted slope.
+`CapabilitySeries.first_seen_steps` says how many steps rest on first sightings.
 """
 
 from __future__ import annotations
@@ -54,6 +60,7 @@ class SeriesPoint:
     output: Decimal
     score: Decimal
     source: str
+    first_seen: bool = False  # the floor's price is dated by a first sighting, not an effective date
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,6 +74,15 @@ class CapabilitySeries:
     steps: tuple[SeriesPoint, ...]  # every change of the floor (may rise when a model is retired)
     records: tuple[SeriesPoint, ...]  # record-setting points: each strictly below all earlier ones
     eligible_models: int
+
+    @property
+    def first_seen_steps(self) -> int:
+        """Steps whose date is only a first sighting (see the module docstring)."""
+        return sum(1 for p in self.steps if p.first_seen)
+
+    @property
+    def first_seen_records(self) -> int:
+        return sum(1 for p in self.records if p.first_seen)
 
     @property
     def benchmark(self) -> str:
@@ -222,10 +238,11 @@ def cheapest_at_capability(
 
 
 def record_points(steps: Sequence[SeriesPoint]) -> list[SeriesPoint]:
-    """Points that set a new low (strictly below every earlier point)."""
+    """Points that set a new low (strictly below every earlier point); a first sighting sets one only when it
+    is the first point known."""
     out: list[SeriesPoint] = []
     for p in steps:
-        if not out or p.price < out[-1].price:
+        if not out or (p.price < out[-1].price and not p.first_seen):
             out.append(p)
     return out
 
@@ -282,6 +299,7 @@ def _floor_on(
             best.output,
             eligible[best.model].value,
             best.source,
+            best.date_basis == "first_seen",
         )
     per_model: dict[str, list[Price]] = defaultdict(list)
     for p in live:
@@ -300,6 +318,7 @@ def _floor_on(
                 statistics.median([p.output for p in ps]),
                 eligible[model].value,
                 src,
+                any(p.date_basis == "first_seen" for p in ps),
             )
         )
     return min(candidates, key=lambda c: (c.price, c.model))

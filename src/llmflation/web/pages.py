@@ -47,9 +47,16 @@ def usd(value: Any, places: int | None = None) -> str:
 
     if value is None:
         return "—"
+    from decimal import InvalidOperation, localcontext
+
     d = Decimal(value)
     if places is not None:
-        d = d.quantize(Decimal(1).scaleb(-places))
+        with localcontext() as ctx:
+            ctx.prec = max(28, d.adjusted() + places + 2)  # a wide forecast band can reach 10^30 and more
+            try:
+                d = d.quantize(Decimal(1).scaleb(-places))
+            except InvalidOperation:
+                return f"${d:.3E}"
         return f"${d:,}"
     return f"${d.normalize():,f}"
 

@@ -5,11 +5,9 @@ Observed vs effective: a price row whose `date_basis` is `first_seen` is dated b
 showed it, not by the vendor's effective date. A change onto such a row is listed as a *first sighting* of a
 different price, never as a price cut or increase (its day is when we noticed, not when it happened).
 
-"Checked" (for staleness): the last day an import showed a price for the offer (model, provider, tier), or,
-for
-curated and user rows, the row's `valid_from` — whichever is later. An offer whose current price was last
-checked
-more than `days` ago is stale.
+"Checked" (for staleness): the last day an import showed a price for the offer (model, provider, tier), the
+row's `checked_on`, or, for curated and user rows, the row's `valid_from` — whichever is latest. An offer whose
+current price was last checked more than `days` ago is stale.
 """
 
 from __future__ import annotations
@@ -162,7 +160,7 @@ class Stale:
     price: Price
     checked: date
     days: int
-    how: str  # "import" or "curated valid_from"
+    how: str  # "import", "checked_on" or "curated valid_from"
 
 
 @dataclass(frozen=True)
@@ -218,9 +216,10 @@ def status(
         k = (p.model, p.provider, p.tier)
         imported_day = seen.get(k)
         curated_day = p.valid_from if p.origin != "imported" else None
-        checked = max(d for d in (imported_day, curated_day, date.min) if d is not None)
+        checked = max(d for d in (imported_day, curated_day, p.checked_on, date.min) if d is not None)
         if checked < limit:
-            how = "import" if imported_day is not None and imported_day == checked else "curated valid_from"
+            how = ("import" if imported_day is not None and imported_day == checked
+                   else "checked_on" if p.checked_on == checked else "curated valid_from")
             out.stale.append(Stale(p, checked, (today - checked).days, how))
         differing = tuple(
             Opinion(kind, r.price.source, r.price.input, r.price.output, r.seen_on)

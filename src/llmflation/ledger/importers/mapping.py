@@ -200,6 +200,7 @@ def price_of(
     source: str,
     note: str,
     date_basis: str = "first_seen",
+    checked_on: date | None = None,
 ) -> Price:
     from llmflation.ledger.importers.common import Terms
 
@@ -225,6 +226,7 @@ def price_of(
         confidence="derived",
         note=note,
         date_basis=date_basis,
+        checked_on=checked_on,
         origin="imported",
         first_party=model.developer == provider,
     )
@@ -329,6 +331,7 @@ def map_snapshot(
                     source=source,
                     note="; ".join(note_bits),
                     date_basis="effective" if e.effective and e.valid_from is not None else "first_seen",
+                    checked_on=seen_on,
                 ),
                 source_key=e.key,
                 seen_on=seen_on,

@@ -385,6 +385,7 @@ def map_history(mined: Mined, matcher: Matcher, repo: str) -> tuple[Mapped, list
                         valid_to=seg.valid_to,
                         source=f"github:{repo}@{seg.commit}:{seg.path}",
                         note="; ".join(bits),
+                        checked_on=seg.seen_on,
                     ),
                     source_key=key,
                     seen_on=seg.seen_on,
