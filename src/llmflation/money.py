@@ -44,3 +44,23 @@ def plain(d: Decimal | None) -> str | None:
         return None
     s = format(d.normalize(), "f")
     return s
+
+
+MAX_PRICE_PER_MTOK = Decimal(1_000_000)  # no list price comes near $1M per 1M tokens; beyond it is a typo
+PRICE_PLACES = 9  # the stores keep USD per 1M tokens as DECIMAL(20, 9)
+
+
+def bounded_price(value: Decimal, field: str = "price") -> Decimal:
+    """A price (USD per 1M tokens) the store can keep exactly: 0 ≤ value ≤ 1,000,000 with at most 9 decimals;
+    anything else raises InputError naming the field (never rounded, never stored as $0)."""
+    from llmflation.errors import InputError
+
+    if value < 0:
+        raise InputError(f"{field}: {value} must not be negative")
+    if value > MAX_PRICE_PER_MTOK:
+        raise InputError(f"{field}: {value} USD per 1M tokens is beyond the sane bound of {MAX_PRICE_PER_MTOK:,}")
+    exponent = value.normalize().as_tuple().exponent
+    if isinstance(exponent, int) and exponent < -PRICE_PLACES:
+        raise InputError(f"{field}: {value} has more than {PRICE_PLACES} decimals, more precision than the store "
+                         "keeps; round it")
+    return value

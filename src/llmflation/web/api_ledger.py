@@ -155,7 +155,7 @@ def add_prices(request: Request, body: schemas.PricesIn) -> dict[str, Any]:
 
     from llmflation.ledger.loading import Problems, check_overlaps
     from llmflation.ledger.records import Price
-    from llmflation.money import to_decimal
+    from llmflation.money import bounded_price, to_decimal
 
     st = state_of(request)
     problems = Problems()
@@ -169,7 +169,9 @@ def add_prices(request: Request, body: schemas.PricesIn) -> dict[str, Any]:
                 for k in ("input", "output", "cached_input", "batch_discount")
             }
             for k, v in values.items():
-                if v is not None and v < 0:
+                if v is not None and k != "batch_discount":
+                    bounded_price(v, k)  # 422 naming the field: negative, beyond 1,000,000 or over 9 decimals
+                elif v is not None and v < 0:
                     raise InputError(f"{k}: {v} must not be negative")
             bd = values["batch_discount"]
             if bd is not None and not 0 <= bd < 1:
