@@ -257,12 +257,13 @@ def import_litellm(
         "bundled in the installed litellm package.",
     ),
     when: str | None = DATE,
+    add_new: bool = ADD_NEW,
     as_json: bool = JSON,
 ) -> None:
     """Import LiteLLM's price map as a dated snapshot."""
     from llmflation.ledger.importers.run import import_litellm as run
 
-    _show_report(run(path, parse_date(when, "--date")), as_json)
+    _show_report(run(path, parse_date(when, "--date"), add_new=add_new), as_json)
 
 
 @import_app.command("openrouter")

@@ -208,7 +208,7 @@ def import_file(
 
 
 def import_litellm(
-    path: Path | None = None, seen_on: date | None = None, ledger: Ledger | None = None
+    path: Path | None = None, seen_on: date | None = None, ledger: Ledger | None = None, add_new: bool = False
 ) -> ImportReport:
     """Import LiteLLM's price map from `path`, or from the installed litellm package when `path` is None."""
     if path is None:
@@ -226,7 +226,7 @@ def import_litellm(
         day = seen_on or file_date(path)
         source = f"litellm:file:{path.name}@{day}"
         snapshot = str(day)
-    return import_data("litellm", _load_json(path), source, snapshot, day, ledger)
+    return import_data("litellm", _load_json(path), source, snapshot, day, ledger, add_new)
 
 
 def import_openrouter(path: Path, seen_on: date | None = None, ledger: Ledger | None = None) -> ImportReport:
