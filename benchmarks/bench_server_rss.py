@@ -1,11 +1,12 @@
 """Server memory under many distinct requests: does the answer cache stay bounded?
 
-    python benchmarks/bench_server_rss.py [--requests 10000] [--cache-mb 32] [--workers 1]
+    python benchmarks/bench_server_rss.py [--requests 10000] [--cache-mb 32] [--workers 1] [--kind mixed|bill]
 
 Starts `llmflation serve` on a free 127.0.0.1 port (one worker by default, over a temporary store built from the
 bundled data unless LLMFLATION_HOME is set), measures the server's resident memory (VmRSS of the server and its
 worker processes, from /proc), sends `--requests` distinct unauthenticated GETs of cacheable JSON answers
-(paginated model lists, prices at varied dates, histories), and measures again. Prints RSS before, after and the
+(`mixed`: paginated model lists, prices at varied dates, histories, 2–70 KB each; `bill`: full bills of every offer,
+about 350 KB each, the largest answers the API gives), and measures again. Prints RSS before, after and the
 growth, next to the configured cache bound. Linux only (reads /proc).
 """
 
@@ -53,6 +54,11 @@ def rss_kib(pid: int) -> int:
     return total
 
 
+def bill_paths(n: int) -> list[str]:
+    """n distinct full bills (every offer ranked, ~350 KB of JSON each)."""
+    return [f"/api/bill?tasks_per_month={1000 + i}&input_tokens=1000&output_tokens=500&limit=500" for i in range(n)]
+
+
 def distinct_paths(n: int) -> list[str]:
     """n distinct, valid GETs: model pages, prices at varied days, histories with varied page sizes."""
     models = ["gpt-4o", "gpt-4o-mini", "claude-3.5-sonnet", "claude-3-haiku", "gemini-1.5-flash", "deepseek-chat",
@@ -77,6 +83,7 @@ def main() -> None:
     ap.add_argument("--requests", type=int, default=10_000)
     ap.add_argument("--cache-mb", type=float, default=32.0)
     ap.add_argument("--workers", type=int, default=1)
+    ap.add_argument("--kind", choices=("mixed", "bill"), default="mixed")
     args = ap.parse_args()
     home = Path(os.environ.get("LLMFLATION_HOME") or tempfile.mkdtemp(prefix="llmflation-bench-rss-"))
     port = free_port()
@@ -104,13 +111,13 @@ def main() -> None:
         body_bytes = 0
         t0 = time.perf_counter()
         with httpx.Client(base_url=base, timeout=30) as c:
-            for path in distinct_paths(args.requests):
+            for path in (bill_paths if args.kind == "bill" else distinct_paths)(args.requests):
                 r = c.get(path)
                 statuses[r.status_code] = statuses.get(r.status_code, 0) + 1
                 body_bytes += len(r.content)
         seconds = time.perf_counter() - t0
         after = rss_kib(proc.pid)
-        print(f"requests: {args.requests} distinct GETs in {seconds:.1f} s; statuses {dict(sorted(statuses.items()))}; "
+        print(f"requests: {args.requests} distinct {args.kind} GETs in {seconds:.1f} s; statuses {dict(sorted(statuses.items()))}; "
               f"answer bytes received {body_bytes / 1e6:.1f} MB")
         print(f"server RSS before: {before / 1024:.0f} MiB; after: {after / 1024:.0f} MiB; "
               f"growth {(after - before) / 1024:.0f} MiB; answer-cache bound {args.cache_mb:g} MiB per worker "
