@@ -117,7 +117,8 @@ def main() -> None:
                 body_bytes += len(r.content)
         seconds = time.perf_counter() - t0
         after = rss_kib(proc.pid)
-        print(f"requests: {args.requests} distinct {args.kind} GETs in {seconds:.1f} s; statuses {dict(sorted(statuses.items()))}; "
+        codes = dict(sorted(statuses.items()))
+        print(f"requests: {args.requests} distinct {args.kind} GETs in {seconds:.1f} s; statuses {codes}; "
               f"answer bytes received {body_bytes / 1e6:.1f} MB")
         print(f"server RSS before: {before / 1024:.0f} MiB; after: {after / 1024:.0f} MiB; "
               f"growth {(after - before) / 1024:.0f} MiB; answer-cache bound {args.cache_mb:g} MiB per worker "
