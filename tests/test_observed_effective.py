@@ -39,10 +39,14 @@ def test_a_first_sighted_cut_is_a_step_but_not_a_record_low() -> None:
 
 
 def test_a_first_sighting_is_a_record_when_nothing_earlier_is_known() -> None:
+    # the offers' first prices (launches) dated only by a sighting: the sighting is the best date there is
     led = with_basis(synthetic_ledger(), TURBO, date(2023, 11, 1), "first_seen")
+    led = with_basis(led, "beta/small-2025", date(2025, 2, 1), "first_seen")
     s = cheapest_at_capability(led, "mmlu", "87", end=date(2025, 12, 31))
-    assert s.records[0].date == date(2023, 11, 1) and s.records[0].first_seen
-    assert s.first_seen_records == 1
+    base = cheapest_at_capability(synthetic_ledger(), "mmlu", "87", end=date(2025, 12, 31))
+    assert [p.date for p in s.records] == [p.date for p in base.records]
+    assert date(2023, 11, 1) in [p.date for p in s.records] and date(2025, 2, 1) in [p.date for p in s.records]
+    assert s.first_seen_steps == 0 and s.first_seen_records == 0
 
 
 def _p(start: str, end: str | None, inp: str, basis: str | None) -> Price:
