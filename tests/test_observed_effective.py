@@ -104,3 +104,13 @@ def test_csv_rows_with_bad_dating_are_rejected_with_line_and_column() -> None:
     assert [p.model for p in parsed] == ["m/y"]
     with pytest.raises(DataError, match=r"prices.csv:2: checked_on"):
         problems.raise_if_any("bad")
+
+
+def test_report_counts_the_steps_that_rest_on_first_sightings() -> None:
+    from llmflation.report.build import CurveResult, _curve_record
+
+    led = with_basis(synthetic_ledger(), TURBO, date(2024, 6, 1), "first_seen")
+    s = cheapest_at_capability(led, "mmlu", "87", end=date(2025, 12, 31))
+    rec = _curve_record(CurveResult("mmlu ≥ 87", s, None, None, "few points"))
+    assert (rec["steps"], rec["first_seen_steps"], rec["first_seen_records"]) == (len(s.steps), 1, 0)
+    assert rec["n"] == len(s.records) == len(s.steps) - 1
