@@ -689,7 +689,8 @@ def data_update(
         else:
             info("No change in the effective prices.")
     if result.failed:
-        info(f"[red]{len(result.failed)} of {len(result.sources)} source(s) failed[/]; the others were imported.")
+        info(f"[red]{len(result.failed)} of {len(result.sources)} source(s) failed[/] (reasons above); "
+             "the others were imported or unchanged.")
         raise typer.Exit(1)
 
 
