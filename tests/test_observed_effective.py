@@ -12,7 +12,7 @@ import pytest
 from llmflation.errors import DataError
 from llmflation.ledger.importers.changes import diff, diff_between
 from llmflation.ledger.ledger import Ledger
-from llmflation.ledger.loading import Problems, dating_problems, parse_prices
+from llmflation.ledger.loading import Problems, dating_problems, dating_warnings, parse_prices
 from llmflation.ledger.records import Price
 from llmflation.trends.series import cheapest_at_capability
 from trends_synth import synthetic_ledger
@@ -75,35 +75,42 @@ def test_diff_between_two_ledgers_keeps_first_sightings_apart(basis: str) -> Non
 
 
 @pytest.mark.parametrize(
-    ("checked", "basis", "confidence", "problem"),
+    ("checked", "basis", "error", "warning"),
     [
-        ("2099-01-01", "first_seen", "archived", "in the future"),
-        ("2025-01-01", "first_seen", "archived", "before valid_from"),
-        ("2025-01-01", None, "archived", "before valid_from"),
-        ("2025-01-01", "effective", "archived", None),  # announced ahead: checked before it starts
-        ("2025-03-01", "effective", "estimated", "estimated row cannot claim"),
-        ("2025-03-01", "first_seen", "estimated", None),
-        ("2025-02-01", "first_seen", "archived", None),
+        ("2099-01-01", "first_seen", "in the future", None),
+        ("2099-01-01", "effective", "in the future", None),
+        ("2025-01-01", "first_seen", None, "could be dated earlier"),
+        ("2025-01-01", None, None, "could be dated earlier"),
+        ("2025-01-01", "effective", None, None),  # announced ahead: checked before it starts
+        ("2025-02-01", "first_seen", None, None),
+        ("2026-12-01", "first_seen", None, None),  # checked today
     ],
 )
-def test_dating_rules(checked: str, basis: str | None, confidence: str, problem: str | None) -> None:
-    p = replace(_p("2025-02-01", None, "1", basis), checked_on=date.fromisoformat(checked), confidence=confidence)
-    found = dating_problems(p, date(2026, 12, 1))
-    if problem is None:
-        assert found == []
-    else:
-        assert len(found) == 1 and problem in found[0][1]
+def test_dating_rules(checked: str, basis: str | None, error: str | None, warning: str | None) -> None:
+    p = replace(_p("2025-02-01", None, "1", basis), checked_on=date.fromisoformat(checked))
+    errors, warnings = dating_problems(p, date(2026, 12, 1)), dating_warnings(p)
+    assert [m for _, m in errors if error and error in m] == [m for _, m in errors] and len(errors) == bool(error)
+    assert len(warnings) == bool(warning) and all(warning and warning in w for w in warnings)
 
 
 def test_csv_rows_with_bad_dating_are_rejected_with_line_and_column() -> None:
     head = "model,provider,tier,valid_from,valid_to,input,output,date_basis,checked_on,source,confidence\n"
-    text = head + ("m/x,p,standard,2025-02-01,,1,2,first_seen,2025-01-15,https://example.org,archived\n"
+    text = head + ("m/x,p,standard,2025-02-01,,1,2,first_seen,2999-01-15,https://example.org,archived\n"
                    "m/y,p,standard,2025-02-01,,1,2,effective,2025-01-15,https://example.org,archived\n")
     problems = Problems()
     parsed = parse_prices(text, "prices.csv", problems)
     assert [p.model for p in parsed] == ["m/y"]
-    with pytest.raises(DataError, match=r"prices.csv:2: checked_on"):
+    with pytest.raises(DataError, match=r"prices.csv:2: checked_on: 2999-01-15 is in the future"):
         problems.raise_if_any("bad")
+
+
+def test_data_check_reports_dating_warnings(cli) -> None:  # type: ignore[no-untyped-def]
+    r = cli("data", "check", "--json")
+    assert r.returncode == 0, r.stderr
+    import json
+
+    rec = json.loads(r.stdout)
+    assert isinstance(rec["dating_warnings"], list) and rec["ok"] is True
 
 
 def test_report_counts_the_steps_that_rest_on_first_sightings() -> None:

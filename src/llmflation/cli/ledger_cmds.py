@@ -118,13 +118,15 @@ def scores(model: str = typer.Argument(...), as_json: bool = JSON) -> None:
 @data_app.command("check")
 def data_check(as_json: bool = JSON) -> None:
     """Validate the bundled data and the store; print coverage counts."""
-    from llmflation.ledger.loading import load_bundled
+    from llmflation.ledger.loading import dating_warnings, load_bundled
 
-    load_bundled()  # raises DataError listing every bad line
+    bundled = load_bundled()  # raises DataError listing every bad line
+    warnings = [w for p in bundled.prices for w in dating_warnings(p)]
     ledger = _ledger()
     cov = ledger.coverage()
     record = {
-        "ok": True, "models": cov.models, "prices": cov.prices, "price_changes": cov.price_changes,
+        "ok": True, "dating_warnings": warnings,
+        "models": cov.models, "prices": cov.prices, "price_changes": cov.price_changes,
         "scores": cov.scores, "scored_models": cov.scored_models, "unsourced": cov.unsourced,
         "providers": cov.providers, "benchmarks": cov.benchmarks, "first_price": cov.first_price,
         "last_change": cov.last_change, "store": str(ledger.store.path) if ledger.store else None,
@@ -133,7 +135,11 @@ def data_check(as_json: bool = JSON) -> None:
         emit_json(record)
         return
     info("[green]Ledger data is valid.[/green]")
-    table("Coverage", ["what", "count"], [(k, v) for k, v in record.items() if k not in ("ok",)])
+    for w in warnings[:20]:
+        info(f"[yellow]dating:[/] {w}")
+    if len(warnings) > 20:
+        info(f"… and {len(warnings) - 20} more dating warnings (all with --json)")
+    table("Coverage", ["what", "count"], [(k, v) for k, v in record.items() if k not in ("ok", "dating_warnings")])
 
 
 @user_app.command("add-prices")

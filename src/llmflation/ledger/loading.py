@@ -257,24 +257,27 @@ def parse_prices(
 
 
 def dating_problems(p: Price, today: date) -> list[tuple[str, str]]:
-    """What is wrong with how a price row is dated (column, message); empty when nothing is.
+    """What is wrong with how a price row is dated (column, message); a load error. Empty when nothing is.
 
     - `checked_on` cannot be after today: a row is not checked in the future.
-    - `checked_on` cannot be before `valid_from`, except on a row whose date is the vendor's `effective` date
-      (a change announced ahead of time can be checked before it starts); a first sighting cannot be checked
-      before it was first seen.
-    - an `estimated` row cannot claim an `effective` date (an estimate states no vendor date).
     """
-    out: list[tuple[str, str]] = []
     if p.checked_on is not None and p.checked_on > today:
-        out.append(("checked_on", f"{p.checked_on} is in the future (today is {today})"))
+        return [("checked_on", f"{p.checked_on} is in the future (today is {today})")]
+    return []
+
+
+def dating_warnings(p: Price) -> list[str]:
+    """Dating that is allowed but inconsistent (reported by `data check`, never a load error):
+
+    - `checked_on` before `valid_from` on a row not dated by the vendor's `effective` date: a source confirmed the
+      price before the day the row says it was first seen, so the first sighting (valid_from) could be earlier.
+      (An `effective` row may be checked before it starts: a change announced ahead of time.)
+    """
     if p.checked_on is not None and p.checked_on < p.valid_from and p.date_basis != "effective":
-        out.append(("checked_on", f"{p.checked_on} is before valid_from {p.valid_from}; only a row dated by the "
-                                  "vendor's effective date (date_basis effective) can be checked before it starts"))
-    if p.date_basis == "effective" and p.confidence == "estimated":
-        out.append(("date_basis", "an estimated row cannot claim the vendor's effective date; use first_seen "
-                                  "or leave date_basis empty"))
-    return out
+        return [f"{p.model} @ {p.provider} ({p.tier}) from {p.valid_from}: checked_on {p.checked_on} is before "
+                f"valid_from although the date is {p.date_basis or 'not stated as effective'}; the first sighting "
+                "could be dated earlier"]
+    return []
 
 
 def parse_window(text: str) -> tuple[int, int] | None:
