@@ -616,11 +616,12 @@ def data_conflicts(as_json: bool = JSON, as_csv: bool = CSV) -> None:
 @data_app.command("update")
 def data_update(
     sources: list[str] = typer.Option(
-        [], "--source", help="Only this source (repeatable): litellm, genai-prices, openrouter or a plugin's."
+        [], "--source", metavar="KIND", help="Only this source (repeatable): litellm, genai-prices, openrouter or a plugin's."
     ),
     urls: list[str] = typer.Option(
         [],
         "--url",
+        metavar="KIND=URL",
         help="KIND=URL: fetch KIND from URL (repeatable; also LLMFLATION_LITELLM_URL, "
         "LLMFLATION_GENAI_PRICES_URL, LLMFLATION_OPENROUTER_URL).",
     ),

@@ -22,11 +22,12 @@ def serve(
     allow_host: list[str] = typer.Option(
         [],
         "--allow-host",
+        metavar="NAME",
         help="Also answer requests whose Host/Origin is NAME (repeatable; '*' = any). Loopback names always are; "
         "others are refused (DNS-rebinding guard). Also LLMFLATION_ALLOWED_HOSTS=a,b.",
     ),
     workers: int | None = typer.Option(
-        None, "--workers", min=1, max=64, help="Worker processes (default: the number of CPU cores)."
+        None, "--workers", min=1, max=64, metavar="N", help="Worker processes (default: the number of CPU cores)."
     ),
 ) -> None:
     """Start the dashboard and JSON API over the embedded store.
