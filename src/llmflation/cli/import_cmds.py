@@ -616,7 +616,10 @@ def data_conflicts(as_json: bool = JSON, as_csv: bool = CSV) -> None:
 @data_app.command("update")
 def data_update(
     sources: list[str] = typer.Option(
-        [], "--source", metavar="KIND", help="Only this source (repeatable): litellm, genai-prices, openrouter or a plugin's."
+        [],
+        "--source",
+        metavar="KIND",
+        help="Only this source (repeatable): litellm, genai-prices, openrouter or a plugin's.",
     ),
     urls: list[str] = typer.Option(
         [],
