@@ -157,3 +157,23 @@ def test_errors_never_carry_server_paths(writable: TestClient, tmp_path: Path) -
                           headers={"Authorization": f"Bearer {TOKEN}"})
         assert r.status_code == 422, r.text
         assert tmp not in r.text and "llmflation-upload-" not in r.text and "upload-" in r.text
+
+
+def test_a_change_of_the_store_by_another_process_is_picked_up(writable: TestClient, fresh_home: Path) -> None:
+    from datetime import date
+    from decimal import Decimal
+
+    from llmflation.ledger.records import Price
+    from llmflation.ledger.store import Store
+
+    params = {"model": "gpt-4o", "provider": "openai", "at": "2026-06-01"}
+    before = writable.get("/api/price", params=params)
+    assert before.status_code == 200 and writable.get("/api/price", params=params).headers["x-cache"] == "hit"
+    mine = Price(model="openai/gpt-4o-2024-05-13", provider="openai", valid_from=date(2026, 1, 1), valid_to=None,
+                 input=Decimal("1.23"), output=Decimal("4.56"), source="user:test", confidence="official",
+                 origin="user")
+    Store(fresh_home / "ledger.duckdb").add_user_prices([mine])  # as the CLI (another process) would
+    time.sleep(1.1)
+    after = writable.get("/api/price", params=params)
+    assert after.headers["x-cache"] == "miss"
+    assert after.json()["prices"][0]["input_usd_per_mtok"] == "1.23"

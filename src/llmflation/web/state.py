@@ -64,9 +64,11 @@ class AppState:
             return
         self._stamp_checked = now
         stamp = self._stamp()
-        if stamp is not None and stamp != self._store_stamp:
-            with self.write_lock:
+        if stamp is not None and stamp != self._store_stamp and self.write_lock.acquire(blocking=False):
+            try:  # never wait here (this runs on the event loop); a writer holding the lock reloads itself
                 self.reload()
+            finally:
+                self.write_lock.release()
 
     def reload(self) -> None:
         """Re-read the store after a write; requests already running keep the old (immutable) Ledger."""
