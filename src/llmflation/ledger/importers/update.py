@@ -2,8 +2,8 @@
 what that changed in the effective prices.
 
 Per source: fetch (conditional, cached; see `fetch`), decode, parse and import through the registry's importer.
-A body identical to one already imported (same URL and SHA-256, e.g. after 304 Not Modified) is not imported
-again, so a second run changes nothing. One source failing (network, HTTP error, malformed JSON) is reported
+A body identical to the newest import of that source (same URL and SHA-256, e.g. after 304 Not Modified) is not
+imported again, so a second run changes nothing. One source failing (network, HTTP error, malformed JSON) is reported
 and the others still import; each import is its own transaction, so a failure leaves the store as it was.
 
 Imported rows are "first seen" observations (`date_basis = first_seen`) unless the source states an effective
@@ -154,7 +154,9 @@ def update(
     if fetched and all(f.network_down for _, f in fetched):
         reasons = "; ".join(f"{f.kind}: {f.reason}" for _, f in fetched)
         raise OfflineError(f"No network: could not reach any price source ({reasons}). Nothing was changed.")
-    imported_snapshots = {(i["kind"], i["snapshot"]) for i in store.imports()}
+    latest_snapshot: dict[str, str] = {}  # per kind, the newest import's snapshot (imports are in id order)
+    for i in store.imports():
+        latest_snapshot[i["kind"]] = i["snapshot"]
     for importer, got in fetched:
         res = SourceResult(importer.kind, got.url, "failed", fetch=got.status, reason=got.reason,
                            bytes=len(got.body or b""))
@@ -162,7 +164,7 @@ def update(
         if got.body is None:
             continue
         snapshot = f"{got.url} sha256:{got.sha256[:16]}"
-        if (importer.kind, snapshot) in imported_snapshots:
+        if latest_snapshot.get(importer.kind) == snapshot:
             res.status = "unchanged"
             res.reason = "same content as an earlier import"
             if got.status == "not-modified":
