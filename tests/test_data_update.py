@@ -214,3 +214,17 @@ def test_a_changed_price_is_a_first_sighting_not_a_cut_and_unchanged_rows_keep_t
     (haiku,) = [p for p in led.history("anthropic/claude-3-haiku-20240307") if p.provider == "anthropic"
                 and p.origin == "imported" and p.in_effect(DAY2)]
     assert haiku.valid_from <= DAY1  # re-seen at the same price: still dated by its first sighting
+
+
+def test_a_source_that_flips_back_is_imported_again(ledger: Ledger, server: Served) -> None:
+    run(ledger, server, day=DAY1, kinds=["litellm"], urls={"litellm": server.url("/litellm.json")})
+    server.routes["/litellm.json"] = Route(body("litellm_v2.json"))
+    run(open_ledger(ledger.store.path), server, day=DAY1, kinds=["litellm"],  # type: ignore[union-attr]
+        urls={"litellm": server.url("/litellm.json")})
+    server.routes["/litellm.json"] = Route(body("litellm_v1.json"))
+    back = run(open_ledger(ledger.store.path), server, day=DAY1, kinds=["litellm"],  # type: ignore[union-attr]
+               urls={"litellm": server.url("/litellm.json")})
+    assert status_of(back) == {"litellm": "imported"}
+    led = open_ledger(ledger.store.path)  # type: ignore[union-attr]
+    (mini,) = led.price("gpt-4o-mini-2024-07-18", at=DAY1, provider="openai")
+    assert (mini.input, mini.output) == (Decimal("0.15"), Decimal("0.6"))
