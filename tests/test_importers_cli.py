@@ -85,6 +85,7 @@ def test_import_history_then_diff_status_conflicts(home: Path, tmp_path: Path) -
         "price_increases",
         "restructured",
         "ended",
+        "first_sightings",
     }
     up = next(m for m in diff["price_increases"] if m["provider"] == "together")
     assert up["input_change_pct"] == "18.2" and up["factor"] == "1.18"

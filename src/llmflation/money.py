@@ -55,3 +55,14 @@ def money_problem(field: str, value: Decimal | None, bound: Decimal | None = MAX
         return (f"{field}: {shown} has {places} decimal places; the store keeps {PRICE_PLACES}, so it would be "
                 f"stored as {kept} — round it yourself or check the unit")
     return None
+
+
+def bounded_price(value: Decimal, field: str = "price") -> Decimal:
+    """`value` (USD per 1M tokens) when the store can keep it exactly (money_problem), else InputError naming the
+    field — never rounded, never stored as $0."""
+    from llmflation.errors import InputError
+
+    problem = money_problem(field, value)
+    if problem:
+        raise InputError(problem, field=field)
+    return value

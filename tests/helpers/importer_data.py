@@ -3,6 +3,12 @@ nothing else)."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+from pathlib import Path
+from subprocess import CompletedProcess
+
 from helpers.ledger_data import fixture_texts
 
 EXTRA_MODELS = """\
@@ -33,3 +39,19 @@ def patch() -> None:
 
     data = texts()
     loading.bundled_texts = lambda: dict(data)
+
+
+BOOT = (
+    "import sys; sys.path.insert(0, {tests!r}); import importer_data; importer_data.patch(); "
+    "from llmflation.cli.main import main; sys.argv = ['llmflation', *sys.argv[1:]]; main()"
+)
+
+
+def run_cli(*args: str, home: Path, extra_path: str = "", env: dict[str, str] | None = None) -> CompletedProcess[str]:
+    """The real CLI in a subprocess over this ledger (the bundled data swapped, nothing else)."""
+    full = {**os.environ, "LLMFLATION_HOME": str(home), "COLUMNS": "200", **(env or {})}
+    if extra_path:
+        full["PYTHONPATH"] = extra_path + os.pathsep + full.get("PYTHONPATH", "")
+    tests = str(Path(__file__).parent)
+    return subprocess.run([sys.executable, "-c", BOOT.format(tests=tests), *args], capture_output=True, text=True,
+                          env=full, timeout=120)

@@ -73,17 +73,25 @@ def free_port() -> int:
 
 
 @contextmanager
-def running_server(home: Path, token: str | None = None, timeout: float = 60.0) -> Iterator[str]:
-    """Start the real `llmflation serve` (uvicorn) on a free loopback port; yield its base URL."""
+def running_server(home: Path, token: str | None = None, timeout: float = 60.0, args: tuple[str, ...] = (),
+                   env_extra: dict[str, str] | None = None, procs: list[subprocess.Popen[str]] | None = None,
+                   ) -> Iterator[str]:
+    """Start the real `llmflation serve` (uvicorn) on a free loopback port; yield its base URL.
+
+    `args` are extra `serve` flags (default one worker); `procs`, when given, receives the server process."""
     port = free_port()
-    env = {**os.environ, "LLMFLATION_HOME": str(home)}
+    env = {**os.environ, "LLMFLATION_HOME": str(home), **(env_extra or {})}
     env.pop("LLMFLATION_API_TOKEN", None)
     if token:
         env["LLMFLATION_API_TOKEN"] = token
+    if "--workers" not in args:
+        args = (*args, "--workers", "1")
     proc = subprocess.Popen(
-        [sys.executable, "-m", "llmflation.cli.main", "serve", "--host", "127.0.0.1", "--port", str(port)],
+        [sys.executable, "-m", "llmflation.cli.main", "serve", "--host", "127.0.0.1", "--port", str(port), *args],
         env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
     )
+    if procs is not None:
+        procs.append(proc)
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + timeout

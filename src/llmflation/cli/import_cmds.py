@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import typer
+from typer.core import TyperGroup
 
 from llmflation.cli.ledger_cmds import data_app
 from llmflation.cli.options import parse_date
@@ -25,9 +28,57 @@ DATE = typer.Option(
     None, "--date", help="Day the snapshot was taken (YYYY-MM-DD); default: the file's mtime."
 )
 
+ADD_NEW = typer.Option(
+    False,
+    "--add-new",
+    help="Add keys no ledger model matches as provisional models (confidence `derived`, flagged in "
+    "`data status` until curated); only keys whose source names a developer the ledger knows.",
+)
+
+
+class _ImportGroup(TyperGroup):
+    """`llmflation import KIND`: the built-in commands plus one per importer plugin (found lazily)."""
+
+    def get_command(self, ctx: Any, cmd_name: str) -> Any:
+        found = super().get_command(ctx, cmd_name)
+        if found is not None:
+            return found
+        from llmflation.ledger.importers.registry import importers
+
+        importer = importers().get(cmd_name)
+        return None if importer is None else _plugin_command(importer.kind, importer.help)
+
+    def list_commands(self, ctx: Any) -> list[str]:
+        from llmflation.ledger.importers.registry import importers
+
+        names = super().list_commands(ctx)
+        return [*names, *sorted(k for k in importers() if k not in names)]
+
+
+def _plugin_command(kind: str, help_text: str) -> Any:
+    """A `llmflation import KIND FILE` command for an importer plugin, built like the built-in ones."""
+    sub = typer.Typer()
+
+    @sub.command(name=kind, help=f"Import a saved {help_text or kind} file (importer plugin).")
+    def command(
+        file: Path = typer.Argument(..., help="The source's saved JSON file."),
+        when: str | None = DATE,
+        add_new: bool = ADD_NEW,
+        as_json: bool = JSON,
+    ) -> None:
+        from llmflation.ledger.importers.run import import_file
+
+        _show_report(import_file(kind, file, parse_date(when, "--date"), add_new=add_new), as_json)
+
+    cmd = typer.main.get_command(sub)
+    cmd.name = kind
+    return cmd
+
+
 import_app = typer.Typer(
+    cls=_ImportGroup,
     help="Import dated price snapshots (confidence `derived`) into the store; curated data is never "
-    "overwritten.",
+    "overwritten. Sources come from the importer registry (entry-point group `llmflation.importers`).",
     no_args_is_help=True,
 )
 
@@ -92,6 +143,10 @@ def report_record(r: ImportReport) -> dict[str, Any]:
             if row.flags
         ],
         "conflicts": [conflict_record(c) for c in r.conflicts],
+        "new_models": [
+            {"id": m.id, "name": m.name, "developer": m.developer, "confidence": m.confidence, "note": m.note}
+            for m in r.new_models
+        ],
     }
     if r.kind == "litellm-history":
         rec.update(
@@ -151,6 +206,7 @@ def _show_report(r: ImportReport, as_json: bool) -> None:
             ("rows written", len(r.rows)),
             ("flagged rows", sum(1 for x in r.rows if x.flags)),
             ("conflicts with curated rows", len(r.conflicts)),
+            ("provisional models added", len(r.new_models)),
             *(
                 (
                     ("commits read", r.commits),
@@ -203,37 +259,40 @@ def import_litellm(
         "bundled in the installed litellm package.",
     ),
     when: str | None = DATE,
+    add_new: bool = ADD_NEW,
     as_json: bool = JSON,
 ) -> None:
     """Import LiteLLM's price map as a dated snapshot."""
     from llmflation.ledger.importers.run import import_litellm as run
 
-    _show_report(run(path, parse_date(when, "--date")), as_json)
+    _show_report(run(path, parse_date(when, "--date"), add_new=add_new), as_json)
 
 
 @import_app.command("openrouter")
 def import_openrouter(
     file: Path = typer.Argument(..., help="Saved JSON of GET https://openrouter.ai/api/v1/models"),
     when: str | None = DATE,
+    add_new: bool = ADD_NEW,
     as_json: bool = JSON,
 ) -> None:
     """Import OpenRouter's models API snapshot (prices per token as strings), sold by provider
     `openrouter`."""
-    from llmflation.ledger.importers.run import import_openrouter as run
+    from llmflation.ledger.importers.run import import_file
 
-    _show_report(run(file, parse_date(when, "--date")), as_json)
+    _show_report(import_file("openrouter", file, parse_date(when, "--date"), add_new=add_new), as_json)
 
 
 @import_app.command("genai-prices")
 def import_genai_prices(
     file: Path = typer.Argument(..., help="pydantic/genai-prices prices/data.json"),
     when: str | None = DATE,
+    add_new: bool = ADD_NEW,
     as_json: bool = JSON,
 ) -> None:
     """Import pydantic/genai-prices' data file (start_date constraints become dated rows)."""
-    from llmflation.ledger.importers.run import import_genai_prices as run
+    from llmflation.ledger.importers.run import import_file
 
-    _show_report(run(file, parse_date(when, "--date")), as_json)
+    _show_report(import_file("genai-prices", file, parse_date(when, "--date"), add_new=add_new), as_json)
 
 
 @import_app.command("litellm-history")
@@ -282,6 +341,7 @@ def _move_record(m: PriceMove) -> dict[str, Any]:
             "source": m.after.source,
             "confidence": m.after.confidence,
             "origin": m.after.origin,
+            "date_basis": m.after.date_basis,
         },
         "input_change_pct": m.input_pct,
         "output_change_pct": m.output_pct,
@@ -303,6 +363,8 @@ def diff_record(d: Diff) -> dict[str, Any]:
                 "output_usd_per_mtok": p.output,
                 "source": p.source,
                 "confidence": p.confidence,
+                "date_basis": p.date_basis,
+                "provisional": bool(m and m.note.startswith("provisional")),
             }
             for m, p in d.new_models
         ],
@@ -311,6 +373,7 @@ def diff_record(d: Diff) -> dict[str, Any]:
         "price_increases": [_move_record(m) for m in d.increases],
         "restructured": [_move_record(m) for m in d.restructures],
         "ended": [price_record(p) for p in d.ended],
+        "first_sightings": [_move_record(m) for m in d.first_sightings],
     }
 
 
@@ -334,17 +397,30 @@ def data_diff(
         emit_json(diff_record(d))
         return
     info(f"Changes in effective prices since {start}.")
+    show_diff(d)
+
+
+def show_diff(d: Diff) -> None:
+    """The diff as tables on stdout (shared by `data diff` and `data update`)."""
     table(
         f"New models ({len(d.new_models)})",
-        ["model", "provider", "from", "input", "output", "confidence"],
-        [(p.model, p.provider, p.valid_from, _m(p.input), _m(p.output), p.confidence) for _, p in d.new_models],
+        ["model", "provider", "from", "input", "output", "confidence", "date is"],
+        [
+            (p.model, p.provider, p.valid_from, _m(p.input), _m(p.output), p.confidence, _basis(p))
+            for _, p in d.new_models
+        ],
     )
     table(
         f"New offers of known models ({len(d.new_offers)})",
-        ["model", "provider", "from", "input", "output"],
-        [(p.model, p.provider, p.valid_from, _m(p.input), _m(p.output)) for p in d.new_offers],
+        ["model", "provider", "from", "input", "output", "date is"],
+        [(p.model, p.provider, p.valid_from, _m(p.input), _m(p.output), _basis(p)) for p in d.new_offers],
     )
-    for title, moves, word in (("Price cuts", d.cuts, "cheaper"), ("Price increases", d.increases, "dearer")):
+    for title, moves, word in (
+        ("Price cuts", d.cuts, "cheaper"),
+        ("Price increases", d.increases, "dearer"),
+        ("First sightings of a different price (dated when a source first showed it; not a dated cut)",
+         d.first_sightings, ""),
+    ):
         table(
             f"{title} ({len(moves)})",
             ["day", "model", "provider", "input", "output", "blended", "×"],
@@ -356,7 +432,8 @@ def data_diff(
                     f"{_m(m.before.input)}→{_m(m.after.input)} ({_signed(m.input_pct)})",
                     f"{_m(m.before.output)}→{_m(m.after.output)} ({_signed(m.output_pct)})",
                     _signed(m.blended_pct),
-                    f"{_factor(m.factor)} {word}" if m.factor else "",
+                    f"{_factor(m.factor)} {word or ('cheaper' if m.direction == 'cut' else 'dearer')}"
+                    if m.factor else "",
                 )
                 for m in moves
             ],
@@ -367,6 +444,10 @@ def data_diff(
             ["model", "provider", "ended", "last input", "last output"],
             [(p.model, p.provider, p.valid_to, _m(p.input), _m(p.output)) for p in d.ended],
         )
+
+
+def _basis(p: Any) -> str:
+    return {"first_seen": "first seen", "effective": "effective"}.get(p.date_basis or "", "")
 
 
 def _m(d: Any) -> str:
@@ -398,6 +479,11 @@ def status_record(s: Status, imports: list[dict[str, Any]]) -> dict[str, Any]:
         "current_prices": s.current,
         "stale_count": len(s.stale),
         "disagreement_count": len(s.disagreements),
+        "provisional_model_count": len(s.provisional),
+        "provisional_models": [
+            {"id": m.id, "name": m.name, "developer": m.developer, "source": m.source, "note": m.note}
+            for m in s.provisional
+        ],
         "stale": [
             {
                 "model": x.price.model,
@@ -467,6 +553,7 @@ def data_status(
     ledger = open_ledger()
     assert ledger.store is not None
     s = status(ledger.all_prices(), ledger.store.imported(), date.today(), days)
+    s.provisional = ledger.store.provisional_models()
     imports = ledger.store.imports()
     upcoming = ledger.upcoming()
     shut = ledger.shut_down()
@@ -483,7 +570,8 @@ def data_status(
           [(lc.shutdown_on, lc.model, lc.provider, lc.successor or "", lc.source) for lc in shut])
     info(
         f"{s.current} current prices; {len(s.stale)} not checked for {days} days; "
-        f"{len(s.disagreements)} disputed by an imported source; {len(imports)} import(s) on record."
+        f"{len(s.disagreements)} disputed by an imported source; {len(imports)} import(s) on record; "
+        f"{len(s.provisional)} provisional model(s) not curated yet."
     )
     table(
         f"Stale ({len(s.stale)})",
@@ -504,6 +592,12 @@ def data_status(
             for d in s.disagreements[:50]
         ],
     )
+    if s.provisional:
+        table(
+            f"Provisional models, added by an import and not curated yet ({len(s.provisional)})",
+            ["model", "name", "developer", "source"],
+            [(m.id, m.name, m.developer, m.source) for m in s.provisional[:50]],
+        )
 
 
 @data_app.command("conflicts")
@@ -543,6 +637,113 @@ def data_conflicts(as_json: bool = JSON, as_csv: bool = CSV) -> None:
         )
     else:
         _conflict_table(found, f"{len(found)} conflict(s) between curated and imported prices")
+
+
+@data_app.command("update")
+def data_update(
+    sources: list[str] = typer.Option(
+        [],
+        "--source",
+        metavar="KIND",
+        help="Only this source (repeatable): litellm, genai-prices, openrouter or a plugin's.",
+    ),
+    urls: list[str] = typer.Option(
+        [],
+        "--url",
+        metavar="KIND=URL",
+        help="KIND=URL: fetch KIND from URL (repeatable; also LLMFLATION_LITELLM_URL, "
+        "LLMFLATION_GENAI_PRICES_URL, LLMFLATION_OPENROUTER_URL).",
+    ),
+    add_new: bool = ADD_NEW,
+    offline: bool = typer.Option(
+        False, "--offline", help="Refuse to touch the network (exit 1, nothing changed); also LLMFLATION_OFFLINE=1."
+    ),
+    timeout: float = typer.Option(30.0, "--timeout", min=0.1, max=600, help="Seconds per request."),
+    retries: int = typer.Option(3, "--retries", min=1, max=10, help="Attempts per source (timeouts, 5xx)."),
+    as_json: bool = JSON,
+) -> None:
+    """Fetch the current LiteLLM map, genai-prices data and OpenRouter models list, import what changed
+    (curated rows are never overwritten) and show the resulting diff. Exit 1 when a source failed."""
+    from llmflation.ledger.importers.update import update
+
+    overrides: dict[str, str] = {}
+    for item in urls:
+        kind, sep, url = item.partition("=")
+        if not sep or not kind.strip() or not url.strip():
+            raise typer.BadParameter(f"{item!r}: use KIND=URL", param_hint="--url")
+        overrides[kind.strip()] = url.strip()
+    with _fetch_progress() as progress:
+        result = update(
+            kinds=sources, urls=overrides, add_new=add_new, offline=offline, timeout=timeout, retries=retries,
+            progress=progress,
+        )
+    assert result.diff is not None
+    if as_json:
+        emit_json(
+            {
+                "day": result.day,
+                "sources": [
+                    {
+                        "kind": s.kind,
+                        "url": s.url,
+                        "status": s.status,
+                        "fetch": s.fetch,
+                        "reason": s.reason,
+                        "bytes": s.bytes,
+                        "import": report_record(s.report) if s.report is not None else None,
+                    }
+                    for s in result.sources
+                ],
+                "new_models": result.new_models,
+                "diff": diff_record(result.diff),
+            }
+        )
+    else:
+        for s in result.sources:
+            if s.status == "imported" and s.report is not None:
+                r = s.report
+                info(
+                    f"{s.kind}: imported {len(r.rows)} row(s) from {s.url} ({s.fetch}; {r.matched} matched, "
+                    f"{len(r.unmatched)} unmatched, {len(r.skipped)} skipped, {len(r.new_models)} new model(s))."
+                )
+            elif s.status == "unchanged":
+                info(f"{s.kind}: unchanged: {s.reason}.")
+            else:
+                info(f"[red]{s.kind}: failed[/]: {s.reason}")
+        d = result.diff
+        n = (len(d.new_models) + len(d.new_offers) + len(d.cuts) + len(d.increases) + len(d.restructures)
+             + len(d.ended) + len(d.first_sightings))
+        if n:
+            info(f"What this update changed in the effective prices ({n} change(s)):")
+            show_diff(d)
+        else:
+            info("No change in the effective prices.")
+    if result.failed:
+        info(f"[red]{len(result.failed)} of {len(result.sources)} source(s) failed[/] (reasons above); "
+             "the others were imported or unchanged.")
+        raise typer.Exit(1)
+
+
+@contextmanager
+def _fetch_progress() -> Iterator[Callable[[str], Callable[[int, int | None], None]]]:
+    """A Rich progress bar on stderr, one task per source (bytes received)."""
+    from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn
+
+    from llmflation.cli.output import stderr
+
+    with Progress(
+        TextColumn("{task.description}"), BarColumn(), DownloadColumn(), console=stderr(), transient=True
+    ) as bar:
+
+        def for_source(kind: str) -> Callable[[int, int | None], None]:
+            task = bar.add_task(f"Fetching {kind}", total=None)
+
+            def tick(done: int, total: int | None) -> None:
+                bar.update(task, completed=done, total=total)
+
+            return tick
+
+        yield for_source
 
 
 def register(app: typer.Typer) -> None:

@@ -128,14 +128,16 @@ def scores(model: str = typer.Argument(...), as_json: bool = JSON) -> None:
 @data_app.command("check")
 def data_check(as_json: bool = JSON) -> None:
     """Validate the bundled data and the store; print coverage counts."""
-    from llmflation.ledger.loading import lifecycle_warnings, load_bundled
+    from llmflation.ledger.loading import dating_warnings, lifecycle_warnings, load_bundled
 
     data = load_bundled()  # raises DataError listing every bad line
+    dating = [w for p in data.prices for w in dating_warnings(p)]
     ledger = _ledger()
     cov = ledger.coverage()
     warnings = lifecycle_warnings(data.prices, data.lifecycle)
     record = {
-        "ok": True, "models": cov.models, "prices": cov.prices, "price_changes": cov.price_changes,
+        "ok": True, "dating_warnings": dating,
+        "models": cov.models, "prices": cov.prices, "price_changes": cov.price_changes,
         "scores": cov.scores, "scored_models": cov.scored_models, "unsourced": cov.unsourced,
         "providers": cov.providers, "benchmarks": cov.benchmarks, "first_price": cov.first_price,
         "last_change": cov.last_change, "store": str(ledger.store.path) if ledger.store else None,
@@ -147,7 +149,7 @@ def data_check(as_json: bool = JSON) -> None:
     info("[green]Ledger data is valid.[/green]")
     rows = []
     for k, v in record.items():
-        if k in ("ok", "warnings"):
+        if k in ("ok", "warnings", "dating_warnings"):
             continue
         if isinstance(v, dict):
             rows.append((k, ", ".join(f"{name} {n}" for name, n in v.items()) or "—"))
@@ -158,6 +160,10 @@ def data_check(as_json: bool = JSON) -> None:
     table("Coverage", ["what", "count"], rows)
     for w in warnings:
         info(f"[yellow]warning:[/yellow] {w}")
+    for w in dating[:20]:
+        info(f"[yellow]dating:[/] {w}")
+    if len(dating) > 20:
+        info(f"… and {len(dating) - 20} more dating warnings (all with --json)")
 
 
 @user_app.command("add-prices")

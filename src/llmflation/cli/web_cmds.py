@@ -6,6 +6,8 @@ import typer
 
 from llmflation.cli.output import info
 
+ANY_ADDRESS = ("0.0.0.0", "::", "")
+
 
 def serve(
     host: str = typer.Option(
@@ -17,38 +19,64 @@ def serve(
     log_level: str = typer.Option(
         "warning", "--log-level", help="uvicorn log level (debug, info, warning, error)."
     ),
+    allow_host: list[str] = typer.Option(
+        [],
+        "--allow-host",
+        metavar="NAME",
+        help="Also answer requests whose Host/Origin is NAME (repeatable; '*' = any). Loopback names always are; "
+        "others are refused (DNS-rebinding guard). Also LLMFLATION_ALLOWED_HOSTS=a,b.",
+    ),
+    workers: int | None = typer.Option(
+        None, "--workers", min=1, max=64, metavar="N", help="Worker processes (default: the number of CPU cores)."
+    ),
 ) -> None:
     """Start the dashboard and JSON API over the embedded store.
 
     Read-only unless LLMFLATION_API_TOKEN is set.
     """
+    import os
+    from dataclasses import replace
+
     import uvicorn
 
-    from llmflation.web.app import create_app
-    from llmflation.web.settings import LOOPBACK_HOSTS, TOKEN_ENV, WebSettings
+    from llmflation.ledger.store import Store
+    from llmflation.web.settings import ALLOWED_HOSTS_ENV, LOOPBACK_HOSTS, TOKEN_ENV, WebSettings, normalise_host
 
     if log_level not in ("critical", "error", "warning", "info", "debug", "trace"):
         raise typer.BadParameter(
             f"{log_level!r}: use debug, info, warning or error", param_hint="--log-level"
         )
+    for name in allow_host:
+        if not name.strip() or any(c in name for c in "/ \t,"):
+            raise typer.BadParameter(f"{name!r} is not a host name", param_hint="--allow-host")
     settings = WebSettings.from_env()
+    bound = [] if host in ANY_ADDRESS else [normalise_host(host)]
+    hosts = tuple(dict.fromkeys((*settings.allowed_hosts, *bound, *(normalise_host(h) for h in allow_host))))
+    settings = replace(settings, allowed_hosts=hosts)
+    n = workers or os.cpu_count() or 1
     if host not in LOOPBACK_HOSTS:
         info(
             f"[yellow]Warning:[/] binding {host}: the dashboard is reachable from other machines"
             + (" and its writing endpoints accept anyone holding the token." if settings.writable else ".")
         )
-    app = create_app(settings)
+        if host in ANY_ADDRESS and "*" not in hosts and hosts == LOOPBACK_HOSTS:
+            info("Requests must name a loopback host; add the names clients use with --allow-host NAME.")
+    Store(settings.ledger_path).ensure_current()  # migrate once here; the workers then only read the store
     mode = "read/write (token set)" if settings.writable else f"read-only (set {TOKEN_ENV} to enable writing)"
     shown = f"[{host}]" if ":" in host else host
-    info(f"llmflation dashboard on http://{shown}:{port}/  ·  API docs /api/docs  ·  {mode}  ·  Ctrl-C stops")
-    uvicorn.run(
-        app,
-        host=host,
-        port=port,
-        log_level=log_level,
-        access_log=log_level in ("info", "debug", "trace"),
-        server_header=False,
+    info(
+        f"llmflation dashboard on http://{shown}:{port}/  ·  API docs /api/docs  ·  {mode}  ·  "
+        f"{n} worker{'s' if n != 1 else ''}  ·  Ctrl-C stops"
     )
+    common = {"host": host, "port": port, "log_level": log_level, "server_header": False,
+              "access_log": log_level in ("info", "debug", "trace")}
+    if n == 1:
+        from llmflation.web.app import create_app
+
+        uvicorn.run(create_app(settings), **common)  # type: ignore[arg-type]
+        return
+    os.environ[ALLOWED_HOSTS_ENV] = ",".join(hosts)  # each worker rebuilds its settings from the environment
+    uvicorn.run("llmflation.web.app:app_from_env", factory=True, workers=n, **common)  # type: ignore[arg-type]
 
 
 def register(app: typer.Typer) -> None:

@@ -274,7 +274,33 @@ def price_from_row(
         note=r.text("note"),
         origin=origin,
     )
+    for column, message in dating_problems(price, date.today()):
+        r._bad(column, message)
     return price if r.ok else None
+
+
+def dating_problems(p: Price, today: date) -> list[tuple[str, str]]:
+    """What is wrong with how a price row is dated (column, message); a load error. Empty when nothing is.
+
+    - `checked_on` cannot be after today: a row is not checked in the future.
+    """
+    if p.checked_on is not None and p.checked_on > today:
+        return [("checked_on", f"{p.checked_on} is in the future (today is {today})")]
+    return []
+
+
+def dating_warnings(p: Price) -> list[str]:
+    """Dating that is allowed but inconsistent (reported by `data check`, never a load error):
+
+    - `checked_on` before `valid_from` on a row not dated by the vendor's `effective` date: a source confirmed the
+      price before the day the row says it was first seen, so the first sighting (valid_from) could be earlier.
+      (An `effective` row may be checked before it starts: a change announced ahead of time.)
+    """
+    if p.checked_on is not None and p.checked_on < p.valid_from and p.date_basis != "effective":
+        return [f"{p.model} @ {p.provider} ({p.tier}) from {p.valid_from}: checked_on {p.checked_on} is before "
+                f"valid_from although the date is {p.date_basis or 'not stated as effective'}; the first sighting "
+                "could be dated earlier"]
+    return []
 
 
 def parse_window(text: str) -> tuple[int, int] | None:

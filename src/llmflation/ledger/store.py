@@ -78,6 +78,14 @@ MIGRATIONS: list[tuple[int, str, str]] = [
             shutdown_on DATE, successor VARCHAR, source VARCHAR NOT NULL, confidence VARCHAR NOT NULL,
             note VARCHAR);
     """),
+    (5, "provisional models added by imports (`data update --add-new`) until the bundled data curates them", """
+        CREATE TABLE provisional_models (
+            id VARCHAR PRIMARY KEY, name VARCHAR NOT NULL, aliases VARCHAR, developer VARCHAR NOT NULL,
+            release_date DATE, open_weights BOOLEAN, params_total_b DECIMAL(12, 3), params_active_b DECIMAL(12, 3),
+            context_window BIGINT, reasoning BOOLEAN, layers INTEGER, hidden_size INTEGER, heads INTEGER,
+            kv_heads INTEGER, experts_total INTEGER, experts_active INTEGER,
+            source VARCHAR NOT NULL, confidence VARCHAR NOT NULL, note VARCHAR, import_id INTEGER NOT NULL);
+    """),
 ]
 _NAME_FIELDS = ("name", "provider", "model", "kind", "valid_from", "valid_to", "source", "confidence", "note")
 _LIFECYCLE_FIELDS = ("model", "provider", "available_from", "deprecated_on", "shutdown_on", "successor", "source",
@@ -281,6 +289,7 @@ class Store:
         try:
             rows = con.execute(f"SELECT {', '.join(_MODEL_FIELDS)} FROM models ORDER BY id").fetchall()
             models = [model_from_row(r) for r in rows]
+            models.extend(_provisional(con))
             prices = [price_from_row(r) for r in con.execute(
                 f"SELECT {', '.join(_PRICE_FIELDS)} FROM prices ORDER BY model, provider, tier, valid_from").fetchall()]
             scores = [score_from_row(r) for r in con.execute(
@@ -306,9 +315,11 @@ class Store:
             con.close()
 
     # -- the imported layer (dated snapshots from price maps) ----------------------------------------------------
-    def record_import(self, meta: ImportMeta, rows: Sequence[ImportedRow], replaces_source: bool = True) -> int:
+    def record_import(self, meta: ImportMeta, rows: Sequence[ImportedRow], replaces_source: bool = True,
+                      new_models: Sequence[Model] = ()) -> int:
         """Write one import in ONE transaction: log it, replace an earlier import of the same kind and source,
-        insert its rows, rebuild the effective prices. Any failure rolls everything back and raises DataError."""
+        insert its rows (and any provisional models it adds), rebuild the effective prices. Any failure rolls
+        everything back and raises DataError."""
         import json
 
         from llmflation.errors import DataError
@@ -325,6 +336,11 @@ class Store:
                     "INSERT INTO imports VALUES (?, ?, ?, ?, ?, ?, NULL, ?, ?, ?, ?, ?)",
                     [import_id, meta.kind, meta.source, meta.snapshot, meta.seen_on, meta.started, meta.entries,
                      len(rows), meta.matched, len(meta.unmatched_keys), json.dumps(list(meta.unmatched_keys))])
+                if new_models:
+                    cols = ", ".join(_MODEL_FIELDS)
+                    con.executemany(f"INSERT OR REPLACE INTO provisional_models ({cols}, import_id) "
+                                    f"VALUES ({', '.join('?' for _ in _MODEL_FIELDS)}, ?)",
+                                    [(*_model_row(m), import_id) for m in new_models])
                 _insert_rows(con, "imported_prices",
                              (*_PRICE_FIELDS, "import_id", "source_key", "seen_on", "flags"),
                              [(*_price_row(r.price), import_id, r.source_key, r.seen_on, "|".join(r.flags))
@@ -352,6 +368,14 @@ class Store:
             cur = con.execute("SELECT * FROM imports ORDER BY id")
             names = [d[0] for d in cur.description]
             return [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
+        finally:
+            con.close()
+
+    def provisional_models(self) -> list[Model]:
+        """Models added by imports that the bundled data does not (yet) curate."""
+        con = self.connect()
+        try:
+            return _provisional(con)
         finally:
             con.close()
 
@@ -404,6 +428,17 @@ def _imported_rows(con: duckdb.DuckDBPyConnection) -> list[ImportedRow]:
     n = len(_PRICE_FIELDS)
     return [ImportedRow(price_from_row(r[:n]), r[n], r[n + 1], tuple(f for f in (r[n + 2] or "").split("|") if f),
                         r[n + 3], r[n + 4]) for r in rows]
+
+
+def _provisional(con: duckdb.DuckDBPyConnection) -> list[Model]:
+    exists = con.execute(
+        "SELECT count(*) FROM information_schema.tables WHERE table_name = 'provisional_models'").fetchone()
+    if not exists or not exists[0]:
+        return []
+    cols = ", ".join(f"p.{f}" for f in _MODEL_FIELDS)
+    rows = con.execute(f"SELECT {cols} FROM provisional_models p WHERE p.id NOT IN (SELECT id FROM models) "
+                       "ORDER BY p.id").fetchall()
+    return [model_from_row(r) for r in rows]
 
 
 def _user_layer(con: duckdb.DuckDBPyConnection) -> tuple[list[Price], list[Discount]]:

@@ -208,6 +208,10 @@ the fit's 90% interval.</p>
 <ul class="note">
 <li>Prices are list prices per 1M tokens from the ledger (vendor pages, archived records, LiteLLM's MIT price-map
 history), each with its source. Money is exact decimal; fits use log10 of prices.</li>
+<li>Observed vs effective dates: {{ first_seen_steps }} of the {{ all_steps }} floor steps in these curves rest on
+the first sighting of a changed price (the day a price source first showed it, not the vendor's effective date);
+such a step is not counted as a record low at that date. An offer's first price dated by its first sighting
+(nothing earlier known) still counts.</li>
 <li>Thresholds depend on the score source: MMLU differs by shots and prompting by up to ~7 points, so "GPT-4 level"
 means "at least GPT-4 (0314)'s score as recorded in the ledger".</li>
 <li>Fits rest on few points (often 4–10) and the intervals are wide; treat single factors as order-of-magnitude.</li>
@@ -456,6 +460,8 @@ def render_html(data: ReportData, bundle: str) -> str:
         frontier_rows=frontier_rows,
         claims=data.claims,
         version=__version__,
+        first_seen_steps=sum(c.series.first_seen_steps for c in data.curves),
+        all_steps=sum(len(c.series.steps) for c in data.curves),
         specs_json=specs_json,
         index_section=render_index_section(data.index, data.index_reason, chart, "price-index" in data.specs),
         bundle=Markup(inline_script(bundle)),

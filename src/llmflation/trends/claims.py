@@ -412,7 +412,8 @@ def _fit_window(c: Claim, s: CapabilitySeries, end: date) -> tuple[list[SeriesPo
     inside = [p for p in pts if p.date > d0]
     if before:
         b = before[-1]
-        inside.insert(0, SeriesPoint(d0, b.model, b.provider, b.price, b.input, b.output, b.score, b.source))
+        inside.insert(0, SeriesPoint(d0, b.model, b.provider, b.price, b.input, b.output, b.score, b.source,
+                                     b.first_seen))
     return inside, d0, d1
 
 

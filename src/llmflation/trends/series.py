@@ -6,13 +6,21 @@ value recorded for a model; on leaderboard ratings recomputed over time (`lmaren
 
 Record-setting points follow Epoch AI: walk the floor forward in time and keep each point whose price is
 strictly below every earlier one (a post-launch price cut is a new point, dated the day it took effect).
+
+Observed vs effective: a floor set by a *changed* price dated only by its first sighting (`date_basis =
+first_seen` on a row that follows an earlier price of the same offer: the day a source first showed the new price,
+not the vendor's effective date) is kept as a step but does not become a record-low point at that date: the cut
+happened on some unknown day before the sighting (or was a source's correction), so dating a record there would
+bend the fitted slope. Where nothing earlier is known — the offer's first price, i.e. a model's launch as first
+seen — the sighting is the best date there is and the point counts. `CapabilitySeries.first_seen_steps` says how
+many steps rest on first sightings of a changed price.
 """
 
 from __future__ import annotations
 
 import statistics
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
@@ -53,6 +61,7 @@ class SeriesPoint:
     output: Decimal
     score: Decimal
     source: str
+    first_seen: bool = False  # the floor's price is a change dated only by its first sighting (not effective)
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,6 +75,15 @@ class CapabilitySeries:
     steps: tuple[SeriesPoint, ...]  # every change of the floor (may rise when a model is retired)
     records: tuple[SeriesPoint, ...]  # record-setting points: each strictly below all earlier ones
     eligible_models: int
+
+    @property
+    def first_seen_steps(self) -> int:
+        """Steps whose date is only a first sighting (see the module docstring)."""
+        return sum(1 for p in self.steps if p.first_seen)
+
+    @property
+    def first_seen_records(self) -> int:
+        return sum(1 for p in self.records if p.first_seen)
 
     @property
     def benchmark(self) -> str:
@@ -186,7 +204,7 @@ def cheapest_at_capability(
             f"{'first-party ' if hosts == 'first-party' else ''}"
             f"price on record. Count offers from any host instead."
         )
-    steps = _floor_steps(offers, eligible, blend, hosts, start, end_d)
+    steps = _floor_steps(offers, eligible, blend, hosts, start, end_d, sighted_changes(offers))
     if not steps:
         raise NoSeriesError(
             f"No qualifying offer for {thr.label} is in effect between {start or 'the start'} "
@@ -206,10 +224,11 @@ def cheapest_at_capability(
 
 
 def record_points(steps: Sequence[SeriesPoint]) -> list[SeriesPoint]:
-    """Points that set a new low (strictly below every earlier point)."""
+    """Points that set a new low (strictly below every earlier point); a first sighting sets one only when it
+    is the first point known."""
     out: list[SeriesPoint] = []
     for p in steps:
-        if not out or p.price < out[-1].price:
+        if not out or (p.price < out[-1].price and not p.first_seen):
             out.append(p)
     return out
 
@@ -221,6 +240,17 @@ def _is_reasoning(ledger: Ledger, model_id: str) -> bool:
         return False
 
 
+def sighted_changes(offers: Iterable[Price]) -> frozenset[tuple[str, str, str, date]]:
+    """(model, provider, tier, valid_from) of rows that change an offer's earlier price and are dated only by
+    their first sighting."""
+    first: dict[tuple[str, str, str], date] = {}
+    for p in offers:
+        k = (p.model, p.provider, p.tier)
+        first[k] = min(first.get(k, p.valid_from), p.valid_from)
+    return frozenset((p.model, p.provider, p.tier, p.valid_from) for p in offers
+                     if p.date_basis == "first_seen" and p.valid_from > first[(p.model, p.provider, p.tier)])
+
+
 def _floor_steps(
     offers: Sequence[Price],
     eligible: dict[str, Score],
@@ -228,6 +258,7 @@ def _floor_steps(
     hosts: str,
     start: date | None,
     end: date,
+    sighted: frozenset[tuple[str, str, str, date]] = frozenset(),
 ) -> list[SeriesPoint]:
     events = sorted({p.valid_from for p in offers} | {p.valid_to for p in offers if p.valid_to is not None})
     if start is not None:
@@ -235,7 +266,7 @@ def _floor_steps(
     events = [d for d in events if d <= end]
     steps: list[SeriesPoint] = []
     for day in events:
-        cur = _floor_on(day, offers, eligible, blend, hosts)
+        cur = _floor_on(day, offers, eligible, blend, hosts, sighted)
         if cur is None:
             continue  # nothing qualifying in effect that day: the next offer starts a new step
         if steps and (steps[-1].model, steps[-1].provider, steps[-1].price) == (
@@ -249,7 +280,8 @@ def _floor_steps(
 
 
 def _floor_on(
-    day: date, offers: Sequence[Price], eligible: dict[str, Score], blend: tuple[int, int], hosts: str
+    day: date, offers: Sequence[Price], eligible: dict[str, Score], blend: tuple[int, int], hosts: str,
+    sighted: frozenset[tuple[str, str, str, date]] = frozenset(),
 ) -> SeriesPoint | None:
     live = [p for p in offers if p.in_effect(day)]
     if not live:
@@ -266,6 +298,7 @@ def _floor_on(
             best.output,
             eligible[best.model].value,
             best.source,
+            (best.model, best.provider, best.tier, best.valid_from) in sighted,
         )
     per_model: dict[str, list[Price]] = defaultdict(list)
     for p in live:
@@ -284,6 +317,7 @@ def _floor_on(
                 statistics.median([p.output for p in ps]),
                 eligible[model].value,
                 src,
+                any((p.model, p.provider, p.tier, p.valid_from) in sighted for p in ps),
             )
         )
     return min(candidates, key=lambda c: (c.price, c.model))

@@ -65,7 +65,7 @@ def create_app(settings: WebSettings | None = None, ledger: Ledger | None = None
     app.state.llmflation = state
     errors.install(app)
     app.add_middleware(AnswerCache, state=state, enabled=settings.answer_cache)
-    app.add_middleware(EdgeMiddleware, max_body=settings.max_upload_bytes)  # outermost: headers on cache hits too
+    app.add_middleware(EdgeMiddleware, settings=settings)  # outermost: guards and headers on cache hits too
     app.mount("/static", StaticFiles(directory=str(pages.HERE / "static")), name="static")
 
     app.include_router(ledger_router)
@@ -107,3 +107,9 @@ def _optional_routers(settings: WebSettings) -> list[Any]:
     from llmflation.web import features
 
     return features.routers(settings)
+
+
+def app_from_env() -> FastAPI:
+    """The app of one `llmflation serve --workers N` worker process: settings from the environment, the store
+    read (read-only) by this process."""
+    return create_app(WebSettings.from_env())

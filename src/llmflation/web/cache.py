@@ -1,8 +1,10 @@
 """A response cache in front of the read-only JSON API.
 
-The ledger does not change between requests (a write swaps in a new Ledger and clears this cache), so a GET
-answer is a pure function of (path, query string, today's date). Successful answers are kept as rendered bytes in
-a bounded LRU; a repeat request costs a dictionary lookup instead of routing, validation and serialisation.
+The ledger does not change between requests (a write swaps in a new Ledger and clears this cache; a change of the
+store file by another process is noticed within a second and does the same), so a GET answer is a pure function
+of (path, query string, today's date). Successful answers are kept as rendered bytes in an LRU bounded in entries
+and in bytes (`WebSettings.answer_cache_bytes`); a repeat request costs a dictionary lookup instead of routing,
+validation and serialisation.
 Every answer carries `Server-Timing: app;dur=<ms>` (time spent inside the app) and `X-Cache: hit|miss`.
 Disable with LLMFLATION_WEB_CACHE=0.
 """
@@ -28,6 +30,8 @@ class AnswerCache:
         self.enabled = enabled
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            self.state.refresh_if_changed()  # another process (CLI, another worker) changed the store
         path = scope.get("path", "") if scope["type"] == "http" else ""
         if scope["type"] != "http" or scope["method"] != "GET" or not path.startswith("/api/") \
                 or path == "/api/docs" or path.startswith("/api/usage/"):  # usage changes outside the app

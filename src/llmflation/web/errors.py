@@ -41,7 +41,30 @@ class ApiError(Exception):
 
 
 def envelope(status: int, message: str, **extra: Any) -> dict[str, Any]:
-    return {"ok": False, "error": message, "status": status, **extra}
+    return {"ok": False, "error": scrub_paths(message), "status": status, **extra}
+
+
+def _private_dirs() -> list[str]:
+    """Server directories whose paths must not reach a client: temp, data home, user home, the package."""
+    import tempfile
+    from pathlib import Path
+
+    import llmflation
+    from llmflation.ledger.store import home
+
+    dirs = {tempfile.gettempdir(), str(home()), str(Path.home()), str(Path(llmflation.__file__).resolve().parent)}
+    return sorted((d.rstrip("/") for d in dirs if len(d) > 1), key=len, reverse=True)
+
+
+def scrub_paths(message: str) -> str:
+    """Replace every server path under a private directory with its file name (`upload-3f2a….csv`)."""
+    import re
+
+    for d in _private_dirs():
+        if d in message:
+            message = re.sub(re.escape(d) + r"(/[^\s'\"]*)?", lambda m: (m.group(1) or "/").rsplit("/", 1)[-1]
+                             or "…", message)
+    return message
 
 
 def api_hint(exc: LlmflationError) -> str:
@@ -71,7 +94,7 @@ def domain_status(exc: LlmflationError) -> tuple[int, dict[str, Any]]:
     if isinstance(exc, InputError) and exc.field is not None:
         return 422, {"field": exc.field}
     if isinstance(exc, DataError):
-        return 422, {"problems": exc.problems[:200]}
+        return 422, {"problems": [scrub_paths(p) for p in exc.problems[:200]]}
     if isinstance(exc, InputError):
         return 422, {}
     return 400, {}
@@ -136,6 +159,7 @@ def respond(
     """JSON envelope for /api (and anything that asked for JSON); an HTML page for the dashboard."""
     from starlette.responses import JSONResponse
 
+    message = scrub_paths(message)
     path = request.url.path
     wants_html = not path.startswith("/api") and not path.startswith("/static") and path != "/openapi.json"
     if wants_html:

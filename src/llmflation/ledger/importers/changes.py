@@ -1,11 +1,13 @@
 """Change detection over the effective ledger: what is new, what got cheaper or dearer, what is stale or
 disputed.
 
-"Checked" (for staleness): the last day an import showed a price for the offer (model, provider, tier), or,
-for
-curated and user rows, the row's `valid_from` — whichever is later. An offer whose current price was last
-checked
-more than `days` ago is stale.
+Observed vs effective: a price row whose `date_basis` is `first_seen` is dated by the day a source first
+showed it, not by the vendor's effective date. A change onto such a row is listed as a *first sighting* of a
+different price, never as a price cut or increase (its day is when we noticed, not when it happened).
+
+"Checked" (for staleness): the last day an import showed a price for the offer (model, provider, tier), the
+row's `checked_on`, or, for curated and user rows, the row's `valid_from` — whichever is latest. An offer whose
+current price was last checked more than `days` ago is stale.
 """
 
 from __future__ import annotations
@@ -64,6 +66,7 @@ class Diff:
     increases: list[PriceMove] = field(default_factory=list)
     restructures: list[PriceMove] = field(default_factory=list)
     ended: list[Price] = field(default_factory=list)
+    first_sightings: list[PriceMove] = field(default_factory=list)  # changes dated only by a first sighting
 
 
 def diff(prices: Sequence[Price], models: dict[str, Model], since: date, until: date | None = None) -> Diff:
@@ -81,7 +84,7 @@ def diff(prices: Sequence[Price], models: dict[str, Model], since: date, until: 
         if since <= first.valid_from <= until:
             out.new_models.append((models.get(model_id), first))
     new_model_ids = {m for m, p in first_of_model.items() if since <= p.valid_from <= until}
-    for (model_id, provider, tier), group in sorted(groups.items()):
+    for (model_id, _provider, tier), group in sorted(groups.items()):
         group.sort(key=lambda p: p.valid_from)
         if model_id not in new_model_ids and since <= group[0].valid_from <= until and tier == "standard":
             out.new_offers.append(group[0])
@@ -90,28 +93,64 @@ def diff(prices: Sequence[Price], models: dict[str, Model], since: date, until: 
                 continue
             if (a.input, a.output) == (b.input, b.output):
                 continue
-            old, new = a.blended(), b.blended()
-            direction = "cut" if new < old else "increase" if new > old else "restructure"
-            move = PriceMove(
-                model_id,
-                provider,
-                tier,
-                b.valid_from,
-                direction,
-                a,
-                b,
-                pct(a.input, b.input),
-                pct(a.output, b.output),
-                pct(old, new),
-                factor(old, new),
-            )
-            {"cut": out.cuts, "increase": out.increases, "restructure": out.restructures}[direction].append(
-                move
-            )
+            move = _move(a, b)
+            if b.date_basis == "first_seen":
+                out.first_sightings.append(move)
+            else:
+                {"cut": out.cuts, "increase": out.increases, "restructure": out.restructures}[move.direction].append(
+                    move
+                )
         last = group[-1]
         if last.valid_to is not None and since <= last.valid_to <= until:
             out.ended.append(last)
-    for moves in (out.cuts, out.increases, out.restructures):
+    for moves in (out.cuts, out.increases, out.restructures, out.first_sightings):
+        moves.sort(key=lambda m: (m.day, m.model, m.provider))
+    return out
+
+
+def _move(a: Price, b: Price) -> PriceMove:
+    old, new = a.blended(), b.blended()
+    direction = "cut" if new < old else "increase" if new > old else "restructure"
+    return PriceMove(
+        b.model, b.provider, b.tier, b.valid_from, direction, a, b,
+        pct(a.input, b.input), pct(a.output, b.output), pct(old, new), factor(old, new),
+    )
+
+
+def diff_between(before: Iterable[Price], after: Sequence[Price], models: dict[str, Model]) -> Diff:
+    """What changed from one set of effective prices to another (e.g. across `data update`): every price piece
+    of `after` that `before` did not have, classified as a new model, a new offer, a dated move (or a first
+    sighting of a different price) or an offer that now ends."""
+    old = set(before)
+    old_models = {p.model for p in old}
+    old_offers = {(p.model, p.provider, p.tier) for p in old}
+    new = [p for p in after if p not in old]
+    out = Diff(since=min((p.valid_from for p in new), default=date.today()))
+    by_key: dict[tuple[str, str, str], list[Price]] = defaultdict(list)
+    for p in after:
+        by_key[(p.model, p.provider, p.tier)].append(p)
+    seen_models: set[str] = set()
+    for b in sorted(new, key=lambda p: (p.model, p.provider, p.tier, p.valid_from)):
+        key = (b.model, b.provider, b.tier)
+        if b.model not in old_models:
+            if b.model not in seen_models:
+                seen_models.add(b.model)
+                first = min((p for p in after if p.model == b.model), key=lambda p: p.valid_from)
+                out.new_models.append((models.get(b.model), first))
+            continue
+        if key not in old_offers:
+            if b.tier == "standard" and b is min(by_key[key], key=lambda p: p.valid_from):
+                out.new_offers.append(b)
+            continue
+        prev = next((a for a in by_key[key] if a.valid_to == b.valid_from), None)
+        if prev is not None and (prev.input, prev.output) != (b.input, b.output):
+            move = _move(prev, b)
+            target = out.first_sightings if b.date_basis == "first_seen" else {
+                "cut": out.cuts, "increase": out.increases, "restructure": out.restructures}[move.direction]
+            target.append(move)
+        if b.valid_to is not None and not any(p.valid_from == b.valid_to for p in by_key[key]):
+            out.ended.append(b)
+    for moves in (out.cuts, out.increases, out.restructures, out.first_sightings):
         moves.sort(key=lambda m: (m.day, m.model, m.provider))
     return out
 
@@ -121,7 +160,7 @@ class Stale:
     price: Price
     checked: date
     days: int
-    how: str  # "import" or "curated valid_from"
+    how: str  # "import", "checked_on" or "curated valid_from"
 
 
 @dataclass(frozen=True)
@@ -146,6 +185,7 @@ class Status:
     current: int = 0
     stale: list[Stale] = field(default_factory=list)
     disagreements: list[Disagreement] = field(default_factory=list)
+    provisional: list[Model] = field(default_factory=list)  # models added by imports, not curated yet
 
 
 def status(
@@ -176,9 +216,10 @@ def status(
         k = (p.model, p.provider, p.tier)
         imported_day = seen.get(k)
         curated_day = p.valid_from if p.origin != "imported" else None
-        checked = max(d for d in (imported_day, curated_day, date.min) if d is not None)
+        checked = max(d for d in (imported_day, curated_day, p.checked_on, date.min) if d is not None)
         if checked < limit:
-            how = "import" if imported_day is not None and imported_day == checked else "curated valid_from"
+            how = ("import" if imported_day is not None and imported_day == checked
+                   else "checked_on" if p.checked_on == checked else "curated valid_from")
             out.stale.append(Stale(p, checked, (today - checked).days, how))
         differing = tuple(
             Opinion(kind, r.price.source, r.price.input, r.price.output, r.seen_on)

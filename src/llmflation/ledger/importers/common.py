@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
 from llmflation.errors import InputError
 from llmflation.ledger.records import STANDARD_TIER
 from llmflation.money import to_decimal
 
 MTOK = Decimal(1_000_000)
+STORE_QUANTUM = Decimal("1e-9")  # the store keeps USD per 1M tokens as DECIMAL(20, 9)
 CHARS_PER_TOKEN = Decimal(4)  # English approximation used to convert per-character prices
 
 
@@ -29,6 +32,7 @@ class Terms:
     long_cached_input: Decimal | None = None
     per_character: bool = False
     tier: str = STANDARD_TIER
+    cache_write_1h: Decimal | None = None
 
     def same_price(self, other: Terms) -> bool:
         return (self.input, self.output) == (other.input, other.output)
@@ -46,6 +50,8 @@ class Entry:
     valid_to: date | None = None
     note: str = ""
     names: tuple[str, ...] = ()  # other names the source gives the model (display name), tried after the key
+    effective: bool = False  # valid_from is the source's stated effective date (not merely the snapshot's day)
+    developer: str = ""  # who makes the model, when the source says (used to add new models with --add-new)
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,6 +95,17 @@ def terms_problem(terms: Terms) -> str | None:
     return f"price not stored: {problem}" if problem else None
 
 
+def storable(d: Decimal, where: str) -> Decimal:
+    """`d` (USD per 1M tokens) unless the store cannot keep it exactly (e.g. a non-zero price that would round to
+    $0 at 9 decimals): the one money rule (money.money_problem), raised as InputError naming the key."""
+    from llmflation.money import money_problem
+
+    problem = money_problem(where, d)
+    if problem:
+        raise InputError(f"price not stored: {problem}")
+    return d
+
+
 def plain(d: Decimal) -> Decimal:
     """Drop trailing zeros without switching to exponent form (10, not 1E+1)."""
     return d.quantize(Decimal(1)) if d == d.to_integral_value() else d.normalize()
@@ -96,4 +113,23 @@ def plain(d: Decimal) -> Decimal:
 
 def per_mtok(value: object, where: str) -> Decimal:
     """USD per token → USD per 1M tokens, exactly."""
-    return plain(money(value, where) * MTOK)
+    return storable(plain(money(value, where) * MTOK), where)
+
+
+@dataclass(frozen=True)
+class Importer:
+    """A price source that `llmflation import <kind>` and `llmflation data update` can read.
+
+    parse: the source's JSON (already decoded) and the snapshot's day → a Snapshot of entries and skips.
+    url: where `data update` fetches the current snapshot (None: file imports only); the environment
+        variable `url_env` overrides it.
+    label: how notes name the source ("LiteLLM"); source: the prefix of the rows' `source` field.
+    """
+
+    kind: str
+    label: str
+    parse: Callable[[Any, date], Snapshot]
+    source: str
+    url: str | None = None
+    url_env: str | None = None
+    help: str = ""

@@ -15,7 +15,7 @@ from decimal import Decimal
 from typing import Any
 
 from llmflation.errors import InputError
-from llmflation.ledger.importers.common import Entry, Skip, Snapshot, Terms, money
+from llmflation.ledger.importers.common import Entry, Importer, Skip, Snapshot, Terms, money, storable
 
 KIND = "genai-prices"
 
@@ -58,6 +58,7 @@ def _parse_model(pid: str, model: Mapping[str, Any], seen_on: date, snap: Snapsh
                         provider=pid,
                         terms=terms,
                         names=names,
+                        developer=pid,
                         note=f"time-of-day price {constraint.get('start_time')}–"
                         f"{constraint.get('end_time')}",
                     )
@@ -89,20 +90,26 @@ def _parse_model(pid: str, model: Mapping[str, Any], seen_on: date, snap: Snapsh
                 valid_from=start,
                 valid_to=nxt if nxt is not None and nxt > (start or seen_on) else None,
                 note="start_date stated by genai-prices" if start else "",
+                effective=start is not None,
+                developer=pid,
             )
         )
 
 
 def _tiered(key: str, name: str, value: Any) -> tuple[Decimal, int | None, Decimal | None, str]:
     if isinstance(value, Mapping):
-        base = money(value.get("base"), f"{key}.{name}.base")
+        base = _price(value.get("base"), f"{key}.{name}.base")
         tiers = value.get("tiers") or []
         if not tiers:
             return base, None, None, ""
         first = tiers[0]
         more = f"{len(tiers) - 1} further token tier(s) of {name} not recorded" if len(tiers) > 1 else ""
-        return base, int(first["start"]), money(first.get("price"), f"{key}.{name}.tiers[0]"), more
-    return money(value, f"{key}.{name}"), None, None, ""
+        return base, int(first["start"]), _price(first.get("price"), f"{key}.{name}.tiers[0]"), more
+    return _price(value, f"{key}.{name}"), None, None, ""
+
+
+def _price(value: Any, where: str) -> Decimal:
+    return storable(money(value, where), where)
 
 
 def _terms(key: str, body: Mapping[str, Any], snap: Snapshot, tier: str = "standard") -> Terms | None:
@@ -136,3 +143,14 @@ def _terms(key: str, body: Mapping[str, Any], snap: Snapshot, tier: str = "stand
         long_output=long_out if threshold else None,
         long_cached_input=cached_long if threshold else None,
     )
+
+
+IMPORTER = Importer(
+    kind=KIND,
+    label="genai-prices",
+    parse=parse_data,
+    source="genai-prices",
+    url="https://raw.githubusercontent.com/pydantic/genai-prices/main/prices/data.json",
+    url_env="LLMFLATION_GENAI_PRICES_URL",
+    help="pydantic/genai-prices prices/data.json (start_date constraints become dated rows)",
+)

@@ -3,6 +3,13 @@
 Units in the map are USD per token (or per character for Vertex Gemini 1.x); floats are converted through
 their shortest repr, i.e. exactly as written in the file. Per-character prices are converted at 4 characters
 per token (an English approximation) and flagged `per-character`.
+
+Besides the standard price an entry may carry: batch prices (`*_batches`, recorded as the ledger's batch
+discount when input and output are cut by the same fraction, noted otherwise), service-tier prices (`*_flex`,
+`*_priority`: one more entry per tier), 1-hour cache writes (`cache_creation_input_token_cost_above_1hr`),
+long-context prices (`*_above_128k/200k/272k_tokens`) and a `deprecation_date` (the entry's `valid_to`; an entry
+deprecated on or before the snapshot's day is skipped as retired). A non-zero price that would round to $0 in the
+store is rejected with its reason.
 """
 
 from __future__ import annotations
@@ -10,6 +17,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Mapping
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -17,11 +25,13 @@ from llmflation.errors import InputError
 from llmflation.ledger.importers.common import (
     CHARS_PER_TOKEN,
     Entry,
+    Importer,
     Skip,
     Snapshot,
     Terms,
     per_mtok,
     plain,
+    storable,
     terms_problem,
 )
 
@@ -29,7 +39,8 @@ KIND = "litellm"
 TEXT_MODES = (None, "", "chat", "completion", "responses")
 IGNORED_KEYS = ("sample_spec",)
 _TRAILING_COMMA = re.compile(r",(\s*[}\]])")
-_LONG = (("_above_128k_tokens", 128_000), ("_above_200k_tokens", 200_000))
+_LONG = (("_above_128k_tokens", 128_000), ("_above_200k_tokens", 200_000), ("_above_272k_tokens", 272_000))
+SERVICE_TIERS = ("flex", "priority")
 
 
 def loads_lenient(text: str) -> Any:
@@ -47,6 +58,26 @@ def loads_lenient(text: str) -> Any:
 def _num(entry: Mapping[str, Any], name: str) -> Any:
     v = entry.get(name)
     return None if v is None or v == "" else v
+
+
+def tier_terms(key: str, entry: Mapping[str, Any]) -> list[Terms | str]:
+    """Terms of the service tiers (flex, priority) the entry prices, each a Terms or a reason it was rejected."""
+    out: list[Terms | str] = []
+    for tier in SERVICE_TIERS:
+        if _num(entry, f"input_cost_per_token_{tier}") is None or _num(entry, f"output_cost_per_token_{tier}") is None:
+            continue
+        try:
+            out.append(
+                Terms(
+                    input=per_mtok(entry[f"input_cost_per_token_{tier}"], f"{key}.input_cost_per_token_{tier}"),
+                    output=per_mtok(entry[f"output_cost_per_token_{tier}"], f"{key}.output_cost_per_token_{tier}"),
+                    cached_input=_opt(entry, f"cache_read_input_token_cost_{tier}", key),
+                    tier=tier,
+                )
+            )
+        except InputError as exc:
+            out.append(f"bad {tier} price: {exc}")
+    return out
 
 
 def terms_of(key: str, entry: Mapping[str, Any]) -> Terms | str:
@@ -74,13 +105,16 @@ def terms_of(key: str, entry: Mapping[str, Any]) -> Terms | str:
             return "zero price (free or placeholder): not recorded"
         cached = _opt(entry, "cache_read_input_token_cost", where)
         write = _opt(entry, "cache_creation_input_token_cost", where)
+        write_1h = _opt(entry, "cache_creation_input_token_cost_above_1hr", where)
         threshold = long_in = long_out = long_cached = None
         unit = "character" if per_char else "token"
         for suffix, tokens in _LONG:
             li = _opt(entry, f"input_cost_per_{unit}{suffix}", where)
             lo = _opt(entry, f"output_cost_per_{unit}{suffix}", where)
             if li is not None and lo is not None:
-                threshold, long_in, long_out = tokens, li * scale, lo * scale
+                threshold = tokens
+                long_in = storable(li * scale, f"{where}.input_cost_per_{unit}{suffix}")
+                long_out = storable(lo * scale, f"{where}.output_cost_per_{unit}{suffix}")
                 long_cached = _opt(entry, f"cache_read_input_token_cost{suffix}", where)
                 break
         batch = None
@@ -105,6 +139,7 @@ def terms_of(key: str, entry: Mapping[str, Any]) -> Terms | str:
         output=plain(out),
         cached_input=cached,
         cache_write=write,
+        cache_write_1h=write_1h,
         batch_discount=batch,
         long_context_threshold=threshold,
         long_input=None if long_in is None else plain(long_in),
@@ -120,8 +155,29 @@ def _opt(entry: Mapping[str, Any], name: str, where: str) -> Decimal | None:
     return None if v is None else per_mtok(v, f"{where}.{name}")
 
 
-def parse_map(data: Any) -> Snapshot:
-    """Parse a whole price map (a JSON object of key → entry)."""
+def batch_note(entry: Mapping[str, Any], terms: Terms) -> str:
+    """A note when the map states batch prices that are not one discount on both input and output."""
+    if terms.batch_discount is not None:
+        return ""
+    bi, bo = _num(entry, "input_cost_per_token_batches"), _num(entry, "output_cost_per_token_batches")
+    if bi is None or bo is None:
+        return ""
+    return f"batch prices {bi}/{bo} per token are not one discount on input and output: not recorded"
+
+
+def deprecation(entry: Mapping[str, Any]) -> date | str | None:
+    """The entry's `deprecation_date` (None when absent), or a reason string when it is not a date."""
+    raw = entry.get("deprecation_date")
+    if raw in (None, ""):
+        return None
+    try:
+        return date.fromisoformat(str(raw)[:10])
+    except ValueError:
+        return f"deprecation_date {raw!r} is not a date"
+
+
+def parse_map(data: Any, seen_on: date | None = None) -> Snapshot:
+    """Parse a whole price map (a JSON object of key → entry); `seen_on` is the snapshot's day."""
     if not isinstance(data, Mapping):
         raise InputError(
             "LiteLLM price map: expected a JSON object of model key → entry "
@@ -135,8 +191,37 @@ def parse_map(data: Any) -> Snapshot:
         if isinstance(terms, str):
             snap.skipped.append(Skip(key, terms))
             continue
-        note = "per-character price converted at 4 characters/token" if terms.per_character else ""
+        ends = deprecation(entry)
+        if isinstance(ends, str):
+            snap.skipped.append(Skip(key, ends))
+            continue
+        if ends is not None and seen_on is not None and ends <= seen_on:
+            snap.skipped.append(Skip(key, f"deprecated on {ends} (LiteLLM deprecation_date): retired, not recorded"))
+            continue
+        provider = str(entry.get("litellm_provider") or "")
+        bits = ["per-character price converted at 4 characters/token" if terms.per_character else "",
+                batch_note(entry, terms), f"deprecation_date {ends} stated by LiteLLM" if ends else ""]
+        note = "; ".join(b for b in bits if b)
+        developer = provider if "/" not in key or key.split("/", 1)[0] == provider else ""
         snap.entries.append(
-            Entry(key=key, provider=str(entry.get("litellm_provider") or ""), terms=terms, note=note)
+            Entry(key=key, provider=provider, terms=terms, note=note, valid_to=ends, developer=developer)
         )
+        for extra in tier_terms(key, entry):
+            if isinstance(extra, str):
+                snap.skipped.append(Skip(key, extra))
+                continue
+            snap.entries.append(
+                Entry(key=key, provider=provider, terms=extra, note=note, valid_to=ends, developer=developer)
+            )
     return snap
+
+
+IMPORTER = Importer(
+    kind=KIND,
+    label="LiteLLM",
+    parse=parse_map,
+    source="litellm",
+    url="https://raw.githubusercontent.com/BerriAI/litellm/main/model_prices_and_context_window.json",
+    url_env="LLMFLATION_LITELLM_URL",
+    help="LiteLLM's model_prices_and_context_window.json (USD per token)",
+)

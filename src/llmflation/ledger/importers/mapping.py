@@ -80,6 +80,7 @@ class Mapped:
     matched: int = 0
     unmatched: list[Unmatched] = field(default_factory=list)
     shadowed: list[Shadowed] = field(default_factory=list)
+    new_models: list[Model] = field(default_factory=list)  # provisional models (import with add_new)
 
 
 class Matcher:
@@ -91,6 +92,7 @@ class Matcher:
         self.kind = kind
         self._index: dict[str, str] = {}
         self._slugs: list[str] = []
+        self.developers = frozenset(m.developer for m in ledger.models())
         for m in ledger.models():
             slug = m.id.split("/", 1)[-1]
             self._slugs.append(slug)
@@ -197,6 +199,8 @@ def price_of(
     valid_to: date | None,
     source: str,
     note: str,
+    date_basis: str = "first_seen",
+    checked_on: date | None = None,
 ) -> Price:
     from llmflation.ledger.importers.common import Terms
 
@@ -212,6 +216,7 @@ def price_of(
         output=t.output,
         cached_input=t.cached_input,
         cache_write=t.cache_write,
+        cache_write_1h=t.cache_write_1h,
         batch_discount=t.batch_discount,
         long_context_threshold=t.long_context_threshold,
         long_input=t.long_input,
@@ -220,43 +225,92 @@ def price_of(
         source=source,
         confidence="derived",
         note=note,
+        date_basis=date_basis,
+        checked_on=checked_on,
         origin="imported",
         first_party=model.developer == provider,
     )
 
 
+def provisional_model(e: Entry, matcher: Matcher, seen_on: date, source: str, label: str) -> Model | None:
+    """A provisional model for an entry no ledger model matches, or None when the source does not say who
+    makes it (only keys sold by a developer the ledger already knows become models: no resellers' aliases)."""
+    if not e.developer:
+        return None
+    developer = matcher.provider(e.developer, e.key)
+    if developer not in matcher.developers:
+        return None
+    slug = re.sub(r":[a-z0-9-]+$", "", e.key.strip().lower().rsplit("/", 1)[-1])
+    if not slug or slug.startswith("ft:") or not re.fullmatch(r"[a-z0-9][a-z0-9._-]*", slug):
+        return None
+    name = next((n for n in reversed(e.names) if n.strip() and n.strip().lower() != slug), slug)
+    return Model(
+        id=f"{developer}/{slug}",
+        name=name.strip(),
+        developer=developer,
+        release_date=None,
+        open_weights=False,
+        reasoning=False,
+        source=source,
+        confidence="derived",
+        note=f"provisional: added from {label} key {e.key!r} seen {seen_on}; not curated yet",
+    )
+
+
 def map_snapshot(
-    entries: Sequence[Entry], matcher: Matcher, seen_on: date, source: str, label: str
+    entries: Sequence[Entry],
+    matcher: Matcher,
+    seen_on: date,
+    source: str,
+    label: str,
+    add_new: bool = False,
 ) -> Mapped:
     """Map a snapshot's entries to imported rows: valid from the snapshot date ("first seen") unless the
-    source
-    states its own start date; unmatched keys are reported, duplicate keys for one offer are shadowed."""
+    source states its own start date; unmatched keys are reported (or, with `add_new`, become provisional
+    models when the source names a known developer), duplicate keys for one offer are shadowed."""
     out = Mapped()
-    found: list[tuple[str, str, str, Match]] = []
+    found: dict[str, list[tuple[str, str, str, Match]]] = defaultdict(list)
     provider_of: dict[str, str] = {}
+    new: dict[str, Model] = {}
+    unmatched: dict[str, Unmatched] = {}
     for e in entries:
         provider = matcher.provider(e.provider, e.key)
         provider_of[e.key] = provider
         m = matcher.match(e.key, e.names)
+        if m is None and add_new:
+            model = provisional_model(e, matcher, seen_on, source, label)
+            if model is not None:
+                model = new.setdefault(model.id, model)
+                m = Match(model, via=model.id, rank=RANK_ID, flags=("provisional-model",))
         if m is None:
-            out.unmatched.append(Unmatched(e.key, provider))
+            unmatched.setdefault(e.key, Unmatched(e.key, provider))
             continue
-        out.matched += 1
-        found.append((e.key, provider, e.terms.tier, m))
-    chosen, out.shadowed = choose_keys(found)
+        if e.terms.tier == "standard":
+            out.matched += 1
+        found[e.terms.tier].append((e.key, provider, e.terms.tier, m))
+    out.unmatched = list(unmatched.values())
+    out.new_models = sorted(new.values(), key=lambda x: x.id)
+    chosen: dict[tuple[str, str], Match] = {}
+    for tier, group in found.items():
+        picked, shadowed = choose_keys(group)
+        chosen.update({(k, tier): m for k, m in picked.items()})
+        if tier == "standard":
+            out.shadowed = shadowed
     shadowed_by: dict[str, list[str]] = defaultdict(list)
     for s in out.shadowed:
         shadowed_by[s.preferred].append(s.key)
     for e in entries:
-        m = chosen.get(e.key)
+        m = chosen.get((e.key, e.terms.tier))
         if m is None:
+            continue
+        start = e.valid_from or seen_on
+        if e.valid_to is not None and e.valid_to <= start:
             continue
         flags = list(m.flags)
         if e.terms.per_character:
             flags.append("per-character")
         if shadowed_by.get(e.key):
             flags.append("preferred-over:" + ",".join(sorted(shadowed_by[e.key])))
-        start = e.valid_from or seen_on
         note_bits = [
             f"{label} key {e.key!r}; first seen {seen_on} (not the announced date)"
             if e.valid_from is None
@@ -276,6 +330,8 @@ def map_snapshot(
                     valid_to=e.valid_to,
                     source=source,
                     note="; ".join(note_bits),
+                    date_basis="effective" if e.effective and e.valid_from is not None else "first_seen",
+                    checked_on=seen_on,
                 ),
                 source_key=e.key,
                 seen_on=seen_on,

@@ -8,10 +8,11 @@ skipped.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import date
 from typing import Any
 
 from llmflation.errors import InputError
-from llmflation.ledger.importers.common import Entry, Skip, Snapshot, Terms, per_mtok
+from llmflation.ledger.importers.common import Entry, Importer, Skip, Snapshot, Terms, per_mtok
 
 KIND = "openrouter"
 PROVIDER = "openrouter"
@@ -59,6 +60,7 @@ def parse_models(data: Any) -> Snapshot:
                 key=key,
                 provider=PROVIDER,
                 names=tuple(n for n in (short,) if n),
+                developer=key.split("/", 1)[0] if "/" in key else "",
                 terms=Terms(input=inp, output=out, cached_input=cached, cache_write=write),
             )
         )
@@ -70,3 +72,18 @@ def _opt(pricing: Mapping[str, Any], name: str, key: str) -> Any:
     if v is None or str(v).strip() in ("", "0"):
         return None
     return per_mtok(v, f"{key}.pricing.{name}")
+
+
+def _parse(data: Any, seen_on: date) -> Snapshot:
+    return parse_models(data)
+
+
+IMPORTER = Importer(
+    kind=KIND,
+    label="OpenRouter",
+    parse=_parse,
+    source="openrouter:api/v1/models",
+    url="https://openrouter.ai/api/v1/models",
+    url_env="LLMFLATION_OPENROUTER_URL",
+    help="OpenRouter's public models list (GET /api/v1/models), sold by provider `openrouter`",
+)

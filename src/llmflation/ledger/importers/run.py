@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from llmflation.errors import InputError
-from llmflation.ledger.importers import genai_prices, litellm, openrouter
+from llmflation.ledger.importers import litellm
 from llmflation.ledger.importers.common import Skip, Snapshot
 from llmflation.ledger.importers.history import Dropped, Mined, Version, mine
 from llmflation.ledger.importers.mapping import (
@@ -32,6 +32,7 @@ from llmflation.ledger.importers.mapping import (
 )
 from llmflation.ledger.importers.merge import Conflict, conflicts
 from llmflation.ledger.ledger import Ledger, open_ledger
+from llmflation.ledger.records import Model
 from llmflation.ledger.store import ImportedRow, ImportMeta
 
 HISTORY_PATHS = (  # newest first: when several exist at one commit, the first present wins
@@ -77,6 +78,7 @@ class ImportReport:
     skipped_commits: list[Version] = field(default_factory=list)
     dropped: list[Dropped] = field(default_factory=list)
     events: list[Event] = field(default_factory=list)
+    new_models: list[Model] = field(default_factory=list)
 
 
 def _load_json(path: Path) -> Any:
@@ -137,7 +139,7 @@ def _finish(
         matched=mapped.matched,
         unmatched_keys=tuple(u.key for u in mapped.unmatched),
     )
-    import_id = ledger.store.record_import(meta, mapped.rows)
+    import_id = ledger.store.record_import(meta, mapped.rows, new_models=mapped.new_models)
     found = conflicts(ledger.store.bundled(), [r.price for r in mapped.rows])
     return ImportReport(
         import_id,
@@ -152,11 +154,18 @@ def _finish(
         skipped,
         mapped.shadowed,
         found,
+        new_models=list(mapped.new_models),
     )
 
 
 def _snapshot_import(
-    snap: Snapshot, source: str, snapshot: str, seen_on: date, label: str, ledger: Ledger | None
+    snap: Snapshot,
+    source: str,
+    snapshot: str,
+    seen_on: date,
+    label: str,
+    ledger: Ledger | None,
+    add_new: bool = False,
 ) -> ImportReport:
     from llmflation.ledger.importers.common import terms_problem
     from llmflation.ledger.importers.mapping import map_snapshot
@@ -172,14 +181,43 @@ def _snapshot_import(
         else:
             storable.append(e)
     snap.entries = storable
-    mapped = map_snapshot(snap.entries, matcher, seen_on, source, label)
+    mapped = map_snapshot(snap.entries, matcher, seen_on, source, label, add_new=add_new)
     return _finish(
         ledger, snap.kind, source, snapshot, seen_on, len(snap.entries), mapped, snap.skipped, started
     )
 
 
+def import_data(
+    kind: str,
+    data: Any,
+    source: str,
+    snapshot: str,
+    seen_on: date,
+    ledger: Ledger | None = None,
+    add_new: bool = False,
+) -> ImportReport:
+    """Import an already-decoded snapshot of the registered source `kind` (see `registry`)."""
+    from llmflation.ledger.importers.registry import get
+
+    importer = get(kind)
+    snap = importer.parse(data, seen_on)
+    return _snapshot_import(snap, source, snapshot, seen_on, importer.label, ledger, add_new=add_new)
+
+
+def import_file(
+    kind: str, path: Path, seen_on: date | None = None, ledger: Ledger | None = None, add_new: bool = False
+) -> ImportReport:
+    """Import a saved snapshot file of the registered source `kind`; dated by `seen_on` or the file's mtime."""
+    from llmflation.ledger.importers.registry import get
+
+    importer = get(kind)
+    day = seen_on or file_date(path)
+    data = _load_json(path)
+    return import_data(kind, data, f"{importer.source}:{path.name}@{day}", str(day), day, ledger, add_new)
+
+
 def import_litellm(
-    path: Path | None = None, seen_on: date | None = None, ledger: Ledger | None = None
+    path: Path | None = None, seen_on: date | None = None, ledger: Ledger | None = None, add_new: bool = False
 ) -> ImportReport:
     """Import LiteLLM's price map from `path`, or from the installed litellm package when `path` is None."""
     if path is None:
@@ -197,24 +235,17 @@ def import_litellm(
         day = seen_on or file_date(path)
         source = f"litellm:file:{path.name}@{day}"
         snapshot = str(day)
-    snap = litellm.parse_map(_load_json(path))
-    return _snapshot_import(snap, source, snapshot, day, "LiteLLM", ledger)
+    return import_data("litellm", _load_json(path), source, snapshot, day, ledger, add_new)
 
 
 def import_openrouter(path: Path, seen_on: date | None = None, ledger: Ledger | None = None) -> ImportReport:
-    day = seen_on or file_date(path)
-    snap = openrouter.parse_models(_load_json(path))
-    return _snapshot_import(
-        snap, f"openrouter:api/v1/models:{path.name}@{day}", str(day), day, "OpenRouter", ledger
-    )
+    return import_file("openrouter", path, seen_on, ledger)
 
 
 def import_genai_prices(
     path: Path, seen_on: date | None = None, ledger: Ledger | None = None
 ) -> ImportReport:
-    day = seen_on or file_date(path)
-    snap = genai_prices.parse_data(_load_json(path), day)
-    return _snapshot_import(snap, f"genai-prices:{path.name}@{day}", str(day), day, "genai-prices", ledger)
+    return import_file("genai-prices", path, seen_on, ledger)
 
 
 # -- git history ---------------------------------------------------------------------------------------------
@@ -363,6 +394,7 @@ def map_history(mined: Mined, matcher: Matcher, repo: str) -> tuple[Mapped, list
                         valid_to=seg.valid_to,
                         source=f"github:{repo}@{seg.commit}:{seg.path}",
                         note="; ".join(bits),
+                        checked_on=seg.seen_on,
                     ),
                     source_key=key,
                     seen_on=seg.seen_on,
