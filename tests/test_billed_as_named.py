@@ -110,7 +110,24 @@ def test_data_check_warns_about_open_rows_past_shutdown(cli) -> None:
     assert r.returncode == 0, r.stderr
     rec = json.loads(r.stdout)
     assert rec["names"] > 100 and rec["lifecycle"] > 20
-    assert any("openai/o1-preview-2024-09-12/openai/standard" in w for w in rec["warnings"])
+    assert rec["warnings"] == []  # the bundled rows end at their offers' shutdown (issue 13's target)
+
+
+def test_lifecycle_warns_about_an_open_row_past_shutdown() -> None:
+    from datetime import date
+    from decimal import Decimal
+
+    from llmflation.ledger.loading import lifecycle_warnings
+    from llmflation.ledger.records import Lifecycle, Price
+
+    lc = Lifecycle("openai/o1-preview-2024-09-12", "openai", "https://x", "official", shutdown_on=date(2025, 7, 28))
+    open_row = Price("openai/o1-preview-2024-09-12", "openai", date(2024, 10, 1), None, Decimal(15), Decimal(60),
+                     "https://x", "official")
+    closed = Price("openai/o1-preview-2024-09-12", "openai", date(2024, 10, 1), date(2025, 7, 28), Decimal(15),
+                   Decimal(60), "https://x", "official")
+    assert lifecycle_warnings([closed], [lc]) == []
+    (w,) = lifecycle_warnings([open_row], [lc])
+    assert "openai/o1-preview-2024-09-12/openai/standard" in w and "2025-07-28" in w
 
 
 # -- usage logs priced as named -------------------------------------------------------------------------------------

@@ -164,7 +164,7 @@ def test_partial_outage_retries_then_reports_the_failed_source(ledger: Ledger, s
 def test_offline_flag_and_no_network_change_nothing(ledger: Ledger, server: Served,
                                                      monkeypatch: pytest.MonkeyPatch) -> None:
     before = contents(ledger)
-    with pytest.raises(OfflineError, match="--offline"):
+    with pytest.raises(OfflineError, match="offline mode"):
         run(ledger, server, offline=True)
     monkeypatch.setenv("LLMFLATION_OFFLINE", "1")
     with pytest.raises(OfflineError):

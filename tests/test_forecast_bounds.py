@@ -37,21 +37,21 @@ def test_far_horizon_is_refused_with_the_bound_named() -> None:
 @pytest.mark.parametrize("level", [0.99999, 0.2, 1.0, 0.0])
 def test_level_outside_the_bounds_is_refused(level: float) -> None:
     fit, low = _steep_fit()
-    with pytest.raises(InputError, match=r"between 0\.5 and 0\.999"):
+    with pytest.raises(InputError, match=r"between 0\.5 and 0\.99 "):
         forecast(fit, date(2030, 1, 1), level=level, observed_low=low)
 
 
 def test_extreme_but_allowed_forecast_is_exact_and_finite() -> None:
     fit, low = _steep_fit()
     to = date(fit.end.year + 49, 1, 1)
-    fc = forecast(fit, to, level=0.999, observed_low=low)
-    yc, ylo, yhi = predict_log10(fit, to, 0.999)
+    fc = forecast(fit, to, level=0.99, observed_low=low)
+    yc, ylo, yhi = predict_log10(fit, to, 0.99)
     # the Decimal is 10**y to 6 significant digits, whatever the exponent (a float would be 0.0 or overflow)
     for value, y in ((fc.central, yc), (fc.low, ylo), (fc.high, yhi)):
         assert value > 0
         assert abs(float(value.log10()) - y) < 1e-5
     assert fc.low < fc.central < fc.high
-    assert predict_interval(fit, to, 0.999)[1] >= 0.0  # floats degrade to 0/inf instead of raising
+    assert predict_interval(fit, to, 0.99)[1] >= 0.0  # floats degrade to 0/inf instead of raising
     assert fc.note is not None and "100× below the cheapest price" in fc.note
     assert fc.floor is not None and fc.floor < low
 
@@ -82,9 +82,11 @@ def test_interval_text_never_repeats_a_bound() -> None:
 
 def test_cli_forecast_far_and_steep_no_traceback(cli) -> None:
     r = cli("forecast", "-b", "eci", "-t", "gpt-4o", "--to", "2200-01", "--level", "0.99999")
-    assert r.returncode == 1, r.stderr
-    assert "Traceback" not in r.stderr and "Error:" in r.stderr
+    assert r.returncode == 2, r.stderr  # out of the option's bounds: bad usage, said before any work
+    assert "Traceback" not in r.stderr and "level" in r.stderr
     r = cli("forecast", "-b", "eci", "-t", "gpt-4o", "--to", "2200-01")
+    assert r.returncode == 2 and "2100-12-31" in r.stderr and "Traceback" not in r.stderr
+    r = cli("forecast", "-b", "eci", "-t", "gpt-4o", "--to", "2099-01")
     assert r.returncode == 1 and "at most 50 years" in r.stderr and "Traceback" not in r.stderr
     r = cli("forecast", "-b", "eci", "-t", "gpt-4o", "--to", "2060-01")
     assert r.returncode == 0, r.stderr
@@ -106,8 +108,8 @@ def test_api_forecast_out_of_range_is_422(shared_home) -> None:
 
     client = TestClient(create_app())
     for q in ("to=2099-01&benchmark=eci&threshold=gpt-4o&level=0.9999",
-              "to=2099-01&benchmark=eci&threshold=gpt-4o&level=0.999",
-              "to=2060-01&benchmark=eci&threshold=gpt-4o&level=0.999"):
+              "to=2099-01&benchmark=eci&threshold=gpt-4o&level=0.99",
+              "to=2060-01&benchmark=eci&threshold=gpt-4o&level=0.99"):
         r = client.get("/api/forecast?" + q)
         assert r.status_code in (200, 422), (q, r.text)
         if r.status_code == 422:

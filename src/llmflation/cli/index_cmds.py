@@ -184,7 +184,7 @@ def _range(r: tuple[int, int] | None) -> str:
 
 
 def _write_chart(ov: IndexOverview, path: Path) -> None:
-    from llmflation.report.index_charts import index_spec
+    from llmflation.charts.index import index_spec
     from llmflation.report.render import write_chart
 
     series = dict(ov.comparison.series)

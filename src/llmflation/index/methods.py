@@ -25,6 +25,7 @@ from datetime import date
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
+from llmflation.charts.labels import benchmark as bench_label
 from llmflation.errors import InputError, LlmflationError
 from llmflation.index.hedonic import HedonicIndex, HedonicOptions, NoIndexError, hedonic_index
 from llmflation.index.panel import Panel, build_panel
@@ -127,7 +128,7 @@ def threshold_row(ledger: Ledger, start: date, end: date, *, benchmark: str = "m
         series = cheapest_at_capability(ledger, benchmark, threshold, blend=blend, start=start, end=end)
         fit = fit_decline([(p.date, p.price) for p in series.records], level=level, seed=seed)
     except LlmflationError as exc:
-        return MethodRow("threshold", f"cheapest offer at {benchmark} ≥ {threshold}", None, None, None, 0,
+        return MethodRow("threshold", f"cheapest offer at {bench_label(benchmark)} ≥ {threshold}", None, None, None, 0,
                          "record lows", start, end, "none", (), str(exc))
     return MethodRow(
         "threshold", f"cheapest offer at {series.threshold.label}, record lows (Epoch AI)", fit.factor_per_year,

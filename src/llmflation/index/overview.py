@@ -12,6 +12,7 @@ from datetime import date
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
+from llmflation.charts.labels import benchmark as bench_label
 from llmflation.index.hedonic import HedonicOptions
 from llmflation.index.methods import DEFAULT_TIER_BOUNDS, METHODS, Comparison, MethodRow, compare
 from llmflation.index.watch import FrontierPremium, ReasoningDeflation, frontier_premium, reasoning_deflation
@@ -145,7 +146,8 @@ def explain(ov: IndexOverview) -> list[str]:
         r, c = ov.reasoning.reasoning_row, ov.reasoning.chat_row
         if r.factor_per_year and c.factor_per_year:
             out.append(
-                f"Reasoning-token deflation: at {ov.reasoning.benchmark} ≥ {ov.reasoning.level}, the cheapest task "
+                f"Reasoning-token deflation: at {bench_label(ov.reasoning.benchmark)} ≥ {ov.reasoning.level}, "
+                "the cheapest task "
                 f"falls {_f(r.factor_per_year)} a year counting the tokens reasoning models burn (× "
                 f"{ov.reasoning.multiplier[1]}, an estimate), against {_f(c.factor_per_year)} counting tokens "
                 "alone. Reasoning models burn many more tokens per task, so a chat model that reaches the same "

@@ -26,6 +26,7 @@ from datetime import date
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
+from llmflation.charts.labels import benchmark as bench_label
 from llmflation.errors import InputError
 from llmflation.index.methods import MethodRow, _fit_row, frontier_points
 from llmflation.index.panel import Panel, build_panel
@@ -113,7 +114,7 @@ def reasoning_deflation(
         cost, o = best[central]
         chat_cost, co = best[Decimal(1)]
         points.append(TaskPoint(m, o.model, o.provider, o.covariates["reasoning"] > 0.5, cost, co.model, chat_cost))
-    label = f"{benchmark} ≥ {level}"
+    label = f"{bench_label(benchmark)} ≥ {level}"
     note = (f"task = {input_tokens} in + {output_tokens} out; reasoning models × {central} output (estimated)",)
     rows = [
         _fit_row("reasoning-task", f"cheapest task at {label}, reasoning tokens × {mlt}", series[mlt],

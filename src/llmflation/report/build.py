@@ -276,6 +276,11 @@ def backtest_words(c: CurveResult) -> str | None:
             "data, so they cannot be checked yet."
         )
     parts = []
+    # a forecast far below anything observed reads as a bound, as in the forecast tables (trends.forecast)
+    from llmflation.trends.forecast import BELOW_OBSERVED
+
+    observed = [p.price for p in c.series.records]
+    floor = min(observed) / BELOW_OBSERVED if observed else None
     for r in done:
         actual = r.actual or Decimal(1)
         ratio = float(r.predicted / actual)
@@ -287,7 +292,7 @@ def backtest_words(c: CurveResult) -> str | None:
         else:
             miss = f"{fmt_factor(ratio)} above the actual floor ({real}): prices fell faster than the fit said"
         inside = "inside" if r.inside else "outside"
-        parts.append(f"the {r.horizon_months}-month forecast ({fmt_price(r.predicted)}) was {miss}, {inside} "
+        parts.append(f"the {r.horizon_months}-month forecast ({fmt_price(r.predicted, floor)}) was {miss}, {inside} "
                      "its 90% interval")
     low = [r for r in done if r.inside is False and r.actual is not None and r.predicted < r.actual]
     high = [r for r in done if r.inside is False and r.actual is not None and r.predicted > r.actual]

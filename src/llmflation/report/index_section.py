@@ -60,7 +60,7 @@ def compute_index(ledger: Ledger, today: date | None = None) -> tuple[IndexOverv
 
 
 def index_chart_spec(ov: IndexOverview) -> dict[str, Any]:
-    from llmflation.report.index_charts import index_spec
+    from llmflation.charts.index import index_spec
 
     series = dict(ov.comparison.series)
     if ov.reasoning and ov.reasoning.points:

@@ -144,6 +144,6 @@ def yearly_views(
     if not views:
         raise InputError(
             f"No model with a {benchmark} score has a price in effect on {when}. "
-            "Try another --benchmark or an --at date inside the data."
+            "Try another benchmark or a date inside the data.", field="benchmark"
         )
     return views

@@ -14,8 +14,8 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
 from starlette.responses import Response
 
-from llmflation.cli.output import jsonable
 from llmflation.errors import InputError
+from llmflation.shapes import jsonable
 from llmflation.web.pages import page
 from llmflation.web.params import parse_when
 from llmflation.web.state import AppState, state_of
@@ -72,7 +72,7 @@ async def api_index(
 
 
 def chart(ov: Any) -> dict[str, Any]:
-    from llmflation.report.index_charts import index_spec
+    from llmflation.charts.index import index_spec
     from llmflation.web.trends_web import interactive
 
     series = dict(ov.comparison.series)

@@ -127,14 +127,14 @@ def update(
     from llmflation.ledger.importers.registry import get, updatable
 
     if offline or offline_requested():
-        raise OfflineError("data update needs the network and --offline (or LLMFLATION_OFFLINE) is set: "
-                           "nothing was changed. Import saved files with `llmflation import KIND FILE` instead.")
+        raise OfflineError("data update needs the network and offline mode is set (LLMFLATION_OFFLINE or the "
+                           "offline option): nothing was changed. Import saved files instead.")
     urls = urls or {}
     chosen = [get(k) for k in kinds] if kinds else updatable()
     unknown = sorted(set(urls) - {i.kind for i in chosen})
     if unknown:
-        raise InputError(f"--url given for {', '.join(unknown)}, which this update does not fetch "
-                         f"(sources: {', '.join(i.kind for i in chosen)}).")
+        raise InputError(f"url given for {', '.join(unknown)}, which this update does not fetch "
+                         f"(sources: {', '.join(i.kind for i in chosen)}).", field="url")
     day = today or date.today()
     ledger = ledger or open_ledger()
     assert ledger.store is not None

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from llmflation.report.charts import FONT, PALETTE, SCHEMA
+from llmflation.charts.theme import PALETTE, spec
 
 LABELS = {"hedonic": "Hedonic index (quality-adjusted, all offers)", "frontier": "Frontier model's price",
           "average": "Average offer price (no quality adjustment)", "threshold": "Cheapest at threshold (floor)",
@@ -42,12 +42,10 @@ def index_layers(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
 def index_spec(series: dict[str, list[tuple[Any, float]]], *, title: str = "How fast token prices fall, by method",
                subtitle: str = "", width: int = 760) -> dict[str, Any]:
     rows = index_rows(series)
-    return {
-        "$schema": SCHEMA,
-        "title": {"text": title, "subtitle": subtitle, "anchor": "start", "font": FONT},
-        "width": width,
-        "height": 340,
-        "data": {"values": rows},
-        "layer": index_layers(rows),
-        "config": {"font": FONT, "legend": {"orient": "bottom", "columns": 2}},
-    }
+    return spec(
+        title={"text": title, "subtitle": subtitle},
+        width=width,
+        height=340,
+        data={"values": rows},
+        layer=index_layers(rows),
+    )
