@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
+# The built-in formats (plugins add more: `llmflation.usage.readers.formats()`).
 FORMATS = ("openai-chat", "openai-usage", "anthropic", "otel", "litellm", "langfuse", "generic")
 
 BUCKETS = ("input_uncached", "cache_read", "cache_write", "output_text", "output_reasoning")
@@ -42,6 +43,7 @@ class UsageRecord:
     user: str | None = None
     tags: tuple[str, ...] = ()
     reported_cost: Decimal | None = None
+    source_format: str | None = None  # set when a record's format differs from its file's (a mixed file)
 
 
 @dataclass(frozen=True, slots=True)
