@@ -80,7 +80,8 @@ def ingest(
         report = store.ingest(files, ledger, fmt=fmt, mapping=parse_mapping(mapping),
                               keep_unknown=keep_unknown, progress=progress)
     records: list[dict[str, Any]] = [{"file": f.path, "format": f.format, "read": f.read, "accepted": f.accepted,
-                "quarantined": f.quarantined, "duplicates": f.duplicates, "skipped": f.skipped,
+                "quarantined": f.quarantined, "duplicates": f.duplicates, "conflicts": f.conflicts,
+                "skipped": f.skipped,
                 "new_quarantine_entries": f.new_quarantine_entries,
                 "kept_unknown_model": f.unpriced_unknown_model, "quarantine_reasons": dict(f.reasons),
                 "reconciles": f.reconciles} for f in report.files]
@@ -88,14 +89,20 @@ def ingest(
         emit_json({"ingest_id": report.ingest_id, "store": str(store.path), "files": records,
                    "totals": report.totals(), "seconds": round(report.seconds, 3)})
         return
-    table("ingest", ["file", "format", "read", "accepted", "quarantined", "duplicates", "skipped"],
+    table("ingest", ["file", "format", "read", "accepted", "quarantined", "duplicates", "conflicts", "skipped"],
           [(Path(r["file"]).name, r["format"], r["read"], r["accepted"], r["quarantined"], r["duplicates"],
-            r["skipped"]) for r in records], justify_right=("read", "accepted", "quarantined", "duplicates", "skipped"))
+            r["conflicts"], r["skipped"]) for r in records],
+          justify_right=("read", "accepted", "quarantined", "duplicates", "conflicts", "skipped"))
     t = report.totals()
     info(f"read {t['read']} = accepted {t['accepted']} + quarantined {t['quarantined']} + duplicates "
-         f"{t['duplicates']}  ({t['skipped']} non-usage records skipped; {report.seconds:.1f} s)")
+         f"{t['duplicates']} + conflicts {t['conflicts']}  ({t['skipped']} non-usage records skipped; "
+         f"{report.seconds:.1f} s)")
     if t["quarantined"]:
         info("See why: `llmflation usage quarantine`")
+    if t["conflicts"]:
+        info(f"{t['conflicts']} row(s) reuse a stored request id with different content; they are kept aside, "
+             "not counted. Review: `llmflation usage conflicts`; settle: `llmflation usage conflicts --keep "
+             "first|latest`")
 
 
 def _spend_rows(report: SpendReport) -> list[dict[str, Any]]:
@@ -295,10 +302,56 @@ def status(as_json: bool = JSON) -> None:
         emit_json(s)
         return
     info(f"{s['path']}: {s['rows']:,} rows ({s['requests']:,} requests) from {s['first_day']} to {s['last_day']}, "
-         f"{s['models']} models, {s['quarantined']:,} quarantined, {s['unknown_model_rows']:,} unknown-model rows")
-    table("ingests", ["id", "started", "read", "accepted", "quarantined", "duplicates"],
-          [(i["id"], i["started_at"], i["read"], i["accepted"], i["quarantined"], i["duplicates"])
+         f"{s['models']} models, {s['quarantined']:,} quarantined, {s['unknown_model_rows']:,} unknown-model rows, "
+         f"{s['conflicts']:,} unresolved conflicting version(s) of {s['conflicting_ids']:,} request id(s)")
+    table("ingests", ["id", "started", "read", "accepted", "quarantined", "duplicates", "conflicts"],
+          [(i["id"], i["started_at"], i["read"], i["accepted"], i["quarantined"], i["duplicates"], i["conflicts"])
            for i in s["ingests"]])
+    if s["conflicts"]:
+        info("Review: `llmflation usage conflicts`; settle: `llmflation usage conflicts --keep first|latest`")
+
+
+@app.command("conflicts")
+def conflicts(
+    keep: str | None = typer.Option(None, "--keep", help="Settle the conflicts: first (keep the stored version, "
+                                                         "discard the others) or latest (replace it with the most "
+                                                         "recently ingested version)."),
+    key: str | None = typer.Option(None, "--key", help="Only this row key (as listed)."),
+    as_json: bool = JSON,
+) -> None:
+    """Request ids ingested again with different content: the stored version and the versions kept aside."""
+    from llmflation.usage.store import UsageStore
+
+    store = UsageStore()
+    if keep is not None:
+        if keep not in ("first", "latest"):
+            raise typer.BadParameter("choose first or latest", param_hint="--keep")
+        done = store.resolve_conflicts(keep, key)
+        if as_json:
+            emit_json({"keep": keep, **done})
+        else:
+            info(f"settled {done['keys']} request id(s): {done['replaced']} stored version(s) replaced by the "
+                 f"latest, {done['discarded']} version(s) discarded")
+        return
+    found = store.conflicts()
+    if key:
+        found = [c for c in found if c["row_key"] == key]
+    if as_json:
+        emit_json(found)
+        return
+    rows = []
+    for c in found:
+        for label, v in [("stored", c["stored"]), *[(f"ingest {a['ingest_id']}", a) for a in c["kept_aside"]]]:
+            if v is None:
+                continue
+            rows.append((c["row_key"], label, v["ts"], v["model_raw"], v["input_uncached"] + v["cache_read"]
+                         + v["cache_write"], v["output_text"] + v["output_reasoning"], _usd(v["reported_cost"], 6),
+                         f"{Path(v['source_file']).name}:{v['source_row']}"))
+    table(f"{len(found)} conflicting request id(s)", ["row key", "version", "ts", "model", "input", "output",
+                                                       "reported", "from"], rows,
+          justify_right=("input", "output", "reported"))
+    if found:
+        info("Settle: `llmflation usage conflicts --keep first` (keep stored) or `--keep latest`")
 
 
 @app.command("export")
