@@ -16,9 +16,10 @@ from unrelated sources cannot collide), else `h:<sha256 of the normalised conten
 stored (or seen earlier in the same ingest) with the SAME content is a duplicate, never added twice; with
 DIFFERENT content it is a conflict (a corrected re-export, a reused id): the first version stays in `usage`, the
 other is kept aside in `conflicts` — never dropped — until `usage conflicts --keep first|latest` settles it.
-Quarantine entries are keyed by (sha256 of the file's bytes, row), so re-ingesting a file adds no quarantine
-rows either. Counts reconcile per file: read = accepted + quarantined + duplicates + conflicts (records that are
-not usage rows at all, such as non-GenAI spans, are reported as `skipped` and are not part of `read`).
+Quarantine entries are keyed by (sha256 of the file's bytes, row, field, reason), so re-ingesting a file adds no
+quarantine rows either. Counts reconcile per file: read = accepted + quarantined + duplicates + conflicts
+(records that are not usage rows at all, such as non-GenAI spans, are reported as `skipped` and are not part of
+`read`).
 """
 
 from __future__ import annotations
@@ -78,6 +79,13 @@ USAGE_MIGRATIONS: list[tuple[int, str, str]] = [
         CREATE TABLE conflicts ({USAGE_COLUMNS_SQL}, unresolved_reason VARCHAR, ingest_id BIGINT NOT NULL,
                                 seq BIGINT NOT NULL);
         ALTER TABLE ingests ADD COLUMN conflicts BIGINT DEFAULT 0;
+        CREATE TABLE quarantine_v2 (
+            file_sha256 VARCHAR NOT NULL, source_file VARCHAR NOT NULL, source_format VARCHAR NOT NULL,
+            source_row BIGINT NOT NULL, field VARCHAR NOT NULL, reason VARCHAR NOT NULL, raw VARCHAR,
+            ingest_id BIGINT NOT NULL, PRIMARY KEY (file_sha256, source_row, field, reason));
+        INSERT INTO quarantine_v2 SELECT * FROM quarantine;
+        DROP TABLE quarantine;
+        ALTER TABLE quarantine_v2 RENAME TO quarantine;
     """),
 ]
 

@@ -82,7 +82,7 @@ def _openai_usage_result(row: int, r: dict[str, Any], bucket: dict[str, Any] | N
         input_uncached=uncached, cache_read=cached, cache_write=written, output_text=out, output_reasoning=0,
         requests=n_req, provider="openai", batch=boolean(r.get("batch")),
         project=text_field(r.get("project_id"), "project_id"), user=text_field(r.get("user_id"), "user_id"),
-        tags=tuple(t for t in (f"api_key:{r['api_key_id']}",) if r.get("api_key_id")),
+        tags=tuple(t for t in (f"api_key:{r.get('api_key_id')}",) if r.get("api_key_id")),
     )
 
 
