@@ -48,7 +48,8 @@ def _usd(d: Any, places: int = 4) -> str:
 def ingest(
     files: list[Path] = typer.Argument(..., help="Usage log files (JSONL, JSON, CSV, Parquet)."),
     fmt: str = typer.Option("auto", "--format", "-f", help="auto (detect by fields), openai-chat, openai-usage, "
-                                                           "anthropic, otel, litellm, langfuse or generic."),
+                                                           "anthropic, otel, litellm, langfuse, generic, or a "
+                                                           "plugin's format (`llmflation usage formats`)."),
     mapping: list[str] = typer.Option(None, "--map", help="generic format: FIELD=COLUMN (repeatable), fields ts, "
                                                           "model, provider, request_id, requests, input, "
                                                           "input_uncached, cache_read, cache_write, output, "
@@ -352,6 +353,21 @@ def conflicts(
           justify_right=("input", "output", "reported"))
     if found:
         info("Settle: `llmflation usage conflicts --keep first` (keep stored) or `--keep latest`")
+
+
+@app.command("formats")
+def formats(as_json: bool = JSON) -> None:
+    """The usage-log formats this installation reads: built-in, and plugins (entry points `llmflation.readers`)."""
+    from llmflation.usage.readers import BUILTIN_FORMATS, registry
+
+    rows: list[dict[str, Any]] = [{"format": r.name, "origin": "built-in" if r.name in BUILTIN_FORMATS else "plugin",
+             "containers": list(r.containers), "detected_by_fields": bool(r.sniff_record or r.sniff_columns),
+             "description": r.description} for r in registry().values()]
+    if as_json:
+        emit_json(rows)
+        return
+    table("usage-log formats", ["format", "origin", "files", "description"],
+          [(r["format"], r["origin"], ", ".join(r["containers"]), r["description"]) for r in rows])
 
 
 @app.command("export")

@@ -104,8 +104,11 @@ def _load_plugins() -> None:
                              f"{type(exc).__name__}: {exc}\n")
 
 
-def _builtin_names() -> set[str]:
-    return {"openai-chat", "openai-usage", "anthropic", "otel", "litellm", "langfuse", "generic"}
+BUILTIN_FORMATS = frozenset({"openai-chat", "openai-usage", "anthropic", "otel", "litellm", "langfuse", "generic"})
+
+
+def _builtin_names() -> frozenset[str]:
+    return BUILTIN_FORMATS
 
 
 def formats() -> tuple[str, ...]:

@@ -534,3 +534,13 @@ def usage_kind(rec: Any) -> str | None:
         if "input_tokens" in usage:
             return "either"  # input/output tokens only: both formats read it the same way
     return None
+
+
+# Public names for plugins (the underscored originals stay for the built-in modules).
+guard = _guard
+json_records = _json_records
+
+
+def subtract(total: int, parts: int, total_field: str, what: str) -> int:
+    """total − parts, or a RowError when the parts exceed the total (tokens would be counted twice)."""
+    return _sub(total, parts, total_field, what)
