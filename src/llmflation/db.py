@@ -10,6 +10,9 @@ What it settles once:
   open for writing (and the reverse). A server that reads while an upload writes hits this; a read then shares
   the writer's database instance instead (DuckDB's MVCC gives it a consistent snapshot of the last commit), and
   a writer waits for in-process readers like for another process.
+* **Writers are not starved.** Readers that follow each other without a gap (a dashboard being polled) would
+  keep a writer out forever; a waiting writer leaves a marker file (`.<file>.wait-<pid>-<thread>`) beside the
+  store, and new readers wait (bounded) until no live writer is waiting, so the writer gets the next gap.
 * **Transactions** (`transaction`): BEGIN … COMMIT, ROLLBACK on any exception, the connection always closed.
 * **Migrations** (`migrate`): an append-only list of (version, description, SQL) per store, with its own version
   table, applied inside the caller's transaction.
@@ -82,27 +85,74 @@ def connect(path: Path, read_only: bool = True, wait: float | None = None,
     start = time.monotonic()
     delay = 0.02
     told = False
-    while True:
+    marker: Path | None = None
+    try:
+        while True:
+            if read_only:
+                _yield_to_writers(path, start + limit)
+            try:
+                return duckdb.connect(str(path), read_only=read_only)
+            except (duckdb.IOException, duckdb.ConnectionException) as exc:
+                holder = _holder(str(exc))
+                if holder is None:
+                    raise
+                if read_only and "different configuration" in str(exc):
+                    try:  # this process writes the file: read through the same instance (a consistent snapshot)
+                        return duckdb.connect(str(path), read_only=False)
+                    except (duckdb.IOException, duckdb.ConnectionException):
+                        pass
+                if not read_only and marker is None:
+                    marker = _mark_waiting(path)
+                waited = time.monotonic() - start
+                if waited >= limit:
+                    raise StoreBusyError(path, holder, waited) from None
+                if not told and waited >= 0.5 and not quiet:
+                    sys.stderr.write(f"llmflation: {path.name} is in use by {holder}; waiting up to {limit:.0f} s …\n")
+                    sys.stderr.flush()
+                    told = True
+                time.sleep(min(delay, max(limit - waited, 0.0)))
+                delay = min(delay * 2, 0.25)
+    finally:
+        if marker is not None:
+            marker.unlink(missing_ok=True)
+
+
+def _marker_prefix(path: Path) -> str:
+    return f".{path.name}.wait-"
+
+
+def _mark_waiting(path: Path) -> Path | None:
+    import threading
+
+    marker = path.with_name(f"{_marker_prefix(path)}{os.getpid()}-{threading.get_ident()}")
+    try:
+        marker.write_text("")
+    except OSError:  # a read-only folder: no marker, the writer just competes
+        return None
+    return marker
+
+
+def _yield_to_writers(path: Path, deadline: float) -> None:
+    """Wait (until `deadline`) while a live writer is waiting for this file; forget markers of dead writers."""
+    prefix = _marker_prefix(path)
+    while time.monotonic() < deadline:
+        waiting = False
         try:
-            return duckdb.connect(str(path), read_only=read_only)
-        except (duckdb.IOException, duckdb.ConnectionException) as exc:
-            holder = _holder(str(exc))
-            if holder is None:
-                raise
-            if read_only and "different configuration" in str(exc):
-                try:  # this process writes the file: read through the same instance (a consistent snapshot)
-                    return duckdb.connect(str(path), read_only=False)
-                except (duckdb.IOException, duckdb.ConnectionException):
-                    pass
-            waited = time.monotonic() - start
-            if waited >= limit:
-                raise StoreBusyError(path, holder, waited) from None
-            if not told and waited >= 0.5 and not quiet:
-                sys.stderr.write(f"llmflation: {path.name} is in use by {holder}; waiting up to {limit:.0f} s …\n")
-                sys.stderr.flush()
-                told = True
-            time.sleep(min(delay, max(limit - waited, 0.0)))
-            delay = min(delay * 2, 0.5)
+            markers = [m for m in path.parent.iterdir() if m.name.startswith(prefix)]
+        except OSError:
+            return
+        for m in markers:
+            try:
+                pid = int(m.name[len(prefix):].split("-")[0])
+                os.kill(pid, 0)
+                waiting = True
+            except ProcessLookupError:
+                m.unlink(missing_ok=True)
+            except (ValueError, PermissionError):
+                continue
+        if not waiting:
+            return
+        time.sleep(0.02)
 
 
 @contextmanager

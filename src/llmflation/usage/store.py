@@ -200,7 +200,8 @@ class UsageStore:
         self.ensure_schema()  # a store exists and is migrated even if this ingest fails below
         resolver = ModelResolver(ledger)
         reports: list[FileReport] = []
-        with tempfile.TemporaryDirectory(prefix=".ingest-", dir=self.path.parent) as tmp:
+        _clear_stale_staging(self.path.parent)
+        with tempfile.TemporaryDirectory(prefix=f".ingest-{os.getpid()}-", dir=self.path.parent) as tmp:
             stage_path = Path(tmp) / "stage.duckdb"
             stage = duckdb.connect(str(stage_path))
             try:
@@ -580,6 +581,23 @@ def _expected_rows(path: Path) -> int | None:
         return lines - (1 if path.suffix.lower() in (".csv", ".tsv") else 0) or None
     except OSError:
         return None
+
+
+def _clear_stale_staging(folder: Path) -> None:
+    """Remove the staging folders of ingests whose process is gone (killed before it could clean up)."""
+    import shutil
+
+    for d in folder.glob(".ingest-*-*"):
+        try:
+            pid = int(d.name.split("-")[1])
+        except (IndexError, ValueError):
+            continue
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            shutil.rmtree(d, ignore_errors=True)
+        except PermissionError:  # alive, someone else's
+            continue
 
 
 def _sql_str(p: Path) -> str:
