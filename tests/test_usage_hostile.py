@@ -390,3 +390,16 @@ if __name__ == "__main__":  # print the corpus table (class, case, expected outc
             outcome = "whole-file error" if c.whole_file else f"{c.accepted} accepted / {c.quarantined} quarantined" \
                 + (f" / {c.skipped} skipped" if c.skipped else "")
             sys.stdout.write(f"{c.klass}\t{c.name}\t{outcome}\n")
+
+
+def test_an_empty_store_file_works_and_a_foreign_one_is_one_clear_error(ledger: Any, tmp_path: Path) -> None:
+    from llmflation.errors import LlmflationError
+
+    empty = UsageStore(tmp_path / "empty.duckdb")
+    empty.path.write_bytes(b"")  # what a failed first ingest used to leave
+    assert empty.status()["rows"] == 0
+    foreign = UsageStore(tmp_path / "foreign.duckdb")
+    foreign.path.write_bytes(b"not a database")
+    with pytest.raises(LlmflationError, match="not a DuckDB database"):
+        foreign.status()
+    assert foreign.path.read_bytes() == b"not a database"  # left for the user to look at

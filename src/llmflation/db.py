@@ -52,6 +52,10 @@ class StoreBusyError(LlmflationError):
                          f"it, then run this again (wait longer with {LOCK_WAIT_ENV}=SECONDS).")
 
 
+class StoreFileError(LlmflationError):
+    """A store path that holds something other than a DuckDB database."""
+
+
 def lock_wait() -> float:
     raw = os.environ.get(LOCK_WAIT_ENV, "")
     try:
@@ -81,6 +85,8 @@ def connect(path: Path, read_only: bool = True, wait: float | None = None,
 
     if not read_only:
         path.parent.mkdir(parents=True, exist_ok=True)
+        if path.exists() and path.stat().st_size == 0:  # an empty file holds nothing: start a new database
+            path.unlink()
     limit = lock_wait() if wait is None else wait
     start = time.monotonic()
     delay = 0.02
@@ -95,6 +101,9 @@ def connect(path: Path, read_only: bool = True, wait: float | None = None,
             except (duckdb.IOException, duckdb.ConnectionException) as exc:
                 holder = _holder(str(exc))
                 if holder is None:
+                    if "not a valid DuckDB database" in str(exc):
+                        raise StoreFileError(f"{path} is not a DuckDB database (damaged, or another kind of file); "
+                                             "move it aside and run the command again") from None
                     raise
                 if read_only and "different configuration" in str(exc):
                     try:  # this process writes the file: read through the same instance (a consistent snapshot)

@@ -158,7 +158,7 @@ class UsageStore:
         from llmflation import db
 
         if read_only:
-            if not self.path.exists():
+            if not self.path.exists() or self.path.stat().st_size == 0:
                 self.ensure_schema()
             con = db.connect(self.path, read_only=True)
             if db.schema_version(con, "usage_schema") >= USAGE_MIGRATIONS[-1][0]:
