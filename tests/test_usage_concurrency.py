@@ -84,7 +84,7 @@ def test_a_writer_that_cannot_wait_fails_in_one_line_naming_the_holder(ledger: A
                                                                         tmp_path: Path) -> None:
     home = _home(shared_home, tmp_path)
     a, b = _logs(ledger, tmp_path, n=200)
-    first = _ingest(home, a, hold=6)
+    first = _ingest(home, a, hold=12)
     _wait_for_hold(first)
     second = _ingest(home, b, wait=1)
     _, err2 = second.communicate(timeout=60)
