@@ -106,7 +106,8 @@ def _require_usage(source: Path | None) -> None:
 def ingest(
     files: list[Path] = typer.Argument(..., help="Usage log files (JSONL, JSON, CSV, Parquet)."),
     log_format: str = typer.Option("auto", "--format", "-f", help="auto (detect by fields), openai-chat, openai-usage, "
-                                                           "anthropic, otel, litellm, langfuse or generic."),
+                                                           "anthropic, otel, litellm, langfuse, generic, or a "
+                                                           "plugin's format (`llmflation usage formats`)."),
     mapping: list[str] = typer.Option(None, "--map", help="generic format: FIELD=COLUMN (repeatable), fields ts, "
                                                           "model, provider, request_id, requests, input, "
                                                           "input_uncached, cache_read, cache_write, output, "
@@ -138,7 +139,8 @@ def ingest(
         report = store.ingest(files, ledger, fmt=log_format, mapping=parse_mapping(mapping),
                               keep_unknown=keep_unknown, progress=progress)
     records: list[dict[str, Any]] = [{"file": f.path, "format": f.format, "read": f.read, "accepted": f.accepted,
-                "quarantined": f.quarantined, "duplicates": f.duplicates, "skipped": f.skipped,
+                "quarantined": f.quarantined, "duplicates": f.duplicates, "conflicts": f.conflicts,
+                "skipped": f.skipped,
                 "new_quarantine_entries": f.new_quarantine_entries,
                 "kept_unknown_model": f.unpriced_unknown_model, "quarantine_reasons": dict(f.reasons),
                 "reconciles": f.reconciles} for f in report.files]
@@ -146,16 +148,21 @@ def ingest(
         emit_json({"ingest_id": report.ingest_id, "store": str(store.path), "files": records,
                    "totals": report.totals(), "seconds": round(report.seconds, 3)})
         return
-    table("ingest", ["file", "format", "read", "accepted", "quarantined", "duplicates", "skipped"],
+    table("ingest", ["file", "format", "read", "accepted", "quarantined", "duplicates", "conflicts", "skipped"],
           [(Path(r["file"]).name, r["format"], fmt.count(r["read"]), fmt.count(r["accepted"]),
-            fmt.count(r["quarantined"]), fmt.count(r["duplicates"]), fmt.count(r["skipped"])) for r in records],
-          justify_right=("read", "accepted", "quarantined", "duplicates", "skipped"))
+            fmt.count(r["quarantined"]), fmt.count(r["duplicates"]), fmt.count(r["conflicts"]),
+            fmt.count(r["skipped"])) for r in records],
+          justify_right=("read", "accepted", "quarantined", "duplicates", "conflicts", "skipped"))
     t = report.totals()
     info(f"read {fmt.count(t['read'])} = accepted {fmt.count(t['accepted'])} + quarantined "
-         f"{fmt.count(t['quarantined'])} + duplicates {fmt.count(t['duplicates'])}  ({fmt.count(t['skipped'])} "
-         f"non-usage records skipped; {report.seconds:.1f} s)")
+         f"{fmt.count(t['quarantined'])} + duplicates {fmt.count(t['duplicates'])} + conflicts "
+         f"{fmt.count(t['conflicts'])}  ({fmt.count(t['skipped'])} non-usage records skipped; {report.seconds:.1f} s)")
     if t["quarantined"]:
         info("See why: `llmflation usage quarantine`")
+    if t["conflicts"]:
+        info(f"{t['conflicts']} row(s) reuse a stored request id with different content; they are kept aside, "
+             "not counted. Review: `llmflation usage conflicts`; settle: `llmflation usage conflicts --keep "
+             "first|latest`")
 
 
 def _spend_rows(report: SpendReport) -> list[dict[str, Any]]:
@@ -372,11 +379,73 @@ def status(as_json: bool = JSON) -> None:
         return
     info(f"{s['path']}: {fmt.count(s['rows'])} rows ({fmt.count(s['requests'])} requests) from "
          f"{fmt.date(s['first_day'])} to {fmt.date(s['last_day'])}, {fmt.count(s['models'])} models, "
-         f"{fmt.count(s['quarantined'])} quarantined, {fmt.count(s['unknown_model_rows'])} unknown-model rows")
-    table("ingests", ["id", "started", "read", "accepted", "quarantined", "duplicates"],
+         f"{fmt.count(s['quarantined'])} quarantined, {fmt.count(s['unknown_model_rows'])} unknown-model rows, "
+         f"{fmt.count(s['conflicts'])} unresolved conflicting version(s) of {fmt.count(s['conflicting_ids'])} "
+         "request id(s)")
+    table("ingests", ["id", "started", "read", "accepted", "quarantined", "duplicates", "conflicts"],
           [(i["id"], str(i["started_at"])[:19], fmt.count(i["read"]), fmt.count(i["accepted"]),
-            fmt.count(i["quarantined"]), fmt.count(i["duplicates"])) for i in s["ingests"]],
-          justify_right=("read", "accepted", "quarantined", "duplicates"))
+            fmt.count(i["quarantined"]), fmt.count(i["duplicates"]), fmt.count(i["conflicts"])) for i in s["ingests"]],
+          justify_right=("read", "accepted", "quarantined", "duplicates", "conflicts"))
+    if s["conflicts"]:
+        info("Review: `llmflation usage conflicts`; settle: `llmflation usage conflicts --keep first|latest`")
+
+
+@app.command("conflicts")
+def conflicts(
+    keep: str | None = typer.Option(None, "--keep", help="Settle the conflicts: first (keep the stored version, "
+                                                         "discard the others) or latest (replace it with the most "
+                                                         "recently ingested version)."),
+    key: str | None = typer.Option(None, "--key", help="Only this row key (as listed)."),
+    as_json: bool = JSON,
+) -> None:
+    """Request ids ingested again with different content: the stored version and the versions kept aside."""
+    from llmflation.usage.store import UsageStore
+
+    store = UsageStore()
+    if keep is not None:
+        if keep not in ("first", "latest"):
+            raise typer.BadParameter("choose first or latest", param_hint="--keep")
+        done = store.resolve_conflicts(keep, key)
+        if as_json:
+            emit_json({"keep": keep, **done})
+        else:
+            info(f"settled {done['keys']} request id(s): {done['replaced']} stored version(s) replaced by the "
+                 f"latest, {done['discarded']} version(s) discarded")
+        return
+    found = store.conflicts()
+    if key:
+        found = [c for c in found if c["row_key"] == key]
+    if as_json:
+        emit_json(found)
+        return
+    rows = []
+    for c in found:
+        for label, v in [("stored", c["stored"]), *[(f"ingest {a['ingest_id']}", a) for a in c["kept_aside"]]]:
+            if v is None:
+                continue
+            rows.append((c["row_key"], label, v["ts"], v["model_raw"], v["input_uncached"] + v["cache_read"]
+                         + v["cache_write"], v["output_text"] + v["output_reasoning"], _usd(v["reported_cost"], 6),
+                         f"{Path(v['source_file']).name}:{v['source_row']}"))
+    table(f"{len(found)} conflicting request id(s)", ["row key", "version", "ts", "model", "input", "output",
+                                                       "reported", "from"], rows,
+          justify_right=("input", "output", "reported"))
+    if found:
+        info("Settle: `llmflation usage conflicts --keep first` (keep stored) or `--keep latest`")
+
+
+@app.command("formats")
+def formats(as_json: bool = JSON) -> None:
+    """The usage-log formats this installation reads: built-in, and plugins (entry points `llmflation.readers`)."""
+    from llmflation.usage.readers import BUILTIN_FORMATS, registry
+
+    rows: list[dict[str, Any]] = [{"format": r.name, "origin": "built-in" if r.name in BUILTIN_FORMATS else "plugin",
+             "containers": list(r.containers), "detected_by_fields": bool(r.sniff_record or r.sniff_columns),
+             "description": r.description} for r in registry().values()]
+    if as_json:
+        emit_json(rows)
+        return
+    table("usage-log formats", ["format", "origin", "files", "description"],
+          [(r["format"], r["origin"], ", ".join(r["containers"]), r["description"]) for r in rows])
 
 
 @app.command("export")

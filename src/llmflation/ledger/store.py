@@ -157,25 +157,17 @@ class Store:
 
     # -- connections ---------------------------------------------------------------------------------------
     def connect(self, read_only: bool = True) -> duckdb.DuckDBPyConnection:
-        import duckdb
+        """A connection that waits (bounded) for a locked file; see `llmflation.db`."""
+        from llmflation import db
 
-        if not read_only:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-        return duckdb.connect(str(self.path), read_only=read_only)
+        return db.connect(self.path, read_only=read_only)
 
     @contextmanager
     def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        con = self.connect(read_only=False)
-        try:
-            con.execute("BEGIN TRANSACTION")
-            try:
-                yield con
-                con.execute("COMMIT")
-            except BaseException:
-                con.execute("ROLLBACK")
-                raise
-        finally:
-            con.close()
+        from llmflation import db
+
+        with db.transaction(self.path) as con:
+            yield con
 
     # -- schema and bundled data ---------------------------------------------------------------------------
     def ensure_current(self) -> None:
@@ -211,26 +203,14 @@ class Store:
 
     @staticmethod
     def _schema_version(con: duckdb.DuckDBPyConnection) -> int:
-        exists = con.execute(
-            "SELECT count(*) FROM information_schema.tables WHERE table_name = 'schema_migrations'"
-        ).fetchone()
-        if not exists or not exists[0]:
-            return 0
-        row = con.execute("SELECT max(version) FROM schema_migrations").fetchone()
-        return int(row[0]) if row and row[0] is not None else 0
+        from llmflation import db
+
+        return db.schema_version(con, "schema_migrations")
 
     def _migrate(self, con: duckdb.DuckDBPyConnection) -> None:
-        con.execute(
-            "CREATE TABLE IF NOT EXISTS schema_migrations "
-            "(version INTEGER PRIMARY KEY, description VARCHAR, applied_at TIMESTAMP)"
-        )
-        current = self._schema_version(con)
-        for version, description, sql in MIGRATIONS:
-            if version > current:
-                con.execute(sql)
-                con.execute(
-                    "INSERT INTO schema_migrations VALUES (?, ?, ?)", [version, description, datetime.now()]
-                )
+        from llmflation import db
+
+        db.migrate(con, "schema_migrations", MIGRATIONS)
 
     def migrations(self) -> list[tuple[int, str, datetime]]:
         con = self.connect()

@@ -195,8 +195,10 @@ def priced_rows(usage: ir.Table, prices: ir.Table, choices: ir.Table) -> ir.Tabl
     )
     j = _range_join(_with_call_keys(u), prices)
     input_total = j.input_uncached + j.cache_read + j.cache_write
-    is_long = (j.long_context_threshold.notnull() & (input_total > j.long_context_threshold * j.requests)).fill_null(
-        False)
+    # per request: a row with requests=0 (canonical Parquet can carry one) counts as one request, never as
+    # "every token is past the threshold"
+    is_long = (j.long_context_threshold.notnull()
+               & (input_total > j.long_context_threshold * ibis.greatest(j.requests, 1))).fill_null(False)
     return j.mutate(
         unpriced_reason=ibis.cases(
             (j.model.isnull(), ibis.coalesce(j.unresolved_reason, "unknown model")),
@@ -244,7 +246,8 @@ def spend_expr(usage: ir.Table, prices: ir.Table, choices: ir.Table, keys: Seque
     j = _range_join(_with_call_keys(u), side)
     input_total = j.input_uncached + j.cache_read + j.cache_write
     j = j.mutate(long_context=(j.long_context_threshold.notnull()
-                               & (input_total > j.long_context_threshold * j.requests)).fill_null(False))
+                               & (input_total > j.long_context_threshold * ibis.greatest(j.requests, 1))
+                               ).fill_null(False))
     cols: dict[str, Any] = {}
     if period:
         cols["period"] = period_expr(j.day, period)
@@ -410,10 +413,32 @@ def spark_session(master: str = "local[*]") -> Any:
     return _SPARK
 
 
+ENGINE_ENTRY_POINT_GROUP = "llmflation.engines"
+
+
+def engine_plugins() -> dict[str, Any]:
+    """Query engines added by other packages: entry points in `llmflation.engines`, by name. Each names a
+    factory `(spec, source) -> Engine` (a context manager is not needed: put what to release in `_cleanup`);
+    `--engine NAME` or `--engine NAME:ANYTHING` selects it."""
+    from importlib.metadata import entry_points
+
+    return {ep.name: ep for ep in entry_points(group=ENGINE_ENTRY_POINT_GROUP)}
+
+
+@dataclass
+class _Close:
+    con: Any
+
+    def cleanup(self) -> None:
+        self.con.close()
+
+
 @contextmanager
 def open_engine(spec: str, source: UsageSource) -> Iterator[Engine]:
     """`duckdb` (default, embedded), `spark` (local mode), `spark://HOST:PORT` / `local[N]` (a Spark master),
-    or any Ibis connection URL (`postgres://…`, `duckdb:///path`, …) for other backends."""
+    an engine plugin's name (entry point group `llmflation.engines`), or any Ibis connection URL
+    (`postgres://…`, `duckdb:///path`, …) for other backends. Every connection it opens is closed on exit, so
+    nothing holds the usage file after a query (a server shares the file with CLI ingests)."""
     import ibis
 
     from llmflation.usage.store import UsageStore
@@ -424,15 +449,22 @@ def open_engine(spec: str, source: UsageSource) -> Iterator[Engine]:
         raise InputError(f"--source {parquet}: no such file or directory")
     cleanup: list[Any] = []
     try:
+        plugin = engine_plugins().get(spec.split(":", 1)[0]) if spec not in ("duckdb", "spark") else None
+        if plugin is not None:
+            engine = plugin.load()(spec, source)
+            cleanup = engine._cleanup  # released below, with whatever the queries add
+            yield engine
+            return
         if spec == "duckdb":
             if parquet is None:
                 assert isinstance(source, UsageStore)
-                if not source.path.exists():
-                    source.ensure_schema()
-                con = ibis.duckdb.connect(str(source.path), read_only=True)
+                raw = source.connect()  # read-only; waits (bounded) while an ingest merges
+                cleanup.append(_Close(raw))
+                con = ibis.duckdb.from_connection(raw)
                 usage = con.table("usage")
             else:
                 con = ibis.duckdb.connect()
+                cleanup.append(_Close(con.con))
                 usage = con.read_parquet(_parquet_glob(parquet))
             name = "duckdb"
         elif spec == "spark" or spec.startswith(("spark://", "local[", "local", "yarn", "k8s://")):
@@ -452,11 +484,15 @@ def open_engine(spec: str, source: UsageSource) -> Iterator[Engine]:
                 con = ibis.connect(spec)
             except Exception as exc:
                 raise InputError(f"--engine {spec!r}: cannot connect ({exc}). Use duckdb, spark, a Spark master "
-                                 "URL or an Ibis connection URL.") from None
+                                 "URL, an engine plugin or an Ibis connection URL.") from None
             if parquet is None:
                 assert isinstance(source, UsageStore)
-                local = ibis.duckdb.connect(str(source.path), read_only=True)
-                usage = con.create_table("llmflation_usage", local.table("usage").to_pyarrow(), overwrite=True)
+                raw = source.connect()
+                try:
+                    table = ibis.duckdb.from_connection(raw).table("usage").to_pyarrow()
+                finally:
+                    raw.close()
+                usage = con.create_table("llmflation_usage", table, overwrite=True)
             else:
                 usage = con.read_parquet(str(parquet))
             name = con.name

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
+# The built-in formats (plugins add more: `llmflation.usage.readers.formats()`).
 FORMATS = ("openai-chat", "openai-usage", "anthropic", "otel", "litellm", "langfuse", "generic")
 
 BUCKETS = ("input_uncached", "cache_read", "cache_write", "output_text", "output_reasoning")
@@ -50,6 +51,7 @@ class UsageRecord:
     input_audio: int = 0  # of input_uncached
     output_audio: int = 0  # of output_text
     service_tier: str | None = None  # as the log says it (OpenAI: default/flex/priority/scale; Anthropic: standard…)
+    source_format: str | None = None  # set when a record's format differs from its file's (a mixed file)
 
 
 @dataclass(frozen=True, slots=True)

@@ -5,13 +5,21 @@ gigabytes, while the ledger file is small and rebuilt from bundled data on upgra
 ledger rebuild, backup or delete never touches the logs (and the reverse), and the usage schema migrates on its
 own version line (`USAGE_MIGRATIONS`, append only) without colliding with the ledger's.
 
-Ingest is one transaction over all files given: either every accepted row, quarantine entry and the ingest
-record land, or nothing does (a process killed with SIGKILL leaves the store as it was). Idempotent: each row has
-a key — `id:<request id>` when the source has one, else `h:<sha256 of the normalised content>#<occurrence>` —
-and a key already stored is counted as a duplicate, never added twice. Quarantine entries are keyed by
-(sha256 of the file's bytes, row), so re-ingesting a file adds no quarantine rows either.
-Counts reconcile per file: read = accepted + quarantined + duplicates (records that are not usage rows at all,
-such as non-GenAI spans, are reported as `skipped` and are not part of `read`).
+Ingest is one transaction over all files given: either every accepted row, quarantine entry, conflict and the
+ingest record land, or nothing does (a process killed with SIGKILL leaves the store as it was). The files are
+read, parsed and staged first into a private DuckDB file beside the store, without touching the store; the store
+is opened for writing only for the short merge at the end, so readers (the dashboard, `usage spend`) are kept
+waiting for that merge only, never for the parsing (connections wait for a locked file: `llmflation.db`).
+
+Idempotent: each row has a key — `id:<format>:<provider>:<request id>` when the source has one (scoped, so ids
+from unrelated sources cannot collide), else `h:<sha256 of the normalised content>#<occurrence>`. A key already
+stored (or seen earlier in the same ingest) with the SAME content is a duplicate, never added twice; with
+DIFFERENT content it is a conflict (a corrected re-export, a reused id): the first version stays in `usage`, the
+other is kept aside in `conflicts` — never dropped — until `usage conflicts --keep first|latest` settles it.
+Quarantine entries are keyed by (sha256 of the file's bytes, row, field, reason), so re-ingesting a file adds no
+quarantine rows either. Counts reconcile per file: read = accepted + quarantined + duplicates + conflicts
+(records that are not usage rows at all, such as non-GenAI spans, are reported as `skipped` and are not part of
+`read`).
 """
 
 from __future__ import annotations
@@ -30,7 +38,7 @@ from typing import TYPE_CHECKING, Any
 
 from llmflation.errors import InputError, UnknownModelError, UnknownNameError
 from llmflation.ledger.store import home
-from llmflation.usage.records import CANONICAL_COLUMNS, Quarantined, Skipped, UsageRecord
+from llmflation.usage.records import BUCKETS, CANONICAL_COLUMNS, SUB_BUCKETS, Quarantined, Skipped, UsageRecord
 
 if TYPE_CHECKING:
     import duckdb
@@ -50,8 +58,8 @@ USAGE_COLUMNS_SQL = """
     project VARCHAR, user_id VARCHAR, tags VARCHAR, reported_cost DECIMAL(38, 12),
     source_format VARCHAR NOT NULL, source_file VARCHAR NOT NULL, source_row BIGINT NOT NULL
 """
-# Columns added by migration 2, in CANONICAL_COLUMNS order (staging tables use USAGE_COLUMNS_SQL + these).
-_V2_COLUMNS_SQL = """
+# Columns added by migration 3, in CANONICAL_COLUMNS order (staging tables use USAGE_COLUMNS_SQL + these).
+_V3_COLUMNS_SQL = """
     cache_write_1h BIGINT NOT NULL DEFAULT 0, input_audio BIGINT NOT NULL DEFAULT 0,
     output_audio BIGINT NOT NULL DEFAULT 0, service_tier VARCHAR
 """
@@ -70,12 +78,30 @@ USAGE_MIGRATIONS: list[tuple[int, str, str]] = [
             files VARCHAR NOT NULL, rows_read BIGINT NOT NULL, accepted BIGINT NOT NULL,
             quarantined BIGINT NOT NULL, duplicates BIGINT NOT NULL, skipped BIGINT NOT NULL);
     """),
-    (2, "pricing dimensions: 1-hour cache writes, audio tokens, service tier",
-     "ALTER TABLE usage ADD COLUMN cache_write_1h BIGINT DEFAULT 0; "
-     "ALTER TABLE usage ADD COLUMN input_audio BIGINT DEFAULT 0; "
-     "ALTER TABLE usage ADD COLUMN output_audio BIGINT DEFAULT 0; "
-     "ALTER TABLE usage ADD COLUMN service_tier VARCHAR;"),
+    (2, "request ids scoped by format and provider; conflicting duplicates kept aside", f"""
+        UPDATE usage SET row_key = 'id:' || source_format || ':' || coalesce(provider, '') || ':' || request_id
+            WHERE row_key LIKE 'id:%' AND request_id IS NOT NULL;
+        CREATE TABLE conflicts ({USAGE_COLUMNS_SQL}, unresolved_reason VARCHAR, ingest_id BIGINT NOT NULL,
+                                seq BIGINT NOT NULL);
+        ALTER TABLE ingests ADD COLUMN conflicts BIGINT DEFAULT 0;
+        CREATE TABLE quarantine_v2 (
+            file_sha256 VARCHAR NOT NULL, source_file VARCHAR NOT NULL, source_format VARCHAR NOT NULL,
+            source_row BIGINT NOT NULL, field VARCHAR NOT NULL, reason VARCHAR NOT NULL, raw VARCHAR,
+            ingest_id BIGINT NOT NULL, PRIMARY KEY (file_sha256, source_row, field, reason));
+        INSERT INTO quarantine_v2 SELECT * FROM quarantine;
+        DROP TABLE quarantine;
+        ALTER TABLE quarantine_v2 RENAME TO quarantine;
+    """),
+    (3, "pricing dimensions: 1-hour cache writes, audio tokens, service tier", "\n".join(
+        f"ALTER TABLE {t} ADD COLUMN cache_write_1h BIGINT DEFAULT 0; "
+        f"ALTER TABLE {t} ADD COLUMN input_audio BIGINT DEFAULT 0; "
+        f"ALTER TABLE {t} ADD COLUMN output_audio BIGINT DEFAULT 0; "
+        f"ALTER TABLE {t} ADD COLUMN service_tier VARCHAR;" for t in ("usage", "conflicts"))),
 ]
+
+# What makes two versions of one request the same request (everything but where it was read from).
+CONTENT_COLUMNS = ("ts", "model_raw", "provider", "batch", "requests", *BUCKETS, "project", "user_id", "tags",
+                   "reported_cost", *SUB_BUCKETS, "service_tier")
 
 _BATCH = 50_000
 
@@ -93,6 +119,7 @@ class FileReport:
     accepted: int = 0
     quarantined: int = 0
     duplicates: int = 0
+    conflicts: int = 0
     skipped: int = 0
     new_quarantine_entries: int = 0
     unpriced_unknown_model: int = 0
@@ -100,7 +127,7 @@ class FileReport:
 
     @property
     def reconciles(self) -> bool:
-        return self.read == self.accepted + self.quarantined + self.duplicates
+        return self.read == self.accepted + self.quarantined + self.duplicates + self.conflicts
 
 
 @dataclass
@@ -110,7 +137,7 @@ class IngestReport:
     seconds: float
 
     def totals(self) -> dict[str, int]:
-        keys = ("read", "accepted", "quarantined", "duplicates", "skipped", "new_quarantine_entries")
+        keys = ("read", "accepted", "quarantined", "duplicates", "conflicts", "skipped", "new_quarantine_entries")
         return {k: sum(getattr(f, k) for f in self.files) for k in keys}
 
 
@@ -136,42 +163,41 @@ class UsageStore:
         self.path = Path(path) if path else usage_path()
 
     def connect(self, read_only: bool = True) -> duckdb.DuckDBPyConnection:
-        import duckdb
+        """A connection that waits (bounded) for a locked file; a read first creates or migrates the store, so
+        every command works on a new, empty or older store."""
+        from llmflation import db
 
-        if not read_only:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-        elif not self.path.exists():
+        if read_only:
+            if not self.path.exists() or self.path.stat().st_size == 0:
+                self.ensure_schema()
+            con = db.connect(self.path, read_only=True)
+            if db.schema_version(con, "usage_schema") >= USAGE_MIGRATIONS[-1][0]:
+                return con
+            con.close()
             self.ensure_schema()
-        return duckdb.connect(str(self.path), read_only=read_only)
+        return db.connect(self.path, read_only=read_only)
 
     def ensure_schema(self) -> None:
-        con = self.connect(read_only=False)
-        try:
-            con.execute("BEGIN TRANSACTION")
+        """Create or migrate the store (its own committed transaction)."""
+        with self.transaction() as con:
             _migrate(con)
-            con.execute("COMMIT")
-        finally:
-            con.close()
 
     @contextmanager
     def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        con = self.connect(read_only=False)
-        try:
-            con.execute("BEGIN TRANSACTION")
-            try:
-                _migrate(con)
-                yield con
-                con.execute("COMMIT")
-            except BaseException:
-                con.execute("ROLLBACK")
-                raise
-        finally:
-            con.close()
+        from llmflation import db
+
+        with db.transaction(self.path) as con:
+            _migrate(con)
+            yield con
 
     # -- ingest ------------------------------------------------------------------------------------------------
     def ingest(self, paths: Sequence[Path], ledger: Ledger, fmt: str = "auto", mapping: dict[str, str] | None = None,
                keep_unknown: bool = False, progress: ProgressFn | None = None) -> IngestReport:
         """Read, normalise, resolve models and store every file in ONE transaction (see module docstring)."""
+        import tempfile
+
+        import duckdb
+
         from llmflation.usage.readers import read
 
         started = datetime.now()
@@ -181,83 +207,195 @@ class UsageStore:
             path = Path(p)
             found, items = read(path, fmt, mapping)
             opened.append((path, found, items))
+        self.ensure_schema()  # a store exists and is migrated even if this ingest fails below
         resolver = ModelResolver(ledger)
         reports: list[FileReport] = []
-        with self.transaction() as con:
-            row = con.execute("SELECT coalesce(max(id), 0) + 1 FROM ingests").fetchall()[0]
-            ingest_id = int(row[0]) if row else 1
-            con.execute(f"CREATE TEMP TABLE staging ({USAGE_COLUMNS_SQL}, {_V2_COLUMNS_SQL}, "
-                        "unresolved_reason VARCHAR, file_idx INTEGER, seq BIGINT)")
-            seq = 0
-            for idx, (path, found, items) in enumerate(opened):
-                sha = _sha256(path)
-                rep = FileReport(str(path), found, sha)
-                reports.append(rep)
-                expected = _expected_rows(path)
-                staged: list[tuple[Any, ...]] = []
-                bad: list[tuple[Any, ...]] = []
-                seen: Counter[str] = Counter()
-                for item in items:
-                    if isinstance(item, Skipped):
-                        rep.skipped += 1
-                        continue
-                    rep.read += 1
-                    if progress and rep.read % 5000 == 0:
-                        progress(str(path), rep.read, expected)
-                    if isinstance(item, Quarantined):
-                        bad.append((sha, str(path), found, item.row, item.field, item.reason, item.raw, ingest_id))
-                        rep.quarantined += 1
-                        rep.reasons[_reason_kind(item.reason)] += 1
-                        continue
-                    model, why = resolver.resolve(item.model_raw, item.provider, item.ts.date())
-                    if model is None and not keep_unknown:
-                        bad.append((sha, str(path), found, item.row, "model", why, _record_text(item), ingest_id))
-                        rep.quarantined += 1
-                        rep.reasons["unknown model"] += 1
-                        continue
-                    if model is None:
-                        rep.unpriced_unknown_model += 1
-                    seq += 1
-                    staged.append(_staged_row(item, model, why, found, str(path), idx, seq, seen))
-                    if len(staged) >= _BATCH:
-                        _append(con, staged)
-                        staged = []
-                if staged:
-                    _append(con, staged)
-                if bad:
-                    before = _count(con, "quarantine")
-                    con.executemany("INSERT INTO quarantine VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
-                                    bad)
-                    rep.new_quarantine_entries = _count(con, "quarantine") - before
-                if progress:
-                    progress(str(path), rep.read, rep.read)
-            # first occurrence of each key wins; keys already stored are duplicates
-            con.execute("""
-                CREATE TEMP TABLE fresh AS
-                SELECT s.* FROM staging s
-                WHERE NOT EXISTS (SELECT 1 FROM usage u WHERE u.row_key = s.row_key)
-                QUALIFY row_number() OVER (PARTITION BY s.row_key ORDER BY s.seq) = 1""")
-            per_file = dict(con.execute("SELECT file_idx, count(*) FROM fresh GROUP BY 1").fetchall())
-            staged_per_file = dict(con.execute("SELECT file_idx, count(*) FROM staging GROUP BY 1").fetchall())
-            for idx, rep in enumerate(reports):
-                rep.accepted = int(per_file.get(idx, 0))
-                rep.duplicates = int(staged_per_file.get(idx, 0)) - rep.accepted
-            cols = ", ".join(CANONICAL_COLUMNS)
-            con.execute(f"INSERT INTO usage ({cols}, unresolved_reason, ingest_id) "
-                        f"SELECT {cols}, unresolved_reason, {ingest_id} FROM fresh")
-            totals = [sum(getattr(r, k) for r in reports)
-                      for k in ("read", "accepted", "quarantined", "duplicates", "skipped")]
-            if totals[1] or any(r.new_quarantine_entries for r in reports):  # a no-op re-ingest leaves no trace
-                con.execute("INSERT INTO ingests VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                            [ingest_id, started, datetime.now(), "\n".join(r.path for r in reports), *totals])
-            con.execute("DROP TABLE staging")
-            con.execute("DROP TABLE fresh")
-            hold = os.environ.get(HOLD_ENV)
-            if hold:
-                sys.stderr.write("llmflation: holding before commit\n")
-                sys.stderr.flush()
-                time.sleep(float(hold))
+        _clear_stale_staging(self.path.parent)
+        with tempfile.TemporaryDirectory(prefix=f".ingest-{os.getpid()}-", dir=self.path.parent) as tmp:
+            stage_path = Path(tmp) / "stage.duckdb"
+            stage = duckdb.connect(str(stage_path))
+            try:
+                stage.execute(f"CREATE TABLE staging ({USAGE_COLUMNS_SQL}, {_V3_COLUMNS_SQL}, "
+                              "unresolved_reason VARCHAR, file_idx INTEGER, seq BIGINT)")
+                stage.execute("CREATE TABLE bad (file_sha256 VARCHAR, source_file VARCHAR, source_format VARCHAR, "
+                              "source_row BIGINT, field VARCHAR, reason VARCHAR, raw VARCHAR, file_idx INTEGER)")
+                self._stage(stage, opened, resolver, keep_unknown, progress, reports)
+            finally:
+                stage.close()
+            ingest_id = self._write(stage_path, reports, started)
         return IngestReport(ingest_id, reports, time.perf_counter() - t0)
+
+    def _write(self, stage_path: Path, reports: list[FileReport], started: datetime) -> int:
+        """The only part of an ingest that holds the store: attach the staged rows, merge, commit."""
+        import uuid
+
+        from llmflation import db
+
+        alias = f"stage_{uuid.uuid4().hex[:12]}"  # attachments are shared by every connection of one instance
+        con = db.connect(self.path, read_only=False)
+        try:
+            con.execute(f"ATTACH '{_sql_str(stage_path)}' AS {alias} (READ_ONLY)")
+            try:
+                con.execute("BEGIN TRANSACTION")
+                try:
+                    _migrate(con)
+                    ingest_id = self._merge(con, alias, reports, started)
+                    hold = os.environ.get(HOLD_ENV)
+                    if hold:
+                        sys.stderr.write("llmflation: holding before commit\n")
+                        sys.stderr.flush()
+                        time.sleep(float(hold))
+                    con.execute("COMMIT")
+                except BaseException:
+                    con.execute("ROLLBACK")
+                    raise
+            finally:
+                con.execute(f"DETACH {alias}")
+        finally:
+            con.close()
+        return ingest_id
+
+    @staticmethod
+    def _stage(stage: duckdb.DuckDBPyConnection, opened: list[tuple[Path, str, Iterator[Any]]],
+               resolver: ModelResolver, keep_unknown: bool, progress: ProgressFn | None,
+               reports: list[FileReport]) -> None:
+        seq = 0
+        for idx, (path, found, items) in enumerate(opened):
+            sha = _sha256(path)
+            rep = FileReport(str(path), found, sha)
+            reports.append(rep)
+            expected = _expected_rows(path)
+            staged: list[tuple[Any, ...]] = []
+            bad: list[tuple[Any, ...]] = []
+            seen: Counter[str] = Counter()
+            for item in items:
+                if isinstance(item, Skipped):
+                    rep.skipped += 1
+                    continue
+                rep.read += 1
+                if progress and rep.read % 5000 == 0:
+                    progress(str(path), rep.read, expected)
+                if isinstance(item, Quarantined):
+                    bad.append((sha, str(path), found, item.row, _safe(item.field), _safe(item.reason),
+                                _safe(item.raw), idx))
+                    rep.quarantined += 1
+                    rep.reasons[_reason_kind(item.reason)] += 1
+                    continue
+                model, why = resolver.resolve(item.model_raw, item.provider, item.ts.date())
+                if model is None and not keep_unknown:
+                    bad.append((sha, str(path), item.source_format or found, item.row, "model", _safe(why),
+                                _safe(_record_text(item)), idx))
+                    rep.quarantined += 1
+                    rep.reasons["unknown model"] += 1
+                    continue
+                if model is None:
+                    rep.unpriced_unknown_model += 1
+                seq += 1
+                staged.append(_staged_row(item, model, why, item.source_format or found, str(path), idx, seq, seen))
+                if len(staged) >= _BATCH:
+                    _append(stage, staged)
+                    staged = []
+            if staged:
+                _append(stage, staged)
+            if bad:
+                stage.executemany("INSERT INTO bad VALUES (?, ?, ?, ?, ?, ?, ?, ?)", bad)
+            if progress:
+                progress(str(path), rep.read, rep.read)
+
+    @staticmethod
+    def _merge(con: duckdb.DuckDBPyConnection, stage: str, reports: list[FileReport], started: datetime) -> int:
+        """Inside the write transaction: classify staged rows (fresh, duplicate, conflict) and write them."""
+        row = con.execute("SELECT coalesce(max(id), 0) + 1 FROM ingests").fetchall()[0]
+        ingest_id = int(row[0]) if row else 1
+        same = " AND ".join(f"x.{c} IS NOT DISTINCT FROM s.{c}" for c in CONTENT_COLUMNS)
+        con.execute(f"""
+            CREATE TEMP TABLE classified AS
+            SELECT s.*,
+                   EXISTS (SELECT 1 FROM usage x WHERE x.row_key = s.row_key) AS in_store,
+                   EXISTS (SELECT 1 FROM usage x WHERE x.row_key = s.row_key AND {same}) AS same_as_store,
+                   EXISTS (SELECT 1 FROM {stage}.staging x WHERE x.row_key = s.row_key AND x.seq < s.seq) AS earlier,
+                   EXISTS (SELECT 1 FROM {stage}.staging x WHERE x.row_key = s.row_key AND x.seq < s.seq
+                           AND {same}) AS same_as_earlier,
+                   EXISTS (SELECT 1 FROM conflicts x WHERE x.row_key = s.row_key AND {same}) AS known_conflict
+            FROM {stage}.staging s""")
+        kind = """CASE WHEN same_as_store OR same_as_earlier THEN 'duplicate'
+                       WHEN in_store OR earlier THEN 'conflict' ELSE 'fresh' END"""
+        counts = con.execute(f"SELECT file_idx, {kind} AS k, count(*) FROM classified GROUP BY 1, 2").fetchall()
+        for idx, k, n in counts:
+            rep = reports[int(idx)]
+            if k == "fresh":
+                rep.accepted = int(n)
+            elif k == "duplicate":
+                rep.duplicates = int(n)
+            else:
+                rep.conflicts = int(n)
+        cols = ", ".join(CANONICAL_COLUMNS)
+        con.execute(f"INSERT INTO usage ({cols}, unresolved_reason, ingest_id) "
+                    f"SELECT {cols}, unresolved_reason, {ingest_id} FROM classified WHERE {kind} = 'fresh'")
+        con.execute(f"INSERT INTO conflicts ({cols}, unresolved_reason, ingest_id, seq) "
+                    f"SELECT {cols}, unresolved_reason, {ingest_id}, seq FROM classified "
+                    f"WHERE {kind} = 'conflict' AND NOT known_conflict")
+        for idx, rep in enumerate(reports):
+            if not rep.quarantined:
+                continue
+            before = _count(con, "quarantine")
+            con.execute("INSERT INTO quarantine SELECT file_sha256, source_file, source_format, source_row, field, "
+                        f"reason, raw, {ingest_id} FROM {stage}.bad WHERE file_idx = ? ON CONFLICT DO NOTHING", [idx])
+            rep.new_quarantine_entries = _count(con, "quarantine") - before
+        totals = [sum(getattr(r, k) for r in reports)
+                  for k in ("read", "accepted", "quarantined", "duplicates", "skipped", "conflicts")]
+        if totals[1] or totals[5] or any(r.new_quarantine_entries for r in reports):  # a no-op leaves no trace
+            con.execute("INSERT INTO ingests (id, started_at, finished_at, files, rows_read, accepted, quarantined, "
+                        "duplicates, skipped, conflicts) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                        [ingest_id, started, datetime.now(), "\n".join(r.path for r in reports), *totals])
+        con.execute("DROP TABLE classified")
+        return ingest_id
+
+    # -- conflicting duplicates ------------------------------------------------------------------------------
+    def conflicts(self) -> list[dict[str, Any]]:
+        """Every unresolved conflict: the stored version and each different version kept aside, by row key."""
+        con = self.connect()
+        try:
+            fields = ["row_key", "request_id", "source_format", "provider", "ts", "model_raw", "requests", *BUCKETS,
+                      "reported_cost", "source_file", "source_row"]
+            sel = ", ".join(fields)
+            aside = con.execute(f"SELECT {sel}, ingest_id FROM conflicts ORDER BY row_key, ingest_id, seq").fetchall()
+            keys = sorted({r[0] for r in aside})
+            stored = {r[0]: dict(zip(fields, r, strict=True)) for r in con.execute(
+                f"SELECT {sel} FROM usage WHERE row_key IN (SELECT DISTINCT row_key FROM conflicts)").fetchall()}
+            out = []
+            for key in keys:
+                versions = [dict(zip([*fields, "ingest_id"], r, strict=True)) for r in aside if r[0] == key]
+                first = versions[0]
+                out.append({"row_key": key, "request_id": first["request_id"], "source_format": first["source_format"],
+                            "provider": first["provider"], "stored": stored.get(key), "kept_aside": versions})
+            return out
+        finally:
+            con.close()
+
+    def resolve_conflicts(self, keep: str, row_key: str | None = None) -> dict[str, int]:
+        """`first`: keep the stored version, discard the versions kept aside; `latest`: replace the stored
+        version with the most recently ingested one. One transaction. Returns counts."""
+        if keep not in ("first", "latest"):
+            raise InputError(f"--keep {keep!r}: choose first or latest")
+        where, args = ("WHERE row_key = ?", [row_key]) if row_key else ("", [])
+        with self.transaction() as con:
+            keys = [r[0] for r in con.execute(f"SELECT DISTINCT row_key FROM conflicts {where}", args).fetchall()]
+            if row_key and not keys:
+                raise InputError(f"no conflict for row key {row_key!r}; list them with `llmflation usage conflicts`")
+            replaced = 0
+            if keep == "latest" and keys:
+                cols = ", ".join(CANONICAL_COLUMNS)
+                con.execute(f"""CREATE TEMP TABLE latest AS SELECT * FROM conflicts {where} QUALIFY
+                                row_number() OVER (PARTITION BY row_key ORDER BY ingest_id DESC, seq DESC) = 1""", args)
+                con.execute("DELETE FROM usage WHERE row_key IN (SELECT row_key FROM latest)")
+                con.execute(f"INSERT INTO usage ({cols}, unresolved_reason, ingest_id) "
+                            f"SELECT {cols}, unresolved_reason, ingest_id FROM latest")
+                replaced = _count(con, "latest")
+                con.execute("DROP TABLE latest")
+            discarded = con.execute(f"SELECT count(*) FROM conflicts {where}", args).fetchall()[0][0]
+            con.execute(f"DELETE FROM conflicts {where}", args)
+        return {"keys": len(keys), "replaced": replaced, "discarded": int(discarded) - replaced}
 
     # -- reads -------------------------------------------------------------------------------------------------
     def quarantine(self, file: str | None = None, reason: str | None = None, limit: int | None = None
@@ -288,15 +426,18 @@ class UsageStore:
                                    count(DISTINCT model), count(*) FILTER (WHERE model IS NULL)
                                    FROM usage""").fetchall()[0]
             assert row is not None
-            ingests = con.execute("SELECT id, started_at, files, rows_read, accepted, quarantined, duplicates, skipped "
-                                  "FROM ingests ORDER BY id").fetchall()
+            ingests = con.execute("SELECT id, started_at, files, rows_read, accepted, quarantined, duplicates, "
+                                  "skipped, coalesce(conflicts, 0) FROM ingests ORDER BY id").fetchall()
+            crow = con.execute("SELECT count(*), count(DISTINCT row_key) FROM conflicts").fetchall()[0]
             formats = dict(con.execute("SELECT source_format, count(*) FROM usage GROUP BY 1 ORDER BY 1").fetchall())
             return {
                 "path": str(self.path), "rows": int(row[0]), "requests": int(row[1]), "first_day": row[2],
                 "last_day": row[3], "models": int(row[4]), "unknown_model_rows": int(row[5]),
                 "quarantined": _count(con, "quarantine"), "formats": formats,
+                "conflicts": int(crow[0]), "conflicting_ids": int(crow[1]),
                 "ingests": [{"id": r[0], "started_at": r[1], "files": r[2].split("\n"), "read": r[3],
-                             "accepted": r[4], "quarantined": r[5], "duplicates": r[6], "skipped": r[7]}
+                             "accepted": r[4], "quarantined": r[5], "duplicates": r[6], "skipped": r[7],
+                             "conflicts": r[8]}
                             for r in ingests],
             }
         finally:
@@ -365,8 +506,8 @@ class ModelResolver:
 def _staged_row(item: UsageRecord, model: str | None, why: str, fmt: str, path: str, idx: int, seq: int,
                 seen: Counter[str]) -> tuple[Any, ...]:
     tags = ",".join(item.tags) if item.tags else None
-    if item.request_id:
-        key = f"id:{item.request_id}"
+    if item.request_id:  # scoped: the same id from another format or provider is another request
+        key = f"id:{fmt}:{item.provider or ''}:{item.request_id}"
     else:
         content = "\x1f".join(str(x) for x in (
             fmt, item.ts.isoformat(), item.model_raw, item.provider, item.batch, item.requests, item.input_uncached,
@@ -410,6 +551,15 @@ def _arrow(rows: list[tuple[Any, ...]]) -> pa.Table:
     return pa.Table.from_arrays(arrays, names=names)
 
 
+def _safe(text: str) -> str:
+    """Text DuckDB can store: lone surrogates (from undecodable bytes) escaped."""
+    try:
+        text.encode("utf-8")
+        return text
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
 def _record_text(item: UsageRecord) -> str:
     return (f"ts={item.ts.isoformat()} model={item.model_raw} provider={item.provider or ''} "
             f"request_id={item.request_id or ''}")
@@ -424,14 +574,9 @@ def _reason_kind(reason: str) -> str:
 
 
 def _migrate(con: duckdb.DuckDBPyConnection) -> None:
-    con.execute("CREATE TABLE IF NOT EXISTS usage_schema (version INTEGER PRIMARY KEY, description VARCHAR, "
-                "applied_at TIMESTAMP)")
-    row = con.execute("SELECT coalesce(max(version), 0) FROM usage_schema").fetchall()[0]
-    current = int(row[0]) if row else 0
-    for version, description, sql in USAGE_MIGRATIONS:
-        if version > current:
-            con.execute(sql)
-            con.execute("INSERT INTO usage_schema VALUES (?, ?, ?)", [version, description, datetime.now()])
+    from llmflation import db
+
+    db.migrate(con, "usage_schema", USAGE_MIGRATIONS)
 
 
 def _count(con: duckdb.DuckDBPyConnection, table: str) -> int:
@@ -461,6 +606,23 @@ def _expected_rows(path: Path) -> int | None:
         return lines - (1 if path.suffix.lower() in (".csv", ".tsv") else 0) or None
     except OSError:
         return None
+
+
+def _clear_stale_staging(folder: Path) -> None:
+    """Remove the staging folders of ingests whose process is gone (killed before it could clean up)."""
+    import shutil
+
+    for d in folder.glob(".ingest-*-*"):
+        try:
+            pid = int(d.name.split("-")[1])
+        except (IndexError, ValueError):
+            continue
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            shutil.rmtree(d, ignore_errors=True)
+        except PermissionError:  # alive, someone else's
+            continue
 
 
 def _sql_str(p: Path) -> str:

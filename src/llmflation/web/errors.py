@@ -97,6 +97,10 @@ def domain_status(exc: LlmflationError) -> tuple[int, dict[str, Any]]:
         return 422, {"problems": [scrub_paths(p) for p in exc.problems[:200]]}
     if isinstance(exc, InputError):
         return 422, {}
+    from llmflation.db import StoreBusyError
+
+    if isinstance(exc, StoreBusyError):  # a store stayed locked by a writer: try again shortly
+        return 503, {"retry_after_s": 5}
     return 400, {}
 
 

@@ -312,4 +312,4 @@ class UploadAnswer(BaseModel):
     ok: Literal[True] = True
     ingest_id: int
     files: list[dict[str, Any]]
-    totals: dict[str, int] = Field(description="read = accepted + quarantined + duplicates.")
+    totals: dict[str, int] = Field(description="read = accepted + quarantined + duplicates + conflicts.")

@@ -29,7 +29,7 @@ pages_router = APIRouter(include_in_schema=False)
 
 BY_PATTERN = r"^[a-z_]+(,[a-z_]+){0,3}$"
 UploadFormat = Literal["auto", "openai-chat", "openai-usage", "anthropic", "otel", "litellm", "langfuse"]
-SUFFIXES = {".jsonl", ".json", ".csv", ".parquet"}
+SUFFIXES = {".jsonl", ".json", ".csv", ".tsv", ".parquet"}
 
 
 def usage_store(st: AppState) -> Any:
@@ -95,7 +95,7 @@ def upload(request: Request, file: Annotated[UploadFile, File(description="JSONL
     st = state_of(request)
     suffix = Path(file.filename or "").suffix.lower()
     if suffix not in SUFFIXES:
-        raise InputError(f"file: name it .jsonl, .json, .csv or .parquet (got {suffix or 'no suffix'!r})")
+        raise InputError(f"file: name it .jsonl, .json, .csv, .tsv or .parquet (got {suffix or 'no suffix'!r})")
     with tempfile.TemporaryDirectory(prefix="llmflation-upload-") as tmp:
         digest = hashlib.sha256()
         staged = Path(tmp) / "upload.part"
@@ -111,7 +111,8 @@ def upload(request: Request, file: Annotated[UploadFile, File(description="JSONL
             report = usage_store(st).ingest([final], st.ledger, fmt=format)
             st.clear_caches()
     files = [{"format": f.format, "read": f.read, "accepted": f.accepted, "quarantined": f.quarantined,
-              "duplicates": f.duplicates, "skipped": f.skipped, "quarantine_reasons": dict(f.reasons)}
+              "duplicates": f.duplicates, "conflicts": f.conflicts, "skipped": f.skipped,
+              "quarantine_reasons": dict(f.reasons)}
              for f in report.files]
     return jsonable({"ok": True, "ingest_id": report.ingest_id, "files": files,  # type: ignore[no-any-return]
                      "totals": report.totals()})
