@@ -71,7 +71,15 @@ class NoPriceError(LlmflationError):
 
 
 class ShutDownError(NoPriceError):
-    """The offer was shut down by the vendor before the date asked; the message names the date and successor."""
+    """The offer was shut down by the vendor before the date asked; the message names the date and successor.
+
+    `successor` and `provider` let a front end suggest the next step in its own words."""
+
+    def __init__(self, message: str, *, model: str | None = None, at: date | None = None,
+                 successor: str | None = None, provider: str | None = None) -> None:
+        self.successor = successor
+        self.provider = provider
+        super().__init__(message, model=model, at=at)
 
 
 class DataError(LlmflationError):

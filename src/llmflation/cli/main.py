@@ -90,7 +90,7 @@ def describe_error(exc: BaseException) -> str:
     The domain error carries the data (the date to try, the model); only here do flag names appear, so the web API
     can word the same error for its own clients (web.errors.api_hint).
     """
-    from llmflation.errors import InputError, NoPriceError, UnknownModelError
+    from llmflation.errors import InputError, NoPriceError, ShutDownError, UnknownModelError
 
     text = str(exc)
     if isinstance(exc, InputError) and exc.field and not exc.field.startswith("-"):
@@ -100,6 +100,9 @@ def describe_error(exc: BaseException) -> str:
                 return "--" + exc.field.replace("_", "-") + text[len(exc.field):]
     if isinstance(exc, UnknownModelError):
         return f"{text} Run `llmflation models --search TEXT` to list matching models."
+    if isinstance(exc, ShutDownError) and exc.successor:
+        return (f"{text} Try `llmflation price {exc.successor} --provider {exc.provider} --at {exc.at}`, or an "
+                "earlier --at.")
     if isinstance(exc, NoPriceError) and exc.model is not None:
         if exc.first_priced is not None:
             return f"{text} Try --at {exc.first_priced}."

@@ -213,7 +213,8 @@ class Ledger:
         shut = [lc for lc in self._lifecycle.values() if lc.model == m.id and lc.shut_down(when)
                 and (provider is None or lc.provider == provider.lower())]
         if shut:
-            raise ShutDownError(_shutdown_message(m, when, shut))
+            raise ShutDownError(_shutdown_message(m, when, shut), model=m.id, at=when,
+                                successor=shut[0].successor, provider=shut[0].provider)
         raise _no_price(m, when, offers, provider)
 
     def off_peak_row(self, model: str, provider: str, at: date) -> Price | None:
@@ -359,13 +360,13 @@ def _no_price(m: Model, when: date, offers: Sequence[Price], provider: str | Non
 
 
 def _shutdown_message(m: Model, when: date, shut: Sequence[Lifecycle]) -> str:
+    """The refusal in neutral words (the date, the successor, the source); each front end adds its own hint."""
     parts = []
     for lc in shut:
-        nxt = f"; the vendor's successor is {lc.successor} (try `llmflation price {lc.successor} --provider " \
-              f"{lc.provider} --at {when}`)" if lc.successor else ""
+        nxt = f"; the vendor's successor is {lc.successor}" if lc.successor else ""
         parts.append(f"{m.id} at {lc.provider} was shut down on {lc.shutdown_on}{nxt}")
     return (f"No price for {m.id} on {when}: " + "; ".join(parts)
-            + f". Source: {shut[0].source}. Ask for a date before the shutdown with --at.")
+            + f". Source: {shut[0].source}. Ask for a date before the shutdown, or price the successor.")
 
 
 def open_ledger(path: str | Path | None = None) -> Ledger:

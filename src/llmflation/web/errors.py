@@ -72,6 +72,8 @@ def api_hint(exc: LlmflationError) -> str:
     text = str(exc)
     if isinstance(exc, UnknownModelError):
         return f"{text} GET /api/models?search=TEXT lists matching models."
+    if isinstance(exc, ShutDownError) and exc.successor:
+        return f"{text} Try GET /api/price?model={exc.successor}&provider={exc.provider}&at={exc.at}."
     if isinstance(exc, NoPriceError) and exc.model is not None:
         if exc.first_priced is not None:
             return f"{text} Try at={exc.first_priced}."
@@ -87,7 +89,7 @@ def domain_status(exc: LlmflationError) -> tuple[int, dict[str, Any]]:
     if isinstance(exc, UnknownNameError):
         return 422, {"known": exc.known[:100]}
     if isinstance(exc, ShutDownError):
-        return 404, {"shut_down": True}
+        return 404, {"shut_down": True, **({"successor": exc.successor} if exc.successor else {})}
     if isinstance(exc, NoPriceError):
         extra = {k: v for k, v in (("first_priced", exc.first_priced), ("ended", exc.ended)) if v is not None}
         return 404, extra

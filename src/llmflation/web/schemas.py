@@ -26,6 +26,7 @@ class ErrorOut(BaseModel):
     ended: str | None = Field(None, description="On a date after a retired model's last price (404): when it ended.")
     shut_down: bool | None = Field(None, description="True when the offer was shut down before the date asked "
                                    "(404; the error names the date and the vendor's successor).")
+    successor: str | None = Field(None, description="With shut_down: the vendor's successor model, to ask for instead.")
 
 
 WRITE_ERRORS: dict[int | str, dict[str, Any]] = {
