@@ -42,7 +42,7 @@ def patch() -> None:
 
 
 BOOT = (
-    "import sys; sys.path.insert(0, {tests!r}); import importer_data; importer_data.patch(); "
+    "import sys; sys.path.insert(0, {tests!r}); from helpers import importer_data; importer_data.patch(); "
     "from llmflation.cli.main import main; sys.argv = ['llmflation', *sys.argv[1:]]; main()"
 )
 
@@ -52,6 +52,6 @@ def run_cli(*args: str, home: Path, extra_path: str = "", env: dict[str, str] | 
     full = {**os.environ, "LLMFLATION_HOME": str(home), "COLUMNS": "200", **(env or {})}
     if extra_path:
         full["PYTHONPATH"] = extra_path + os.pathsep + full.get("PYTHONPATH", "")
-    tests = str(Path(__file__).parent)
+    tests = str(Path(__file__).parents[1])  # tests/, so `helpers` imports as in the suite
     return subprocess.run([sys.executable, "-c", BOOT.format(tests=tests), *args], capture_output=True, text=True,
                           env=full, timeout=120)
