@@ -246,3 +246,17 @@ def test_tier_without_a_row_falls_back_to_standard_and_says_so() -> None:
 
 def test_usage_and_tariff_share_one_bucket_list() -> None:
     assert RATE_BUCKETS == BUCKETS
+
+
+@pytest.mark.spark
+def test_sums_of_nine_decimal_products_stay_exact_on_spark(tmp_path: Path, spark_engine: str) -> None:
+    """Regression: Spark types DECIMAL(38,9) + DECIMAL(38,9) as DECIMAL(39,9) and silently dropped a digit of scale,
+    so a 5-minute plus a 1-hour cache write at 9-decimal rates came out 1e-15 USD off DuckDB (seen in the suite)."""
+    row = _price(input=D("1.000000001"), output=D("2.000000003"), cache_write=D("3.916666651"),
+                 cache_write_1h=D("7.833333303"))
+    sc = Scenario(prompt=10_000, cached=D(0), write5=D("0.0003"), write1h=D("0.0001"), audio_in=D(0), output=300,
+                  audio_out=D(0), reasoning=7, batch=False, minute=600, tier="standard")
+    expected = bill_path([row], sc)
+    assert expected.as_tuple().exponent <= -15  # the last digits are the ones Spark used to drop
+    assert usage_path([row], [sc], tmp_path, "duckdb")["call-000"] == expected
+    assert usage_path([row], [sc], tmp_path, spark_engine)["call-000"] == expected

@@ -301,12 +301,12 @@ def spend_expr(usage: ir.Table, prices: ir.Table, choices: ir.Table, keys: Seque
             (~priced, "no price in effect on that day from " + g.price_provider),
             else_=ibis.null(str),
         ),
-        c_in=micro_usd(g.input_uncached - g.input_audio, r("input")) + micro_usd(g.input_audio, r("input_audio")),
+        c_in=micro_usd_total((g.input_uncached - g.input_audio, r("input")), (g.input_audio, r("input_audio"))),
         c_cr=micro_usd(g.cache_read, r("cache_read")),
-        c_cw=(micro_usd(g.cache_write - g.cache_write_1h, r("cache_write"))
-              + micro_usd(g.cache_write_1h, r("cache_write_1h"))),
-        c_out=(micro_usd(g.output_text - g.output_audio, r("output")) + micro_usd(g.output_reasoning, r("reasoning"))
-               + micro_usd(g.output_audio, r("output_audio"))),
+        c_cw=micro_usd_total((g.cache_write - g.cache_write_1h, r("cache_write")),
+                             (g.cache_write_1h, r("cache_write_1h"))),
+        c_out=micro_usd_total((g.output_text - g.output_audio, r("output")), (g.output_reasoning, r("reasoning")),
+                              (g.output_audio, r("output_audio"))),
         batch_discount=ibis.ifelse(g.batch, g.q_batch_discount, ibis.null(PRICE_TYPE)),
         cr_at_input=fb("cache_read", g.cache_read),
         cw_at_input=fb("cache_write", g.cache_write - g.cache_write_1h),
@@ -334,6 +334,21 @@ def micro_usd(tokens: ir.IntegerValue, price: ir.DecimalValue) -> ir.DecimalValu
     DECIMAL(38,9) on Spark (p1 + p2 + 1 = 38: no scale is dropped). The outer cast only widens, because Ibis would
     otherwise declare the product as DECIMAL(19,9)."""
     return (tokens.cast(SUM_TYPE) * price.cast(PRICE_TYPE)).cast(COST_TYPE)
+
+
+def micro_usd_total(*terms: tuple[ir.IntegerValue, ir.DecimalValue]) -> ir.DecimalValue:
+    """The exact sum of several tokens × price products. Spark types a sum of two DECIMAL(38,9) values as
+    DECIMAL(39,9), which it cannot hold, and silently drops a digit of scale (allowPrecisionLoss): so each product is
+    narrowed first to DECIMAL(38 - (n - 1), 9), whose sum of n terms fits DECIMAL(38,9) exactly. The narrowing is
+    safe: a product is below 10^18 tokens × 10^6 USD per 1M (prices above $100,000/M are refused) = 10^24, and the
+    narrowest type here (n = 3, DECIMAL(36,9)) holds 27 integer digits."""
+    narrow = f"decimal({38 - (len(terms) - 1)}, 9)"
+    total: ir.DecimalValue | None = None
+    for tokens, price in terms:
+        product = (tokens.cast(SUM_TYPE) * price.cast(PRICE_TYPE)).cast(narrow)
+        total = product if total is None else total + product
+    assert total is not None
+    return total.cast(COST_TYPE)
 
 
 # -- engines -------------------------------------------------------------------------------------------------------
