@@ -20,6 +20,8 @@ SHELL_LANGS = {"bash", "sh", "shell", "console"}
 NOT_RUN: dict[str, str] = {
     r"^python3 -m venv \.venv": "set-up: creates a virtual environment and installs from package registries",
     r"^bash \.ci/run": "the test suite itself",
+    r"^llmflation data update\b": "fetches price sources over the network (tests/test_data_update*.py serve fixtures "
+                                  "on 127.0.0.1)",
     r"^pip install examples/": "installs an example plugin into the environment (its tests install it on a "
                                "temporary path)",
     r"\bllmflation serve\b": "starts a long-running server (tests/test_web_*.py run it against real uvicorn)",
