@@ -104,7 +104,7 @@ class OfferBill:
 @dataclass(frozen=True, slots=True)
 class Ranking:
     at: date
-    offers: list[OfferBill]
+    offers: Sequence[OfferBill]  # cheapest first; from rank_offers a LazyBills (itemised when read)
     floor_benchmark: str | None = None
     floor_min: Decimal | None = None
     below_floor: list[str] = field(default_factory=list)  # model ids scored under the floor
@@ -283,43 +283,57 @@ def best_scores(ledger: Ledger, benchmark: str) -> dict[str, Decimal]:
 
 def rank_offers(ledger: Ledger, workload: Workload, at: date, *, models: Sequence[str] | None = None,
                 provider: str | None = None, tier: str = STANDARD_TIER,
-                scores: dict[str, Decimal] | None = None) -> Ranking:
+                scores: dict[str, Decimal] | None = None, packed: bool = True) -> Ranking:
     """Bill every offer in effect at `at` that meets the workload's capability floor, cheapest first.
 
     `models` restricts to those models (names resolved with did-you-mean); `provider` to one provider.
     Models without a score on the floor benchmark are excluded and listed in `Ranking.unscored`.
     `scores` (model → best score) can be passed in to save work when ranking many dates.
+    `packed=False` bills every offer with the Decimal reference instead of ranking on the exact packed totals
+    (workload/fastbill.py); both give the same offers in the same order with the same bills.
     """
-    offers = ledger.offers_at(at, tier)
+    from llmflation.workload.fastbill import LazyBills, monthly_totals, offer_table
+
+    tab = offer_table(ledger, at, tier)  # every offer in effect, (model, provider) order, rates packed once
+    rows = tab.rows
+    idx: list[int] = list(range(len(rows)))
     if models:
         wanted = {ledger.resolve(m, provider, at).id for m in models}
-        offers = [p for p in offers if p.model in wanted]
+        idx = [i for i in idx if rows[i].price.model in wanted]
     if provider:
         prov = provider.strip().lower()
         if prov not in ledger.providers:
             from llmflation.errors import UnknownNameError
 
             raise UnknownNameError("provider", provider, ledger.providers)
-        offers = [p for p in offers if p.provider == prov]
+        idx = [i for i in idx if rows[i].price.provider == prov]
     floor = workload.floor
     below: set[str] = set()
     unscored: set[str] = set()
-    kept: list[tuple[Price, Decimal | None]] = []
+    kept_scores: dict[int, Decimal] = {}
     if floor is not None:
         table = scores if scores is not None else best_scores(ledger, floor.benchmark)
-        for p in offers:
-            s = table.get(p.model)
+        kept = []
+        for i in idx:
+            m = rows[i].price.model
+            s = table.get(m)
             if s is None:
-                unscored.add(p.model)
+                unscored.add(m)
             elif s < floor.min:
-                below.add(p.model)
+                below.add(m)
             else:
-                kept.append((p, s))
+                kept.append(i)
+                kept_scores[i] = s
+        idx = kept
+    totals = monthly_totals(tab, workload) if packed else None
+    ranked: Sequence[OfferBill]
+    if totals is not None:  # the exact packed totals rank every offer at once (workload/fastbill.py)
+        ranked = LazyBills(workload, at, tab, totals, totals.order(idx), kept_scores)
     else:
-        kept = [(p, None) for p in offers]
-    bills = [bill_offer(workload, p, at, s, ledger.off_peak_row(p.model, p.provider, at)) for p, s in kept]
-    bills.sort(key=lambda b: (b.monthly_usd, b.model, b.provider))
-    return Ranking(at=at, offers=bills, floor_benchmark=floor.benchmark if floor else None,
+        bills = [bill_offer(workload, rows[i].price, at, kept_scores.get(i), rows[i].off_peak) for i in idx]
+        bills.sort(key=lambda b: (b.monthly_usd, b.model, b.provider))
+        ranked = bills
+    return Ranking(at=at, offers=ranked, floor_benchmark=floor.benchmark if floor else None,
                    floor_min=floor.min if floor else None, below_floor=sorted(below), unscored=sorted(unscored))
 
 
