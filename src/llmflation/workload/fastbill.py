@@ -85,38 +85,44 @@ class _Table:
         rates = [r for row in rows for slot in row.rates for r in slot]
         mults = [x for row in rows for x in (*row.bd, *row.ru)]
         self.ok = all(r >= 0 for r in rates) and all(0 <= x <= 1 for x in mults)
-        self.sr = _scale_of(rates)
+        # decimal places: the rates' as written (the tariff rounds derived ones to 1e-9), the multipliers' least
+        self.sr = max([0, *(-int(r.as_tuple().exponent) for r in rates)])  # type: ignore[arg-type]
         self.sd = _scale_of([x for row in rows for x in row.bd])
         self.su = _scale_of([x for row in rows for x in row.ru])
         self.scale = self.sr + self.sd + self.su
-        self._packs: dict[int, dict[tuple[int, int, int], int]] = {}
-        # per (slot, bucket, term) the offers' integer values; term 0: r, 1: r·bd, 2: r·ru, 3: r·bd·ru
-        self.values: dict[tuple[int, int, int], list[int]] = {}
-        self.max_value = 0
-        if not self.ok:
-            return
-        one_d, one_u = 10 ** self.sd, 10 ** self.su
-        r_int = [[[_as_int(r, self.sr) for r in slot] for slot in row.rates] for row in rows]
-        bd_int = [[_as_int(x, self.sd) for x in row.bd] for row in rows]
-        ru_int = [[_as_int(x, self.su) for x in row.ru] for row in rows]
-        for s in range(len(SLOTS)):
-            off = 1 if SLOTS[s][1] else 0
-            for b in range(len(BUCKETS)):
-                for term in range(4):
-                    col = [r_int[i][s][b] * (bd_int[i][off] if term in (1, 3) else one_d)
-                           * (ru_int[i][off] if term in (2, 3) else one_u) for i in range(self.n)]
-                    if any(col):
-                        self.values[(s, b, term)] = col
-                        self.max_value = max(self.max_value, max(col))
+        self._packs: dict[tuple[int, tuple[int, int, int]], int] = {}
+        self._values: dict[tuple[int, int, int], list[int] | None] = {}
+        self._bd = [[_as_int(x, self.sd) for x in row.bd] for row in rows] if self.ok else []
+        self._ru = [[_as_int(x, self.su) for x in row.ru] for row in rows] if self.ok else []
+        # every packed value is r·(bd or 1)·(ru or 1) scaled, and bd, ru ≤ 1: none exceeds this
+        self.max_value = _as_int(max(rates, default=Decimal(0)), self.sr) * 10 ** (self.sd + self.su) \
+            if self.ok else 0
 
-    def packed(self, width: int) -> dict[tuple[int, int, int], int]:
-        """The packed integers for a field width in bits (a multiple of 8), built once per width."""
-        got = self._packs.get(width)
+    def values(self, key: tuple[int, int, int]) -> list[int] | None:
+        """The offers' integer values of (slot, bucket, term) — term 0: r, 1: r·bd, 2: r·ru, 3: r·bd·ru, all at
+        10**scale — computed on first use (None: zero for every offer)."""
+        if key in self._values:
+            return self._values[key]
+        s, b, term = key
+        off = 1 if SLOTS[s][1] else 0
+        one_d, one_u = 10 ** self.sd, 10 ** self.su
+        col = [_as_int(row.rates[s][b], self.sr) * (self._bd[i][off] if term in (1, 3) else one_d)
+               * (self._ru[i][off] if term in (2, 3) else one_u) for i, row in enumerate(self.rows)]
+        out = col if any(col) else None
+        self._values[key] = out
+        return out
+
+    def packed(self, width: int, key: tuple[int, int, int]) -> int | None:
+        """The offers' values of one (slot, bucket, term) as one integer of `width`-bit fields (a multiple of 8),
+        offer i in field i; built on first use per width (None: zero for every offer)."""
+        got = self._packs.get((width, key))
         if got is None:
+            col = self.values(key)
+            if col is None:
+                return None
             nbytes = width // 8
-            got = {k: int.from_bytes(b"".join(v.to_bytes(nbytes, "little") for v in col), "little")
-                   for k, col in self.values.items()}
-            self._packs[width] = got
+            got = int.from_bytes(b"".join(v.to_bytes(nbytes, "little") for v in col), "little")
+            self._packs[(width, key)] = got
         return got
 
 
@@ -153,30 +159,29 @@ def offer_table(ledger: Ledger, at: date, tier: str) -> _Table:
 
 @dataclass(frozen=True, slots=True)
 class Totals:
-    """Exact monthly USD of every offer of a table: offer i's total is the i-th `width`-byte little-endian field
-    of `buf`, divided by 10**scale."""
+    """Exact monthly USD of every offer of a table: offer i's total is its `nbytes`-byte field of `buf` (the packed
+    integer, big-endian), divided by 10**scale."""
 
     buf: bytes
     nbytes: int
     n: int
     scale: int
 
+    def _field(self, i: int) -> bytes:
+        """Offer i's field, big-endian (`buf` is the packed total written big-endian: offer 0's field last)."""
+        end = len(self.buf) - i * self.nbytes
+        return self.buf[end - self.nbytes:end]
+
     def int_at(self, i: int) -> int:
-        return int.from_bytes(self.buf[i * self.nbytes:(i + 1) * self.nbytes], "little")
+        return int.from_bytes(self._field(i), "big")
 
     def usd(self, i: int) -> Decimal:
         return Decimal(f"{self.int_at(i)}E-{self.scale}")
 
     def order(self, keep: Sequence[int]) -> list[int]:
         """`keep` (ascending table indices) cheapest first; ties stay in (model, provider) order, the table's.
-        The fields are compared as unsigned 64-bit limbs, most significant first (numpy's lexsort, stable)."""
-        if not keep or not self.nbytes:
-            return list(keep)
-        import numpy as np
-
-        limbs = np.frombuffer(self.buf, dtype="<u8").reshape(self.n, self.nbytes // 8)
-        ks = np.asarray(keep, dtype=np.intp)
-        return ks[np.lexsort(limbs[ks].T)].tolist()  # type: ignore[no-any-return]
+        Fixed-width big-endian fields compare as bytes exactly as their integers do (and sorted() is stable)."""
+        return sorted(keep, key=self._field)
 
 
 def monthly_totals(table: _Table, w: Workload) -> Totals | None:
@@ -213,20 +218,19 @@ def monthly_totals(table: _Table, w: Workload) -> Totals | None:
     # bound of any field: Σc · max value · (1 + G) · 1 (scaled), with room
     bound = sum(cint.values()) * max(table.max_value, 1) * (one_g + g_int) * one_b
     width = max(64, (bound.bit_length() + 2 + 63) // 64 * 64)
-    packs = table.packed(width)
     # Σ c·r·(1 + G·ru) − B·Σ c·r·bd·(1 + G·ru), each sum one big-integer multiply-add per (slot, bucket)
     sums = [0, 0, 0, 0]
     for (s, b), c in cint.items():
         for term, on in ((0, True), (1, bool(b_int)), (2, bool(g_int)), (3, bool(b_int and g_int))):
             if on:
-                p = packs.get((s, b, term))
+                p = table.packed(width, (s, b, term))
                 if p is not None:
                     sums[term] += c * p
     pos = sums[0] * one_g + sums[2] * g_int if g_int else sums[0]
     neg = (sums[1] * one_g + sums[3] * g_int if g_int else sums[1]) if b_int else 0
     total = pos * one_b - neg * b_int if b_int else pos
     nbytes = width // 8
-    return Totals(total.to_bytes(nbytes * table.n, "little"), nbytes, table.n, table.scale + sc + sb + sg + 6)
+    return Totals(total.to_bytes(nbytes * table.n, "big"), nbytes, table.n, table.scale + sc + sb + sg + 6)
 
 
 def agrees(reference: Decimal, exact: Decimal) -> bool:
