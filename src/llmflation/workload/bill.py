@@ -292,45 +292,45 @@ def rank_offers(ledger: Ledger, workload: Workload, at: date, *, models: Sequenc
     `packed=False` bills every offer with the Decimal reference instead of ranking on the exact packed totals
     (workload/fastbill.py); both give the same offers in the same order with the same bills.
     """
-    from llmflation.workload.fastbill import LazyBills, monthly_totals, offer_table
+    from llmflation.workload.fastbill import LazyBills, monthly_totals, offer_table, offers_at
 
-    tab = offer_table(ledger, at, tier)  # every offer in effect, (model, provider) order, rates packed once
-    rows = tab.rows
-    idx: list[int] = list(range(len(rows)))
+    offers = offers_at(ledger, at, tier)  # (model, provider) order, cached per ledger and date
     if models:
         wanted = {ledger.resolve(m, provider, at).id for m in models}
-        idx = [i for i in idx if rows[i].price.model in wanted]
+        offers = [p for p in offers if p.model in wanted]
     if provider:
         prov = provider.strip().lower()
         if prov not in ledger.providers:
             from llmflation.errors import UnknownNameError
 
             raise UnknownNameError("provider", provider, ledger.providers)
-        idx = [i for i in idx if rows[i].price.provider == prov]
+        offers = [p for p in offers if p.provider == prov]
     floor = workload.floor
     below: set[str] = set()
     unscored: set[str] = set()
+    kept: list[Price] = []
     kept_scores: dict[int, Decimal] = {}
     if floor is not None:
         table = scores if scores is not None else best_scores(ledger, floor.benchmark)
-        kept = []
-        for i in idx:
-            m = rows[i].price.model
-            s = table.get(m)
+        for p in offers:
+            s = table.get(p.model)
             if s is None:
-                unscored.add(m)
+                unscored.add(p.model)
             elif s < floor.min:
-                below.add(m)
+                below.add(p.model)
             else:
-                kept.append(i)
-                kept_scores[i] = s
-        idx = kept
+                kept_scores[len(kept)] = s
+                kept.append(p)
+    else:
+        kept = list(offers)
+    tab = offer_table(ledger, at, tier, kept)  # their rates from the tariff, packed once per selection
     totals = monthly_totals(tab, workload) if packed else None
     ranked: Sequence[OfferBill]
     if totals is not None:  # the exact packed totals rank every offer at once (workload/fastbill.py)
-        ranked = LazyBills(workload, at, tab, totals, totals.order(idx), kept_scores)
+        ranked = LazyBills(workload, at, tab, totals, totals.order(range(tab.n)), kept_scores)
     else:
-        bills = [bill_offer(workload, rows[i].price, at, kept_scores.get(i), rows[i].off_peak) for i in idx]
+        bills = [bill_offer(workload, row.price, at, kept_scores.get(i), row.off_peak)
+                 for i, row in enumerate(tab.rows)]
         bills.sort(key=lambda b: (b.monthly_usd, b.model, b.provider))
         ranked = bills
     return Ranking(at=at, offers=ranked, floor_benchmark=floor.benchmark if floor else None,

@@ -31,11 +31,11 @@ the exact order, which the 60-digit reference could not tell apart.
 from __future__ import annotations
 
 import weakref
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Context, Decimal, Inexact
-from typing import TYPE_CHECKING, overload
+from typing import TYPE_CHECKING, Any, overload
 
 from llmflation.errors import LlmflationError
 from llmflation.ledger.records import Price
@@ -48,7 +48,7 @@ if TYPE_CHECKING:
 
 SLOTS = ((False, False), (True, False), (False, True), (True, True))  # (long, off-peak)
 _EXACT = Context(prec=400, traps=[Inexact])
-_CACHE_PER_LEDGER = 64
+_CACHE_PER_LEDGER = 512  # tables and offer lists (a jevons timeline ranks one date per month)
 
 
 class FastBillMismatch(LlmflationError):
@@ -126,20 +126,37 @@ class _Table:
         return got
 
 
-_TABLES: weakref.WeakKeyDictionary[Ledger, dict[tuple[date, str], _Table]] = weakref.WeakKeyDictionary()
+_TABLES: weakref.WeakKeyDictionary[Ledger, dict[tuple[Any, ...], Any]] = weakref.WeakKeyDictionary()
 
 
-def offer_table(ledger: Ledger, at: date, tier: str) -> _Table:
-    """The offers in effect at `at` with their rate vectors from the tariff, cached per ledger (a bounded number
-    of dates per ledger)."""
+def _cached(ledger: Ledger, key: tuple[Any, ...], build: Callable[[], Any]) -> Any:
+    per = _TABLES.setdefault(ledger, {})
+    got = per.get(key)
+    if got is None:
+        got = build()
+        if len(per) >= _CACHE_PER_LEDGER:
+            per.pop(next(iter(per)))
+        per[key] = got
+    return got
+
+
+def offers_at(ledger: Ledger, at: date, tier: str) -> list[Price]:
+    """`ledger.offers_at(at, tier)` sorted by (model, provider), cached per ledger."""
+    return _cached(ledger, ("offers", at, tier),  # type: ignore[no-any-return]
+                   lambda: sorted(ledger.offers_at(at, tier), key=lambda p: (p.model, p.provider)))
+
+
+def offer_table(ledger: Ledger, at: date, tier: str, offers: Sequence[Price] | None = None) -> _Table:
+    """`offers` (default: every offer in effect at `at`, see `offers_at`; keep their order) with their rate
+    vectors from the tariff, cached per ledger and selection (a bounded number per ledger)."""
+    chosen = offers_at(ledger, at, tier) if offers is None else list(offers)
+    return _cached(ledger, ("table", at, tier, tuple(id(p) for p in chosen)),  # type: ignore[no-any-return]
+                   lambda: _build(ledger, at, chosen))
+
+
+def _build(ledger: Ledger, at: date, offers: list[Price]) -> _Table:
     from llmflation.ledger.tariff import rate_card
 
-    per = _TABLES.setdefault(ledger, {})
-    key = (at, tier)
-    table = per.get(key)
-    if table is not None:
-        return table
-    offers = sorted(ledger.offers_at(at, tier), key=lambda p: (p.model, p.provider))
     rows = []
     for p in offers:
         off = ledger.off_peak_row(p.model, p.provider, at)
@@ -150,11 +167,7 @@ def offer_table(ledger: Ledger, at: date, tier: str) -> _Table:
         bd = tuple(x.batch_discount or Decimal(0) for x in (p, off or p))
         ru = tuple(x.regional_uplift or Decimal(0) for x in (p, off or p))
         rows.append(_Row(p, off, rates, (bd[0], bd[1]), (ru[0], ru[1])))
-    table = _Table(rows)
-    if len(per) >= _CACHE_PER_LEDGER:
-        per.pop(next(iter(per)))
-    per[key] = table
-    return table
+    return _Table(rows)
 
 
 @dataclass(frozen=True, slots=True)
