@@ -197,3 +197,24 @@ def test_compounded_growth_workloads_rank_the_reference_bills(ledger: Ledger) ->
     assert sorted(offers, key=lambda b: (b.model, b.provider)) == sorted(ref, key=lambda b: (b.model, b.provider))
     totals = [offers.total(i) for i in range(len(offers))]
     assert totals == sorted(totals)
+
+
+def test_threads_ranking_many_dates_through_a_tiny_cache_agree(ledger: Ledger, monkeypatch: pytest.MonkeyPatch
+                                                                ) -> None:
+    """The web server ranks from several threads: with the cache bound at 2 entries every call evicts, and every
+    thread still gets the reference ranking."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    import llmflation.workload.fastbill as fastbill
+
+    monkeypatch.setattr(fastbill, "_CACHE_PER_LEDGER", 2)
+    w = load_workload(EXAMPLES[0]).replace(floor=None)
+    dates = [date(2024, m, 1) for m in range(1, 13)] * 2
+
+    def cheapest(at: date) -> list[tuple[str, str, D]]:
+        offers = rank_offers(ledger, w, at).offers
+        return [(b.model, b.provider, b.monthly_usd) for b in offers[:3]]
+
+    with ThreadPoolExecutor(4) as pool:
+        got = list(pool.map(cheapest, dates))
+    assert got == [[(b.model, b.provider, b.monthly_usd) for b in reference(ledger, w, at)[:3]] for at in dates]

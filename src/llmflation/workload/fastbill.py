@@ -30,6 +30,7 @@ the exact order, which the 60-digit reference could not tell apart.
 
 from __future__ import annotations
 
+import threading
 import weakref
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
@@ -129,14 +130,19 @@ class _Table:
 _TABLES: weakref.WeakKeyDictionary[Ledger, dict[tuple[Any, ...], Any]] = weakref.WeakKeyDictionary()
 
 
+_LOCK = threading.Lock()  # the web server may rank from several threads; building twice is harmless, evicting isn't
+
+
 def _cached(ledger: Ledger, key: tuple[Any, ...], build: Callable[[], Any]) -> Any:
-    per = _TABLES.setdefault(ledger, {})
-    got = per.get(key)
+    with _LOCK:
+        per = _TABLES.setdefault(ledger, {})
+        got = per.get(key)
     if got is None:
         got = build()
-        if len(per) >= _CACHE_PER_LEDGER:
-            per.pop(next(iter(per)))
-        per[key] = got
+        with _LOCK:
+            if len(per) >= _CACHE_PER_LEDGER:
+                per.pop(next(iter(per)))
+            per[key] = got
     return got
 
 
