@@ -104,7 +104,7 @@ class OfferBill:
 @dataclass(frozen=True, slots=True)
 class Ranking:
     at: date
-    offers: list[OfferBill]
+    offers: Sequence[OfferBill]  # cheapest first; from rank_offers a LazyBills (itemised when read)
     floor_benchmark: str | None = None
     floor_min: Decimal | None = None
     below_floor: list[str] = field(default_factory=list)  # model ids scored under the floor
@@ -283,14 +283,18 @@ def best_scores(ledger: Ledger, benchmark: str) -> dict[str, Decimal]:
 
 def rank_offers(ledger: Ledger, workload: Workload, at: date, *, models: Sequence[str] | None = None,
                 provider: str | None = None, tier: str = STANDARD_TIER,
-                scores: dict[str, Decimal] | None = None) -> Ranking:
+                scores: dict[str, Decimal] | None = None, packed: bool = True) -> Ranking:
     """Bill every offer in effect at `at` that meets the workload's capability floor, cheapest first.
 
     `models` restricts to those models (names resolved with did-you-mean); `provider` to one provider.
     Models without a score on the floor benchmark are excluded and listed in `Ranking.unscored`.
     `scores` (model → best score) can be passed in to save work when ranking many dates.
+    `packed=False` bills every offer with the Decimal reference instead of ranking on the exact packed totals
+    (workload/fastbill.py); both give the same offers in the same order with the same bills.
     """
-    offers = ledger.offers_at(at, tier)
+    from llmflation.workload.fastbill import LazyBills, monthly_totals, offer_table, offers_at
+
+    offers = offers_at(ledger, at, tier)  # (model, provider) order, cached per ledger and date
     if models:
         wanted = {ledger.resolve(m, provider, at).id for m in models}
         offers = [p for p in offers if p.model in wanted]
@@ -304,7 +308,8 @@ def rank_offers(ledger: Ledger, workload: Workload, at: date, *, models: Sequenc
     floor = workload.floor
     below: set[str] = set()
     unscored: set[str] = set()
-    kept: list[tuple[Price, Decimal | None]] = []
+    kept: list[Price] = []
+    kept_scores: dict[int, Decimal] = {}
     if floor is not None:
         table = scores if scores is not None else best_scores(ledger, floor.benchmark)
         for p in offers:
@@ -314,12 +319,21 @@ def rank_offers(ledger: Ledger, workload: Workload, at: date, *, models: Sequenc
             elif s < floor.min:
                 below.add(p.model)
             else:
-                kept.append((p, s))
+                kept_scores[len(kept)] = s
+                kept.append(p)
     else:
-        kept = [(p, None) for p in offers]
-    bills = [bill_offer(workload, p, at, s, ledger.off_peak_row(p.model, p.provider, at)) for p, s in kept]
-    bills.sort(key=lambda b: (b.monthly_usd, b.model, b.provider))
-    return Ranking(at=at, offers=bills, floor_benchmark=floor.benchmark if floor else None,
+        kept = list(offers)
+    tab = offer_table(ledger, at, tier, kept)  # their rates from the tariff, packed once per selection
+    totals = monthly_totals(tab, workload) if packed else None
+    ranked: Sequence[OfferBill]
+    if totals is not None:  # the exact packed totals rank every offer at once (workload/fastbill.py)
+        ranked = LazyBills(workload, at, tab, totals, totals.order(range(tab.n)), kept_scores)
+    else:
+        bills = [bill_offer(workload, row.price, at, kept_scores.get(i), row.off_peak)
+                 for i, row in enumerate(tab.rows)]
+        bills.sort(key=lambda b: (b.monthly_usd, b.model, b.provider))
+        ranked = bills
+    return Ranking(at=at, offers=ranked, floor_benchmark=floor.benchmark if floor else None,
                    floor_min=floor.min if floor else None, below_floor=sorted(below), unscored=sorted(unscored))
 
 

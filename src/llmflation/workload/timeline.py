@@ -37,6 +37,7 @@ from llmflation.workload.bill import (
     unit_price,
 )
 from llmflation.workload.decompose import Decomposition, SegmentChange, decompose
+from llmflation.workload.fastbill import LazyBills
 from llmflation.workload.spec import Workload
 
 if TYPE_CHECKING:
@@ -244,15 +245,14 @@ def monthly_bills(ledger: Ledger, workload: Workload, start: date, end: date, sc
         ahead = _months_between(anchor, month) if projected else 0
         if scenario.policy == "cheapest" or fixed_choice is None:
             ranking = rank_offers(ledger, w, at, tier=tier, scores=scores)
-            if projected and not isinstance(proj, FlatPrices):
-                scaled = sorted(ranking.offers, key=lambda b: b.monthly_usd * proj.factor(
-                    b.model, b.provider, ahead))
-            else:
-                scaled = ranking.offers
-            if not scaled:
+            offers = ranking.offers
+            if not offers:
                 points.append(_point(month, scenario, projected, w, [], "no offer meets the floor"))
                 continue
-            best = scaled[0]
+            if projected and not isinstance(proj, FlatPrices):  # re-rank on exact totals, itemise only the best
+                best = _cheapest_projected(offers, proj, ahead)
+            else:
+                best = offers[0]
             if scenario.policy == "fixed":  # no mix in the spec: hold the first month's cheapest offer
                 fixed_choice = [(Decimal(1), best.model, best.provider)]
             parts = [(Decimal(1), best, proj.factor(best.model, best.provider, ahead))]
@@ -276,6 +276,19 @@ def monthly_bills(ledger: Ledger, workload: Workload, start: date, end: date, sc
     if progress is not None:
         progress(len(grid), len(grid))
     return Timeline(scenario=scenario, projection=proj.name, anchor=anchor, points=points)
+
+
+def _cheapest_projected(offers: Sequence[OfferBill], proj: Projection, ahead: int) -> OfferBill:
+    """The offer cheapest after each one's projected price factor (first on ties, in ranking order); with a packed
+    ranking only that offer is itemised."""
+    def usd(i: int) -> Decimal:
+        if isinstance(offers, LazyBills):
+            p = offers.price(i)
+            return offers.total(i) * proj.factor(p.model, p.provider, ahead)
+        b = offers[i]
+        return b.monthly_usd * proj.factor(b.model, b.provider, ahead)
+
+    return offers[min(range(len(offers)), key=usd)]
 
 
 def segments_of(point: MonthPoint, by: Literal["model", "offer"] = "model") -> dict[str, tuple[Decimal, Decimal]]:

@@ -1,0 +1,324 @@
+"""Rank every offer for a workload in one pass, exactly: the monthly bill of all offers as packed big integers.
+
+Why it is exact. A workload's monthly bill on one offer (workload/bill.py, the Decimal reference) is a mixture over
+the shares of calls that are long (L), off-peak (F), batch (B) and regional (G):
+
+    monthly = K · Σ_slot w_slot · Σ_b t_b · r[slot, b] / 1e6 · (1 − B·bd[slot]) · (1 + G·ru[slot])
+
+where K = calls_per_task × tasks_per_month, slot ∈ {standard, long} × {peak, off-peak} with weights
+w = (1−L or L)(1−F or F), t_b the tariff's token buckets of the average call (`call_tokens`), r the rate card's rates
+(ledger/tariff.py: `rate_card`, including every fallback; a slot the offer has no row or tier for uses the rates the
+reference falls back to), bd the batch discount and ru the regional uplift of the slot's row (0 when missing). The
+mixture over batch and regional calls factorises because the multiplier is a product of independent terms. Every
+quantity is a decimal, so with all of them scaled to integers the bill is an integer divided by a power of ten:
+no rounding anywhere (the workload side runs under a Decimal context that traps Inexact).
+
+Why it is fast. The rates of all offers are packed once per (ledger, date, tier) into one Python integer per
+(slot, bucket, term), each offer in its own fixed-width bit field (`_Table`). One multiplication of a packed integer
+by a workload coefficient then prices that term for every offer at once (CPython multiplies big integers in C).
+Fields never carry into each other: every packed term is non-negative, the width is checked against a bound computed
+from the workload (and widened when needed), and the one subtraction (the batch discount) is borrow-free per field
+because B·bd ≤ 1. Unpacking is one `to_bytes`. Anything outside those conditions (a negative or above-one share or
+discount) makes `monthly_totals` return None and the caller uses the Decimal path.
+
+The ranking holds each offer's exact monthly total; the itemised `OfferBill` (line items, warnings) is built by the
+Decimal reference only for the offers that are looked at (`LazyBills`), and checked against the packed total
+(`agrees`: equal, or — only when a bill needs more than the reference's 60 significant digits, as compounded
+monthly growth can — the exact total rounded there). Offers whose totals agree to 60 digits but differ beyond keep
+the exact order, which the 60-digit reference could not tell apart.
+"""
+
+from __future__ import annotations
+
+import threading
+import weakref
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import date
+from decimal import Context, Decimal, Inexact
+from typing import TYPE_CHECKING, Any, overload
+
+from llmflation.errors import LlmflationError
+from llmflation.ledger.records import Price
+from llmflation.ledger.tariff import BUCKETS
+
+if TYPE_CHECKING:
+    from llmflation.ledger.ledger import Ledger
+    from llmflation.workload.bill import OfferBill
+    from llmflation.workload.spec import Workload
+
+SLOTS = ((False, False), (True, False), (False, True), (True, True))  # (long, off-peak)
+_EXACT = Context(prec=400, traps=[Inexact])
+_CACHE_PER_LEDGER = 512  # tables and offer lists (a jevons timeline ranks one date per month)
+
+
+class FastBillMismatch(LlmflationError):
+    """The packed total and the Decimal reference disagree (a bug): report it with the workload."""
+
+
+def _scale_of(values: Sequence[Decimal]) -> int:
+    """Decimal places needed to write every value as an integer."""
+    return max([0, *(-int(v.normalize(_EXACT).as_tuple().exponent) for v in values if v)])  # type: ignore[arg-type]
+
+
+def _as_int(v: Decimal, scale: int) -> int:
+    out = _EXACT.scaleb(v, scale)
+    if out != out.to_integral_value():
+        raise ValueError(f"{v} has more than {scale} decimal places")
+    return int(out)
+
+
+@dataclass(frozen=True, slots=True)
+class _Row:
+    price: Price
+    off_peak: Price | None
+    rates: tuple[tuple[Decimal, ...], ...]  # per slot, per bucket
+    bd: tuple[Decimal, Decimal]  # batch discount of the peak / off-peak row (0 when none on record)
+    ru: tuple[Decimal, Decimal]
+
+
+class _Table:
+    """All offers of one (ledger, date, tier), sorted by (model, provider), their rates as packed integers."""
+
+    def __init__(self, rows: list[_Row]) -> None:
+        self.rows = rows
+        self.n = len(rows)
+        rates = [r for row in rows for slot in row.rates for r in slot]
+        mults = [x for row in rows for x in (*row.bd, *row.ru)]
+        self.ok = all(r >= 0 for r in rates) and all(0 <= x <= 1 for x in mults)
+        # decimal places: the rates' as written (the tariff rounds derived ones to 1e-9), the multipliers' least
+        self.sr = max([0, *(-int(r.as_tuple().exponent) for r in rates)])  # type: ignore[arg-type]
+        self.sd = _scale_of([x for row in rows for x in row.bd])
+        self.su = _scale_of([x for row in rows for x in row.ru])
+        self.scale = self.sr + self.sd + self.su
+        self._packs: dict[tuple[int, tuple[int, int, int]], int] = {}
+        self._values: dict[tuple[int, int, int], list[int] | None] = {}
+        self._bd = [[_as_int(x, self.sd) for x in row.bd] for row in rows] if self.ok else []
+        self._ru = [[_as_int(x, self.su) for x in row.ru] for row in rows] if self.ok else []
+        # every packed value is r·(bd or 1)·(ru or 1) scaled, and bd, ru ≤ 1: none exceeds this
+        self.max_value = _as_int(max(rates, default=Decimal(0)), self.sr) * 10 ** (self.sd + self.su) \
+            if self.ok else 0
+
+    def values(self, key: tuple[int, int, int]) -> list[int] | None:
+        """The offers' integer values of (slot, bucket, term) — term 0: r, 1: r·bd, 2: r·ru, 3: r·bd·ru, all at
+        10**scale — computed on first use (None: zero for every offer)."""
+        if key in self._values:
+            return self._values[key]
+        s, b, term = key
+        off = 1 if SLOTS[s][1] else 0
+        one_d, one_u = 10 ** self.sd, 10 ** self.su
+        col = [_as_int(row.rates[s][b], self.sr) * (self._bd[i][off] if term in (1, 3) else one_d)
+               * (self._ru[i][off] if term in (2, 3) else one_u) for i, row in enumerate(self.rows)]
+        out = col if any(col) else None
+        self._values[key] = out
+        return out
+
+    def packed(self, width: int, key: tuple[int, int, int]) -> int | None:
+        """The offers' values of one (slot, bucket, term) as one integer of `width`-bit fields (a multiple of 8),
+        offer i in field i; built on first use per width (None: zero for every offer)."""
+        got = self._packs.get((width, key))
+        if got is None:
+            col = self.values(key)
+            if col is None:
+                return None
+            nbytes = width // 8
+            got = int.from_bytes(b"".join(v.to_bytes(nbytes, "little") for v in col), "little")
+            self._packs[(width, key)] = got
+        return got
+
+
+_TABLES: weakref.WeakKeyDictionary[Ledger, dict[tuple[Any, ...], Any]] = weakref.WeakKeyDictionary()
+
+
+_LOCK = threading.Lock()  # the web server may rank from several threads; building twice is harmless, evicting isn't
+
+
+def _cached(ledger: Ledger, key: tuple[Any, ...], build: Callable[[], Any]) -> Any:
+    with _LOCK:
+        per = _TABLES.setdefault(ledger, {})
+        got = per.get(key)
+    if got is None:
+        got = build()
+        with _LOCK:
+            if len(per) >= _CACHE_PER_LEDGER:
+                per.pop(next(iter(per)))
+            per[key] = got
+    return got
+
+
+def offers_at(ledger: Ledger, at: date, tier: str) -> list[Price]:
+    """`ledger.offers_at(at, tier)` sorted by (model, provider), cached per ledger."""
+    return _cached(ledger, ("offers", at, tier),  # type: ignore[no-any-return]
+                   lambda: sorted(ledger.offers_at(at, tier), key=lambda p: (p.model, p.provider)))
+
+
+def offer_table(ledger: Ledger, at: date, tier: str, offers: Sequence[Price] | None = None) -> _Table:
+    """`offers` (default: every offer in effect at `at`, see `offers_at`; keep their order) with their rate
+    vectors from the tariff, cached per ledger and selection (a bounded number per ledger)."""
+    chosen = offers_at(ledger, at, tier) if offers is None else list(offers)
+    return _cached(ledger, ("table", at, tier, tuple(id(p) for p in chosen)),  # type: ignore[no-any-return]
+                   lambda: _build(ledger, at, chosen))
+
+
+def _build(ledger: Ledger, at: date, offers: list[Price]) -> _Table:
+    from llmflation.ledger.tariff import rate_card
+
+    rows = []
+    for p in offers:
+        off = ledger.off_peak_row(p.model, p.provider, at)
+        std = rate_card(p)
+        oc = rate_card(off) if off is not None else std
+        rates = tuple(tuple(card.rates(long)[0][b] for b in BUCKETS)
+                      for long, is_off in SLOTS for card in [oc if is_off else std])
+        bd = tuple(x.batch_discount or Decimal(0) for x in (p, off or p))
+        ru = tuple(x.regional_uplift or Decimal(0) for x in (p, off or p))
+        rows.append(_Row(p, off, rates, (bd[0], bd[1]), (ru[0], ru[1])))
+    return _Table(rows)
+
+
+@dataclass(frozen=True, slots=True)
+class Totals:
+    """Exact monthly USD of every offer of a table: offer i's total is its `nbytes`-byte field of `buf` (the packed
+    integer, big-endian), divided by 10**scale."""
+
+    buf: bytes
+    nbytes: int
+    n: int
+    scale: int
+
+    def _field(self, i: int) -> bytes:
+        """Offer i's field, big-endian (`buf` is the packed total written big-endian: offer 0's field last)."""
+        end = len(self.buf) - i * self.nbytes
+        return self.buf[end - self.nbytes:end]
+
+    def int_at(self, i: int) -> int:
+        return int.from_bytes(self._field(i), "big")
+
+    def usd(self, i: int) -> Decimal:
+        return Decimal(f"{self.int_at(i)}E-{self.scale}")
+
+    def order(self, keep: Sequence[int]) -> list[int]:
+        """`keep` (ascending table indices) cheapest first; ties stay in (model, provider) order, the table's.
+        Fixed-width big-endian fields compare as bytes exactly as their integers do (and sorted() is stable)."""
+        return sorted(keep, key=self._field)
+
+
+def monthly_totals(table: _Table, w: Workload) -> Totals | None:
+    """Every offer's exact monthly bill for `w`, or None when the packing's conditions do not hold."""
+    from llmflation.workload.bill import call_tokens
+
+    if not table.ok:
+        return None
+    if table.n == 0:
+        return Totals(b"", 0, 0, 0)
+    shares = (w.long_context_share, w.off_peak_share, w.batch_share, w.regional_share)
+    if not all(0 <= s <= 1 for s in shares):
+        return None
+    lng, off, bsh, gsh = shares
+    toks = call_tokens(w)
+    k = _EXACT.multiply(w.calls_per_task, w.tasks_per_month)
+    coef: dict[tuple[int, int], Decimal] = {}
+    for s, (is_long, is_off) in enumerate(SLOTS):
+        ws = _EXACT.multiply(lng if is_long else 1 - lng, off if is_off else 1 - off)
+        if not ws:
+            continue
+        wk = _EXACT.multiply(ws, k)
+        for b, name in enumerate(BUCKETS):
+            t = toks[name]
+            if t:
+                coef[(s, b)] = _EXACT.multiply(wk, t)
+    if any(c < 0 for c in coef.values()):
+        return None
+    sc = _scale_of(list(coef.values()))
+    sb, sg = _scale_of([bsh]), _scale_of([gsh])
+    cint = {key: _as_int(c, sc) for key, c in coef.items()}
+    b_int, g_int = _as_int(bsh, sb), _as_int(gsh, sg)
+    one_b, one_g = 10 ** sb, 10 ** sg
+    # bound of any field: Σc · max value · (1 + G) · 1 (scaled), with room
+    bound = sum(cint.values()) * max(table.max_value, 1) * (one_g + g_int) * one_b
+    width = max(64, (bound.bit_length() + 2 + 63) // 64 * 64)
+    # Σ c·r·(1 + G·ru) − B·Σ c·r·bd·(1 + G·ru), each sum one big-integer multiply-add per (slot, bucket)
+    sums = [0, 0, 0, 0]
+    for (s, b), c in cint.items():
+        for term, on in ((0, True), (1, bool(b_int)), (2, bool(g_int)), (3, bool(b_int and g_int))):
+            if on:
+                p = table.packed(width, (s, b, term))
+                if p is not None:
+                    sums[term] += c * p
+    pos = sums[0] * one_g + sums[2] * g_int if g_int else sums[0]
+    neg = (sums[1] * one_g + sums[3] * g_int if g_int else sums[1]) if b_int else 0
+    total = pos * one_b - neg * b_int if b_int else pos
+    nbytes = width // 8
+    return Totals(total.to_bytes(nbytes * table.n, "big"), nbytes, table.n, table.scale + sc + sb + sg + 6)
+
+
+def agrees(reference: Decimal, exact: Decimal) -> bool:
+    """The Decimal reference equals the exact total, or — when the bill needs more significant digits than the
+    reference keeps (workload/bill.py PRECISION; e.g. tasks compounded by monthly growth over many months) — it is
+    the exact total rounded there, to within a few units of its last digit."""
+    from llmflation.workload.bill import PRECISION
+
+    if reference == exact:
+        return True
+    if not exact:
+        return False
+    diff = abs(Context(prec=2000).subtract(reference, exact))
+    return diff <= Decimal(1).scaleb(exact.adjusted() - PRECISION + 4)
+
+
+class LazyBills(Sequence["OfferBill"]):
+    """A ranking's offers in order; each itemised bill is computed by the Decimal reference when first read and
+    checked against the exact packed total."""
+
+    def __init__(self, workload: Workload, at: date, table: _Table, totals: Totals, ranked: list[int],
+                 scores: dict[int, Decimal] | None = None) -> None:
+        self._w, self._at, self._table, self._totals, self._ranked = workload, at, table, totals, ranked
+        self._scores = scores or {}
+        self._bills: dict[int, OfferBill] = {}
+
+    def __len__(self) -> int:
+        return len(self._ranked)
+
+    def total(self, i: int) -> Decimal:
+        """The exact monthly USD of the i-th offer without itemising it."""
+        return self._totals.usd(self._ranked[i])
+
+    def price(self, i: int) -> Price:
+        """The ledger row of the i-th offer without itemising it."""
+        return self._table.rows[self._ranked[i]].price
+
+    def _get(self, i: int) -> OfferBill:
+        got = self._bills.get(i)
+        if got is None:
+            from llmflation.workload.bill import bill_offer
+
+            k = self._ranked[i]
+            row = self._table.rows[k]
+            got = bill_offer(self._w, row.price, self._at, self._scores.get(k), row.off_peak)
+            expected = self._totals.usd(k)
+            if not agrees(got.monthly_usd, expected):
+                raise FastBillMismatch(f"{row.price.model} on {row.price.provider}: packed total {expected} ≠ "
+                                       f"reference {got.monthly_usd}; please report this with your workload file")
+            self._bills[i] = got
+        return got
+
+    @overload
+    def __getitem__(self, i: int) -> OfferBill: ...
+
+    @overload
+    def __getitem__(self, i: slice) -> list[OfferBill]: ...
+
+    def __getitem__(self, i: int | slice) -> OfferBill | list[OfferBill]:
+        if isinstance(i, slice):
+            return [self._get(j) for j in range(*i.indices(len(self._ranked)))]
+        if i < 0:
+            i += len(self._ranked)
+        if not 0 <= i < len(self._ranked):
+            raise IndexError(i)
+        return self._get(i)
+
+    def __iter__(self) -> Iterator[OfferBill]:
+        return (self._get(i) for i in range(len(self._ranked)))
+
+    def __bool__(self) -> bool:
+        return bool(self._ranked)
