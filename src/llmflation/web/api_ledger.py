@@ -80,10 +80,14 @@ async def api_price(
         ),
     ] = None,
     provider: Annotated[str | None, Query(max_length=60, description="Only this provider.")] = None,
-    tier: Annotated[str, Query(max_length=40, description="Service tier.")] = "standard",
+    tier: Annotated[str, Query(max_length=40, description="Service tier, any letter case.",
+                               json_schema_extra={"pattern": schemas.TIER_PATTERN})] = "standard",
 ) -> dict[str, Any]:
+    from llmflation.ledger.user_layer import normalise_tier
+
     ledger = state_of(request).ledger
     when = parse_when(at, "at") or date.today()
+    tier = normalise_tier(tier)  # "STANDARD" is standard (as in the user layer); an unknown tier is a 422
     resolution, found = ledger.price_resolved(model, at=when, provider=provider, tier=tier)
     return {
         "ok": True,
