@@ -79,12 +79,12 @@ def test_success_imports_all_three_and_carries_what_sources_carry(ledger: Ledger
     lite = next(x.report for x in result.sources if x.kind == "litellm")
     assert lite is not None
     skipped = {k.key: k.reason for k in lite.skipped}
-    assert "rounds to $0" in skipped["gpt-dust"]  # 1e-17 per token: rejected with a reason, never a $0 row
+    assert "would be stored as 0" in skipped["gpt-dust"]  # 1e-17 per token: rejected with a reason, never a $0 row
     assert "retired" in skipped["gemini-1.5-flash-001"]  # deprecation_date before the snapshot
     assert {u.key for u in lite.unmatched} >= {"gpt-9-mini", "bedrock/us-east-1/acme.widget-v1:0"}
     assert lite.new_models == []
     genai = next(x.report for x in result.sources if x.kind == "genai-prices")
-    assert genai is not None and "rounds to $0" in {k.key: k.reason for k in genai.skipped}["openai/gpt-dust"]
+    assert genai is not None and "would be stored as 0" in {k.key: k.reason for k in genai.skipped}["openai/gpt-dust"]
 
     led = open_ledger(ledger.store.path)  # type: ignore[union-attr]
     rows = {(r.price.model, r.price.provider, r.price.tier): r.price for r in led.store.imported()  # type: ignore[union-attr]

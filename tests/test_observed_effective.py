@@ -8,8 +8,8 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
-from trends_synth import synthetic_ledger
 
+from helpers.trends_synth import synthetic_ledger
 from llmflation.errors import DataError
 from llmflation.ledger.importers.changes import diff, diff_between
 from llmflation.ledger.ledger import Ledger
