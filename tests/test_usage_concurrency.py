@@ -18,9 +18,9 @@ from typing import Any
 
 import httpx
 import pytest
-from usage_helpers import gen_module
-from web_support import running_server
 
+from helpers.usage_helpers import gen_module
+from helpers.web_support import running_server
 from llmflation.usage.store import HOLD_ENV, UsageStore
 
 pytestmark = pytest.mark.slow
