@@ -30,6 +30,8 @@ NOT_RUN: dict[str, str] = {
     r"^llmflation import (litellm|openrouter|genai-prices)\b": "needs a price file downloaded from the source "
                                                                 "(network); tests import the fixtures",
     r"\b(WORKLOAD|BEFORE|AFTER)\.toml\b": "synopsis line with placeholders",
+    r"^llmflation data update\b": "fetches current prices from the sources (network; --offline documents its exit 1); "
+                                  "tests/test_data_update*.py serve fixtures on 127.0.0.1",
 }
 
 
