@@ -122,7 +122,7 @@ def test_capability_page_and_api() -> None:
     assert body["ok"] is True and body["frontier"] == ["meta/llama-3.3-70b-instruct", "openai/gpt-4o-2024-05-13"]
     assert body["points"][0]["price_usd_per_mtok"] == "0.2725"
     bad = client.get("/api/capability", params={"benchmark": "mmlux"})
-    assert bad.status_code == 422 and "mmlu" in bad.json()["error"]
+    assert bad.status_code == 404 and "mmlu" in bad.json()["error"]
     far = client.get("/api/capability", params={"benchmark": "mmlu", "at": "2300-01-01"})
     assert far.status_code == 422 and "2100-12-31" in far.json()["error"]
     page = client.get("/capability", params={"benchmark": "mmlu", "at": "2025-01-01"})

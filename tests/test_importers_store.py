@@ -132,7 +132,7 @@ def test_failed_import_changes_nothing(ledger: Ledger, tmp_path: Path) -> None:
     bad.write_text(json.dumps(data))
     report = import_openrouter(bad, date(2025, 4, 1), ledger=reopen(ledger))
     [skip] = [s for s in report.skipped if s.key == "openai/gpt-4o-mini"]
-    assert "1000000000000 USD per 1M tokens is above the sane bound" in skip.reason
+    assert "prompt: 1000000000000 USD per 1M tokens is above the sane bound" in skip.reason  # the source field
     assert not [r for r in report.rows if r.source_key == "openai/gpt-4o-mini"]
     ledger = reopen(ledger)
     before = contents(ledger)

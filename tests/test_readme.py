@@ -20,8 +20,6 @@ SHELL_LANGS = {"bash", "sh", "shell", "console"}
 NOT_RUN: dict[str, str] = {
     r"^python3 -m venv \.venv": "set-up: creates a virtual environment and installs from package registries",
     r"^bash \.ci/run": "the test suite itself",
-    r"^llmflation data update\b": "fetches price sources over the network (tests/test_data_update*.py serve fixtures "
-                                  "on 127.0.0.1)",
     r"^pip install examples/": "installs an example plugin into the environment (its tests install it on a "
                                "temporary path)",
     r"\bllmflation serve\b": "starts a long-running server (tests/test_web_*.py run it against real uvicorn)",
@@ -32,6 +30,8 @@ NOT_RUN: dict[str, str] = {
     r"^llmflation import (litellm|openrouter|genai-prices)\b": "needs a price file downloaded from the source "
                                                                 "(network); tests import the fixtures",
     r"\b(WORKLOAD|BEFORE|AFTER)\.toml\b": "synopsis line with placeholders",
+    r"^llmflation data update\b": "fetches current prices from the sources (network; --offline documents its exit 1); "
+                                  "tests/test_data_update*.py serve fixtures on 127.0.0.1",
 }
 
 

@@ -83,7 +83,6 @@ def test_no_price_yet_is_404_with_the_first_date(client: TestClient) -> None:
 @pytest.mark.parametrize("params", [
     {"model": "gpt-4o", "at": "2024-13-01"},
     {"model": "gpt-4o", "at": "yesterday"},
-    {"model": "gpt-4o", "provider": "nobody"},
     {"model": ""},
     {},
     {"model": "x" * 201},
@@ -91,6 +90,12 @@ def test_no_price_yet_is_404_with_the_first_date(client: TestClient) -> None:
 def test_bad_price_params_422(client: TestClient, params: dict[str, str]) -> None:
     body = assert_envelope(client.get("/api/price", params=params), 422)
     assert body["error"]
+
+
+def test_unknown_provider_is_not_found(client: TestClient) -> None:
+    """An unknown name (provider, benchmark, GPU) is a 404 listing the known ones, like an unknown model."""
+    body = assert_envelope(client.get("/api/price", params={"model": "gpt-4o", "provider": "nobody"}), 404)
+    assert "nobody" in body["error"] and body["known"]
 
 
 def test_bad_paging_422_names_the_field(client: TestClient) -> None:
@@ -193,7 +198,7 @@ def test_bad_write_is_rejected_whole(writable: TestClient) -> None:
     ]}
     bad = assert_envelope(writable.post("/api/user/prices", json=body, headers=auth), 422)
     assert len(bad["problems"]) == 2
-    assert_envelope(writable.get("/api/price", params={"model": model, "provider": "mycloud"}), 422)
+    assert_envelope(writable.get("/api/price", params={"model": model, "provider": "mycloud"}), 404)  # nothing written
     assert_envelope(writable.post("/api/user/prices", json={"prices": []}, headers=auth), 422)
 
 
@@ -219,7 +224,7 @@ def test_discount_applies(writable: TestClient) -> None:
     assert_envelope(writable.post("/api/user/discounts", headers=auth, json={
         "provider": provider, "percent": "150", "valid_from": "2000-01-01"}), 422)
     assert_envelope(writable.post("/api/user/discounts", headers=auth, json={
-        "provider": "nobody", "percent": "10", "valid_from": "2000-01-01"}), 422)
+        "provider": "nobody", "percent": "10", "valid_from": "2000-01-01"}), 404)
 
 
 def test_body_size_limit(writable: TestClient) -> None:

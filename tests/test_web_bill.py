@@ -60,9 +60,9 @@ def test_cached_share_without_cached_price_warns(client: TestClient) -> None:
     ({"cached_input_share": "1.5"}, 422, "cached_input_share"),
     ({"cached_input_share": "0.8", "cache_write_share": "0.5"}, 422, "cache_write_share"),
     ({"benchmark": "mmlu"}, 422, "min_score"),
-    ({"benchmark": "mmluu", "min_score": "80"}, 422, "mmlu"),
+    ({"benchmark": "mmluu", "min_score": "80"}, 404, "mmlu"),
     ({"model": "gpt4o"}, 404, "gpt-4o"),
-    ({"provider": "nobody"}, 422, "provider"),
+    ({"provider": "nobody"}, 404, "provider"),
     ({"at": "2025-02-30"}, 422, "at"),
     ({"colour": "blue"}, 422, "colour"),
 ])

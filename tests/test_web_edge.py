@@ -137,7 +137,7 @@ def writable(fresh_home: Path) -> TestClient:
 
 
 @pytest.mark.parametrize(("value", "needle"), [("1000000000000", "above the sane bound"),
-                                               ("0.0000000001", "10 decimal places"),
+                                               ("0.0000000001", "has 10 decimal places"),
                                                ("-1", "below 0")])
 def test_out_of_range_prices_are_422_naming_the_field(writable: TestClient, value: str, needle: str) -> None:
     row = {"model": "gpt-4o", "provider": "openai", "valid_from": "2026-01-01", "input": value, "output": "1"}
@@ -169,7 +169,7 @@ def test_a_change_of_the_store_by_another_process_is_picked_up(writable: TestCli
     params = {"model": "gpt-4o", "provider": "openai", "at": "2026-06-01"}
     before = writable.get("/api/price", params=params)
     assert before.status_code == 200 and writable.get("/api/price", params=params).headers["x-cache"] == "hit"
-    mine = Price(model="openai/gpt-4o-2024-08-06", provider="openai", valid_from=date(2026, 1, 1), valid_to=None,
+    mine = Price(model=before.json()["model"], provider="openai", valid_from=date(2026, 1, 1), valid_to=None,
                  input=Decimal("1.23"), output=Decimal("4.56"), source="user:test", confidence="official",
                  origin="user")
     Store(fresh_home / "ledger.duckdb").add_user_prices([mine])  # as the CLI (another process) would

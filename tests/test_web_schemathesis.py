@@ -1,10 +1,23 @@
-"""Schemathesis over the app's own OpenAPI document: generated requests never produce a server error, and the
-answers match the documented statuses, content types and response schemas."""
+"""Schemathesis over the app's own OpenAPI document, with every check schemathesis has: generated requests never
+produce a server error, and the answers match the documented statuses, content types, headers and response
+schemas; schema-valid requests are accepted and schema-invalid ones rejected; auth is not ignored.
+
+Deterministic in CI: `CI=true` selects the derandomized Hypothesis profile (tests/conftest.py), which
+Schemathesis inherits.
+
+The one exception is narrow and listed below: a few rules relate two fields or depend on the data on record,
+which JSON Schema cannot state, so a schema-valid request can still be refused with a 422. Such a 422 is
+accepted only on the operations listed and only with the error text of that rule; any other refusal of valid
+data still fails `positive_data_acceptance`.
+"""
 
 from __future__ import annotations
 
+import json
+import re
 import tempfile
 from pathlib import Path
+from typing import Any
 
 import pytest
 import schemathesis
@@ -15,12 +28,42 @@ from helpers.web_support import small_ledger
 from llmflation.web import WebSettings, create_app
 
 TOKEN = "schemathesis-token-0123456789"
-CHECKS = [
-    st_checks.not_a_server_error,
-    st_checks.status_code_conformance,
-    st_checks.content_type_conformance,
-    st_checks.response_schema_conformance,
-]
+
+# operation → the error text of the rules the schema cannot express there (cross-field or data-dependent)
+UNSTATABLE_422 = {
+    # the window holds no data, or from > until
+    "GET /api/trend": r"^(?:No qualifying offer .* is in effect between|the window starts \S+ after it ends)",
+    # the target precedes the data, or lies too far past it
+    "GET /api/forecast": r"^(?:to \S+ is not after the last data point|target date \S+: forecasts reach at most)",
+    "GET /api/capability": r"^at: \S+ is outside .*; give a date inside the data",
+    "GET /api/index": r"^the window starts \S+ after it ends",
+    # floor= excludes benchmark/min_score, which go together
+    "GET /api/bill": r"^floor: give (?:floor=BENCHMARK>=MIN or benchmark and min_score, not both|both benchmark "
+                     r"and min_score)",
+    # valid_to after valid_from; the model must be on record; window_utc goes with tier off-peak only
+    "POST /api/user/prices": r"^prices\[\d+\]:\d+: (?:valid_to: \S+ is not after valid_from|model: Unknown model"
+                             r"|window_utc: is required for tier 'off-peak' rows and only for them)",
+    "POST /api/user/discounts": r"^valid_to: \S+ must be after valid_from",
+    "POST /api/usage/upload": r"^file: name it \.jsonl, \.json, \.csv, \.tsv or \.parquet",  # a multipart file name
+}
+
+
+def _positive_data_acceptance(ctx: Any, response: Any, case: schemathesis.Case) -> bool | None:
+    """`positive_data_acceptance`, except a 422 whose error is one of the operation's unstatable rules (for a
+    rejected batch: every problem listed is one)."""
+    rule = UNSTATABLE_422.get(case.operation.label)
+    if rule is not None and response.status_code == 422:
+        body = json.loads(response.content)
+        errors = body.get("problems") or [body.get("error", "")]
+        if all(re.search(rule, e) for e in errors):
+            return None
+    return st_checks.positive_data_acceptance(ctx, response, case)  # type: ignore[no-any-return]
+
+
+def _validate(case: schemathesis.Case, **kwargs: Any) -> None:
+    case.call_and_validate(excluded_checks=[st_checks.positive_data_acceptance],
+                           additional_checks=[_positive_data_acceptance], **kwargs)
+
 
 read_app = create_app(WebSettings(), ledger=small_ledger())
 read_schema = schemathesis.openapi.from_asgi("/openapi.json", read_app)
@@ -37,11 +80,17 @@ write_schema = schemathesis.openapi.from_asgi("/openapi.json", _write_app()).inc
 @read_schema.parametrize()
 @settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
 def test_read_api_never_fails(case: schemathesis.Case) -> None:
-    case.call_and_validate(checks=CHECKS)
+    _validate(case)
 
 
 @pytest.mark.slow
 @write_schema.parametrize()
 @settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck))
 def test_write_api_never_fails(case: schemathesis.Case) -> None:
-    case.call_and_validate(headers={"Authorization": f"Bearer {TOKEN}"}, checks=CHECKS)
+    _validate(case, headers={"Authorization": f"Bearer {TOKEN}"})
+
+
+def test_the_unstatable_rules_name_real_operations() -> None:
+    """Every exception above names an operation of the schema (a renamed route cannot leave a stale exception)."""
+    labels = {op.ok().label for schema in (read_schema, write_schema) for op in schema.get_all_operations()}
+    assert set(UNSTATABLE_422) <= labels, set(UNSTATABLE_422) - labels

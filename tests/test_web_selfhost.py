@@ -34,7 +34,8 @@ def test_estimate_mirrors_the_cli(client: TestClient) -> None:
 
 
 @pytest.mark.parametrize(("params", "status", "needle"), [
-    ({"model": "llama-3.3-70b", "gpu": "H999"}, 422, "H100"),
+    ({"model": "llama-3.3-70b", "gpu": "H999"}, 404, "H100"),
+    ({"model": "no-such-arch", "gpu": "H100"}, 404, "No architecture"),
     ({"model": "llama-3.1-405b", "gpu": "L4", "count": 1}, 422, "fit"),
     ({"model": "llama-3.3-70b", "gpu": "A100", "precision": "fp4"}, 422, "fp4"),
     ({"model": "llama-3.3-70b", "gpu": "H100", "utilisation": "0"}, 422, "utilisation"),

@@ -43,14 +43,16 @@ class NameNotInEffectError(UnknownModelError):
 class UnknownNameError(LlmflationError):
     """A provider, benchmark, GPU or other named thing that is not known."""
 
-    def __init__(self, kind: str, name: str, known: Iterable[str]) -> None:
+    def __init__(self, kind: str, name: str, known: Iterable[str], message: str | None = None) -> None:
         self.kind = kind
         self.name = name
         self.known = sorted(set(known))
-        close = difflib.get_close_matches(name.lower(), [k.lower() for k in self.known], n=3, cutoff=0.5)
-        hint = f" Did you mean: {', '.join(close)}?" if close else ""
-        listing = ", ".join(self.known[:40]) + (" …" if len(self.known) > 40 else "")
-        super().__init__(f"Unknown {kind} {name!r}.{hint} Known: {listing}.")
+        if message is None:
+            close = difflib.get_close_matches(name.lower(), [k.lower() for k in self.known], n=3, cutoff=0.5)
+            hint = f" Did you mean: {', '.join(close)}?" if close else ""
+            listing = ", ".join(self.known[:40]) + (" …" if len(self.known) > 40 else "")
+            message = f"Unknown {kind} {name!r}.{hint} Known: {listing}."
+        super().__init__(message)
 
 
 class NoPriceError(LlmflationError):

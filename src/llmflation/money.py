@@ -13,6 +13,20 @@ PRICE_PLACES = 9
 MAX_USD_PER_MTOK = Decimal(100_000)
 
 
+def _price_pattern() -> str:
+    """A plain decimal text that `money_problem` accepts as a price: 0 … MAX_USD_PER_MTOK with at most PRICE_PLACES
+    decimals (published in the API schema; the value itself is still checked by money_problem)."""
+    top = int(MAX_USD_PER_MTOK)
+    below = len(str(top)) - 1  # 5 digits stay below 100,000
+    frac = rf"(?:\.\d{{1,{PRICE_PLACES}}})?"
+    return rf"^(?:{top}(?:\.0{{1,{PRICE_PLACES}}})?|\d{{1,{below}}}{frac})$"
+
+
+PRICE_PATTERN = _price_pattern()
+# A batch discount: a fraction below 1 (0.5 = 50% off), at most PRICE_PLACES decimals.
+FRACTION_PATTERN = rf"^(?:0|0?\.\d{{1,{PRICE_PLACES}}})$"
+
+
 def to_decimal(value: object, field: str = "value") -> Decimal:
     """Parse a price or amount exactly (the one Decimal parser, llmflation.values.parse_decimal): text, int or
     Decimal; a float goes through its shortest repr (what the user typed in JSON/TOML); never NaN or infinity."""

@@ -12,7 +12,10 @@ from __future__ import annotations
 import importlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from importlib.metadata import EntryPoint
 
 
 @dataclass
@@ -34,15 +37,22 @@ def load_reference(ref: str) -> Any:
     return obj
 
 
-def load_group(group: str, builtins: Mapping[str, str]) -> Registry:
-    """Built-ins first, then every entry point of `group` whose name is not a built-in's."""
+def entry_points_of(group: str) -> tuple[EntryPoint, ...]:
+    """Every installed entry point of `group`, in metadata order: the one place that asks importlib.metadata
+    (imported here, lazily, so CLI start-up does not pay for it). Importers, usage-log readers and query engines
+    are all discovered through it; each registry decides what loading and a failure mean for its own kind."""
     from importlib.metadata import entry_points
 
+    return tuple(entry_points(group=group))
+
+
+def load_group(group: str, builtins: Mapping[str, str]) -> Registry:
+    """Built-ins first, then every entry point of `group` whose name is not a built-in's."""
     reg = Registry(group)
     for name, ref in builtins.items():
         reg.items[name] = load_reference(ref)
         reg.origins[name] = "built-in"
-    for ep in entry_points(group=group):
+    for ep in entry_points_of(group):
         if ep.name in reg.items:
             continue  # the built-in (or an earlier plugin) wins; built-ins also appear here once installed
         try:

@@ -22,6 +22,8 @@ from typing import Any
 from llmflation.errors import InputError
 
 __all__ = [
+    "DATE_PATTERN",
+    "FLOOR_PATTERN",
     "LIMITS",
     "MAX_DATE",
     "MIN_DATE",
@@ -47,6 +49,25 @@ MAX_DATE = date(2100, 12, 31)
 _MAX_TEXT = 64  # a number or date longer than this is a typo or an attack, not a value
 
 _DATE_FORMS = "YYYY-MM-DD, YYYYMMDD, YYYY-MM or YYYY"
+
+
+def _date_pattern() -> str:
+    """Exactly the texts `parse_date` accepts (no surrounding spaces): the four forms, real calendar days only
+    (29 February in leap years), years MIN_DATE … MAX_DATE; empty means "not given". Published in the API's
+    OpenAPI document so generated clients (and schema fuzzers) know which dates are valid."""
+    assert (MIN_DATE.year, MAX_DATE.year) == (1990, 2100) and (MIN_DATE.month, MIN_DATE.day) == (1, 1)
+    year = r"(?:199\d|20\d\d|2100)"
+    leap = r"(?:199[26]|20(?:[02468][048]|[13579][26]))"  # 2000 is a leap year, 2100 is not
+    month = r"(?:0[1-9]|1[0-2])"
+
+    def day(sep: str) -> str:
+        return (rf"(?:{year}{sep}(?:{month}{sep}(?:0[1-9]|1\d|2[0-8])|(?:0[13-9]|1[0-2]){sep}(?:29|30)"
+                rf"|(?:0[13578]|1[02]){sep}31)|{leap}{sep}02{sep}29)")
+
+    return rf"^(?:{day('-')}|{day('')}|{year}-{month}|{year})?$"
+
+
+DATE_PATTERN = _date_pattern()
 
 
 def parse_date(value: str | date | None, field: str = "date", *, low: date = MIN_DATE,
@@ -177,6 +198,8 @@ class Floor:
 
 
 _FLOOR = re.compile(r"\s*([A-Za-z0-9][A-Za-z0-9_.\-]*)\s*(?:>=|=|:)\s*(\S.*?)\s*")
+# The floors parse_floor accepts, in plain decimal notation within ±FLOOR_SCORE_BOUND (published in the API schema).
+FLOOR_PATTERN = (r"^[A-Za-z0-9][A-Za-z0-9_.\-]*(?:>=|=|:)-?(?:\d{1,4}(?:\.\d{1,9})?|10000(?:\.0{1,9})?)$")
 
 
 def parse_floor(text: str, field: str = "floor") -> Floor:

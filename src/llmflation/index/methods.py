@@ -292,7 +292,7 @@ def default_window(ledger: Ledger, start: date | None, end: date | None) -> tupl
     else:
         e = end
     if s > e:
-        raise InputError(f"the window starts {s} after it ends {e}; swap --from and --until")
+        raise InputError(f"the window starts {s} after it ends {e}; swap the start and end dates")
     return s, e
 
 

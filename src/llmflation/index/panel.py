@@ -144,7 +144,7 @@ def build_panel(
     if hosts not in HOST_RULES:
         raise InputError(f"--hosts {hosts!r}: choose one of {', '.join(HOST_RULES)}")
     if start > end:
-        raise InputError(f"the window starts {start} after it ends {end}; swap --from and --to")
+        raise InputError(f"the window starts {start} after it ends {end}; swap the start and end dates")
     scores, imputed = capability_scores(ledger, score, impute)
     wi, wo = blend
     prices = [p for p in ledger.all_prices() if p.tier == STANDARD_TIER]

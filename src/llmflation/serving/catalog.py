@@ -26,6 +26,11 @@ KV_BYTES = {"bf16": 2.0, "fp8": 1.0, "fp4": 0.5625}
 PRICE_TIERS = ("neocloud", "hyperscaler", "reserved", "tco")
 
 
+class UnknownArchitectureError(UnknownNameError, InputError):
+    """A model with no architecture in the self-hosting catalog: an unknown name (the API answers 404) and, as
+    before, an input error."""
+
+
 @dataclass(frozen=True, slots=True)
 class Gpu:
     id: str
@@ -343,7 +348,7 @@ def resolve_architecture(name: str) -> Architecture:
         + f" Known: {', '.join(known)}. Add a row to serving/data/architectures.csv (with its config.json"
         " source) to model another open-weights model."
     )
-    raise InputError(msg)
+    raise UnknownArchitectureError("architecture", name, known, msg)
 
 
 def check_precision(gpu: Gpu, precision: str, kv_precision: str | None = None) -> None:

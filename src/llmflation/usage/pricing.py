@@ -435,9 +435,9 @@ def engine_plugins() -> dict[str, Any]:
     """Query engines added by other packages: entry points in `llmflation.engines`, by name. Each names a
     factory `(spec, source) -> Engine` (a context manager is not needed: put what to release in `_cleanup`);
     `--engine NAME` or `--engine NAME:ANYTHING` selects it."""
-    from importlib.metadata import entry_points
+    from llmflation.plugins import entry_points_of
 
-    return {ep.name: ep for ep in entry_points(group=ENGINE_ENTRY_POINT_GROUP)}
+    return {ep.name: ep for ep in entry_points_of(ENGINE_ENTRY_POINT_GROUP)}
 
 
 @dataclass

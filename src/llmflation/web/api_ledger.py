@@ -15,7 +15,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from llmflation import shapes
 from llmflation.shapes import jsonable
 from llmflation.web import schemas
-from llmflation.web.params import page_of, parse_when
+from llmflation.web.params import DATE_SCHEMA, page_of, parse_when
 from llmflation.web.state import state_of
 
 router = APIRouter(prefix="/api", tags=["ledger"])
@@ -75,14 +75,19 @@ async def api_price(
     at: Annotated[
         str | None,
         Query(
-            max_length=10, description="YYYY-MM-DD, YYYY-MM or YYYY; default today.", examples=["2024-06-01"]
+            max_length=10, description="YYYY-MM-DD, YYYYMMDD, YYYY-MM or YYYY; default today.", examples=["2024-06-01"],
+            json_schema_extra=DATE_SCHEMA,
         ),
     ] = None,
     provider: Annotated[str | None, Query(max_length=60, description="Only this provider.")] = None,
-    tier: Annotated[str, Query(max_length=40, description="Service tier.")] = "standard",
+    tier: Annotated[str, Query(max_length=40, description="Service tier, any letter case.",
+                               json_schema_extra={"pattern": schemas.TIER_PATTERN})] = "standard",
 ) -> dict[str, Any]:
+    from llmflation.ledger.user_layer import normalise_tier
+
     ledger = state_of(request).ledger
     when = parse_when(at, "at") or date.today()
+    tier = normalise_tier(tier)  # "STANDARD" is standard (as in the user layer); an unknown tier is a 422
     resolution, found = ledger.price_resolved(model, at=when, provider=provider, tier=tier)
     return {
         "ok": True,

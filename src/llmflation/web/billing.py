@@ -14,7 +14,8 @@ from typing import TYPE_CHECKING, Any
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
 from llmflation.shapes import jsonable
-from llmflation.values import WORKLOAD_FIELDS, NumberField, parse_floor
+from llmflation.values import FLOOR_PATTERN, WORKLOAD_FIELDS, NumberField, parse_floor
+from llmflation.web.params import DATE_SCHEMA, number_only
 
 if TYPE_CHECKING:
     from llmflation.ledger.ledger import Ledger
@@ -29,11 +30,13 @@ class BillOptions(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     floor: str | None = Field(None, max_length=80, description="Capability floor as one value: mmlu>=80, mmlu=80 "
-                              "or mmlu:80 (or give benchmark and min_score).")
+                              "or mmlu:80 (or give benchmark and min_score).",
+                              json_schema_extra={"pattern": FLOOR_PATTERN})
     benchmark: str | None = Field(None, max_length=40, description="Capability floor: benchmark (e.g. mmlu).")
-    min_score: Num = Field(None, ge=-10_000, le=10_000, description="Capability floor: minimum score.")
+    min_score: Num = Field(None, ge=-10_000, le=10_000, description="Capability floor: minimum score.",
+                           json_schema_extra=number_only)
     at: str | None = Field(None, max_length=10, description="Date whose prices apply (YYYY-MM-DD or YYYYMMDD); "
-                           "default today.")
+                           "default today.", json_schema_extra=DATE_SCHEMA)
     model: list[str] = Field(default_factory=list, max_length=20, description="Only these models (repeatable).")
     provider: str | None = Field(None, max_length=60, description="Only this provider.")
     offset: int = Field(0, ge=0, le=100_000, description="Offers to skip.")
@@ -41,7 +44,8 @@ class BillOptions(BaseModel):
 
 
 def _workload_field(f: NumberField) -> tuple[Any, Any]:
-    bounds: dict[str, Any] = {"gt" if f.open_low else "ge": f.low, "le": f.high, "description": f.description}
+    bounds: dict[str, Any] = {"gt" if f.open_low else "ge": f.low, "le": f.high, "description": f.description,
+                              "json_schema_extra": number_only}
     if f.required:
         return Decimal, Field(**bounds)
     return Num, Field(None, **bounds)

@@ -16,7 +16,7 @@ from llmflation.errors import InputError
 from llmflation.shapes import jsonable
 from llmflation.web import schemas
 from llmflation.web.pages import page
-from llmflation.web.params import parse_when
+from llmflation.web.params import DATE_SCHEMA, parse_when
 from llmflation.web.state import AppState, state_of
 
 router = APIRouter(prefix="/api", tags=["trends"])
@@ -25,7 +25,7 @@ pages_router = APIRouter(include_in_schema=False)
 Bench = Annotated[str, Query(min_length=1, max_length=40, description="Benchmark: gpqa_diamond, mmlu, "
                              "lmarena_elo, eci.")]
 At = Annotated[str | None, Query(max_length=10, description="Prices in effect on this date (YYYY-MM-DD or "
-                                 "YYYY-MM); default today.")]
+                                 "YYYY-MM); default today.", json_schema_extra=DATE_SCHEMA)]
 
 
 class CapabilityPointOut(BaseModel):

@@ -86,8 +86,8 @@ def domain_status(exc: LlmflationError) -> tuple[int, dict[str, Any]]:
     """HTTP status and extra envelope fields for a domain error (the data the message was worded from)."""
     if isinstance(exc, UnknownModelError):
         return 404, {"suggestions": exc.suggestions}
-    if isinstance(exc, UnknownNameError):
-        return 422, {"known": exc.known[:100]}
+    if isinstance(exc, UnknownNameError):  # a provider, benchmark, GPU … that does not exist: not found, like a model
+        return 404, {"known": exc.known[:100]}
     if isinstance(exc, ShutDownError):
         return 404, {"shut_down": True, **({"successor": exc.successor} if exc.successor else {})}
     if isinstance(exc, NoPriceError):

@@ -16,16 +16,28 @@ from starlette.responses import Response
 
 from llmflation.errors import InputError
 from llmflation.shapes import jsonable
+from llmflation.web import schemas
 from llmflation.web.pages import page
-from llmflation.web.params import parse_when
+from llmflation.web.params import DATE_SCHEMA, parse_when
 from llmflation.web.state import AppState, state_of
 
 router = APIRouter(prefix="/api", tags=["index"])
 pages_router = APIRouter(include_in_schema=False)
 
+def _method_schema(schema: dict[str, Any]) -> None:
+    """Publish exactly the method lists that are accepted (names from index.overview, loaded when the schema is
+    built, not at import); `^[a-z,]+$` stays the cheap check pydantic applies."""
+    from llmflation.index.overview import ALL
+
+    name = "(?:" + "|".join(("all", *ALL)) + ")"
+    schema["pattern"] = rf"^(?:,*{name}(?:,+{name})*,*|,+)$"
+
+
 MethodText = Annotated[str, Query(max_length=120, pattern=r"^[a-z,]+$", description="Comma-separated: hedonic, "
-                                  "threshold, tiers, frontier, average, break, reasoning, premium, or all.")]
-DateText = Annotated[str | None, Query(max_length=10, description="YYYY-MM-DD or YYYY-MM.")]
+                                  "threshold, tiers, frontier, average, break, reasoning, premium, or all.",
+                                  json_schema_extra=_method_schema)]
+DateText = Annotated[str | None, Query(max_length=10, description="YYYY-MM-DD or YYYY-MM.",
+                                                json_schema_extra=DATE_SCHEMA)]
 
 
 def compute(st: AppState, *, methods: str = "all", start: str | None = None, until: str | None = None,
@@ -54,7 +66,8 @@ def compute(st: AppState, *, methods: str = "all", start: str | None = None, unt
     return ov
 
 
-@router.get("/index", response_model=None, summary="Token price decline by every method, side by side")
+@router.get("/index", response_model=None, summary="Token price decline by every method, side by side",
+             responses=schemas.ERRORS)
 async def api_index(
     request: Request, method: MethodText = "all", start: Annotated[DateText, Query(alias="from")] = None,
     until: DateText = None,

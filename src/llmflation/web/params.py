@@ -6,9 +6,22 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any, TypeVar
 
-from llmflation.values import parse_date
+from llmflation.values import DATE_PATTERN, parse_date
 
 T = TypeVar("T")
+
+# The OpenAPI schema of every date parameter: exactly what parse_when accepts (llmflation.values.DATE_PATTERN).
+# Published only: the value is still parsed by parse_when, whose message names the field and the forms.
+DATE_SCHEMA: dict[str, Any] = {"pattern": DATE_PATTERN}
+
+
+def number_only(schema: dict[str, Any]) -> None:
+    """json_schema_extra of a Decimal query field: document it as a number with its bounds. Pydantic also lists a
+    bare string alternative (Decimal accepts text), which would promise that any text (``""``, ``"abc"``) is
+    accepted."""
+    alts = schema.get("anyOf")
+    if isinstance(alts, list):
+        schema["anyOf"] = [a for a in alts if not (isinstance(a, dict) and a.get("type") == "string")]
 
 
 def parse_when(value: str | None, field: str) -> date | None:

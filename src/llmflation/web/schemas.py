@@ -10,13 +10,16 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
+from llmflation.ledger.records import TIERS
+from llmflation.money import FRACTION_PATTERN, PRICE_PATTERN, PRICE_PLACES
+
 
 class ErrorOut(BaseModel):
     ok: Literal[False] = False
     error: str = Field(description="What went wrong and what to do next.")
     status: int = Field(description="The HTTP status, repeated.")
     suggestions: list[str] | None = Field(None, description="Close model names, on an unknown model (404).")
-    known: list[str] | None = Field(None, description="Valid names, on an unknown provider/benchmark (422).")
+    known: list[str] | None = Field(None, description="Valid names, on an unknown provider/benchmark/GPU (404).")
     details: list[dict[str, Any]] | None = Field(None, description="Per-field problems (422).")
     problems: list[str] | None = Field(None, description="Per-line problems in submitted data (422).")
     field: str | None = Field(None, description="The request field whose value was refused (422).")
@@ -35,7 +38,8 @@ WRITE_ERRORS: dict[int | str, dict[str, Any]] = {
     413: {"model": "ErrorOut", "description": "Body larger than the configured limit."},
 }
 ERRORS: dict[int | str, dict[str, Any]] = {
-    404: {"model": ErrorOut, "description": "Unknown model (with suggestions) or no price in effect."},
+    404: {"model": ErrorOut, "description": "Unknown model (with suggestions), unknown provider, benchmark, GPU or "
+          "other name (with the known ones), or no price in effect."},
     422: {"model": ErrorOut, "description": "Invalid parameters."},
     500: {"model": ErrorOut, "description": "Internal error (no details leak)."},
 }
@@ -142,19 +146,34 @@ class WriteAnswer(BaseModel):
     message: str
 
 
+PRICE_SCHEMA: dict[str, Any] = {"pattern": PRICE_PATTERN}
+# The tiers the pricing uses, any letter case (user_layer.normalise_tier): "STANDARD" is stored as "standard".
+TIER_PATTERN = "^(?:" + "|".join("".join(f"[{c.lower()}{c.upper()}]" if c.isalpha() else c for c in t)
+                                 for t in TIERS) + ")$"
+# Percent off: above 0 and below 100.
+PERCENT_PATTERN = rf"^(?:[1-9]\d?(?:\.\d{{1,{PRICE_PLACES}}})?|0?\.\d{{0,{PRICE_PLACES - 1}}}[1-9])$"
+
+
 class PriceIn(BaseModel):
     """A negotiated or custom price for your private layer (USD per 1M tokens, exact decimal strings)."""
 
-    model: str = Field(max_length=200)
+    model: str = Field(min_length=1, max_length=200)
     provider: str = Field(max_length=60, pattern=r"^[a-z0-9][a-z0-9._-]*$")
     tier: str = Field("standard", max_length=40, pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$",
-                      description="standard or off-peak (case-insensitive).")
+                      description=f"{', '.join(TIERS)} (any letter case).",
+                      json_schema_extra={"pattern": TIER_PATTERN})
     valid_from: date
     valid_to: date | None = None
-    input: str = Field(max_length=30, description='USD per 1M input tokens, e.g. "2.5".')
-    output: str = Field(max_length=30, description="USD per 1M output tokens.")
-    cached_input: str | None = Field(None, max_length=30)
-    batch_discount: str | None = Field(None, max_length=30, description='Fraction off for batch, e.g. "0.5".')
+    input: str = Field(max_length=30, description='USD per 1M input tokens, e.g. "2.5".',
+                       json_schema_extra=PRICE_SCHEMA)
+    output: str = Field(max_length=30, description="USD per 1M output tokens.", json_schema_extra=PRICE_SCHEMA)
+    cached_input: str | None = Field(None, max_length=30, json_schema_extra=PRICE_SCHEMA)
+    window_utc: str | None = Field(None, max_length=11,
+                                   pattern=r"^(?:[01]\d|2[0-3]):[0-5]\d-(?:[01]\d|2[0-3]):[0-5]\d$",
+                                   description="UTC time-of-day window HH:MM-HH:MM: required for tier off-peak and "
+                                   "only for it.", examples=["16:30-00:30"])
+    batch_discount: str | None = Field(None, max_length=30, description='Fraction off for batch, e.g. "0.5".',
+                                       json_schema_extra={"pattern": FRACTION_PATTERN})
     source: str = Field(
         "user:api", max_length=500, description="Where this price comes from (contract, invoice)."
     )
@@ -167,7 +186,8 @@ class PricesIn(BaseModel):
 
 class DiscountIn(BaseModel):
     provider: str = Field(max_length=60)
-    percent: str = Field(max_length=30, description='Percent off, between 0 and 100 exclusive, e.g. "15".')
+    percent: str = Field(max_length=30, description='Percent off, between 0 and 100 exclusive, e.g. "15".',
+                         json_schema_extra={"pattern": PERCENT_PATTERN})
     valid_from: date
     valid_to: date | None = None
     model: str | None = Field(

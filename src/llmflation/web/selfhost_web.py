@@ -21,6 +21,7 @@ from llmflation.values import LIMITS as L  # the bounds the CLI flags use too
 from llmflation.values import parse_decimal
 from llmflation.web import schemas
 from llmflation.web.pages import page
+from llmflation.web.params import number_only
 from llmflation.web.state import state_of
 
 router = APIRouter(prefix="/api/selfhost", tags=["self-hosting"])
@@ -52,10 +53,11 @@ class EstimateQuery(BaseModel):
     spec_alpha: float = Field(0.7, ge=L["spec_alpha"].low, le=L["spec_alpha"].high,
                               description="Draft acceptance rate.")
     usd_per_gpu_hour: Decimal | None = Field(None, gt=L["usd_per_gpu_hour"].low, le=L["usd_per_gpu_hour"].high,
-                                             description="Your price (default: catalog).")
+                                             description="Your price (default: catalog).",
+                                             json_schema_extra=number_only)
     price_tier: Tier = Field("neocloud", description="Catalog price tier.")
     utilisation: Decimal = Field(Decimal(1), gt=L["utilisation"].low, le=L["utilisation"].high,
-                                 description="Busy share of paid GPU-hours.")
+                                 description="Busy share of paid GPU-hours.", json_schema_extra=number_only)
 
 
 def estimate_record(e: Any) -> dict[str, Any]:

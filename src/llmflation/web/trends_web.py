@@ -17,20 +17,24 @@ from llmflation.errors import InputError
 from llmflation.shapes import jsonable
 from llmflation.values import LIMITS
 from llmflation.web import schemas
-from llmflation.web.params import page_of, parse_when
+from llmflation.web.params import DATE_SCHEMA, page_of, parse_when
 from llmflation.web.state import AppState, state_of
 
 router = APIRouter(prefix="/api", tags=["trends"])
 
 Bench = Annotated[str, Query(min_length=1, max_length=40, description="Benchmark: mmlu, gpqa_diamond, lmarena_elo, "
                              "eci.")]
-Thresh = Annotated[str, Query(min_length=1, max_length=200, description="A score, or a model name meaning "
+Thresh = Annotated[str, Query(min_length=1, max_length=64, description="A score, or a model name meaning "
                               "\"the level of that model\" (e.g. 83, or gpt-4).", examples=["gpt-4"])]
-Blend = Annotated[str, Query(max_length=9, pattern=r"^\d{1,3}:\d{1,3}$", description="Input:output weights.")]
+_WEIGHT, _NONZERO = r"\d{1,3}", r"(?:[1-9]\d{0,2}|0[1-9]\d?|00[1-9])"
+Blend = Annotated[str, Query(max_length=9, pattern=r"^\d{1,3}:\d{1,3}$", description="Input:output weights, not both "
+                             "zero.",
+                             json_schema_extra={"pattern": f"^(?:{_NONZERO}:{_WEIGHT}|{_WEIGHT}:{_NONZERO})$"})]
 Hosts = Annotated[Literal["any", "first-party", "median"], Query(description="Which offers count.")]
 Level = Annotated[float, Query(ge=LIMITS["level"].low, le=LIMITS["level"].high,
                                description="Interval level (0.9 = 90%; 0.5–0.99).")]
-DateText = Annotated[str | None, Query(max_length=10, description="YYYY-MM-DD or YYYY-MM.")]
+DateText = Annotated[str | None, Query(max_length=10, description="YYYY-MM-DD or YYYY-MM.",
+                                                json_schema_extra=DATE_SCHEMA)]
 
 
 def overview_data(st: AppState) -> Any:
@@ -86,8 +90,9 @@ async def api_trend(request: Request, benchmark: Bench = "mmlu", threshold: Thre
 
 @router.get("/forecast", response_model=None, summary="Project the fixed-capability price to a date",
             responses={200: {"model": schemas.ForecastAnswer}, **schemas.ERRORS})
-async def api_forecast(request: Request, to: Annotated[str, Query(max_length=10, description="Target date "
-                       "(YYYY-MM or YYYY-MM-DD).", examples=["2027-12"])], benchmark: Bench = "mmlu",
+async def api_forecast(request: Request, to: Annotated[str, Query(min_length=1, max_length=10, description="Target "
+                       "date (YYYY-MM or YYYY-MM-DD).", examples=["2027-12"], json_schema_extra=DATE_SCHEMA)],
+                       benchmark: Bench = "mmlu",
                        threshold: Thresh = "gpt-4", blend: Blend = "3:1", hosts: Hosts = "any",
                        include_reasoning: bool = False, level: Level = 0.9) -> dict[str, Any]:
     from llmflation.trends.fit import fit_decline

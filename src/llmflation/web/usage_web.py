@@ -18,9 +18,10 @@ from starlette.responses import Response
 
 from llmflation.errors import InputError
 from llmflation.shapes import jsonable
+from llmflation.usage.pricing import DIMENSIONS, PERIODS
 from llmflation.web import schemas
 from llmflation.web.pages import page
-from llmflation.web.params import page_of, parse_when
+from llmflation.web.params import DATE_SCHEMA, page_of, parse_when
 from llmflation.web.state import AppState, state_of
 
 router = APIRouter(prefix="/api/usage", tags=["usage"])
@@ -28,6 +29,20 @@ write_router = APIRouter(prefix="/api/usage", tags=["usage (needs LLMFLATION_API
 pages_router = APIRouter(include_in_schema=False)
 
 BY_PATTERN = r"^[a-z_]+(,[a-z_]+){0,3}$"
+
+
+def _by_schema_pattern() -> str:
+    """What analytics.parse_by accepts within BY_PATTERN, exactly: up to four names, dimensions and at most one
+    period (published in the schema; BY_PATTERN is the cheap check pydantic applies)."""
+    dim = "(?:" + "|".join(DIMENSIONS) + ")"
+    period = "(?:" + "|".join(PERIODS) + ")"
+    forms = [dim + "(?:," + dim + "){0,3}"]
+    for before in range(4):
+        after = 3 - before
+        lead = f"(?:{dim},){{{before}}}" if before else ""
+        tail = f"(?:,{dim}){{0,{after}}}" if after else ""
+        forms.append(lead + period + tail)
+    return "^(?:" + "|".join(forms) + ")$"
 UploadFormat = Literal["auto", "openai-chat", "openai-usage", "anthropic", "otel", "litellm", "langfuse"]
 SUFFIXES = {".jsonl", ".json", ".csv", ".tsv", ".parquet"}
 
@@ -64,9 +79,12 @@ def run_spend(st: AppState, by: str, since: str | None, until: str | None) -> An
 def api_spend(request: Request,
               by: Annotated[str, Query(max_length=60, pattern=BY_PATTERN, description="Comma list: one period "
                             "(day, week, month, quarter, year) and dimensions (model, provider, project, user, "
-                            "tag, format).")] = "month,model",
-              since: Annotated[str | None, Query(max_length=10, description="From (YYYY-MM-DD), inclusive.")] = None,
-              until: Annotated[str | None, Query(max_length=10, description="Until (YYYY-MM-DD), exclusive.")] = None,
+                            "tag, format, provider_rule).", json_schema_extra={"pattern": _by_schema_pattern()})]
+              = "month,model",
+              since: Annotated[str | None, Query(max_length=10, description="From (YYYY-MM-DD), inclusive.",
+                                                                  json_schema_extra=DATE_SCHEMA)] = None,
+              until: Annotated[str | None, Query(max_length=10, description="Until (YYYY-MM-DD), exclusive.",
+                                                                  json_schema_extra=DATE_SCHEMA)] = None,
               offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
               limit: Annotated[int, Query(ge=1, le=1000)] = 100) -> dict[str, Any]:
     report = run_spend(state_of(request), by, since, until)

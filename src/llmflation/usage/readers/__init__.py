@@ -90,9 +90,9 @@ def registry() -> dict[str, Reader]:
 
 
 def _load_plugins() -> None:
-    from importlib.metadata import entry_points
+    from llmflation.plugins import entry_points_of
 
-    for ep in entry_points(group=ENTRY_POINT_GROUP):
+    for ep in entry_points_of(ENTRY_POINT_GROUP):
         try:
             obj = ep.load()
             found = obj() if callable(obj) and not isinstance(obj, Reader) else obj
