@@ -218,3 +218,18 @@ def test_threads_ranking_many_dates_through_a_tiny_cache_agree(ledger: Ledger, m
     with ThreadPoolExecutor(4) as pool:
         got = list(pool.map(cheapest, dates))
     assert got == [[(b.model, b.provider, b.monthly_usd) for b in reference(ledger, w, at)[:3]] for at in dates]
+
+
+def test_huge_many_digit_workload_itemises_without_a_mismatch(ledger: Ledger) -> None:
+    """Regression (found by schemathesis on /api/bill): 3.7e11 tasks × a 19-digit share made the Decimal reference
+    round intermediates at 60 digits, 2e-26 USD off the exact packed total, and the answer was a 400."""
+    w = load_workload({"tasks_per_month": "368384523116.46423", "input_tokens": "4537.2837471234567",
+                       "output_tokens": "0.33333333333333331", "cache_write_share": "0.008442197170319023",
+                       "revenue_per_task": "866499471.6315204"})
+    ranking = rank_offers(ledger, w, at=date(2026, 12, 1))
+    assert len(ranking.offers) > 5
+    for i, bill in enumerate(ranking.offers[:40]):
+        assert isinstance(ranking.offers, LazyBills)
+        exact = ranking.offers.total(i)
+        assert agrees(bill.monthly_usd, exact)
+        assert abs(bill.monthly_usd - exact) < D("1e-20")
