@@ -182,7 +182,8 @@ def test_a_reference_rounded_at_its_precision_agrees_and_nothing_else_does() -> 
     rounded = Context(prec=60).plus(exact)
     assert rounded != exact and agrees(rounded, exact)
     assert agrees(exact, exact)
-    assert not agrees(rounded + D("1e-40"), exact)
+    assert agrees(rounded + D("1e-40"), exact)  # intermediate rounding of the reference: ~1e-45 relative
+    assert not agrees(rounded + D("1e-12"), exact)  # beyond 1e-20 relative: a packing bug, not rounding
     assert not agrees(D("31091.2"), exact) and not agrees(D(1), D(0))
 
 
