@@ -372,7 +372,5 @@ def _shutdown_message(m: Model, when: date, shut: Sequence[Lifecycle]) -> str:
 def open_ledger(path: str | Path | None = None) -> Ledger:
     """Open (creating or upgrading as needed) the store and load it into a Ledger."""
     store = Store(path)
-    store.ensure_current()
-    models, prices, scores = store.read_all()
-    names, lifecycle = store.read_names()
+    models, prices, scores, names, lifecycle = store.read_ledger()  # creates or upgrades the store when needed
     return Ledger(models, prices, scores, store=store, names=names, lifecycle=lifecycle)

@@ -172,15 +172,13 @@ class Store:
     # -- schema and bundled data ---------------------------------------------------------------------------
     def ensure_current(self) -> None:
         """Create or upgrade the store so it holds the installed package's bundled data."""
-        from llmflation.ledger.loading import bundled_digest, bundled_texts, load_bundled
+        from llmflation.ledger.loading import load_bundled
 
         if self.path.exists():
             con = self.connect(read_only=True)
             try:
-                if self._schema_version(con) == MIGRATIONS[-1][0]:
-                    row = con.execute("SELECT value FROM meta WHERE key = 'bundled_digest'").fetchone()
-                    if row and row[0] == bundled_digest(bundled_texts()):
-                        return
+                if self._is_current(con):
+                    return
             finally:
                 con.close()
         data = load_bundled()
@@ -264,35 +262,69 @@ class Store:
                      [_price_row(p) for p in effective_prices(bundled, user, discounts, imported=imported)])
 
     # -- reads -----------------------------------------------------------------------------------------------
+    def _is_current(self, con: duckdb.DuckDBPyConnection) -> bool:
+        """The store is migrated and holds the installed package's bundled data."""
+        from llmflation.ledger.loading import bundled_digest, bundled_texts
+
+        if self._schema_version(con) != MIGRATIONS[-1][0]:
+            return False
+        row = con.execute("SELECT value FROM meta WHERE key = 'bundled_digest'").fetchone()
+        return bool(row and row[0] == bundled_digest(bundled_texts()))
+
+    def read_ledger(self) -> tuple[list[Model], list[Price], list[Score], list[NameRow], list[Lifecycle]]:
+        """Everything a Ledger holds, creating or upgrading the store first when needed. In the common case (the
+        store is current) one read-only connection checks and reads: each DuckDB connect costs tens of ms of the
+        CLI's start-up."""
+        if self.path.exists():
+            con = self.connect(read_only=True)
+            try:
+                if self._is_current(con):
+                    return (*self._read_all(con), *self._read_names(con))
+            finally:
+                con.close()
+        self.ensure_current()
+        con = self.connect()
+        try:
+            return (*self._read_all(con), *self._read_names(con))
+        finally:
+            con.close()
+
     def read_all(self) -> tuple[list[Model], list[Price], list[Score]]:
         con = self.connect()
         try:
-            rows = con.execute(f"SELECT {', '.join(_MODEL_FIELDS)} FROM models ORDER BY id").fetchall()
-            models = [model_from_row(r) for r in rows]
-            models.extend(_provisional(con))
-            prices = [price_from_row(r) for r in con.execute(
-                f"SELECT {', '.join(_PRICE_FIELDS)} FROM prices ORDER BY model, provider, tier, valid_from").fetchall()]
-            scores = [score_from_row(r) for r in con.execute(
-                f"SELECT {', '.join(_SCORE_FIELDS)} FROM scores ORDER BY model, benchmark, as_of").fetchall()]
-            return models, prices, scores
+            return self._read_all(con)
         finally:
             con.close()
+
+    @staticmethod
+    def _read_all(con: duckdb.DuckDBPyConnection) -> tuple[list[Model], list[Price], list[Score]]:
+        rows = con.execute(f"SELECT {', '.join(_MODEL_FIELDS)} FROM models ORDER BY id").fetchall()
+        models = [model_from_row(r) for r in rows]
+        models.extend(_provisional(con))
+        prices = [price_from_row(r) for r in con.execute(
+            f"SELECT {', '.join(_PRICE_FIELDS)} FROM prices ORDER BY model, provider, tier, valid_from").fetchall()]
+        scores = [score_from_row(r) for r in con.execute(
+            f"SELECT {', '.join(_SCORE_FIELDS)} FROM scores ORDER BY model, benchmark, as_of").fetchall()]
+        return models, prices, scores
 
     def read_names(self) -> tuple[list[NameRow], list[Lifecycle]]:
         """The dated names and offer lifecycles (empty on a store that predates them)."""
         con = self.connect()
         try:
-            if self._schema_version(con) < 4:
-                return [], []
-            names = [NameRow(**{**dict(zip(_NAME_FIELDS, r, strict=True)), "note": r[-1] or ""})
-                     for r in con.execute(f"SELECT {', '.join(_NAME_FIELDS)} FROM names "
-                                          "ORDER BY name, provider, valid_from").fetchall()]
-            lifecycle = [Lifecycle(**{**dict(zip(_LIFECYCLE_FIELDS, r, strict=True)), "note": r[-1] or ""})
-                         for r in con.execute(f"SELECT {', '.join(_LIFECYCLE_FIELDS)} FROM lifecycle "
-                                              "ORDER BY model, provider").fetchall()]
-            return names, lifecycle
+            return self._read_names(con)
         finally:
             con.close()
+
+    def _read_names(self, con: duckdb.DuckDBPyConnection) -> tuple[list[NameRow], list[Lifecycle]]:
+        if self._schema_version(con) < 4:
+            return [], []
+        names = [NameRow(**{**dict(zip(_NAME_FIELDS, r, strict=True)), "note": r[-1] or ""})
+                 for r in con.execute(f"SELECT {', '.join(_NAME_FIELDS)} FROM names "
+                                      "ORDER BY name, provider, valid_from").fetchall()]
+        lifecycle = [Lifecycle(**{**dict(zip(_LIFECYCLE_FIELDS, r, strict=True)), "note": r[-1] or ""})
+                     for r in con.execute(f"SELECT {', '.join(_LIFECYCLE_FIELDS)} FROM lifecycle "
+                                          "ORDER BY model, provider").fetchall()]
+        return names, lifecycle
 
     # -- the imported layer (dated snapshots from price maps) ----------------------------------------------------
     def record_import(self, meta: ImportMeta, rows: Sequence[ImportedRow], replaces_source: bool = True,
