@@ -78,9 +78,12 @@ def _readable_metavars(command: Any) -> None:
 
 
 def command() -> Any:
-    """The Click command behind the CLI, with readable metavars."""
+    """The Click command behind the CLI, with readable metavars and pydantic-free value conversion (cli/coerce.py)."""
+    from llmflation.cli import coerce
+
     cmd = typer.main.get_command(app)
     _readable_metavars(cmd)
+    coerce.install(cmd)
     return cmd
 
 
