@@ -106,6 +106,19 @@ class InputError(LlmflationError):
         super().__init__(message)
 
 
+class FormatError(InputError):
+    """A usage file whose format could not be told from its fields, or that does not fit the format asked.
+
+    `formats` are the formats to choose from; `mapping` says the generic format with a column mapping is the way
+    for this file. The message says what was found; each front end words how to name the format (the CLI's
+    `--format`/`--map`, the upload form's `format`)."""
+
+    def __init__(self, message: str, *, formats: Sequence[str] = (), mapping: bool = False) -> None:
+        self.formats = list(formats)
+        self.mapping = mapping
+        super().__init__(message, field="format")
+
+
 def suggest(name: str, candidates: Iterable[str], n: int = 3) -> list[str]:
     """Close matches for a mistyped name, case-insensitive, returned in their original spelling."""
     by_lower: dict[str, str] = {}

@@ -93,9 +93,13 @@ def describe_error(exc: BaseException) -> str:
     The domain error carries the data (the date to try, the model); only here do flag names appear, so the web API
     can word the same error for its own clients (web.errors.api_hint).
     """
-    from llmflation.errors import InputError, NoPriceError, ShutDownError, UnknownModelError
+    from llmflation.errors import FormatError, InputError, NoPriceError, ShutDownError, UnknownModelError
 
     text = str(exc)
+    if isinstance(exc, FormatError):
+        choices = f"Pass --format one of {', '.join(exc.formats)}" if exc.formats else "Pass --format"
+        mapping = " (generic with --map ts=COLUMN --map model=COLUMN --map input=COLUMN …)" if exc.mapping else ""
+        return f"{text} {choices}{mapping}."
     if isinstance(exc, InputError) and exc.field and not exc.field.startswith("-"):
         # a field-named message ("tp 16 is not possible", "percent: …") names the flag: tp → --tp
         for sep in (" ", ":"):

@@ -55,7 +55,7 @@ def _anthropic(row: int, rec: Any) -> UsageRecord | Skipped:
         raise RowError("usage", "missing usage object")
     if "prompt_tokens" in usage:  # read as Anthropic, cached prompt tokens would be billed twice
         raise RowError("usage", "OpenAI usage fields (prompt_tokens …) in an Anthropic record; "
-                                "ingest with --format auto or --format openai-chat")
+                                "ingest it as format auto or openai-chat")
     # input_tokens EXCLUDES cache reads and writes (tokens after the last cache breakpoint).
     uncached = tokens(usage.get("input_tokens"), "usage.input_tokens")
     read = tokens(usage.get("cache_read_input_tokens"), "usage.cache_read_input_tokens", default=0)

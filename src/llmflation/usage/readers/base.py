@@ -37,7 +37,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from llmflation.errors import InputError
+from llmflation.errors import FormatError, InputError
 from llmflation.usage.records import Quarantined, Skipped, UsageRecord
 
 Item = UsageRecord | Quarantined | Skipped
@@ -348,7 +348,10 @@ def json_document(path: Path) -> Any:
         return loads(path.read_text(encoding="utf-8"))
     except (ValueError, UnicodeDecodeError) as exc:
         reason = "invalid UTF-8" if isinstance(exc, UnicodeDecodeError) else str(exc)[:200]
-        raise InputError(f"{path.name}: not a JSON document ({reason}); check the file or pass --format") from None
+        from llmflation.usage.readers import formats
+
+        raise FormatError(f"{path.name}: not a JSON document ({reason}); check the file or name its format.",
+                          formats=formats()) from None
 
 
 def delimiter(container: str) -> str:

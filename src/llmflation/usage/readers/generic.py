@@ -11,7 +11,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from llmflation.errors import InputError
+from llmflation.errors import FormatError, InputError
 from llmflation.usage.readers.base import (
     RAW_LIMIT,
     TABLES,
@@ -47,10 +47,10 @@ def parse_mapping(items: list[str] | None, columns_hint: str = "") -> dict[str, 
             if not part.strip():
                 continue
             if "=" not in part:
-                raise InputError(f"--map {part!r}: use FIELD=COLUMN (fields: {', '.join(GENERIC_FIELDS)})")
+                raise InputError(f"map {part!r}: use FIELD=COLUMN (fields: {', '.join(GENERIC_FIELDS)})", field="map")
             k, v = (s.strip() for s in part.split("=", 1))
             if k not in GENERIC_FIELDS:
-                raise InputError(f"--map: unknown field {k!r}; fields are {', '.join(GENERIC_FIELDS)}")
+                raise InputError(f"map: unknown field {k!r}; fields are {', '.join(GENERIC_FIELDS)}", field="map")
             out[k] = v
     return out
 
@@ -61,7 +61,8 @@ def read_generic(path: Path, container: str, mapping: Mapping[str, str]) -> Iter
                                           "cost": "reported_cost" if "reported_cost" in cols else "cost"}
     m |= dict(mapping)
     if "ts" not in mapping and "ts" not in cols and container in TABLES:
-        raise InputError(f"{path}: generic format needs --map ts=COLUMN and --map model=COLUMN")
+        raise FormatError(f"{path}: the generic format needs the columns of ts and model named (a column mapping)",
+                          formats=("generic",), mapping=True)
     if container in ("json", "jsonl"):
         for row, rec, raw in _json_records(path, container):
             if rec is None:

@@ -51,7 +51,7 @@ def _openai_chat(row: int, rec: Any) -> UsageRecord:
         raise RowError("usage", "missing usage object (streamed without stream_options.include_usage?)")
     if usage_kind(rec) == "anthropic":  # read as OpenAI, its cache tokens would be lost
         raise RowError("usage", "Anthropic usage fields (cache_read_input_tokens …) in an OpenAI record; "
-                                "ingest with --format auto or --format anthropic")
+                                "ingest it as format auto or anthropic")
     if "prompt_tokens" in usage:  # Chat Completions
         total_in = tokens(usage.get("prompt_tokens"), "usage.prompt_tokens")
         total_out = tokens(usage.get("completion_tokens"), "usage.completion_tokens")
