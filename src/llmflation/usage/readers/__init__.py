@@ -40,6 +40,7 @@ from llmflation.usage.readers.base import (
     RowError,
     _guard,
     _json_records,
+    bad_json_line,
     csv_header,
     loads,
     parquet_columns,
@@ -237,7 +238,7 @@ def _per_record(path: Path, primary: Reader) -> Iterator[Item]:
     assert primary.record is not None
     for row, rec, raw in _json_records(path, "jsonl"):
         if rec is None:
-            yield Quarantined(row, "(line)", "invalid JSON (truncated or corrupt line)", raw[:RAW_LIMIT])
+            yield bad_json_line(row, raw)
             continue
         found = primary if primary.sniff_record and primary.sniff_record(rec) else sniff_record(rec) or primary
         if found is not primary and found.record is None:

@@ -465,6 +465,30 @@ def table_rows(path: Path, container: str, parse: Callable[[int, dict[str, Any],
         yield from _guard(row, rec, partial(parse, row, rec, is_text))
 
 
+def json_rows(path: Path, container: str, parse: Callable[[int, Any], Item | list[Item]]) -> Iterator[Item]:
+    """Every JSON record (a JSON Lines line, or an element of a JSON array) through `parse`, guarded; a line that
+    is not JSON is quarantined with its raw text. The loop of every reader whose records are one per line."""
+    for row, rec, raw in _json_records(path, container):
+        if rec is None:
+            yield bad_json_line(row, raw)
+            continue
+        yield from _guard(row, raw or rec, partial(parse, row, rec))
+
+
+def bad_json_line(row: int, raw: str) -> Quarantined:
+    """The quarantine entry of a JSON Lines line that does not parse (the readers that unpack records share it)."""
+    return Quarantined(row, "(line)", "invalid JSON (truncated or corrupt line)", raw[:RAW_LIMIT])
+
+
+def rows(path: Path, container: str, parse: Callable[[int, dict[str, Any], bool], Item | list[Item]]
+         ) -> Iterator[Item]:
+    """A table's rows or a JSON file's records through `parse(row, record, is_text)`: `is_text` says the values
+    are strings (CSV/TSV cells) rather than JSON or Parquet types."""
+    if container in TABLES:
+        return table_rows(path, container, parse)
+    return json_rows(path, container, lambda row, rec: parse(row, rec, False))
+
+
 # -- the readers -----------------------------------------------------------------------------------------------
 def _guard(row: int, raw: Any, fn: Callable[[], Item | list[Item]]) -> list[Item]:
     """Run one row's parser; any failure becomes a Quarantined item with the reason and the raw text, so one
