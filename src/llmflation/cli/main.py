@@ -77,10 +77,27 @@ def _readable_metavars(command: Any) -> None:
         _readable_metavars(sub)
 
 
+def _evaluate_annotations(typer_app: typer.Typer) -> None:
+    """Typer reads each command function's type hints twice while it builds the command tree, and with
+    `from __future__ import annotations` every read evaluates each annotation string again: about a third of
+    building the tree (measured, start-up). Evaluate them once, in place; the hints themselves are unchanged."""
+    import typing
+
+    infos: list[Any] = [*typer_app.registered_commands, typer_app.registered_callback]
+    for info in infos:
+        fn = info.callback if info is not None else None
+        if fn is not None and any(isinstance(a, str) for a in getattr(fn, "__annotations__", {}).values()):
+            fn.__annotations__ = typing.get_type_hints(fn, include_extras=True)
+    for group in typer_app.registered_groups:
+        if group.typer_instance is not None:
+            _evaluate_annotations(group.typer_instance)
+
+
 def command() -> Any:
     """The Click command behind the CLI, with readable metavars and pydantic-free value conversion (cli/coerce.py)."""
     from llmflation.cli import coerce
 
+    _evaluate_annotations(app)
     cmd = typer.main.get_command(app)
     _readable_metavars(cmd)
     coerce.install(cmd)
