@@ -21,6 +21,7 @@ from __future__ import annotations
 import contextlib
 import os
 import pickle
+import threading
 from dataclasses import fields
 from pathlib import Path
 from typing import Any
@@ -95,7 +96,7 @@ def save(store: Path, state: tuple[Any, ...] | None, contents: Contents) -> None
     if state is None or file_state(store) != state:
         return
     target = path_for(store)
-    tmp = target.with_name(f"{target.name}.{os.getpid()}.tmp")
+    tmp = target.with_name(f"{target.name}.{os.getpid()}-{threading.get_ident()}.tmp")  # one per writer
     try:
         with open(tmp, "wb") as f:
             tables: tuple[list[Any], ...] = contents
