@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -102,3 +103,14 @@ def test_usage_choices_are_worded_as_flags_on_the_cli(tmp_path: Path) -> None:
         reader("nope")
     assert str(info.value).startswith("format 'nope': choose one of auto, ")
     assert describe_error(info.value).startswith("--format 'nope': choose one of auto, ")
+
+
+def test_a_name_asked_for_outside_its_dates_is_worded_by_each_front_end(ledger: Any) -> None:
+    from llmflation.errors import NameNotInEffectError
+
+    with pytest.raises(NameNotInEffectError) as info:
+        ledger.resolve_name("gpt-4o", "openai", date(2020, 1, 1))
+    exc = info.value
+    assert "meant nothing on 2020-01-01" in str(exc) and exc.spans and "--" not in str(exc)
+    assert "Pass --at inside one of those intervals, or the model id itself." in describe_error(exc)
+    assert "at= inside one of those intervals" in api_hint(exc) and "--" not in api_hint(exc)

@@ -28,7 +28,9 @@ class UnknownModelError(LlmflationError):
 
 
 class NameNotInEffectError(UnknownModelError):
-    """A model name the ledger knows, but not on the date asked (it started later or was retired before)."""
+    """A model name the ledger knows, but not on the date asked (it started later or was retired before).
+
+    `spans` are the intervals the name is on record for; the front ends say how to ask for a date inside one."""
 
     def __init__(self, name: str, at: object, spans: Sequence[str], suggestions: Sequence[str]) -> None:
         self.name = name
@@ -36,8 +38,7 @@ class NameNotInEffectError(UnknownModelError):
         self.spans = list(spans)
         hint = f" Did you mean: {', '.join(self.suggestions)}?" if self.suggestions else ""
         LlmflationError.__init__(
-            self, f"Model name {name!r} meant nothing on {at}; it is on record {'; '.join(self.spans)}.{hint} "
-            "Pass --at inside one of those intervals, or the model id itself.")
+            self, f"Model name {name!r} meant nothing on {at}; it is on record {'; '.join(self.spans)}.{hint}")
 
 
 class UnknownNameError(LlmflationError):

@@ -110,7 +110,14 @@ def describe_error(exc: BaseException) -> str:
     The domain error carries the data (the date to try, the model); only here do flag names appear, so the web API
     can word the same error for its own clients (web.errors.api_hint).
     """
-    from llmflation.errors import FormatError, InputError, NoPriceError, ShutDownError, UnknownModelError
+    from llmflation.errors import (
+        FormatError,
+        InputError,
+        NameNotInEffectError,
+        NoPriceError,
+        ShutDownError,
+        UnknownModelError,
+    )
 
     text = str(exc)
     if isinstance(exc, FormatError):
@@ -122,6 +129,8 @@ def describe_error(exc: BaseException) -> str:
         for sep in (" ", ":"):
             if text.startswith(exc.field + sep):
                 return "--" + exc.field.replace("_", "-") + text[len(exc.field):]
+    if isinstance(exc, NameNotInEffectError):
+        text += " Pass --at inside one of those intervals, or the model id itself."
     if isinstance(exc, UnknownModelError):
         return f"{text} Run `llmflation models --search TEXT` to list matching models."
     if isinstance(exc, ShutDownError) and exc.successor:

@@ -15,6 +15,7 @@ from llmflation.errors import (
     FormatError,
     InputError,
     LlmflationError,
+    NameNotInEffectError,
     NoPriceError,
     ShutDownError,
     UnknownModelError,
@@ -75,6 +76,8 @@ def api_hint(exc: LlmflationError) -> str:
         choices = f"Send format= one of {', '.join(exc.formats)}" if exc.formats else "Send format="
         mapping = " (the generic format's column mapping is set with the CLI's usage ingest)" if exc.mapping else ""
         return f"{text} {choices}{mapping}."
+    if isinstance(exc, NameNotInEffectError):
+        text += " Ask with at= inside one of those intervals, or with the model id itself."
     if isinstance(exc, UnknownModelError):
         return f"{text} GET /api/models?search=TEXT lists matching models."
     if isinstance(exc, ShutDownError) and exc.successor:
