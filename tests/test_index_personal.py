@@ -11,7 +11,8 @@ from typing import Any
 import pytest
 
 from helpers.usage_helpers import _m, _p, write_cases
-from llmflation.index.personal import personal_index
+from llmflation.errors import InputError
+from llmflation.index.personal import NoUsageError, personal_index
 from llmflation.ledger.ledger import Ledger
 
 
@@ -100,10 +101,12 @@ def test_unpriced_groups_are_left_out_whole_with_a_note(tmp_path: Path) -> None:
 
 def test_bad_by_and_empty_window(tmp_path: Path) -> None:
     src = write_cases(tmp_path / "hand.parquet", HAND)
-    with pytest.raises(Exception, match="--by"):
+    with pytest.raises(InputError, match="by 'colour': choose one of model, provider, tag") as bad:
         personal_index(src, hand_ledger(), by="colour")
-    with pytest.raises(Exception, match="no usage"):
+    assert bad.value.field == "by"  # each front end words it: --by in the CLI, by= in the API
+    with pytest.raises(NoUsageError, match="No usage in the logs from 2030-01-01") as empty:
         personal_index(src, hand_ledger(), since=date(2030, 1, 1))
+    assert empty.value.since == date(2030, 1, 1) and empty.value.until is None
 
 
 def test_market_index_beside_yours(ledger: Any, tmp_path: Path) -> None:
