@@ -130,7 +130,7 @@ Cell = tuple[str, str, str]  # model, provider, bucket
 
 def _cells(row: SpendRow) -> dict[Cell, tuple[Decimal, Decimal]]:
     """(model, provider, bucket) → (unit price USD per 1M, tokens) for one priced group (call inside a context of
-    enough precision: build_index sets 60 digits)."""
+    enough precision: build_index sets the index-number precision, 40 digits)."""
     out: dict[Cell, tuple[Decimal, Decimal]] = {}
     model, provider = str(row.keys.get("model")), str(row.keys.get("provider"))
     costs = row.cost_by_bucket
@@ -146,7 +146,7 @@ def build_index(rows: list[SpendRow], formula: str = "fisher", group: str | None
     if formula not in FORMULAS:
         raise InputError(f"formula {formula!r}: choose fisher or tornqvist", field="formula")
     with localcontext() as ctx:
-        ctx.prec = 60
+        ctx.prec = numbers.PREC
         return _build(rows, formula, group)
 
 
@@ -191,13 +191,14 @@ def _build(rows: list[SpendRow], formula: str, group: str | None) -> PersonalInd
         if prev is None:
             level = Decimal(1)
         else:
-            both = set(numbers.matched(prev, cur))
+            items = numbers.matched(prev, cur)
+            both = set(items)
             matched = len(both)
             spend = sum((p * q for p, q in cur.values()), Decimal(0))
             unmatched = sum((p * q for k, (p, q) in cur.items() if k not in both), Decimal(0))
             share = (unmatched / spend).quantize(Decimal("1e-6")) if spend else None
             if both:
-                link = numbers.index(formula, prev, cur)
+                link = numbers.index(formula, prev, cur, items)
                 assert level is not None
                 level = level * link
             else:
