@@ -48,13 +48,13 @@ MARKET_LABEL = "hedonic market index (all offers, quality-adjusted), rebased to 
 class NoUsageError(InputError):
     """No priced or unpriced traffic in the window asked for; `since`/`until` say which window (None = all)."""
 
-    def __init__(self, since: date | None, until: date | None) -> None:
+    def __init__(self, since: date | None, until: date | None, hint: str | None = None) -> None:
         self.since = since
         self.until = until
         window = (f" from {since}" if since else "") + (f" until {until}" if until else "")
         what = "in that window" if window else "at all"
-        super().__init__(f"No usage in the logs{window}: there is nothing to index {what}. Ingest usage logs "
-                         "first, or widen the window.")
+        hint = hint or "Ingest usage logs first, or widen the window."
+        super().__init__(f"No usage in the logs{window}: there is nothing to index {what}. {hint}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,6 +72,13 @@ class PersonalMonth:
     note: str | None = None
 
 
+def _moved(pct: Decimal | float, per: str) -> str:
+    """"fell 12.3% a year ", "rose 4.0% a year " or "held steady " (a change under 0.05%)."""
+    if round(pct, 1) == 0:
+        return "held steady "
+    return f"{'fell' if pct < 0 else 'rose'} {abs(pct):.1f}% {per}"
+
+
 @dataclass
 class PersonalIndex:
     group: str | None  # None = all traffic
@@ -87,14 +94,14 @@ class PersonalIndex:
     def summary(self) -> str:
         if self.price_change_per_year_pct is None or self.mix_change_pct is None:
             return "not enough months with traffic for a change"
-        verb = "fell" if self.price_change_per_year_pct < 0 else "rose"
-        mix_verb = "cheaper" if self.mix_change_pct < 0 else "dearer"
-        text = (f"your prices {verb} {abs(self.price_change_per_year_pct):.1f}% a year at constant mix; "
-                f"your mix moved {abs(self.mix_change_pct):.1f}% {mix_verb} over the period")
+        text = f"your prices {_moved(self.price_change_per_year_pct, 'a year ')}at constant mix; "
+        if round(self.mix_change_pct, 1) == 0:
+            text += "your mix did not change what you paid per token"
+        else:
+            mix_verb = "cheaper" if self.mix_change_pct < 0 else "dearer"
+            text += f"your mix moved {abs(self.mix_change_pct):.1f}% {mix_verb} over the period"
         if self.market_change_per_year_pct is not None:
-            m_verb = "fell" if self.market_change_per_year_pct < 0 else "rose"
-            text += (f"; the market index {m_verb} {abs(self.market_change_per_year_pct):.1f}% a year over the same "
-                     "months")
+            text += f"; the market index {_moved(self.market_change_per_year_pct, 'a year ')}over the same months"
         return text
 
     def as_dict(self) -> dict[str, Any]:
@@ -168,8 +175,8 @@ def _build(rows: list[SpendRow], formula: str, group: str | None) -> PersonalInd
         cost[month] += r.cost_usd
         toks[month] += r.priced_tokens
     if skipped:
-        notes.append(f"{len(skipped)} month×model group(s) with unpriced tokens left out whole (see `usage spend`): "
-                     + "; ".join(skipped[:5]) + (" …" if len(skipped) > 5 else ""))
+        notes.append(f"{len(skipped)} month×model group(s) with unpriced tokens left out whole (the spend report "
+                     "lists them): " + "; ".join(skipped[:5]) + (" …" if len(skipped) > 5 else ""))
     months = sorted(per_month)
     if not months:
         notes.append("no priced traffic: every month's traffic is unpriced, so there is no index")

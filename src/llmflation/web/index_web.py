@@ -152,8 +152,9 @@ def personal(st: AppState, *, by: str | None = None, formula: str = "fisher", si
                               engine="duckdb", market=_market(st))
     except NoUsageError as exc:
         status = usage_store(st).status()
-        raise ApiError(404, f"{exc} The logs span {status['first_day']} → {status['last_day']}: choose since and "
-                       "until inside it (until is exclusive).", first_day=status["first_day"],
+        hint = (f"The logs span {status['first_day']} → {status['last_day']}: choose since and until inside it "
+                "(until is exclusive).")
+        raise ApiError(404, str(NoUsageError(exc.since, exc.until, hint=hint)), first_day=status["first_day"],
                        last_day=status["last_day"]) from None
 
 
