@@ -207,6 +207,8 @@ def usage_index(
     since: str | None = typer.Option(None, "--since", help="First day (YYYY-MM-DD or YYYY-MM), inclusive."),
     until: str | None = typer.Option(None, "--until", help="Last day, exclusive."),
     market: bool = typer.Option(True, "--market/--no-market", help="Show the market (hedonic) index beside yours."),
+    chart: Path | None = typer.Option(None, "--chart", help="Also write a chart of your index, your actual price and "
+                                      "the market (with --by: one line per group): .png, .svg, .html or .json."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON to stdout."),
     as_csv: bool = typer.Option(False, "--csv", help="Print the monthly rows as CSV to stdout."),
 ) -> None:
@@ -227,6 +229,13 @@ def usage_index(
                                 until=parse_date(until, "--until"), engine=engine, market=market)
     except NoUsageError as exc:
         raise NoUsageError(exc.since, exc.until, hint=_no_usage_hint(store, exc)) from None
+    if chart is not None:
+        from llmflation.charts.index import groups_spec, personal_spec
+        from llmflation.report.render import write_chart
+
+        spec = (groups_spec(report.groups, by) if by and report.groups else None) or personal_spec(report.total)
+        write_chart(spec, chart)
+        info(f"Chart written to {chart}")
     if as_json:
         emit_json(report.as_dict())
         return

@@ -174,7 +174,9 @@ def _build(rows: list[SpendRow], formula: str, group: str | None) -> PersonalInd
         per_month[month].update(cells)
         cost[month] += r.cost_usd
         toks[month] += r.priced_tokens
-    if skipped:
+    if skipped and group is not None:  # the total's note lists examples; a group's only counts them
+        notes.append(f"{len(skipped)} month×model group(s) with unpriced tokens left out whole")
+    elif skipped:
         notes.append(f"{len(skipped)} month×model group(s) with unpriced tokens left out whole (the spend report "
                      "lists them): " + "; ".join(skipped[:5]) + (" …" if len(skipped) > 5 else ""))
     months = sorted(per_month)
