@@ -5,9 +5,13 @@
 
 1. `llmflation index --method all --json` on the bundled ledger, end to end in a fresh process (interpreter
    start, imports, ledger load, every method, the 200-resample bootstrap, JSON out). Target: ≤ 2 s.
-2. `llmflation usage index --source DATA --json --no-market` on N canonical-Parquet rows (generated with
-   benchmarks/gen_usage.py when DATA is missing), DuckDB engine, end to end. Target: ≤ 3 s for 20M rows on 2 cores.
-   The in-process time of `personal_index` is reported too (without interpreter start and imports).
+2. `llmflation usage index --source DATA --json` on N canonical-Parquet rows (generated with
+   benchmarks/gen_usage.py when DATA is missing), DuckDB engine, end to end, with the market index beside it (the
+   default). Target: ≤ 3 s for 20M rows on 2 cores.
+   Then in process (after a warm-up run: imports, engine start), `personal_index` split into its steps — the
+   usage pricing query (`usage.analytics.spend`), building the chained index (`index.personal.build_index`) and
+   the market index (one hedonic fit) — for all traffic and for --by model and --by tag (which prices a second
+   grouping by tag).
 3. The same on local Spark (unless --skip-spark); no target (Spark's JVM start dominates at this size).
 
 Each timing is the best of --repeat runs; the machine's core count and load are printed next to the figures.
@@ -50,16 +54,15 @@ def in_process(data: Path, engine: str) -> dict[str, Any]:
     from llmflation.ledger.ledger import open_ledger
 
     ledger = open_ledger()
-    from llmflation.usage.analytics import spend
-
     personal_index(data, ledger, engine=engine, market=False)  # warm: imports, engine start
-    t0, c0 = time.perf_counter(), time.process_time()
-    rep = personal_index(data, ledger, engine=engine, market=False)
-    wall, cpu = time.perf_counter() - t0, time.process_time() - c0
-    t0 = time.perf_counter()
-    spend(data, ledger, by="month", engine=engine)  # the plain monthly spend query, for scale
-    return {"seconds": wall, "cpu_seconds": cpu, "spend_by_month_seconds": time.perf_counter() - t0,
-            "months": len(rep.total.months)}
+    out: dict[str, Any] = {}
+    for by in (None, "model", "tag"):
+        t0, c0 = time.perf_counter(), time.process_time()
+        rep = personal_index(data, ledger, engine=engine, by=by)
+        wall, cpu = time.perf_counter() - t0, time.process_time() - c0
+        out[by or "all"] = {"seconds": wall, "cpu_seconds": cpu, "months": len(rep.total.months),
+                            "groups": len(rep.groups), **{f"{k}_seconds": v for k, v in rep.timings.items()}}
+    return out
 
 
 def main() -> None:
@@ -90,22 +93,27 @@ def main() -> None:
     import pyarrow.parquet as pq
 
     rows = pq.ParquetFile(data).metadata.num_rows
-    secs, out = timed([*cli, "usage", "index", "--source", str(data), "--json", "--no-market"], args.repeat)
+    secs, out = timed([*cli, "usage", "index", "--source", str(data), "--json"], args.repeat)
     months = len(json.loads(out)["total"]["months"])
     print(f"usage index, DuckDB, {rows:,} rows ({months} months), end to end: {secs:.2f} s  [target ≤ 3 s]")
-    inproc = json.loads(subprocess.run([sys.executable, __file__, "--case", "inproc", "--data", str(data)],
-                                       capture_output=True, text=True, env=_env(), check=True).stdout)
-    print(f"usage index, DuckDB, in process (after warm-up): {inproc['seconds']:.2f} s wall, "
-          f"{inproc['cpu_seconds']:.2f} s CPU (all threads); plain `usage spend --by month` on the same rows: "
-          f"{inproc['spend_by_month_seconds']:.2f} s")
+    _split("DuckDB", data, "duckdb")
     if not args.skip_spark:
-        proc = subprocess.run([sys.executable, __file__, "--case", "inproc", "--data", str(data), "--engine",
-                               "spark"], capture_output=True, text=True, env=_env())
-        if proc.returncode == 0:
-            sp = json.loads(proc.stdout.strip().splitlines()[-1])
-            print(f"usage index, local Spark, in process (after warm-up): {sp['seconds']:.2f} s")
-        else:
-            print(f"usage index on Spark failed: {proc.stderr[-500:]}")
+        _split("local Spark", data, "spark")
+
+
+def _split(label: str, data: Path, engine: str) -> None:
+    proc = subprocess.run([sys.executable, __file__, "--case", "inproc", "--data", str(data), "--engine", engine],
+                          capture_output=True, text=True, env=_env())
+    if proc.returncode != 0:
+        print(f"usage index on {label} failed: {proc.stderr[-500:]}")
+        return
+    res = json.loads(proc.stdout.strip().splitlines()[-1])
+    for by, r in res.items():
+        rest = r["seconds"] - r["spend_seconds"]
+        print(f"usage index{'' if by == 'all' else ' --by ' + by}, {label}, in process (after warm-up): "
+              f"{r['seconds']:.2f} s wall ({r['cpu_seconds']:.2f} s CPU, all threads) = pricing query (spend) "
+              f"{r['spend_seconds']:.2f} s + the rest {rest:.2f} s (build index {r['index_seconds']:.2f} s, "
+              f"market index {r.get('market_seconds', 0.0):.2f} s; {r['groups']} groups)")
 
 
 if __name__ == "__main__":

@@ -91,3 +91,18 @@ def test_report_has_the_index_section(cli: Any, tmp_path: Path) -> None:
     data = json.loads((tmp_path / "rep" / "report-data.json").read_text())
     assert {m["method"] for m in data["price_index"]["methods"]} >= {"hedonic", "threshold", "frontier"}
     assert (tmp_path / "rep" / "charts" / "price-index.vl.json").exists()
+
+
+def test_usage_index_chart_and_no_usage_hints(ledger: Any, shared_home: Path, tmp_path: Path, cli: Any) -> None:
+    gen = gen_module()
+    path = tmp_path / "u.parquet"
+    gen.write_canonical(gen.generate(ledger, 800, seed=9), path)
+    for name, by in (("mine.svg", ()), ("groups.json", ("--by", "provider"))):
+        r = cli("usage", "index", "--source", str(path), "--chart", str(tmp_path / name), *by)
+        assert r.returncode == 0, r.stderr
+        assert "Chart written" in r.stderr and (tmp_path / name).stat().st_size > 1000
+    spec = json.loads((tmp_path / "groups.json").read_text())
+    assert spec["title"]["text"] == "Your price index by provider"
+    assert "Your price index" in (tmp_path / "mine.svg").read_text()
+    r = cli("usage", "index", "--source", str(path), "--since", "2031-01-01")
+    assert r.returncode == 1 and "No usage in the logs from 2031-01-01" in r.stderr and "--since/--until" in r.stderr

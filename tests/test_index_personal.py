@@ -12,7 +12,7 @@ import pytest
 
 from helpers.usage_helpers import _m, _p, write_cases
 from llmflation.errors import InputError
-from llmflation.index.personal import personal_index
+from llmflation.index.personal import NoUsageError, personal_index
 from llmflation.ledger.ledger import Ledger
 
 
@@ -101,11 +101,12 @@ def test_unpriced_groups_are_left_out_whole_with_a_note(tmp_path: Path) -> None:
 
 def test_bad_by_and_empty_window(tmp_path: Path) -> None:
     src = write_cases(tmp_path / "hand.parquet", HAND)
-    with pytest.raises(InputError, match=r"^by 'colour': choose one of") as err:
+    with pytest.raises(InputError, match="by 'colour': choose one of model, provider, tag") as bad:
         personal_index(src, hand_ledger(), by="colour")
-    assert err.value.field == "by"  # the CLI words it "--by 'colour': …"
-    with pytest.raises(Exception, match="no usage"):
+    assert bad.value.field == "by"  # each front end words it: --by in the CLI, by= in the API
+    with pytest.raises(NoUsageError, match="No usage in the logs from 2030-01-01") as empty:
         personal_index(src, hand_ledger(), since=date(2030, 1, 1))
+    assert empty.value.since == date(2030, 1, 1) and empty.value.until is None
 
 
 def test_market_index_beside_yours(ledger: Any, tmp_path: Path) -> None:
@@ -119,3 +120,47 @@ def test_market_index_beside_yours(ledger: Any, tmp_path: Path) -> None:
     first = next(m for m in rep.total.months if m.market is not None)
     assert first.market == pytest.approx(1.0)
     assert rep.groups and all(g.group for g in rep.groups)
+
+
+def test_market_levels_do_not_depend_on_the_window_start(ledger: Any) -> None:
+    """Why a server may fit the market once over a wide window: adjacent-period links are local, so levels
+    rebased to a month are the same as levels fitted from that month."""
+    from llmflation.index.personal import market_levels
+
+    wide = market_levels(ledger, date(2023, 3, 1), date(2026, 6, 1))
+    narrow = market_levels(ledger, date(2024, 9, 1), date(2026, 6, 1))
+    base = date(2024, 9, 1)
+    assert len(narrow) >= 12 and set(narrow) <= set(wide)
+    for month, level in narrow.items():
+        assert level / narrow[base] == pytest.approx(wide[month] / wide[base], rel=1e-9)
+    assert market_levels(ledger, date(2025, 1, 1), date(2025, 1, 1)) == {}  # one month is no index
+
+
+def test_market_change_and_words_beside_a_hand_index(tmp_path: Path) -> None:
+    """The market's annualised change over your months, from levels given by a function (as the server does)."""
+    src = write_cases(tmp_path / "hand.parquet", HAND)
+    asked: list[tuple[date, date]] = []
+
+    def levels(first: date, last: date) -> dict[date, float]:
+        asked.append((first, last))
+        return {date(2024, 12, 1): 4.0, date(2025, 1, 1): 2.0, date(2025, 2, 1): 1.0}
+
+    rep = personal_index(src, hand_ledger(), market=levels)
+    assert asked == [(date(2025, 1, 1), date(2025, 2, 1))]
+    jan, feb = rep.total.months
+    assert jan.market == 1.0 and feb.market == 0.5  # rebased to your first month
+    assert rep.total.market_change_per_year_pct == pytest.approx((0.5 ** 12 - 1) * 100, abs=0.01)
+    assert "the market index fell 100.0% a year over the same months" in rep.total.summary()
+    flat = personal_index(src, hand_ledger(), market=lambda a, b: {date(2025, 1, 1): 3.0, date(2025, 2, 1): 3.0})
+    assert "the market index held steady over the same months" in flat.total.summary()
+    none = personal_index(src, hand_ledger(), market=lambda a, b: {})
+    assert none.market_label is None and any("no market index for 2025-01 → 2025-02" in n for n in none.notes)
+    assert all(m.market is None for m in none.total.months)
+
+
+def test_a_flat_index_held_steady_and_timings(tmp_path: Path) -> None:
+    steady = [c for c in HAND if c[1] == "beta/b"]  # beta's price never moved and its mix cannot
+    rep = personal_index(write_cases(tmp_path / "b.parquet", steady), hand_ledger(), market=False)
+    assert rep.total.summary() == ("your prices held steady at constant mix; your mix did not change what you "
+                                   "paid per token")
+    assert set(rep.timings) == {"spend", "index"} and all(v >= 0 for v in rep.timings.values())

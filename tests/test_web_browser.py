@@ -26,7 +26,7 @@ pytestmark = pytest.mark.browser
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-PAGES = ["/", "/models", "/models/gpt-4o", "/bill", "/spend", "/selfhost",
+PAGES = ["/", "/models", "/models/gpt-4o", "/bill", "/spend", "/spend/index", "/selfhost",
          "/selfhost?mode=compare&model=llama-3.3-70b&gpu=H100", "/capability",
          "/capability?benchmark=mmlu&at=2025-01-01", "/api/docs"]
 WIDTHS = [1400, 390]  # desktop, phone

@@ -207,22 +207,35 @@ def usage_index(
     since: str | None = typer.Option(None, "--since", help="First day (YYYY-MM-DD or YYYY-MM), inclusive."),
     until: str | None = typer.Option(None, "--until", help="Last day, exclusive."),
     market: bool = typer.Option(True, "--market/--no-market", help="Show the market (hedonic) index beside yours."),
+    chart: Path | None = typer.Option(None, "--chart", help="Also write a chart of your index, your actual price and "
+                                      "the market (with --by: one line per group): .png, .svg, .html or .json."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON to stdout."),
     as_csv: bool = typer.Option(False, "--csv", help="Print the monthly rows as CSV to stdout."),
 ) -> None:
     """Your own price index: what your traffic would cost month by month at constant mix (chained Fisher)."""
-    from llmflation.index.personal import personal_index
+    from llmflation.index.personal import BY, FORMULAS, NoUsageError, personal_index
     from llmflation.ledger.ledger import open_ledger
     from llmflation.usage.store import UsageStore
 
     exclusive(json=as_json, csv=as_csv)
-    if by is not None and by not in ("model", "provider", "tag"):
-        raise typer.BadParameter("choose model, provider or tag", param_hint="--by")
-    if formula not in ("fisher", "tornqvist"):
-        raise typer.BadParameter("choose fisher or tornqvist", param_hint="--formula")
-    report = personal_index(source if source is not None else UsageStore(), open_ledger(), by=by, formula=formula,
-                            since=parse_date(since, "--since"), until=parse_date(until, "--until"), engine=engine,
-                            market=market)
+    if by is not None and by not in BY:
+        raise typer.BadParameter(f"choose {', '.join(BY[:-1])} or {BY[-1]}", param_hint="--by")
+    if formula not in FORMULAS:
+        raise typer.BadParameter(f"choose {' or '.join(FORMULAS)}", param_hint="--formula")
+    store = UsageStore() if source is None else None
+    chosen: Any = source if store is None else store
+    try:
+        report = personal_index(chosen, open_ledger(), by=by, formula=formula, since=parse_date(since, "--since"),
+                                until=parse_date(until, "--until"), engine=engine, market=market)
+    except NoUsageError as exc:
+        raise NoUsageError(exc.since, exc.until, hint=_no_usage_hint(store, exc)) from None
+    if chart is not None:
+        from llmflation.charts.index import groups_spec, personal_spec
+        from llmflation.report.render import write_chart
+
+        spec = (groups_spec(report.groups, by) if by and report.groups else None) or personal_spec(report.total)
+        write_chart(spec, chart)
+        info(f"Chart written to {chart}")
     if as_json:
         emit_json(report.as_dict())
         return
@@ -241,6 +254,17 @@ def usage_index(
     for n in report.notes:
         info(f"Note: {n}")
     info(f"Engine: {report.engine} · formula: {report.formula}")
+
+
+def _no_usage_hint(store: Any, exc: Any) -> str:
+    """The next step in the CLI's words: ingest logs, or the window that has data."""
+    if store is not None:
+        status = store.status()
+        if status["rows"]:
+            return (f"The logs span {status['first_day']} → {status['last_day']}: choose --since/--until inside it "
+                    "(--until is exclusive).")
+        return "Ingest usage logs with `llmflation usage ingest FILES…` (or pass --source PARQUET)."
+    return "Choose --since/--until inside the source's days, or check --source."
 
 
 def _print_personal(ix: PersonalIndex) -> None:

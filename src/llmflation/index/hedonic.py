@@ -137,9 +137,10 @@ def hedonic_index(panel: Panel, options: HedonicOptions | None = None) -> Hedoni
         elif c < opts.min_offers:
             gaps[i] = f"only {c} scored offer(s), fewer than the minimum of {opts.min_offers}"
     if len(usable) < 2:
+        fixes = ", or impute missing scores (crosswalk)" if panel.impute == "drop" else ""
         raise NoIndexError(
             f"Only {len(usable)} month(s) have at least {opts.min_offers} scored offers; an index needs two: widen "
-            "the window, lower the minimum of scored offers per month, or impute missing scores (crosswalk).",
+            f"the window, lower the minimum of scored offers per month{fixes}.",
             usable=len(usable), min_offers=opts.min_offers)
     obs = [o for o in panel.offers if counts[month_pos[o.month]] >= opts.min_offers]
     y = np.log(np.array([float(o.price) for o in obs]))
@@ -225,6 +226,11 @@ def hedonic_index(panel: Panel, options: HedonicOptions | None = None) -> Hedoni
         inner = [panel.months[i].isoformat()[:7] for i in range(first, usable[-1]) if i in gaps]
         notes.append(f"{len(inner)} month(s) inside the window are gaps, linked over, not interpolated: "
                      + ", ".join(inner))
+    span = (panel.months[usable[-1]].year - panel.months[first].year) * 12 + panel.months[usable[-1]].month \
+        - panel.months[first].month
+    if span < 12:
+        notes.append(f"the index spans {span} month(s): the yearly rate extrapolates them and its interval is "
+                     "wide or optimistic; widen the window for a rate that means a year")
     if panel.dropped_unscored_models:
         notes.append(f"{len(panel.dropped_unscored_models)} model(s) with offers but no usable {panel.score} "
                      f"score left out (missing-score rule: {panel.impute})")

@@ -97,6 +97,7 @@ class Comparison:
     hedonic: HedonicIndex | None
     breaks: BreakTest | None
     series: dict[str, list[tuple[date, float]]] = field(default_factory=dict)  # for charts: log-comparable levels
+    panel: Panel | None = field(default=None, compare=False, repr=False)  # the offers every method read
 
     def as_dict(self) -> dict[str, Any]:
         return {"window": {"start": self.start, "end": self.end}, "options": self.options,
@@ -359,4 +360,4 @@ def compare(
                "level": opts.level, "bootstrap": opts.bootstrap, "seed": opts.seed,
                "threshold": f"{benchmark} ≥ {threshold}", "tiers_usd_per_mtok": [str(b) for b in tier_bounds],
                "methods": list(methods)}
-    return Comparison(s, e, options, tuple(rows), hed, brk, series)
+    return Comparison(s, e, options, tuple(rows), hed, brk, series, panel)

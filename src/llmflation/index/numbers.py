@@ -1,7 +1,8 @@
 """Bilateral index-number formulas over matched items, in Decimal (so the axioms hold to 30+ digits).
 
 Each period is a mapping item → (price, quantity). Only items present in both periods with a positive price
-and quantity in both enter (matched model); callers say what was left out.
+and quantity in both enter (matched model); callers say what was left out. A caller that has computed
+`matched(p0, p1)` already may pass it as `items`.
 
     laspeyres  Σ p1·q0 / Σ p0·q0
     paasche    Σ p1·q1 / Σ p0·q1
@@ -33,8 +34,8 @@ def _need(items: Sequence[Any]) -> None:
         raise InputError("no item is priced and bought in both periods; a bilateral index needs at least one")
 
 
-def laspeyres(p0: Period, p1: Period) -> Decimal:
-    items = matched(p0, p1)
+def laspeyres(p0: Period, p1: Period, items: Sequence[Any] | None = None) -> Decimal:
+    items = matched(p0, p1) if items is None else items
     _need(items)
     with localcontext() as ctx:
         ctx.prec = PREC
@@ -42,8 +43,8 @@ def laspeyres(p0: Period, p1: Period) -> Decimal:
                                                                           Decimal(0))
 
 
-def paasche(p0: Period, p1: Period) -> Decimal:
-    items = matched(p0, p1)
+def paasche(p0: Period, p1: Period, items: Sequence[Any] | None = None) -> Decimal:
+    items = matched(p0, p1) if items is None else items
     _need(items)
     with localcontext() as ctx:
         ctx.prec = PREC
@@ -51,8 +52,8 @@ def paasche(p0: Period, p1: Period) -> Decimal:
                                                                           Decimal(0))
 
 
-def fisher(p0: Period, p1: Period) -> Decimal:
-    items = matched(p0, p1)
+def fisher(p0: Period, p1: Period, items: Sequence[Any] | None = None) -> Decimal:
+    items = matched(p0, p1) if items is None else items
     _need(items)
     with localcontext() as ctx:
         ctx.prec = PREC
@@ -67,8 +68,8 @@ def fisher(p0: Period, p1: Period) -> Decimal:
         return (l_num / l_den * (p_num / p_den)).sqrt()
 
 
-def tornqvist(p0: Period, p1: Period) -> Decimal:
-    items = matched(p0, p1)
+def tornqvist(p0: Period, p1: Period, items: Sequence[Any] | None = None) -> Decimal:
+    items = matched(p0, p1) if items is None else items
     _need(items)
     with localcontext() as ctx:
         ctx.prec = PREC
@@ -79,11 +80,12 @@ def tornqvist(p0: Period, p1: Period) -> Decimal:
         return log.exp()
 
 
-def index(formula: str, p0: Period, p1: Period) -> Decimal:
+def index(formula: str, p0: Period, p1: Period, items: Sequence[Any] | None = None) -> Decimal:
+    """The bilateral index by name; `items` = `matched(p0, p1)` when the caller has it already."""
     fn = {"fisher": fisher, "tornqvist": tornqvist, "laspeyres": laspeyres, "paasche": paasche}.get(formula)
     if fn is None:
         raise InputError(f"formula {formula!r}: choose one of {', '.join(FORMULAS)}", field="formula")
-    return fn(p0, p1)
+    return fn(p0, p1, items)
 
 
 def chain(formula: str, periods: Sequence[Period]) -> list[Decimal]:

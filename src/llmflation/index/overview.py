@@ -68,8 +68,9 @@ def overview(
         rsn = reasoning_deflation(ledger, comp.start, comp.end, benchmark=reasoning_benchmark,
                                   level=reasoning_level, conf=level)
     if "premium" in methods:
-        prem = frontier_premium(build_panel(ledger, start=comp.start, end=comp.end, score=score, impute=impute,
-                                            hosts=hosts, blend=blend), lag_months=lag_months, conf=level)
+        panel = comp.panel or build_panel(ledger, start=comp.start, end=comp.end, score=score, impute=impute,
+                                          hosts=hosts, blend=blend)  # the same offers the methods read
+        prem = frontier_premium(panel, lag_months=lag_months, conf=level)
     comp.options.update({"reasoning_level": f"{reasoning_benchmark} ≥ {reasoning_level}",
                          "premium_lag_months": lag_months})
     ov = IndexOverview(comp, rsn, prem)

@@ -155,28 +155,31 @@ def build_panel(
     unscored: set[str] = set()
     used_imputed: dict[str, str] = {}
     filled = 0
+    blended = {id(p): p.blended(wi, wo) for p in prices}  # once per price, not once per month
+    models = {m: ledger.model(m) for m in {p.model for p in prices}}
+    lo, hi = months[0] if months else start, months[-1] if months else end
+    prices = [p for p in prices if p.valid_from <= hi and (p.valid_to is None or lo < p.valid_to)]
     for m in months:
-        live = [p for p in prices if p.in_effect(m)]
+        live = [p for p in prices if p.valid_from <= m and (p.valid_to is None or m < p.valid_to)]
         if hosts == "cheapest":
             best: dict[str, object] = {}
-            for p in sorted(live, key=lambda p: (p.blended(wi, wo), not p.first_party, p.provider)):
+            for p in sorted(live, key=lambda p: (blended[id(p)], not p.first_party, p.provider)):
                 best.setdefault(p.model, p)
             live = list(best.values())  # type: ignore[arg-type]
-        ctx_known = [ledger.model(p.model).context_window for p in live]
-        ctx_vals = [c for c in ctx_known if c]
+        ctx_vals = [c for c in (models[p.model].context_window for p in live) if c]
         ctx_median = statistics.median(ctx_vals) if ctx_vals else 8192
         for p in live:
             if p.model not in scores:
                 unscored.add(p.model)
                 continue
-            model = ledger.model(p.model)
+            model = models[p.model]
             ctx: float = float(model.context_window or 0)
             if not ctx:
                 filled += 1
                 ctx = float(ctx_median)
             if p.model in imputed:
                 used_imputed[p.model] = imputed[p.model]
-            price = p.blended(wi, wo)
+            price = blended[id(p)]
             if price <= 0:
                 continue  # a free offer has no log price; it is not a market price signal
             offers.append(Offer(

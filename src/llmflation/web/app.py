@@ -93,6 +93,10 @@ def create_app(settings: WebSettings | None = None, ledger: Ledger | None = None
         from llmflation.web.index_web import pages_router as index_pages
 
         app.include_router(index_pages)
+        if features.available("usage"):
+            from llmflation.web.index_web import usage_pages_router as personal_pages
+
+            app.include_router(personal_pages)
     if features.available("trends"):
         from llmflation.web.capability_web import pages_router as capability_pages
         from llmflation.web.capability_web import router as capability_api

@@ -55,4 +55,8 @@ def routers(settings: WebSettings) -> list[Any]:
         from llmflation.web.index_web import router as index_router
 
         out.append(index_router)
+        if available("usage"):
+            from llmflation.web.index_web import usage_router as personal_index_router
+
+            out.append(personal_index_router)
     return out
