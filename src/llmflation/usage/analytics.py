@@ -284,19 +284,18 @@ def spend(source: UsageSource, ledger: Ledger, by: str | Sequence[str] = ("month
     period, dims = parse_by(by)
     names = (["period"] if period else []) + dims
     with open_engine(engine, source) as e:
-        prices, choices = pricing_inputs(e, ledger)
-        groups = e.execute(spend_expr(e.usage, prices, choices, dims, period, since, until))
+        prices, choices, shape = pricing_inputs(e, ledger)
+        groups = e.execute(spend_expr(e.usage, prices, choices, dims, period, since, until, shape))
         name = e.name
     rows, total, unpriced, rules, notes = _fold(groups, names, ledger)
     if "tag" in dims:
-        notes.append("a request with several tags counts under each of them, so tag rows can add up to more "
-                     "than the total")
-    total_report = _total(source, ledger, since, until, engine) if "tag" in dims else total
-    return SpendReport(names, since, until, name, rows, total_report, unpriced, rules, notes)
-
-
-def _total(source: UsageSource, ledger: Ledger, since: date | None, until: date | None, engine: str) -> SpendRow:
-    return spend(source, ledger, by=(), since=since, until=until, engine=engine).total
+        # a request with several tags is in several tag groups: the total, the unpriced listing, the provider rules
+        # and the notes' counts come from the untagged query, where it counts once
+        whole = spend(source, ledger, by=(), since=since, until=until, engine=engine)
+        total, unpriced, rules = whole.total, whole.unpriced, whole.provider_rules
+        notes = [*whole.notes, "a request with several tags counts under each of them, so tag rows can add up to "
+                 "more than the total"]
+    return SpendReport(names, since, until, name, rows, total, unpriced, rules, notes)
 
 
 @dataclass(frozen=True)
@@ -378,7 +377,7 @@ def reprice(source: UsageSource, ledger: Ledger, to: str | None = None, floor: F
 
             raise UnknownNameError("provider", provider, ledger.providers)
     with open_engine(engine, source) as e:
-        prices, choices = pricing_inputs(e, ledger)
+        prices, choices, _shape = pricing_inputs(e, ledger)
         t = e.usage
         if since is not None:
             t = t.filter(t.day >= since)
@@ -538,7 +537,7 @@ def reconcile(source: UsageSource, ledger: Ledger, tolerance: Decimal = Decimal(
     """Compare a provider- or gateway-reported cost column with ours per day × model × provider; a group
     disagrees when |reported − computed| > tolerance × max(reported, computed) and > $0.000001."""
     with open_engine(engine, source) as e:
-        prices, choices = pricing_inputs(e, ledger)
+        prices, choices, _shape = pricing_inputs(e, ledger)
         t = e.usage.filter(e.usage.reported_cost.notnull())
         groups = e.execute(spend_expr(t, prices, choices, ["model", "provider"], "day", since, until))
         name = e.name
