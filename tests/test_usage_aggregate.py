@@ -278,3 +278,22 @@ def test_an_off_peak_window_edge_and_a_threshold_hit_exactly(tmp_path: Path) -> 
     assert report.total.cost_usd == (D(2_000) * 2 + D(2_001) * 4 + D(500_000) * D("0.5")) / 1_000_000
     assert any(n == "2 request(s) priced at long-context rates" for n in report.notes)  # one row of 2 requests
     assert any("1 request(s) fell in an off-peak UTC window" in n for n in report.notes)
+
+
+def test_reprice_prices_one_hour_writes_and_audio_at_their_own_rates(tmp_path: Path) -> None:
+    """What-if re-pricing runs on the same price-key sums: a 1-hour cache write and audio tokens cost the target's
+    1-hour-write and audio rates (they were priced at the 5-minute and text rates before)."""
+    a = _flat("acme/a", "acme", START, None, "2")
+    b = _flat("acme/b", "acme", START, None, "1", cache_write=D("1.25"), cache_write_1h=D(2), input_audio=D(8),
+              output_audio=D(16))
+    ledger = Ledger([_model("acme/a"), _model("acme/b")], [a, b], [])
+    row = _one(date(2025, 3, 5), 600, 1_000_000)
+    row.update(cache_write=400_000, cache_write_1h=300_000, input_audio=200_000, output_text=100_000,
+               output_audio=50_000)
+    report = analytics.reprice(write_log(tmp_path / "r.parquet", [row]), ledger, to="acme/b")
+    # uncached 1,000,000 of which 200,000 audio; writes 100,000 at 5 min, 300,000 at 1 h; output 50,000 text + audio
+    by_hand = (D(800_000) * 1 + D(200_000) * 8 + D(100_000) * D("1.25") + D(300_000) * 2 + D(50_000) * 10
+               + D(50_000) * 16) / 1_000_000
+    assert report.chosen is not None and report.chosen.whatif_cost_usd == by_hand
+    # actual: acme/a has no cache-write, 1-hour or audio prices: every such token at its input / output rate
+    assert report.actual_cost_usd == (D(1_400_000) * 2 + D(100_000) * 10) / 1_000_000

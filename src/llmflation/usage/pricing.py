@@ -320,30 +320,24 @@ def spend_expr(usage: ir.Table, prices: ir.Table, choices: ir.Table, keys: Seque
     """The one expression, aggregate-then-price: filter → sum token buckets per price key → range join of the sums
     with the validity intervals → exact DECIMAL costs → the asked-for groups.
 
-    Stage 1 touches every row but joins nothing: it groups rows by what decides their rate — day, model, named
-    provider, requested tier, batch, window slot and long-context rank (see `PriceShape`) — plus the raw columns the
-    asked-for keys derive from, and sums requests and tokens. Stage 2 resolves the provider rule and joins these
-    few aggregates (not the rows) to the tariff's segments, where the unit prices meet the sums; stage 3 folds to the
-    asked-for keys. The result is the same to the last digit as pricing each row (sums of exact products are exact;
-    `tests/test_usage_aggregate.py` compares them on random logs). `keys` are dimension names (DIMENSIONS);
-    `period` adds a `period` column (start date). Result columns: the keys, provider_rule, unpriced_reason,
-    u_model / u_provider (for unpriced groups), batch_discount, flag token/request counts, request and token sums
-    per bucket, reported cost, and c_in/c_cr/c_cw/c_out in micro-dollars.
+    Stage 1 (`price_key_sums`) touches every row but joins nothing: it groups rows by what decides their rate — day
+    (or price epoch), model, named provider, requested tier, batch, window slot and long-context rank (see
+    `PriceShape`) — plus the raw columns the asked-for keys derive from, and sums requests and tokens. Stage 2
+    (`priced_sums`) resolves the provider rule and joins these aggregates (not the rows) to the tariff's segments,
+    where the unit prices meet the sums; stage 3 folds to the asked-for keys. The result is the same to the last
+    digit as pricing each row (sums of exact products are exact; `tests/test_usage_aggregate.py` compares them on
+    random logs, on DuckDB and Spark). `keys` are dimension names (DIMENSIONS); `period` adds a `period` column
+    (start date). Result columns: the keys, provider_rule, unpriced_reason, u_model / u_provider (for unpriced
+    groups), batch_discount, flag token/request counts, request and token sums per bucket, reported cost, and
+    c_in/c_cr/c_cw/c_out in micro-dollars.
     """
     import ibis
 
-    if shape is None:
-        shape = PriceShape()
-    t = usage
-    if since is not None:
-        t = t.filter(t.day >= since)
-    if until is not None:
-        t = t.filter(t.day < until)
     for k in keys:
         if k not in DIMENSIONS:
             raise InputError(f"unknown dimension {k!r}; choose from {', '.join((*PERIODS, *DIMENSIONS))}",
                              field="by")
-    # stage 1: rows -> sums per price key (no join)
+    t = filter_days(usage, since, until)
     raw: dict[str, Any] = {}
     if "tag" in keys:
         raw["r_tags"] = t.tags
@@ -355,6 +349,54 @@ def spend_expr(usage: ir.Table, prices: ir.Table, choices: ir.Table, keys: Seque
         raw["r_project"] = t.project
     if "model" in keys:
         raw["r_model_raw"] = ibis.ifelse(t.model.isnull(), t.model_raw, ibis.null(str))
+    g = priced_sums(price_key_sums(usage, t, shape or PriceShape(), period, raw), prices, choices)
+    cols: dict[str, Any] = {}
+    if period:
+        cols["period"] = g.r_period if "r_period" in g.columns else period_expr(g.first_day, period)
+    for k in keys:
+        if k == "tag":
+            cols["tag"] = ibis.coalesce(g.r_tags, "(untagged)").split(",").unnest()
+        elif k == "user":
+            cols["user"] = g.r_user
+        elif k == "format":
+            cols["format"] = g.r_format
+        elif k == "provider":
+            cols["provider"] = g.price_provider
+        elif k == "model":
+            cols["model"] = ibis.coalesce(g.model, g.r_model_raw)
+        elif k == "project":
+            cols["project"] = g.r_project
+        else:  # provider_rule
+            cols[k] = g.provider_rule
+    g = g.mutate(**{f"k_{name}": v for name, v in cols.items()})
+    # stage 3: back to the asked-for groups (keeping what the report needs: rule, unpriced reason, batch discount)
+    out = ["requests", "rows", *BUCKETS, *SUB_BUCKETS, "reported_cost", "reported_rows", "cr_at_input",
+           "cw_at_input", "cw1h_at_5m", "audio_at_text", "tier_fallback_requests", "tier_unknown_requests",
+           "off_peak_requests", "batch_no_discount", "long_requests", "c_in", "c_cr", "c_cw", "c_out"]
+    keys2 = [*(f"k_{n}" for n in cols), "provider_rule", "unpriced_reason", "u_model", "u_provider",
+             "batch_discount"]
+    return g.group_by(keys2).aggregate(first_day=g.first_day.min(), last_day=g.last_day.max(),
+                                       **{c: g[c].sum() for c in out})
+
+
+def filter_days(usage: ir.Table, since: date | None, until: date | None) -> ir.Table:
+    """Rows with since <= day < until (either bound optional)."""
+    t = usage
+    if since is not None:
+        t = t.filter(t.day >= since)
+    if until is not None:
+        t = t.filter(t.day < until)
+    return t
+
+
+def price_key_sums(usage: ir.Table, t: ir.Table, shape: PriceShape, period: str | None,
+                   raw: dict[str, Any] | None = None) -> ir.Table:
+    """Stage 1: the rows of `t` (a filtered `usage`) summed per price key, plus the `raw` columns asked for.
+    Columns: model, provider, unresolved_reason, batch, tier_req, slot, lc_rank, first_day, last_day (and r_period
+    when grouped by epoch and period), request/row/token sums, reported cost and rows, tier_unknown_requests."""
+    import ibis
+
+    raw = dict(raw or {})
     row_keys = _row_keys(t, shape)
     if period != "day" and shape.boundaries:
         # rows of one price epoch share their segments: group by epoch (and period) rather than by day, and keep
@@ -386,9 +428,14 @@ def spend_expr(usage: ir.Table, prices: ir.Table, choices: ir.Table, keys: Seque
     absent = {b: ibis.literal(0, "int64") for b in SUB_BUCKETS if b not in present_subs}
     if "tier_unknown_requests" not in sums:
         absent["tier_unknown_requests"] = ibis.literal(0, "int64")
-    if absent:
-        a = a.mutate(**absent)
-    # stage 2: provider rule, then the range join of the sums with the tariff's segments
+    return a.mutate(**absent) if absent else a
+
+
+def priced_sums(a: ir.Table, prices: ir.Table, choices: ir.Table) -> ir.Table:
+    """Stage 2: price-key sums with their provider rule, joined to the tariff segment in effect on their first day
+    (every day of a group shares it), with `cost_columns`."""
+    import ibis
+
     a = a.left_join(choices, a.model == choices.c_model)
     a = a.mutate(
         price_provider=ibis.coalesce(a.provider, a.c_provider),
@@ -404,36 +451,7 @@ def spend_expr(usage: ir.Table, prices: ir.Table, choices: ir.Table, keys: Seque
         a.slot < prices.m_to,
     ])
     long = (g.p_lc_rank.notnull() & (g.lc_rank >= g.p_lc_rank)).fill_null(False)
-    cols: dict[str, Any] = {}
-    if period:
-        cols["period"] = g.r_period if "r_period" in g.columns else period_expr(g.first_day, period)
-    for k in keys:
-        if k == "tag":
-            cols["tag"] = ibis.coalesce(g.r_tags, "(untagged)").split(",").unnest()
-        elif k == "user":
-            cols["user"] = g.r_user
-        elif k == "format":
-            cols["format"] = g.r_format
-        elif k == "provider":
-            cols["provider"] = g.price_provider
-        elif k == "model":
-            cols["model"] = ibis.coalesce(g.model, g.r_model_raw)
-        elif k == "project":
-            cols["project"] = g.r_project
-        else:  # provider_rule
-            cols[k] = g.provider_rule
-    g = g.mutate(
-        **{f"k_{name}": v for name, v in cols.items()},
-        **cost_columns(g, long),
-    )
-    # stage 3: back to the asked-for groups (keeping what the report needs: rule, unpriced reason, batch discount)
-    out = ["requests", "rows", *BUCKETS, *SUB_BUCKETS, "reported_cost", "reported_rows", "cr_at_input",
-           "cw_at_input", "cw1h_at_5m", "audio_at_text", "tier_fallback_requests", "tier_unknown_requests",
-           "off_peak_requests", "batch_no_discount", "long_requests", "c_in", "c_cr", "c_cw", "c_out"]
-    keys2 = [*(f"k_{n}" for n in cols), "provider_rule", "unpriced_reason", "u_model", "u_provider",
-             "batch_discount"]
-    return g.group_by(keys2).aggregate(first_day=g.first_day.min(), last_day=g.last_day.max(),
-                                       **{c: g[c].sum() for c in out})
+    return g.mutate(**cost_columns(g, long))
 
 
 def cost_columns(g: ir.Table, long: ir.BooleanValue) -> dict[str, Any]:
