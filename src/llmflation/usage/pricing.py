@@ -32,7 +32,7 @@ import tempfile
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -228,35 +228,46 @@ class PriceShape:
 
     thresholds: tuple[int, ...] = ()
     minute_bounds: tuple[int, ...] = ()
-    boundaries: tuple[date, ...] = ()  # every valid_from / valid_to, ascending: prices are constant between two
+    # per offer, the dates its price segments start or end (`offer_boundaries`), as a table on the engine;
+    # None: rows are grouped by day
+    boundaries: Any = None
 
 
-def price_shape(table: pa.Table) -> PriceShape:
-    """The thresholds (ascending), interior minute bounds (0 < b < 1440, ascending) and date boundaries of a
-    `price_table`."""
+def price_shape(table: pa.Table, boundaries: Any = None) -> PriceShape:
+    """The thresholds (ascending) and interior minute bounds (0 < b < 1440, ascending) of a `price_table`."""
     thresholds = sorted({int(v) for v in table.column("long_context_threshold").to_pylist() if v is not None})
     bounds = {int(v) for c in ("m_from", "m_to") for v in table.column(c).to_pylist()}
-    days = {v for c in ("valid_from", "valid_to") for v in table.column(c).to_pylist() if v is not None}
-    return PriceShape(tuple(thresholds), tuple(sorted(b for b in bounds if 0 < b < 1440)), tuple(sorted(days)))
+    return PriceShape(tuple(thresholds), tuple(sorted(b for b in bounds if 0 < b < 1440)), boundaries)
 
 
-def _epoch(day: ir.DateValue, boundaries: Sequence[date]) -> ir.IntegerValue:
-    """How many price boundaries fall on or before `day`: days with the same epoch see the same price segments
-    (every segment's validity interval starts and ends on a boundary). A constant-array look-up by day offset, so
-    the row stage needs no join; days outside the boundaries' span get 0 or the last epoch."""
-    import ibis
+def offer_boundaries(table: pa.Table, choices: pa.Table) -> pa.Table:
+    """Per offer (model, provider), every date its price segments start or end, as columns b1..bK (NULL-padded):
+    between two of them every segment of the offer (all tiers, windows, long-context tiers) is constant. Rows naming
+    no provider use the dates of their model's chosen provider (provider key ''). A row's *epoch* — how many of its
+    offer's dates fall on or before its day — is then a few comparisons, and the rows of one epoch can be summed
+    before they meet the prices. Offers change price rarely (the bundled ledger: five dates at most), so the sums
+    are few: about one per offer, epoch and period."""
+    import pyarrow as pa
 
-    first, last = boundaries[0], boundaries[-1]
-    span = (last - first).days
-    lookup, k = [], 0
-    for i in range(span + 1):
-        d = first + timedelta(days=i)
-        while k < len(boundaries) and boundaries[k] <= d:
-            k += 1
-        lookup.append(k)
-    offset = day.delta(ibis.date(first), unit="day").cast("int32")
-    return ibis.cases((day < first, 0), (day >= last, len(boundaries)),
-                      else_=ibis.literal(lookup, "array<int16>")[offset]).cast("int16")
+    dates: dict[tuple[str, str], set[date]] = {}
+    cols = table.select(["p_model", "p_provider", "valid_from", "valid_to"]).to_pydict()
+    for m, p, f, t in zip(cols["p_model"], cols["p_provider"], cols["valid_from"], cols["valid_to"], strict=True):
+        ds = dates.setdefault((m, p), set())
+        ds.add(f)
+        if t is not None:
+            ds.add(t)
+    chosen = choices.to_pydict()
+    for m, p in zip(chosen["c_model"], chosen["c_provider"], strict=True):
+        if (m, p) in dates:
+            dates[(m, "")] = dates[(m, p)]
+    keys = sorted(dates)
+    ordered = {k: sorted(dates[k]) for k in keys}
+    width = max((len(v) for v in ordered.values()), default=0)
+    out: dict[str, pa.Array] = {"e_model": pa.array([k[0] for k in keys], pa.string()),
+                                "e_provider": pa.array([k[1] for k in keys], pa.string())}
+    for i in range(width):
+        out[f"b{i + 1}"] = pa.array([ordered[k][i] if i < len(ordered[k]) else None for k in keys], pa.date32())
+    return pa.table(out)
 
 
 def with_threshold_rank(table: pa.Table, shape: PriceShape) -> pa.Table:
@@ -269,12 +280,12 @@ def with_threshold_rank(table: pa.Table, shape: PriceShape) -> pa.Table:
     return table.append_column("p_lc_rank", pa.array(ranks, pa.int8()))
 
 
-def _row_keys(t: ir.Table, shape: PriceShape) -> dict[str, Any]:
+def _row_keys(t: ir.Table, shape: PriceShape, usage: ir.Table) -> dict[str, Any]:
     """The per-row price keys (cheap scalar expressions, no join): requested tier, window slot, long-context rank."""
     import ibis
 
     keys: dict[str, Any] = {}
-    absent_tier = _is_default(t, "service_tier")
+    absent_tier = _is_default(usage, "service_tier")
     if absent_tier:
         keys["tier_req"] = ibis.literal("standard")
     else:
@@ -286,13 +297,11 @@ def _row_keys(t: ir.Table, shape: PriceShape) -> dict[str, Any]:
     else:
         keys["slot"] = ibis.literal(0, "int32")
     if shape.thresholds:
-        per_request = (t.input_uncached + t.cache_read + t.cache_write)
+        # the rank is the number of thresholds the input per request exceeds; one comparison settles most rows
+        prompt = t.input_uncached + t.cache_read + t.cache_write
         reqs = ibis.greatest(t.requests, 1)
-        rank: Any = None
-        for th in shape.thresholds:
-            term = ibis.ifelse(per_request > reqs * th, 1, 0)
-            rank = term if rank is None else rank + term
-        keys["lc_rank"] = rank.cast("int8")
+        keys["lc_rank"] = ibis.cases(*[(prompt <= reqs * th, i) for i, th in enumerate(shape.thresholds)],
+                                     else_=len(shape.thresholds)).cast("int8")
     else:
         keys["lc_rank"] = ibis.literal(0, "int8")
     return keys
@@ -338,18 +347,7 @@ def spend_expr(usage: ir.Table, prices: ir.Table, choices: ir.Table, keys: Seque
             raise InputError(f"unknown dimension {k!r}; choose from {', '.join((*PERIODS, *DIMENSIONS))}",
                              field="by")
     t = filter_days(usage, since, until)
-    raw: dict[str, Any] = {}
-    if "tag" in keys:
-        raw["r_tags"] = t.tags
-    if "user" in keys:
-        raw["r_user"] = t.user_id
-    if "format" in keys:
-        raw["r_format"] = t.source_format
-    if "project" in keys:
-        raw["r_project"] = t.project
-    if "model" in keys:
-        raw["r_model_raw"] = ibis.ifelse(t.model.isnull(), t.model_raw, ibis.null(str))
-    g = priced_sums(price_key_sums(usage, t, shape or PriceShape(), period, raw), prices, choices)
+    g = priced_sums(price_key_sums(usage, t, shape or PriceShape(), period, keys), prices, choices)
     cols: dict[str, Any] = {}
     if period:
         cols["period"] = g.r_period if "r_period" in g.columns else period_expr(g.first_day, period)
@@ -370,7 +368,7 @@ def spend_expr(usage: ir.Table, prices: ir.Table, choices: ir.Table, keys: Seque
             cols[k] = g.provider_rule
     g = g.mutate(**{f"k_{name}": v for name, v in cols.items()})
     # stage 3: back to the asked-for groups (keeping what the report needs: rule, unpriced reason, batch discount)
-    out = ["requests", "rows", *BUCKETS, *SUB_BUCKETS, "reported_cost", "reported_rows", "cr_at_input",
+    out = ["requests", *BUCKETS, *SUB_BUCKETS, "reported_cost", "reported_rows", "cr_at_input",
            "cw_at_input", "cw1h_at_5m", "audio_at_text", "tier_fallback_requests", "tier_unknown_requests",
            "off_peak_requests", "batch_no_discount", "long_requests", "c_in", "c_cr", "c_cw", "c_out"]
     keys2 = [*(f"k_{n}" for n in cols), "provider_rule", "unpriced_reason", "u_model", "u_provider",
@@ -389,28 +387,51 @@ def filter_days(usage: ir.Table, since: date | None, until: date | None) -> ir.T
     return t
 
 
-def price_key_sums(usage: ir.Table, t: ir.Table, shape: PriceShape, period: str | None,
-                   raw: dict[str, Any] | None = None) -> ir.Table:
-    """Stage 1: the rows of `t` (a filtered `usage`) summed per price key, plus the `raw` columns asked for.
-    Columns: model, provider, unresolved_reason, batch, tier_req, slot, lc_rank, first_day, last_day (and r_period
-    when grouped by epoch and period), request/row/token sums, reported cost and rows, tier_unknown_requests."""
+def _raw_model(t: ir.Table) -> ir.Value:
     import ibis
 
-    raw = dict(raw or {})
-    row_keys = _row_keys(t, shape)
-    if period != "day" and shape.boundaries:
-        # rows of one price epoch share their segments: group by epoch (and period) rather than by day, and keep
-        # the epoch's first day to find its segments
-        raw.update(r_epoch=_epoch(t.day, shape.boundaries), **({"r_period": period_expr(t.day, period)}
-                                                                  if period else {}))
-        when = []
+    return ibis.ifelse(t.model.isnull(), t.model_raw, ibis.null(str))
+
+
+RAW_KEYS: dict[str, tuple[str, Any]] = {  # asked-for key -> (stage-1 column, the row value it is summed by)
+    "tag": ("r_tags", lambda t: t.tags),
+    "user": ("r_user", lambda t: t.user_id),
+    "format": ("r_format", lambda t: t.source_format),
+    "project": ("r_project", lambda t: t.project),
+    "model": ("r_model_raw", _raw_model),
+}
+
+
+def price_key_sums(usage: ir.Table, t: ir.Table, shape: PriceShape, period: str | None,
+                   keys: Sequence[str] = ()) -> ir.Table:
+    """Stage 1: the rows of `t` (a filtered `usage`) summed per price key, plus the raw columns the asked-for `keys`
+    derive from (RAW_KEYS). Columns: model, provider, unresolved_reason, batch, tier_req, slot, lc_rank, first_day,
+    last_day (and r_period when grouped by epoch and period), request/token sums, reported cost and rows,
+    tier_unknown_requests."""
+    import ibis
+
+    if period != "day" and shape.boundaries is not None:
+        # the rows of one offer's price epoch share their segments: group by epoch (and period) rather than by
+        # day, keeping the epoch's first day to find the segments
+        e = shape.boundaries
+        bcols = [c for c in e.columns if c not in ("e_model", "e_provider")]
+        j = t.left_join(e, [t.model == e.e_model, ibis.coalesce(t.provider, "") == e.e_provider])
+        epoch: Any = ibis.literal(0, "int8")
+        for c in bcols:
+            epoch = epoch + ibis.ifelse(j.day >= j[c], 1, 0).cast("int8")
+        t = j.mutate(r_epoch=epoch.cast("int8")).drop("e_model", "e_provider", *bcols)
+        when = ["r_epoch"]
+        if period:
+            t = t.mutate(r_period=period_expr(t.day, period))
+            when.append("r_period")
     else:
         when = ["day"]
+    raw = {RAW_KEYS[k][0]: RAW_KEYS[k][1](t) for k in keys if k in RAW_KEYS}
+    row_keys = _row_keys(t, shape, usage)
     t = t.mutate(**row_keys, **raw)
     present_subs = [b for b in SUB_BUCKETS if not _is_default(usage, b)]
     sums: dict[str, Any] = {
         "requests": t.requests.sum(),
-        "rows": t.count(),
         **{b: t[b].sum() for b in BUCKETS},
         **{b: t[b].sum() for b in present_subs},
         "reported_cost": t.reported_cost.sum(),
@@ -711,7 +732,9 @@ def _parquet_glob(p: Path) -> str:
 
 
 def pricing_inputs(engine: Engine, ledger: Ledger) -> tuple[ir.Table, ir.Table, PriceShape]:
-    """The price segments (with their threshold rank), the provider choices and the price shape, on `engine`."""
+    """The price segments (with their threshold rank), the provider choices and the price shape (with the offers'
+    price-change dates), on `engine`."""
     table = price_table(ledger)
-    shape = price_shape(table)
-    return (engine.memtable(with_threshold_rank(table, shape)), engine.memtable(provider_choices(ledger)), shape)
+    choices = provider_choices(ledger)
+    shape = price_shape(table, engine.memtable(offer_boundaries(table, choices)))
+    return (engine.memtable(with_threshold_rank(table, shape)), engine.memtable(choices), shape)
