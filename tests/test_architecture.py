@@ -68,9 +68,10 @@ def test_the_scan_sees_imports_inside_functions(tmp_path: Path) -> None:
 
 
 # Domain packages whose errors can reach API clients: their raise statements word no CLI flag (the data rides on
-# the exception; cli.main.describe_error turns a field into its --flag). usage/ is left out while its readers and
-# pricing are being reorganised (they still name --format, --map, --engine, --source).
-DOMAIN = ("ledger", "trends", "workload", "serving", "report")
+# the exception; cli.main.describe_error turns a field into its --flag, and words FormatError's hint).
+DOMAIN = ("ledger", "trends", "workload", "serving", "report", "index", "usage")
+# Known debt, being rewritten on another branch: usage pricing/analytics still name --by, --engine, --source.
+FLAG_DEBT = {"usage/pricing.py", "usage/analytics.py"}
 FLAG = re.compile(r"(?<![\w`-])--[a-z][a-z-]+")
 
 
@@ -85,11 +86,22 @@ def _raise_texts(path: Path) -> list[tuple[int, str]]:
     return found
 
 
-@pytest.mark.parametrize("path", sorted(p for d in DOMAIN for p in (SRC / d).rglob("*.py")),
-                         ids=lambda p: str(p.relative_to(SRC)))
+def _domain_modules() -> list[Path]:
+    return sorted(p for d in DOMAIN for p in (SRC / d).rglob("*.py") if p.relative_to(SRC).as_posix() not in FLAG_DEBT)
+
+
+@pytest.mark.parametrize("path", _domain_modules(), ids=lambda p: str(p.relative_to(SRC)))
 def test_domain_errors_name_no_cli_flag(path: Path) -> None:
     wrong = [f"{path.relative_to(SRC)}:{line}: {text!r}" for line, text in _raise_texts(path) if FLAG.search(text)]
     assert not wrong, "domain errors must not name CLI flags (set InputError.field instead):\n" + "\n".join(wrong)
+
+
+def test_the_flag_scan_covers_index_and_usage_and_names_its_debt() -> None:
+    scanned = {p.relative_to(SRC).as_posix() for p in _domain_modules()}
+    assert {"index/hedonic.py", "index/methods.py", "usage/store.py", "usage/readers/generic.py"} <= scanned
+    for known in FLAG_DEBT:  # an allow-list entry that no longer exists, or no longer needs it, is removed
+        debt = [t for _, t in _raise_texts(SRC / known) if FLAG.search(t)]
+        assert debt, f"{known} names no CLI flag any more: take it off FLAG_DEBT"
 
 
 def test_the_flag_scan_finds_flags(tmp_path: Path) -> None:

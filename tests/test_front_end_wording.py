@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -76,3 +77,40 @@ def test_api_discount_error_names_the_field_not_a_flag(store_home: Path) -> None
     assert resp.status_code == 422
     body = resp.json()
     assert body["field"] == "percent" and "--" not in body["error"]
+
+
+def test_a_usage_file_of_unknown_format_is_worded_by_each_front_end(tmp_path: Path) -> None:
+    """The readers say what they found; the CLI says `--format …/--map`, the API says `format=`; neither text from
+    the domain names a CLI flag."""
+    from llmflation.errors import FormatError
+    from llmflation.usage.readers import detect
+
+    weird = tmp_path / "w.jsonl"
+    weird.write_text('{"hello": 1}\n')
+    with pytest.raises(FormatError) as info:
+        detect(weird)
+    exc = info.value
+    assert "--" not in str(exc) and exc.field == "format" and exc.mapping and "openai-chat" in exc.formats
+    assert "Pass --format one of " in describe_error(exc) and "--map ts=COLUMN" in describe_error(exc)
+    assert "Send format= one of " in api_hint(exc) and "--" not in api_hint(exc)
+
+
+def test_usage_choices_are_worded_as_flags_on_the_cli(tmp_path: Path) -> None:
+    """A field-named domain error ("keep 'x': …") reads as its flag on the CLI."""
+    from llmflation.usage.readers import reader
+
+    with pytest.raises(InputError) as info:
+        reader("nope")
+    assert str(info.value).startswith("format 'nope': choose one of auto, ")
+    assert describe_error(info.value).startswith("--format 'nope': choose one of auto, ")
+
+
+def test_a_name_asked_for_outside_its_dates_is_worded_by_each_front_end(ledger: Any) -> None:
+    from llmflation.errors import NameNotInEffectError
+
+    with pytest.raises(NameNotInEffectError) as info:
+        ledger.resolve_name("gpt-4o", "openai", date(2020, 1, 1))
+    exc = info.value
+    assert "meant nothing on 2020-01-01" in str(exc) and exc.spans and "--" not in str(exc)
+    assert "Pass --at inside one of those intervals, or the model id itself." in describe_error(exc)
+    assert "at= inside one of those intervals" in api_hint(exc) and "--" not in api_hint(exc)

@@ -55,7 +55,10 @@ def test_index_bad_usage(cli: Any) -> None:
     r = cli("index", "--method", "hedonic,frontier", "--min-offers", "100000", "--json")
     assert r.returncode == 0, r.stderr  # no hedonic index: its row is a gap with the reason, the rest still runs
     rows = {m["method"]: m for m in json.loads(r.stdout)["methods"]}
-    assert rows["hedonic"]["factor_per_year"] is None and "lower --min-offers" in rows["hedonic"]["gap_reason"]
+    assert rows["hedonic"]["factor_per_year"] is None and "lower the minimum" in rows["hedonic"]["gap_reason"]
+    assert "--" not in rows["hedonic"]["gap_reason"]  # data shared with the web API names no CLI flag
+    r = cli("index", "--window", "1")
+    assert r.returncode == 1 and "--window 1: needs at least 2 months" in r.stderr
     assert rows["frontier"]["factor_per_year"] is not None
     assert cli("index", "--reasoning-level", "gpqa70").returncode == 2
 

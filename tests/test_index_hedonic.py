@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from llmflation.errors import InputError
 from llmflation.index.hedonic import HedonicOptions, NoIndexError, hedonic_index
 from llmflation.index.methods import compare, structural_break
 from llmflation.index.overview import overview
@@ -99,10 +100,12 @@ def test_constant_covariate_is_dropped_with_a_note() -> None:
 def test_too_few_offers_is_an_error_that_says_what_to_do() -> None:
     items = {"a": [1.0, 0.9], "b": [2.0, 1.8]}
     cov = {"a": {"score": 1.0}, "b": {"score": 2.0}}
-    with pytest.raises(NoIndexError, match="lower --min-offers"):
+    with pytest.raises(NoIndexError, match="lower the minimum of scored offers") as err:
         hedonic_index(panel_from_rows(_rows(items, cov)), HedonicOptions(covariates=("score",)))
-    with pytest.raises(Exception, match="--window"):
+    assert (err.value.usable, err.value.min_offers, err.value.field) == (0, 8, "min_offers")
+    with pytest.raises(InputError, match=r"^window 1: needs at least 2 months") as bad:
         hedonic_index(panel_from_rows(_rows(items, cov)), HedonicOptions(window=1))
+    assert bad.value.field == "window"  # the CLI words it "--window 1: …" (cli.main.describe_error)
 
 
 def test_structural_break_finds_a_planted_break() -> None:

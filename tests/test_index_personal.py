@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from helpers.usage_helpers import _m, _p, write_cases
+from llmflation.errors import InputError
 from llmflation.index.personal import personal_index
 from llmflation.ledger.ledger import Ledger
 
@@ -100,8 +101,9 @@ def test_unpriced_groups_are_left_out_whole_with_a_note(tmp_path: Path) -> None:
 
 def test_bad_by_and_empty_window(tmp_path: Path) -> None:
     src = write_cases(tmp_path / "hand.parquet", HAND)
-    with pytest.raises(Exception, match="--by"):
+    with pytest.raises(InputError, match=r"^by 'colour': choose one of") as err:
         personal_index(src, hand_ledger(), by="colour")
+    assert err.value.field == "by"  # the CLI words it "--by 'colour': …"
     with pytest.raises(Exception, match="no usage"):
         personal_index(src, hand_ledger(), since=date(2030, 1, 1))
 

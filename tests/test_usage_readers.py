@@ -275,3 +275,29 @@ def test_sigkill_mid_ingest_leaves_store_as_before(ledger: Any, shared_home: Pat
     # and the store still works: the same ingest completes afterwards
     report = store.ingest([second, tmp_path / "b.csv"], ledger)
     assert all(f.reconciles and f.accepted > 0 for f in report.files)
+
+
+def test_the_shared_record_loop_quarantines_bad_lines_and_bad_rows(tmp_path: Path) -> None:
+    """`readers.base.json_rows` / `rows`: the one loop under every reader (and a plugin's): a line that is not JSON
+    and a record its parser rejects are quarantined with row, field and reason; the rest go through."""
+    from llmflation.usage.readers.base import RowError, json_rows, rows
+    from llmflation.usage.records import Quarantined, Skipped
+
+    def parse(row: int, rec: Any) -> Skipped:
+        if "bad" in rec:
+            raise RowError("bad", "rejected on purpose")
+        return Skipped(row, f"seen {rec['n']}")
+
+    log = tmp_path / "x.jsonl"
+    log.write_text('{"n": 1}\n{not json\n\n{"bad": 1}\n{"n": 4}\n')
+    got = list(json_rows(log, "jsonl", parse))
+    assert got[0] == Skipped(1, "seen 1") and got[3] == Skipped(5, "seen 4")
+    assert isinstance(got[1], Quarantined) and (got[1].row, got[1].field) == (2, "(line)")
+    assert isinstance(got[2], Quarantined) and (got[2].row, got[2].field, got[2].reason) == (4, "bad",
+                                                                                           "rejected on purpose")
+    table = tmp_path / "x.tsv"
+    table.write_text("n\tbad\n7\t\n")
+    assert list(rows(table, "tsv", lambda row, rec, is_text: Skipped(row, f"{rec['n']} {is_text}"))) == [
+        Skipped(2, "7 True")]
+    first = next(iter(rows(log, "jsonl", lambda row, rec, is_text: Skipped(row, str(is_text)))))
+    assert first == Skipped(1, "False")

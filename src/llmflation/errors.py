@@ -28,7 +28,9 @@ class UnknownModelError(LlmflationError):
 
 
 class NameNotInEffectError(UnknownModelError):
-    """A model name the ledger knows, but not on the date asked (it started later or was retired before)."""
+    """A model name the ledger knows, but not on the date asked (it started later or was retired before).
+
+    `spans` are the intervals the name is on record for; the front ends say how to ask for a date inside one."""
 
     def __init__(self, name: str, at: object, spans: Sequence[str], suggestions: Sequence[str]) -> None:
         self.name = name
@@ -36,8 +38,7 @@ class NameNotInEffectError(UnknownModelError):
         self.spans = list(spans)
         hint = f" Did you mean: {', '.join(self.suggestions)}?" if self.suggestions else ""
         LlmflationError.__init__(
-            self, f"Model name {name!r} meant nothing on {at}; it is on record {'; '.join(self.spans)}.{hint} "
-            "Pass --at inside one of those intervals, or the model id itself.")
+            self, f"Model name {name!r} meant nothing on {at}; it is on record {'; '.join(self.spans)}.{hint}")
 
 
 class UnknownNameError(LlmflationError):
@@ -104,6 +105,19 @@ class InputError(LlmflationError):
     def __init__(self, message: str, *, field: str | None = None) -> None:
         self.field = field
         super().__init__(message)
+
+
+class FormatError(InputError):
+    """A usage file whose format could not be told from its fields, or that does not fit the format asked.
+
+    `formats` are the formats to choose from; `mapping` says the generic format with a column mapping is the way
+    for this file. The message says what was found; each front end words how to name the format (the CLI's
+    `--format`/`--map`, the upload form's `format`)."""
+
+    def __init__(self, message: str, *, formats: Sequence[str] = (), mapping: bool = False) -> None:
+        self.formats = list(formats)
+        self.mapping = mapping
+        super().__init__(message, field="format")
 
 
 def suggest(name: str, candidates: Iterable[str], n: int = 3) -> list[str]:

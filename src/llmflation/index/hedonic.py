@@ -36,7 +36,15 @@ MIN_OFFERS = 8
 
 
 class NoIndexError(InputError):
-    """Too few usable months (or offers) to build an index."""
+    """Too few usable months (or offers) to build an index.
+
+    `usable` months had at least `min_offers` scored offers. The message says the way out in neutral words: it
+    becomes the `gap_reason` of the hedonic row, which the CLI, the report and the web API all show."""
+
+    def __init__(self, message: str, *, usable: int, min_offers: int) -> None:
+        self.usable = usable
+        self.min_offers = min_offers
+        super().__init__(message, field="min_offers")
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,13 +58,13 @@ class HedonicOptions:
 
     def check(self) -> None:
         if self.window < 2:
-            raise InputError(f"--window {self.window}: needs at least 2 months (2 = adjacent period)")
+            raise InputError(f"window {self.window}: needs at least 2 months (2 = adjacent period)", field="window")
         if self.min_offers < 3:
-            raise InputError(f"--min-offers {self.min_offers}: needs at least 3")
+            raise InputError(f"min_offers {self.min_offers}: needs at least 3", field="min_offers")
         if not 0.0 < self.level < 1.0:
-            raise InputError(f"--level {self.level}: must be between 0 and 1 (e.g. 0.9)")
+            raise InputError(f"level {self.level}: must be between 0 and 1 (e.g. 0.9)", field="level")
         if self.bootstrap < 0:
-            raise InputError("--bootstrap must be 0 or more")
+            raise InputError("bootstrap must be 0 or more", field="bootstrap")
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,7 +124,7 @@ def hedonic_index(panel: Panel, options: HedonicOptions | None = None) -> Hedoni
     unknown = [c for c in opts.covariates if c not in COVARIATES and not (panel.offers and
                                                                          c in panel.offers[0].covariates)]
     if unknown:
-        raise InputError(f"--covariates {', '.join(unknown)}: choose from {', '.join(COVARIATES)}")
+        raise InputError(f"covariates {', '.join(unknown)}: choose from {', '.join(COVARIATES)}", field="covariates")
     month_pos = {m: i for i, m in enumerate(panel.months)}
     counts = [0] * len(panel.months)
     for o in panel.offers:
@@ -127,12 +135,12 @@ def hedonic_index(panel: Panel, options: HedonicOptions | None = None) -> Hedoni
         if c == 0:
             gaps[i] = "no scored offers in effect on the 1st"
         elif c < opts.min_offers:
-            gaps[i] = f"only {c} scored offer(s), fewer than --min-offers {opts.min_offers}"
+            gaps[i] = f"only {c} scored offer(s), fewer than the minimum of {opts.min_offers}"
     if len(usable) < 2:
         raise NoIndexError(
-            f"Only {len(usable)} month(s) have at least {opts.min_offers} scored offers; an index needs two. "
-            "Widen the window, lower --min-offers, or use --impute crosswalk."
-        )
+            f"Only {len(usable)} month(s) have at least {opts.min_offers} scored offers; an index needs two: widen "
+            "the window, lower the minimum of scored offers per month, or impute missing scores (crosswalk).",
+            usable=len(usable), min_offers=opts.min_offers)
     obs = [o for o in panel.offers if counts[month_pos[o.month]] >= opts.min_offers]
     y = np.log(np.array([float(o.price) for o in obs]))
     xcov = np.array([[o.covariates[c] for c in covs] for o in obs], dtype=float).reshape(len(obs), len(covs))

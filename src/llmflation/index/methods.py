@@ -145,7 +145,8 @@ def tier_rows(panel: Panel, bounds: tuple[Decimal, Decimal] = DEFAULT_TIER_BOUND
 
     lo_b, hi_b = bounds
     if not Decimal(0) < lo_b < hi_b:
-        raise InputError(f"--tiers {lo_b},{hi_b}: need 0 < economy bound < flagship bound (USD per 1M tokens)")
+        raise InputError(f"tiers {lo_b},{hi_b}: need 0 < economy bound < flagship bound (USD per 1M tokens)",
+                         field="tiers")
     launch: dict[str, tuple[date, Decimal, float]] = {}
     for o in sorted(panel.offers, key=lambda o: (o.month, o.price)):
         if o.model not in launch:
@@ -314,7 +315,7 @@ def compare(
     """The chosen methods on one ledger and window; the options used are echoed in the result."""
     bad = [m for m in methods if m not in METHODS]
     if bad:
-        raise InputError(f"--method {', '.join(bad)}: choose from {', '.join(METHODS)} or all")
+        raise InputError(f"method {', '.join(bad)}: choose from {', '.join(METHODS)} or all", field="method")
     s, e = default_window(ledger, start, end)
     opts = hedonic or HedonicOptions()
     panel = build_panel(ledger, start=s, end=e, score=score, impute=impute, hosts=hosts, blend=blend)

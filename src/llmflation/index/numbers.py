@@ -82,7 +82,7 @@ def tornqvist(p0: Period, p1: Period) -> Decimal:
 def index(formula: str, p0: Period, p1: Period) -> Decimal:
     fn = {"fisher": fisher, "tornqvist": tornqvist, "laspeyres": laspeyres, "paasche": paasche}.get(formula)
     if fn is None:
-        raise InputError(f"--formula {formula!r}: choose one of {', '.join(FORMULAS)}")
+        raise InputError(f"formula {formula!r}: choose one of {', '.join(FORMULAS)}", field="formula")
     return fn(p0, p1)
 
 

@@ -92,7 +92,7 @@ def capability_scores(ledger: Ledger, benchmark: str, impute: str) -> tuple[dict
     from llmflation.trends.series import model_scores
 
     if impute not in IMPUTE_RULES:
-        raise InputError(f"--impute {impute!r}: choose one of {', '.join(IMPUTE_RULES)}")
+        raise InputError(f"impute {impute!r}: choose one of {', '.join(IMPUTE_RULES)}", field="impute")
     bench = benchmark.strip().lower()
     if bench not in ledger.benchmarks:
         raise UnknownNameError("benchmark", benchmark, ledger.benchmarks or ["(no scores on record)"])
@@ -142,7 +142,7 @@ def build_panel(
     (one item per model: its cheapest offer that month).
     """
     if hosts not in HOST_RULES:
-        raise InputError(f"--hosts {hosts!r}: choose one of {', '.join(HOST_RULES)}")
+        raise InputError(f"hosts {hosts!r}: choose one of {', '.join(HOST_RULES)}", field="hosts")
     if start > end:
         raise InputError(f"the window starts {start} after it ends {end}; swap the start and end dates")
     scores, imputed = capability_scores(ledger, score, impute)

@@ -118,7 +118,7 @@ def _cells(row: SpendRow) -> dict[Cell, tuple[Decimal, Decimal]]:
 def build_index(rows: list[SpendRow], formula: str = "fisher", group: str | None = None) -> PersonalIndex:
     """Chain the index over months from spend rows keyed by (period, model, provider)."""
     if formula not in ("fisher", "tornqvist"):
-        raise InputError(f"--formula {formula!r}: choose fisher or tornqvist")
+        raise InputError(f"formula {formula!r}: choose fisher or tornqvist", field="formula")
     per_month: dict[date, dict[Cell, tuple[Decimal, Decimal]]] = defaultdict(dict)
     cost: dict[date, Decimal] = defaultdict(Decimal)
     toks: dict[date, int] = defaultdict(int)
@@ -208,7 +208,7 @@ def personal_index(
     from llmflation.usage.analytics import spend
 
     if by is not None and by not in BY:
-        raise InputError(f"--by {by!r}: choose one of {', '.join(BY)}")
+        raise InputError(f"by {by!r}: choose one of {', '.join(BY)}", field="by")
     dims = ("month", "model", "provider")
     report = spend(source, ledger, by=dims, since=since, until=until, engine=engine)
     if not report.rows:

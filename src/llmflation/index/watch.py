@@ -186,7 +186,7 @@ def _months_between(a: date, b: date) -> int:
 
 def frontier_premium(panel: Panel, *, lag_months: int = 12, conf: float = 0.9) -> FrontierPremium:
     if lag_months < 1:
-        raise InputError("--lag-months must be at least 1")
+        raise InputError("lag_months must be at least 1", field="lag_months")
     front = frontier_points(panel)
     measured = {m: [o for o in panel.in_month(m) if not o.score_imputed] for m in panel.months}
     score_of = {o.model: o.covariates["score"] for o in panel.offers if not o.score_imputed}

@@ -157,17 +157,28 @@ class Store:
 
     # -- connections ---------------------------------------------------------------------------------------
     def connect(self, read_only: bool = True) -> duckdb.DuckDBPyConnection:
-        """A connection that waits (bounded) for a locked file; see `llmflation.db`."""
+        """A connection that waits (bounded) for a locked file; see `llmflation.db`. A write connection forgets
+        the read snapshot (`ledger.snapshot`)."""
         from llmflation import db
+        from llmflation.ledger import snapshot
 
+        if not read_only:
+            snapshot.discard(self.path)
         return db.connect(self.path, read_only=read_only)
 
     @contextmanager
     def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A write transaction (see `llmflation.db`); the read snapshot is forgotten before it starts and after it
+        ends, committed or not."""
         from llmflation import db
+        from llmflation.ledger import snapshot
 
-        with db.transaction(self.path) as con:
-            yield con
+        snapshot.discard(self.path)
+        try:
+            with db.transaction(self.path) as con:
+                yield con
+        finally:
+            snapshot.discard(self.path)
 
     # -- schema and bundled data ---------------------------------------------------------------------------
     def ensure_current(self) -> None:
@@ -272,22 +283,34 @@ class Store:
         return bool(row and row[0] == bundled_digest(bundled_texts()))
 
     def read_ledger(self) -> tuple[list[Model], list[Price], list[Score], list[NameRow], list[Lifecycle]]:
-        """Everything a Ledger holds, creating or upgrading the store first when needed. In the common case (the
-        store is current) one read-only connection checks and reads: each DuckDB connect costs tens of ms of the
-        CLI's start-up."""
+        """Everything a Ledger holds, creating or upgrading the store first when needed. In the common case the
+        read snapshot beside the store answers without DuckDB (see `ledger.snapshot`); otherwise one read-only
+        connection checks and reads (each DuckDB connect costs tens of ms of the CLI's start-up), and what it read
+        becomes the next snapshot."""
+        from llmflation.ledger import snapshot
+
         if self.path.exists():
+            cached = snapshot.load(self.path)
+            if cached is not None:
+                return cached
+            state = snapshot.file_state(self.path)
             con = self.connect(read_only=True)
             try:
                 if self._is_current(con):
-                    return (*self._read_all(con), *self._read_names(con))
+                    contents = (*self._read_all(con), *self._read_names(con))
+                    snapshot.save(self.path, state, contents)
+                    return contents
             finally:
                 con.close()
         self.ensure_current()
+        state = snapshot.file_state(self.path)
         con = self.connect()
         try:
-            return (*self._read_all(con), *self._read_names(con))
+            contents = (*self._read_all(con), *self._read_names(con))
         finally:
             con.close()
+        snapshot.save(self.path, state, contents)
+        return contents
 
     def read_all(self) -> tuple[list[Model], list[Price], list[Score]]:
         con = self.connect()

@@ -377,7 +377,7 @@ class UsageStore:
         """`first`: keep the stored version, discard the versions kept aside; `latest`: replace the stored
         version with the most recently ingested one. One transaction. Returns counts."""
         if keep not in ("first", "latest"):
-            raise InputError(f"--keep {keep!r}: choose first or latest")
+            raise InputError(f"keep {keep!r}: choose first or latest", field="keep")
         where, args = ("WHERE row_key = ?", [row_key]) if row_key else ("", [])
         with self.transaction() as con:
             keys = [r[0] for r in con.execute(f"SELECT DISTINCT row_key FROM conflicts {where}", args).fetchall()]

@@ -12,8 +12,10 @@ from typing import TYPE_CHECKING, Any
 
 from llmflation.errors import (
     DataError,
+    FormatError,
     InputError,
     LlmflationError,
+    NameNotInEffectError,
     NoPriceError,
     ShutDownError,
     UnknownModelError,
@@ -70,6 +72,12 @@ def scrub_paths(message: str) -> str:
 def api_hint(exc: LlmflationError) -> str:
     """A domain error in the API's words: the domain's message plus the next step as a request (never a CLI flag)."""
     text = str(exc)
+    if isinstance(exc, FormatError):
+        choices = f"Send format= one of {', '.join(exc.formats)}" if exc.formats else "Send format="
+        mapping = " (the generic format's column mapping is set with the CLI's usage ingest)" if exc.mapping else ""
+        return f"{text} {choices}{mapping}."
+    if isinstance(exc, NameNotInEffectError):
+        text += " Ask with at= inside one of those intervals, or with the model id itself."
     if isinstance(exc, UnknownModelError):
         return f"{text} GET /api/models?search=TEXT lists matching models."
     if isinstance(exc, ShutDownError) and exc.successor:

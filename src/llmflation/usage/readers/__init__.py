@@ -31,7 +31,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from llmflation.errors import InputError
+from llmflation.errors import FormatError, InputError
 from llmflation.usage.readers.base import (
     RAW_LIMIT,
     Item,
@@ -40,6 +40,7 @@ from llmflation.usage.readers.base import (
     RowError,
     _guard,
     _json_records,
+    bad_json_line,
     csv_header,
     loads,
     parquet_columns,
@@ -118,7 +119,7 @@ def formats() -> tuple[str, ...]:
 def reader(name: str) -> Reader:
     found = registry().get(name)
     if found is None:
-        raise InputError(f"--format {name!r}: choose one of auto, {', '.join(formats())}")
+        raise InputError(f"format {name!r}: choose one of auto, {', '.join(formats())}", field="format")
     return found
 
 
@@ -175,8 +176,8 @@ def _first_json_record(path: Path) -> tuple[str, Any]:
 
         whole = json_document(path)
     except InputError:
-        raise InputError(f"{path.name}: neither JSON Lines nor a JSON document; check the file or pass --format"
-                         ) from None
+        raise FormatError(f"{path.name}: neither JSON Lines nor a JSON document; check the file or name its format.",
+                          formats=formats()) from None
     if isinstance(whole, list):
         return "json", whole[0] if whole else {}
     return "json", whole
@@ -191,14 +192,14 @@ def detect(path: Path) -> Detected:
         cols = parquet_columns(path) if container == "parquet" else set(csv_header(path, container))
         found = sniff_columns(cols)
         if found is None:
-            raise InputError(_unknown_columns(path, cols))
+            raise FormatError(_unknown_columns(path, cols), formats=("generic",), mapping=True)
         return Detected(found.name, container)
     container, rec = _first_json_record(path)
     found = sniff_record(rec)
     if found is None:
         keys = sorted(str(k)[:40] for k in rec)[:20] if isinstance(rec, dict) else [type(rec).__name__]
-        raise InputError(f"{path.name}: cannot tell the usage format from the fields {keys}. Pass --format one of "
-                         f"{', '.join(formats())} (generic needs --map).")
+        raise FormatError(f"{path.name}: cannot tell the usage format from the fields {keys}.", formats=formats(),
+                          mapping=True)
     return Detected(found.name, container)
 
 
@@ -206,8 +207,8 @@ def _unknown_columns(path: Path, cols: set[str]) -> str:
     shown = sorted(str(c)[:40] for c in cols)[:30]
     return (f"{path.name}: unknown columns {shown}. Known signatures: LiteLLM SpendLogs (request_id, "
             "startTime, prompt_tokens), OpenAI usage export (num_model_requests, input_tokens, output_tokens), "
-            "Langfuse (usageDetails, startTime), canonical (ts, model, input_uncached, …). For anything else pass "
-            "--format generic --map ts=COL --map model=COL --map input=COL --map output=COL …")
+            "Langfuse (usageDetails, startTime), canonical (ts, model, input_uncached, …). Anything else is the "
+            "generic format with a column mapping (ts, model, input, output, …).")
 
 
 # -- reading ---------------------------------------------------------------------------------------------------
@@ -237,7 +238,7 @@ def _per_record(path: Path, primary: Reader) -> Iterator[Item]:
     assert primary.record is not None
     for row, rec, raw in _json_records(path, "jsonl"):
         if rec is None:
-            yield Quarantined(row, "(line)", "invalid JSON (truncated or corrupt line)", raw[:RAW_LIMIT])
+            yield bad_json_line(row, raw)
             continue
         found = primary if primary.sniff_record and primary.sniff_record(rec) else sniff_record(rec) or primary
         if found is not primary and found.record is None:

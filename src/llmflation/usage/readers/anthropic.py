@@ -6,20 +6,17 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from functools import partial
 from pathlib import Path
 from typing import Any
 
 from llmflation.usage.readers.base import (
-    RAW_LIMIT,
     Item,
     Reader,
     RowError,
     _dict,
-    _guard,
-    _json_records,
     _meta,
     _sub,
+    json_rows,
     money,
     provider_name,
     text_field,
@@ -27,15 +24,11 @@ from llmflation.usage.readers.base import (
     tokens,
     usage_kind,
 )
-from llmflation.usage.records import Quarantined, Skipped, UsageRecord
+from llmflation.usage.records import Skipped, UsageRecord
 
 
 def read_anthropic(path: Path, container: str) -> Iterator[Item]:
-    for row, rec, raw in _json_records(path, container):
-        if rec is None:
-            yield Quarantined(row, "(line)", "invalid JSON (truncated or corrupt line)", raw[:RAW_LIMIT])
-            continue
-        yield from _guard(row, raw or rec, partial(_anthropic, row, rec))
+    return json_rows(path, container, _anthropic)
 
 
 def _anthropic(row: int, rec: Any) -> UsageRecord | Skipped:
@@ -55,7 +48,7 @@ def _anthropic(row: int, rec: Any) -> UsageRecord | Skipped:
         raise RowError("usage", "missing usage object")
     if "prompt_tokens" in usage:  # read as Anthropic, cached prompt tokens would be billed twice
         raise RowError("usage", "OpenAI usage fields (prompt_tokens …) in an Anthropic record; "
-                                "ingest with --format auto or --format openai-chat")
+                                "ingest it as format auto or openai-chat")
     # input_tokens EXCLUDES cache reads and writes (tokens after the last cache breakpoint).
     uncached = tokens(usage.get("input_tokens"), "usage.input_tokens")
     read = tokens(usage.get("cache_read_input_tokens"), "usage.cache_read_input_tokens", default=0)

@@ -37,7 +37,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from llmflation.errors import InputError
+from llmflation.errors import FormatError, InputError
 from llmflation.usage.records import Quarantined, Skipped, UsageRecord
 
 Item = UsageRecord | Quarantined | Skipped
@@ -348,7 +348,10 @@ def json_document(path: Path) -> Any:
         return loads(path.read_text(encoding="utf-8"))
     except (ValueError, UnicodeDecodeError) as exc:
         reason = "invalid UTF-8" if isinstance(exc, UnicodeDecodeError) else str(exc)[:200]
-        raise InputError(f"{path.name}: not a JSON document ({reason}); check the file or pass --format") from None
+        from llmflation.usage.readers import formats
+
+        raise FormatError(f"{path.name}: not a JSON document ({reason}); check the file or name its format.",
+                          formats=formats()) from None
 
 
 def delimiter(container: str) -> str:
@@ -460,6 +463,30 @@ def table_rows(path: Path, container: str, parse: Callable[[int, dict[str, Any],
             yield Quarantined(row, "(row)", rec["(row)"], clean_text(str(rec.get("(raw)", "")))[:RAW_LIMIT])
             continue
         yield from _guard(row, rec, partial(parse, row, rec, is_text))
+
+
+def json_rows(path: Path, container: str, parse: Callable[[int, Any], Item | list[Item]]) -> Iterator[Item]:
+    """Every JSON record (a JSON Lines line, or an element of a JSON array) through `parse`, guarded; a line that
+    is not JSON is quarantined with its raw text. The loop of every reader whose records are one per line."""
+    for row, rec, raw in _json_records(path, container):
+        if rec is None:
+            yield bad_json_line(row, raw)
+            continue
+        yield from _guard(row, raw or rec, partial(parse, row, rec))
+
+
+def bad_json_line(row: int, raw: str) -> Quarantined:
+    """The quarantine entry of a JSON Lines line that does not parse (the readers that unpack records share it)."""
+    return Quarantined(row, "(line)", "invalid JSON (truncated or corrupt line)", raw[:RAW_LIMIT])
+
+
+def rows(path: Path, container: str, parse: Callable[[int, dict[str, Any], bool], Item | list[Item]]
+         ) -> Iterator[Item]:
+    """A table's rows or a JSON file's records through `parse(row, record, is_text)`: `is_text` says the values
+    are strings (CSV/TSV cells) rather than JSON or Parquet types."""
+    if container in TABLES:
+        return table_rows(path, container, parse)
+    return json_rows(path, container, lambda row, rec: parse(row, rec, False))
 
 
 # -- the readers -----------------------------------------------------------------------------------------------

@@ -7,32 +7,28 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from decimal import Decimal
-from functools import partial
 from pathlib import Path
 from typing import Any
 
-from llmflation.errors import InputError
+from llmflation.errors import FormatError, InputError
 from llmflation.usage.readers.base import (
-    RAW_LIMIT,
     TABLES,
     Item,
     Reader,
     RowError,
-    _guard,
-    _json_records,
     _sub,
     boolean,
     csv_header,
     money,
     parquet_columns,
     provider_name,
-    table_rows,
+    rows,
     tag_list,
     text_field,
     timestamp,
     tokens,
 )
-from llmflation.usage.records import Quarantined, Skipped, UsageRecord
+from llmflation.usage.records import Skipped, UsageRecord
 
 GENERIC_FIELDS = ("ts", "model", "provider", "request_id", "requests", "input", "input_uncached", "cache_read",
                   "cache_write", "output", "output_text", "output_reasoning", "project", "user", "tags", "cost",
@@ -47,10 +43,10 @@ def parse_mapping(items: list[str] | None, columns_hint: str = "") -> dict[str, 
             if not part.strip():
                 continue
             if "=" not in part:
-                raise InputError(f"--map {part!r}: use FIELD=COLUMN (fields: {', '.join(GENERIC_FIELDS)})")
+                raise InputError(f"map {part!r}: use FIELD=COLUMN (fields: {', '.join(GENERIC_FIELDS)})", field="map")
             k, v = (s.strip() for s in part.split("=", 1))
             if k not in GENERIC_FIELDS:
-                raise InputError(f"--map: unknown field {k!r}; fields are {', '.join(GENERIC_FIELDS)}")
+                raise InputError(f"map: unknown field {k!r}; fields are {', '.join(GENERIC_FIELDS)}", field="map")
             out[k] = v
     return out
 
@@ -61,15 +57,9 @@ def read_generic(path: Path, container: str, mapping: Mapping[str, str]) -> Iter
                                           "cost": "reported_cost" if "reported_cost" in cols else "cost"}
     m |= dict(mapping)
     if "ts" not in mapping and "ts" not in cols and container in TABLES:
-        raise InputError(f"{path}: generic format needs --map ts=COLUMN and --map model=COLUMN")
-    if container in ("json", "jsonl"):
-        for row, rec, raw in _json_records(path, container):
-            if rec is None:
-                yield Quarantined(row, "(line)", "invalid JSON (truncated or corrupt line)", raw[:RAW_LIMIT])
-                continue
-            yield from _guard(row, raw or rec, partial(_generic, row, rec, m, False))
-        return
-    yield from table_rows(path, container, lambda row, rec, is_text: _generic(row, rec, m, is_text))
+        raise FormatError(f"{path}: the generic format needs the columns of ts and model named (a column mapping)",
+                          formats=("generic",), mapping=True)
+    yield from rows(path, container, lambda row, rec, is_text: _generic(row, rec, m, is_text))
 
 
 def _columns(path: Path, container: str) -> set[str]:

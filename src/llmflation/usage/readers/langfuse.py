@@ -12,7 +12,6 @@ from pathlib import Path
 from typing import Any
 
 from llmflation.usage.readers.base import (
-    RAW_LIMIT,
     TABLES,
     Item,
     Reader,
@@ -20,6 +19,7 @@ from llmflation.usage.readers.base import (
     _dict,
     _guard,
     _json_records,
+    bad_json_line,
     money,
     provider_name,
     table_rows,
@@ -28,7 +28,7 @@ from llmflation.usage.readers.base import (
     timestamp,
     tokens,
 )
-from llmflation.usage.records import Quarantined, Skipped, UsageRecord
+from llmflation.usage.records import Skipped, UsageRecord
 
 
 def read_langfuse(path: Path, container: str) -> Iterator[Item]:
@@ -38,7 +38,7 @@ def read_langfuse(path: Path, container: str) -> Iterator[Item]:
     index = 0
     for row, rec, raw in _json_records(path, container):
         if rec is None:
-            yield Quarantined(row, "(line)", "invalid JSON (truncated or corrupt line)", raw[:RAW_LIMIT])
+            yield bad_json_line(row, raw)
             continue
         items: list[Any] = rec["data"] if isinstance(rec, dict) and isinstance(rec.get("data"), list) else [rec]
         for obs in items:

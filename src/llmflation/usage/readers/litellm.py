@@ -8,39 +8,28 @@ quarantined (older LiteLLM Anthropic accounting cannot be told apart safely).
 from __future__ import annotations
 
 from collections.abc import Iterator
-from functools import partial
 from pathlib import Path
 from typing import Any
 
 from llmflation.usage.readers.base import (
-    RAW_LIMIT,
     Item,
     Reader,
     RowError,
     _dict,
-    _guard,
-    _json_records,
     _sub,
     money,
     provider_name,
-    table_rows,
+    rows,
     tag_list,
     text_field,
     timestamp,
     tokens,
 )
-from llmflation.usage.records import Quarantined, Skipped, UsageRecord
+from llmflation.usage.records import Skipped, UsageRecord
 
 
 def read_litellm(path: Path, container: str) -> Iterator[Item]:
-    if container in ("json", "jsonl"):
-        for row, rec, raw in _json_records(path, container):
-            if rec is None:
-                yield Quarantined(row, "(line)", "invalid JSON (truncated or corrupt line)", raw[:RAW_LIMIT])
-                continue
-            yield from _guard(row, raw or rec, partial(_litellm, row, rec, False))
-        return
-    yield from table_rows(path, container, lambda row, rec, is_text: _litellm(row, rec, is_text))
+    return rows(path, container, _litellm)
 
 
 def _litellm(row: int, r: dict[str, Any], text: bool) -> UsageRecord | Skipped:

@@ -6,20 +6,17 @@ Prompt (input) tokens INCLUDE cached and cache-write tokens; completion (output)
 from __future__ import annotations
 
 from collections.abc import Iterator
-from functools import partial
 from pathlib import Path
 from typing import Any
 
 from llmflation.usage.readers.base import (
-    RAW_LIMIT,
     Item,
     Reader,
     RowError,
     _dict,
-    _guard,
-    _json_records,
     _meta,
     _sub,
+    json_rows,
     money,
     provider_name,
     text_field,
@@ -27,15 +24,11 @@ from llmflation.usage.readers.base import (
     tokens,
     usage_kind,
 )
-from llmflation.usage.records import Quarantined, UsageRecord
+from llmflation.usage.records import UsageRecord
 
 
 def read_openai_chat(path: Path, container: str) -> Iterator[Item]:
-    for row, rec, raw in _json_records(path, container):
-        if rec is None:
-            yield Quarantined(row, "(line)", "invalid JSON (truncated or corrupt line)", raw[:RAW_LIMIT])
-            continue
-        yield from _guard(row, raw or rec, partial(_openai_chat, row, rec))
+    return json_rows(path, container, _openai_chat)
 
 
 def _openai_chat(row: int, rec: Any) -> UsageRecord:
@@ -51,7 +44,7 @@ def _openai_chat(row: int, rec: Any) -> UsageRecord:
         raise RowError("usage", "missing usage object (streamed without stream_options.include_usage?)")
     if usage_kind(rec) == "anthropic":  # read as OpenAI, its cache tokens would be lost
         raise RowError("usage", "Anthropic usage fields (cache_read_input_tokens …) in an OpenAI record; "
-                                "ingest with --format auto or --format anthropic")
+                                "ingest it as format auto or anthropic")
     if "prompt_tokens" in usage:  # Chat Completions
         total_in = tokens(usage.get("prompt_tokens"), "usage.prompt_tokens")
         total_out = tokens(usage.get("completion_tokens"), "usage.completion_tokens")

@@ -12,7 +12,6 @@ from pathlib import Path
 from typing import Any
 
 from llmflation.usage.readers.base import (
-    RAW_LIMIT,
     TABLES,
     Item,
     Reader,
@@ -21,6 +20,7 @@ from llmflation.usage.readers.base import (
     _json_records,
     _raw,
     _sub,
+    bad_json_line,
     boolean,
     table_rows,
     text_field,
@@ -38,7 +38,7 @@ def read_openai_usage(path: Path, container: str) -> Iterator[Item]:
     for row, rec, raw in _json_records(path, container):
         if rec is None:
             index += 1
-            yield Quarantined(row, "(line)", "invalid JSON (truncated or corrupt line)", raw[:RAW_LIMIT])
+            yield bad_json_line(row, raw)
             continue
         pages = rec if isinstance(rec, list) else [rec]
         if not all(_sniff(page) for page in pages):
