@@ -484,8 +484,7 @@ def jevons(source: UsageSource, ledger: Ledger, before: Period, after: Period, b
     a = spend(source, ledger, by=(by,), since=after.start, until=after.end, engine=engine)
     if not b.total.priced_tokens or not a.total.priced_tokens:
         empty = before.label if not b.total.priced_tokens else after.label
-        raise InputError(f"period {empty} has no priced usage; run `llmflation usage spend --by month` to see "
-                         "which months hold data")
+        raise InputError(f"period {empty} has no priced usage; spend by month shows which months hold data")
     seg: dict[str, list[Decimal]] = defaultdict(lambda: [Decimal(0)] * 4)
     for r in b.rows:
         k = str(r.keys[by])

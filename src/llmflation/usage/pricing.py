@@ -607,7 +607,8 @@ def spark_session(master: str = "local[*]") -> Any:
     try:
         from pyspark.sql import SparkSession
     except ImportError:
-        raise InputError("--engine spark needs PySpark: pip install 'llmflation[spark]' (and Java 17)") from None
+        raise InputError("engine spark needs PySpark: pip install 'llmflation[spark]' (and Java 17)",
+                         field="engine") from None
     local = master.startswith("local")
     if local:
         os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
@@ -660,7 +661,7 @@ def open_engine(spec: str, source: UsageSource) -> Iterator[Engine]:
     spec = (spec or "duckdb").strip()
     parquet = None if isinstance(source, UsageStore) else Path(source)
     if parquet is not None and not parquet.exists():
-        raise InputError(f"--source {parquet}: no such file or directory")
+        raise InputError(f"source {parquet}: no such file or directory", field="source")
     cleanup: list[Any] = []
     try:
         plugin = engine_plugins().get(spec.split(":", 1)[0]) if spec not in ("duckdb", "spark") else None
@@ -697,8 +698,8 @@ def open_engine(spec: str, source: UsageSource) -> Iterator[Engine]:
             try:
                 con = ibis.connect(spec)
             except Exception as exc:
-                raise InputError(f"--engine {spec!r}: cannot connect ({exc}). Use duckdb, spark, a Spark master "
-                                 "URL, an engine plugin or an Ibis connection URL.") from None
+                raise InputError(f"engine {spec!r}: cannot connect ({exc}). Use duckdb, spark, a Spark master "
+                                 "URL, an engine plugin or an Ibis connection URL.", field="engine") from None
             if parquet is None:
                 assert isinstance(source, UsageStore)
                 raw = source.connect()
