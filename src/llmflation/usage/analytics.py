@@ -29,9 +29,10 @@ from llmflation.errors import InputError, LlmflationError
 from llmflation.usage.pricing import (
     DIMENSIONS,
     PERIODS,
-    micro_usd,
+    filter_days,
     open_engine,
-    priced_rows,
+    price_key_sums,
+    priced_sums,
     pricing_inputs,
     spend_expr,
 )
@@ -284,19 +285,18 @@ def spend(source: UsageSource, ledger: Ledger, by: str | Sequence[str] = ("month
     period, dims = parse_by(by)
     names = (["period"] if period else []) + dims
     with open_engine(engine, source) as e:
-        prices, choices = pricing_inputs(e, ledger)
-        groups = e.execute(spend_expr(e.usage, prices, choices, dims, period, since, until))
+        prices, choices, shape = pricing_inputs(e, ledger)
+        groups = e.execute(spend_expr(e.usage, prices, choices, dims, period, since, until, shape))
         name = e.name
     rows, total, unpriced, rules, notes = _fold(groups, names, ledger)
     if "tag" in dims:
-        notes.append("a request with several tags counts under each of them, so tag rows can add up to more "
-                     "than the total")
-    total_report = _total(source, ledger, since, until, engine) if "tag" in dims else total
-    return SpendReport(names, since, until, name, rows, total_report, unpriced, rules, notes)
-
-
-def _total(source: UsageSource, ledger: Ledger, since: date | None, until: date | None, engine: str) -> SpendRow:
-    return spend(source, ledger, by=(), since=since, until=until, engine=engine).total
+        # a request with several tags is in several tag groups: the total, the unpriced listing, the provider rules
+        # and the notes' counts come from the untagged query, where it counts once
+        whole = spend(source, ledger, by=(), since=since, until=until, engine=engine)
+        total, unpriced, rules = whole.total, whole.unpriced, whole.provider_rules
+        notes = [*whole.notes, "a request with several tags counts under each of them, so tag rows can add up to "
+                 "more than the total"]
+    return SpendReport(names, since, until, name, rows, total, unpriced, rules, notes)
 
 
 @dataclass(frozen=True)
@@ -378,29 +378,25 @@ def reprice(source: UsageSource, ledger: Ledger, to: str | None = None, floor: F
 
             raise UnknownNameError("provider", provider, ledger.providers)
     with open_engine(engine, source) as e:
-        prices, choices = pricing_inputs(e, ledger)
-        t = e.usage
-        if since is not None:
-            t = t.filter(t.day >= since)
-        if until is not None:
-            t = t.filter(t.day < until)
-        actual = priced_rows(t, prices, choices)
-        keep = ["day", "ts", "service_tier", "requests", "batch", *BUCKETS, *SUB_BUCKETS]
+        prices, choices, shape = pricing_inputs(e, ledger)
+        # aggregate-then-price on both sides: the traffic summed per price key once, priced as it ran (actual)
+        # and as if each key's sums had gone to each candidate (same tier, window slot, long-context rank, batch)
+        t = filter_days(e.usage, since, until)
+        keys = price_key_sums(e.usage, t, shape, None)
+        actual = priced_sums(keys, prices, choices)
         base = actual.select(
-            *keep, orig_model=actual.model, priced=actual.unpriced_reason.isnull(), a_in_p=actual.in_p,
-            a_cr_p=actual.cr_p, a_cw_p=actual.cw_p, a_out_p=actual.out_p, a_bd=actual.batch_discount)
+            "first_day", "batch", "tier_req", "slot", "lc_rank", "requests", *BUCKETS, *SUB_BUCKETS,
+            orig_model=actual.model, priced=actual.unpriced_reason.isnull(), a_in=actual.c_in, a_cr=actual.c_cr,
+            a_cw=actual.c_cw, a_out=actual.c_out, a_bd=actual.batch_discount)
         cands = e.memtable(pa.table({"target": pa.array(targets, pa.string())}))
         x = base.cross_join(cands)
-        x = x.mutate(model=x.target, provider=ibis.literal(provider, "string"), unresolved_reason=ibis.null(str))
-        w = priced_rows(x, prices, choices)
+        x = x.mutate(model=x.target, provider=ibis.literal(provider, "string"), unresolved_reason=ibis.null(str),
+                     tier_unknown_requests=ibis.literal(0, "int64"))
+        w = priced_sums(x, prices, choices)
         g = w.group_by(["target", "orig_model", "priced", "unpriced_reason", "provider_rule", "batch_discount",
-                        "in_p", "cr_p", "cw_p", "out_p", "a_bd", "a_in_p", "a_cr_p", "a_cw_p", "a_out_p"]).aggregate(
-            requests=w.requests.sum(), **{b: w[b].sum() for b in BUCKETS})
-        g = g.mutate(
-            c_in=micro_usd(g.input_uncached, g.in_p), c_cr=micro_usd(g.cache_read, g.cr_p),
-            c_cw=micro_usd(g.cache_write, g.cw_p), c_out=micro_usd(g.output_text + g.output_reasoning, g.out_p),
-            a_in=micro_usd(g.input_uncached, g.a_in_p), a_cr=micro_usd(g.cache_read, g.a_cr_p),
-            a_cw=micro_usd(g.cache_write, g.a_cw_p), a_out=micro_usd(g.output_text + g.output_reasoning, g.a_out_p))
+                        "a_bd"]).aggregate(
+            requests=w.requests.sum(), **{c: w[c].sum() for c in ("c_in", "c_cr", "c_cw", "c_out", "a_in", "a_cr",
+                                                                   "a_cw", "a_out")})
         groups = e.execute(g)
         name = e.name
     results: dict[str, dict[str, Any]] = {m: {"whatif": Decimal(0), "actual": Decimal(0), "covered": 0,
@@ -488,8 +484,7 @@ def jevons(source: UsageSource, ledger: Ledger, before: Period, after: Period, b
     a = spend(source, ledger, by=(by,), since=after.start, until=after.end, engine=engine)
     if not b.total.priced_tokens or not a.total.priced_tokens:
         empty = before.label if not b.total.priced_tokens else after.label
-        raise InputError(f"period {empty} has no priced usage; run `llmflation usage spend --by month` to see "
-                         "which months hold data")
+        raise InputError(f"period {empty} has no priced usage; spend by month shows which months hold data")
     seg: dict[str, list[Decimal]] = defaultdict(lambda: [Decimal(0)] * 4)
     for r in b.rows:
         k = str(r.keys[by])
@@ -538,7 +533,7 @@ def reconcile(source: UsageSource, ledger: Ledger, tolerance: Decimal = Decimal(
     """Compare a provider- or gateway-reported cost column with ours per day × model × provider; a group
     disagrees when |reported − computed| > tolerance × max(reported, computed) and > $0.000001."""
     with open_engine(engine, source) as e:
-        prices, choices = pricing_inputs(e, ledger)
+        prices, choices, _shape = pricing_inputs(e, ledger)
         t = e.usage.filter(e.usage.reported_cost.notnull())
         groups = e.execute(spend_expr(t, prices, choices, ["model", "provider"], "day", since, until))
         name = e.name

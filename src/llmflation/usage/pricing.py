@@ -218,114 +218,313 @@ def priced_rows(usage: ir.Table, prices: ir.Table, choices: ir.Table) -> ir.Tabl
     )
 
 
-def spend_expr(usage: ir.Table, prices: ir.Table, choices: ir.Table, keys: Sequence[str], period: str | None,
-               since: date | None = None, until: date | None = None) -> ir.Table:
-    """The one expression: filter → range join → per (group, price interval) token sums → exact DECIMAL costs.
+@dataclass(frozen=True)
+class PriceShape:
+    """What the row stage needs to know about the price side to group rows by *price key* without joining them:
+    every long-context threshold and every time-of-day window bound the ledger uses. A row's long-context rank (how
+    many thresholds its input per request exceeds) and its window slot (the last bound at or before its UTC minute)
+    decide its rate under every price segment it can meet, so rows that agree on them, and on day, model, provider,
+    tier and batch, cost the same per token and may be summed before pricing."""
 
-    Row-level work is kept to the join itself: rows are joined to a narrow (id, model, provider, interval,
-    threshold) side, summed per (group, price interval, long-context, batch), and only the sums meet the unit
-    prices, the reasons and the flags. `keys` are dimension names (DIMENSIONS); `period` adds a `period` column
+    thresholds: tuple[int, ...] = ()
+    minute_bounds: tuple[int, ...] = ()
+    # per offer, the dates its price segments start or end (`offer_boundaries`), as a table on the engine;
+    # None: rows are grouped by day
+    boundaries: Any = None
+
+
+def price_shape(table: pa.Table, boundaries: Any = None) -> PriceShape:
+    """The thresholds (ascending) and interior minute bounds (0 < b < 1440, ascending) of a `price_table`."""
+    thresholds = sorted({int(v) for v in table.column("long_context_threshold").to_pylist() if v is not None})
+    bounds = {int(v) for c in ("m_from", "m_to") for v in table.column(c).to_pylist()}
+    return PriceShape(tuple(thresholds), tuple(sorted(b for b in bounds if 0 < b < 1440)), boundaries)
+
+
+def offer_boundaries(table: pa.Table, choices: pa.Table) -> pa.Table:
+    """Per offer (model, provider), every date its price segments start or end, as columns b1..bK (NULL-padded):
+    between two of them every segment of the offer (all tiers, windows, long-context tiers) is constant. Rows naming
+    no provider use the dates of their model's chosen provider (provider key ''). A row's *epoch* — how many of its
+    offer's dates fall on or before its day — is then a few comparisons, and the rows of one epoch can be summed
+    before they meet the prices. Offers change price rarely (the bundled ledger: five dates at most), so the sums
+    are few: about one per offer, epoch and period."""
+    import pyarrow as pa
+
+    dates: dict[tuple[str, str], set[date]] = {}
+    cols = table.select(["p_model", "p_provider", "valid_from", "valid_to"]).to_pydict()
+    for m, p, f, t in zip(cols["p_model"], cols["p_provider"], cols["valid_from"], cols["valid_to"], strict=True):
+        ds = dates.setdefault((m, p), set())
+        ds.add(f)
+        if t is not None:
+            ds.add(t)
+    chosen = choices.to_pydict()
+    for m, p in zip(chosen["c_model"], chosen["c_provider"], strict=True):
+        if (m, p) in dates:
+            dates[(m, "")] = dates[(m, p)]
+    keys = sorted(dates)
+    ordered = {k: sorted(dates[k]) for k in keys}
+    width = max((len(v) for v in ordered.values()), default=0)
+    out: dict[str, pa.Array] = {"e_model": pa.array([k[0] for k in keys], pa.string()),
+                                "e_provider": pa.array([k[1] for k in keys], pa.string())}
+    for i in range(width):
+        out[f"b{i + 1}"] = pa.array([ordered[k][i] if i < len(ordered[k]) else None for k in keys], pa.date32())
+    return pa.table(out)
+
+
+def with_threshold_rank(table: pa.Table, shape: PriceShape) -> pa.Table:
+    """`p_lc_rank`: the 1-based rank of a segment's long-context threshold among `shape.thresholds` (NULL: none),
+    so `long = row rank >= p_lc_rank` equals `input per request > threshold` for every row."""
+    import pyarrow as pa
+
+    rank = {t: i + 1 for i, t in enumerate(shape.thresholds)}
+    ranks = [None if v is None else rank[int(v)] for v in table.column("long_context_threshold").to_pylist()]
+    return table.append_column("p_lc_rank", pa.array(ranks, pa.int8()))
+
+
+def _row_keys(t: ir.Table, shape: PriceShape, usage: ir.Table) -> dict[str, Any]:
+    """The per-row price keys (cheap scalar expressions, no join): requested tier, window slot, long-context rank."""
+    import ibis
+
+    keys: dict[str, Any] = {}
+    absent_tier = _is_default(usage, "service_tier")
+    if absent_tier:
+        keys["tier_req"] = ibis.literal("standard")
+    else:
+        tier = t.service_tier.lower()
+        keys["tier_req"] = ibis.cases((tier.isin(["flex", "priority"]), tier), else_="standard")
+    if shape.minute_bounds:
+        minute = (t.ts.hour() * 60 + t.ts.minute()).cast("int32")
+        keys["slot"] = ibis.cases(*[(minute >= b, b) for b in reversed(shape.minute_bounds)], else_=0).cast("int32")
+    else:
+        keys["slot"] = ibis.literal(0, "int32")
+    if shape.thresholds:
+        # the rank is the number of thresholds the input per request exceeds; one comparison settles most rows
+        prompt = t.input_uncached + t.cache_read + t.cache_write
+        reqs = ibis.greatest(t.requests, 1)
+        keys["lc_rank"] = ibis.cases(*[(prompt <= reqs * th, i) for i, th in enumerate(shape.thresholds)],
+                                     else_=len(shape.thresholds)).cast("int8")
+    else:
+        keys["lc_rank"] = ibis.literal(0, "int8")
+    return keys
+
+
+def _is_default(t: ir.Table, column: str) -> bool:
+    """True when `column` of `t` is a constant (e.g. filled in by `_with_defaults` for a source without it): the
+    row stage then skips the per-row work on it."""
+    import ibis.expr.operations as ops
+
+    op = t[column].op()
+    while isinstance(op, ops.Field):
+        rel = op.rel
+        if isinstance(rel, ops.Project):
+            op = rel.values[op.name]
+        elif isinstance(rel, ops.Filter):
+            op = ops.Field(rel.parent, op.name)
+        else:
+            return False
+    return isinstance(op, ops.Literal)
+
+
+def spend_expr(usage: ir.Table, prices: ir.Table, choices: ir.Table, keys: Sequence[str], period: str | None,
+               since: date | None = None, until: date | None = None, shape: PriceShape | None = None) -> ir.Table:
+    """The one expression, aggregate-then-price: filter → sum token buckets per price key → range join of the sums
+    with the validity intervals → exact DECIMAL costs → the asked-for groups.
+
+    Stage 1 (`price_key_sums`) touches every row but joins nothing: it groups rows by what decides their rate — day
+    (or price epoch), model, named provider, requested tier, batch, window slot and long-context rank (see
+    `PriceShape`) — plus the raw columns the asked-for keys derive from, and sums requests and tokens. Stage 2
+    (`priced_sums`) resolves the provider rule and joins these aggregates (not the rows) to the tariff's segments,
+    where the unit prices meet the sums; stage 3 folds to the asked-for keys. The result is the same to the last
+    digit as pricing each row (sums of exact products are exact; `tests/test_usage_aggregate.py` compares them on
+    random logs, on DuckDB and Spark). `keys` are dimension names (DIMENSIONS); `period` adds a `period` column
     (start date). Result columns: the keys, provider_rule, unpriced_reason, u_model / u_provider (for unpriced
     groups), batch_discount, flag token/request counts, request and token sums per bucket, reported cost, and
     c_in/c_cr/c_cw/c_out in micro-dollars.
     """
     import ibis
 
+    for k in keys:
+        if k not in DIMENSIONS:
+            raise InputError(f"unknown dimension {k!r}; choose from {', '.join((*PERIODS, *DIMENSIONS))}",
+                             field="by")
+    t = filter_days(usage, since, until)
+    g = priced_sums(price_key_sums(usage, t, shape or PriceShape(), period, keys), prices, choices)
+    cols: dict[str, Any] = {}
+    if period:
+        cols["period"] = g.r_period if "r_period" in g.columns else period_expr(g.first_day, period)
+    for k in keys:
+        if k == "tag":
+            cols["tag"] = ibis.coalesce(g.r_tags, "(untagged)").split(",").unnest()
+        elif k == "user":
+            cols["user"] = g.r_user
+        elif k == "format":
+            cols["format"] = g.r_format
+        elif k == "provider":
+            cols["provider"] = g.price_provider
+        elif k == "model":
+            cols["model"] = ibis.coalesce(g.model, g.r_model_raw)
+        elif k == "project":
+            cols["project"] = g.r_project
+        else:  # provider_rule
+            cols[k] = g.provider_rule
+    g = g.mutate(**{f"k_{name}": v for name, v in cols.items()})
+    # stage 3: back to the asked-for groups (keeping what the report needs: rule, unpriced reason, batch discount)
+    out = ["requests", *BUCKETS, *SUB_BUCKETS, "reported_cost", "reported_rows", "cr_at_input",
+           "cw_at_input", "cw1h_at_5m", "audio_at_text", "tier_fallback_requests", "tier_unknown_requests",
+           "off_peak_requests", "batch_no_discount", "long_requests", "c_in", "c_cr", "c_cw", "c_out"]
+    keys2 = [*(f"k_{n}" for n in cols), "provider_rule", "unpriced_reason", "u_model", "u_provider",
+             "batch_discount"]
+    return g.group_by(keys2).aggregate(first_day=g.first_day.min(), last_day=g.last_day.max(),
+                                       **{c: g[c].sum() for c in out})
+
+
+def filter_days(usage: ir.Table, since: date | None, until: date | None) -> ir.Table:
+    """Rows with since <= day < until (either bound optional)."""
     t = usage
     if since is not None:
         t = t.filter(t.day >= since)
     if until is not None:
         t = t.filter(t.day < until)
-    u = t.left_join(choices, t.model == choices.c_model)
-    u = u.mutate(
-        price_provider=ibis.coalesce(u.provider, u.c_provider),
-        provider_rule=ibis.cases((u.provider.notnull(), "row"), (u.c_rule.notnull(), u.c_rule), else_="none"),
+    return t
+
+
+def _raw_model(t: ir.Table) -> ir.Value:
+    import ibis
+
+    return ibis.ifelse(t.model.isnull(), t.model_raw, ibis.null(str))
+
+
+RAW_KEYS: dict[str, tuple[str, Any]] = {  # asked-for key -> (stage-1 column, the row value it is summed by)
+    "tag": ("r_tags", lambda t: t.tags),
+    "user": ("r_user", lambda t: t.user_id),
+    "format": ("r_format", lambda t: t.source_format),
+    "project": ("r_project", lambda t: t.project),
+    "model": ("r_model_raw", _raw_model),
+}
+
+
+def price_key_sums(usage: ir.Table, t: ir.Table, shape: PriceShape, period: str | None,
+                   keys: Sequence[str] = ()) -> ir.Table:
+    """Stage 1: the rows of `t` (a filtered `usage`) summed per price key, plus the raw columns the asked-for `keys`
+    derive from (RAW_KEYS). Columns: model, provider, unresolved_reason, batch, tier_req, slot, lc_rank, first_day,
+    last_day (and r_period when grouped by epoch and period), request/token sums, reported cost and rows,
+    tier_unknown_requests."""
+    import ibis
+
+    if period != "day" and shape.boundaries is not None:
+        # the rows of one offer's price epoch share their segments: group by epoch (and period) rather than by
+        # day, keeping the epoch's first day to find the segments
+        e = shape.boundaries
+        bcols = [c for c in e.columns if c not in ("e_model", "e_provider")]
+        j = t.left_join(e, [t.model == e.e_model, ibis.coalesce(t.provider, "") == e.e_provider])
+        epoch: Any = ibis.literal(0, "int8")
+        for c in bcols:
+            epoch = epoch + ibis.ifelse(j.day >= j[c], 1, 0).cast("int8")
+        t = j.mutate(r_epoch=epoch.cast("int8")).drop("e_model", "e_provider", *bcols)
+        when = ["r_epoch"]
+        if period:
+            t = t.mutate(r_period=period_expr(t.day, period))
+            when.append("r_period")
+    else:
+        when = ["day"]
+    raw = {RAW_KEYS[k][0]: RAW_KEYS[k][1](t) for k in keys if k in RAW_KEYS}
+    row_keys = _row_keys(t, shape, usage)
+    t = t.mutate(**row_keys, **raw)
+    present_subs = [b for b in SUB_BUCKETS if not _is_default(usage, b)]
+    sums: dict[str, Any] = {
+        "requests": t.requests.sum(),
+        **{b: t[b].sum() for b in BUCKETS},
+        **{b: t[b].sum() for b in present_subs},
+        "reported_cost": t.reported_cost.sum(),
+        "reported_rows": t.reported_cost.count(),
+    }
+    if not _is_default(usage, "service_tier"):
+        tier = t.service_tier.lower()
+        unknown = tier.notnull() & ~tier.isin(list(KNOWN_TIER_VALUES))
+        sums["tier_unknown_requests"] = ibis.ifelse(unknown, t.requests, 0).sum()
+    if when != ["day"]:
+        sums.update(first_day=t.day.min(), last_day=t.day.max())
+    a = t.group_by([*when, "model", "provider", "unresolved_reason", "batch", *row_keys, *raw]).aggregate(**sums)
+    if when == ["day"]:
+        a = a.mutate(first_day=a.day, last_day=a.day)
+    absent = {b: ibis.literal(0, "int64") for b in SUB_BUCKETS if b not in present_subs}
+    if "tier_unknown_requests" not in sums:
+        absent["tier_unknown_requests"] = ibis.literal(0, "int64")
+    return a.mutate(**absent) if absent else a
+
+
+def priced_sums(a: ir.Table, prices: ir.Table, choices: ir.Table) -> ir.Table:
+    """Stage 2: price-key sums with their provider rule, joined to the tariff segment in effect on their first day
+    (every day of a group shares it), with `cost_columns`."""
+    import ibis
+
+    a = a.left_join(choices, a.model == choices.c_model)
+    a = a.mutate(
+        price_provider=ibis.coalesce(a.provider, a.c_provider),
+        provider_rule=ibis.cases((a.provider.notnull(), "row"), (a.c_rule.notnull(), a.c_rule), else_="none"),
     )
-    side = prices.select("p_id", "p_model", "p_provider", "p_tier", "m_from", "m_to", "valid_from", "valid_to",
-                         "long_context_threshold")
-    j = _range_join(_with_call_keys(u), side)
-    input_total = j.input_uncached + j.cache_read + j.cache_write
-    j = j.mutate(long_context=(j.long_context_threshold.notnull()
-                               & (input_total > j.long_context_threshold * ibis.greatest(j.requests, 1))
-                               ).fill_null(False))
-    cols: dict[str, Any] = {}
-    if period:
-        cols["period"] = period_expr(j.day, period)
-    for k in keys:
-        if k == "tag":
-            cols["tag"] = ibis.coalesce(j.tags, "(untagged)").split(",").unnest()
-        elif k == "user":
-            cols["user"] = j.user_id
-        elif k == "format":
-            cols["format"] = j.source_format
-        elif k == "provider":
-            cols["provider"] = j.price_provider
-        elif k == "model":
-            cols["model"] = ibis.coalesce(j.model, j.model_raw)
-        elif k in ("project", "provider_rule"):
-            cols[k] = j[k]
-        else:
-            raise InputError(f"--by {k!r}: choose from {', '.join((*PERIODS, *DIMENSIONS))}")
-    j = j.mutate(**{f"k_{name}": v for name, v in cols.items()})
-    group = [f"k_{name}" for name in cols]
-    # stage 1: per (group, price interval): every row of such a group shares its unit prices
-    s1 = j.group_by([*group, "model", "unresolved_reason", "price_provider", "provider_rule", "p_id", "long_context",
-                     "batch"]).aggregate(
-        requests=j.requests.sum(),
-        rows=j.count(),
-        **{b: j[b].sum() for b in (*BUCKETS, *SUB_BUCKETS)},
-        tier_unknown_requests=ibis.ifelse(j.tier_unknown.fill_null(False), j.requests, 0).sum(),
-        reported_cost=j.reported_cost.sum(),
-        reported_rows=j.reported_cost.count(),
-        first_day=j.day.min(),
-        last_day=j.day.max(),
-    )
-    unit = prices.select(q_id=prices.p_id, q_batch_discount=prices.p_batch_discount,
-                         q_tier_fallback=prices.tier_fallback, q_row_tier=prices.p_row_tier,
-                         **{f"q_{b}": prices[f"p_{b}"] for b in RATE_BUCKETS},
-                         **{f"ql_{b}": prices[f"pl_{b}"] for b in RATE_BUCKETS},
-                         **{f"qf_{b}": prices[f"f_{b}"] for b in RATE_BUCKETS})
-    g = s1.left_join(unit, s1.p_id == unit.q_id)
-    long = g.long_context
-    priced = g.q_input.notnull()
+    g = a.left_join(prices, [
+        a.model == prices.p_model,
+        a.price_provider == prices.p_provider,
+        a.tier_req == prices.p_tier,
+        prices.valid_from <= a.first_day,
+        a.first_day < prices.valid_to.fill_null(FAR_FUTURE),
+        prices.m_from <= a.slot,
+        a.slot < prices.m_to,
+    ])
+    long = (g.p_lc_rank.notnull() & (g.lc_rank >= g.p_lc_rank)).fill_null(False)
+    return g.mutate(**cost_columns(g, long))
+
+
+def cost_columns(g: ir.Table, long: ir.BooleanValue) -> dict[str, Any]:
+    """The priced side of a usage table joined to the tariff's segments (rows or their sums: the formulas are linear
+    in the token counts, so pricing sums equals summing prices): the unpriced reason, micro-dollar costs per bucket
+    family, the batch discount, and the counts behind each note (fallbacks, tiers, off-peak, long context)."""
+    import ibis
+
+    priced = g.p_input.notnull()
 
     def r(bucket: str) -> ir.DecimalValue:
-        return _rate(g, bucket, long, "q")
+        return _rate(g, bucket, long)
 
     def fb(bucket: str, tokens: ir.IntegerValue) -> ir.IntegerValue:
-        return ibis.ifelse(priced & g[f"qf_{bucket}"].notnull(), tokens, 0)
-    g = g.mutate(
-        unpriced_reason=ibis.cases(
+        return ibis.ifelse(priced & g[f"f_{bucket}"].notnull(), tokens, 0)
+
+    return {
+        "unpriced_reason": ibis.cases(
             (g.model.isnull(), ibis.coalesce(g.unresolved_reason, "unknown model")),
             (g.price_provider.isnull(), "no price on record for this model from any provider"),
             (~priced, "no price in effect on that day from " + g.price_provider),
             else_=ibis.null(str),
         ),
-        c_in=micro_usd_total((g.input_uncached - g.input_audio, r("input")), (g.input_audio, r("input_audio"))),
-        c_cr=micro_usd(g.cache_read, r("cache_read")),
-        c_cw=micro_usd_total((g.cache_write - g.cache_write_1h, r("cache_write")),
-                             (g.cache_write_1h, r("cache_write_1h"))),
-        c_out=micro_usd_total((g.output_text - g.output_audio, r("output")), (g.output_reasoning, r("reasoning")),
-                              (g.output_audio, r("output_audio"))),
-        batch_discount=ibis.ifelse(g.batch, g.q_batch_discount, ibis.null(PRICE_TYPE)),
-        cr_at_input=fb("cache_read", g.cache_read),
-        cw_at_input=fb("cache_write", g.cache_write - g.cache_write_1h),
-        cw1h_at_5m=fb("cache_write_1h", g.cache_write_1h),
-        audio_at_text=fb("input_audio", g.input_audio) + fb("output_audio", g.output_audio),
-        tier_fallback_requests=ibis.ifelse(priced & g.q_tier_fallback, g.requests, 0),
-        off_peak_requests=ibis.ifelse(priced & (g.q_row_tier == "off-peak"), g.requests, 0),
-        batch_no_discount=ibis.ifelse(priced & g.batch & g.q_batch_discount.isnull(), g.requests, 0),
-        long_requests=ibis.ifelse(priced & long, g.requests, 0),
-        u_model=ibis.ifelse(priced, ibis.null(str), ibis.coalesce(g.model, "(unknown model)")),
-        u_provider=ibis.ifelse(priced, ibis.null(str), g.price_provider),
-    )
-    # stage 2: back to the asked-for groups (keeping what the report needs: rule, unpriced reason, batch discount)
-    sums = ["requests", "rows", *BUCKETS, *SUB_BUCKETS, "reported_cost", "reported_rows", "cr_at_input",
-            "cw_at_input", "cw1h_at_5m", "audio_at_text", "tier_fallback_requests", "tier_unknown_requests",
-            "off_peak_requests", "batch_no_discount", "long_requests", "c_in", "c_cr", "c_cw", "c_out"]
-    keys2 = [*group, "provider_rule", "unpriced_reason", "u_model", "u_provider", "batch_discount"]
-    return g.group_by(keys2).aggregate(
-        first_day=g.first_day.min(), last_day=g.last_day.max(), **{c: g[c].sum() for c in sums})
+        "c_in": micro_usd_total((g.input_uncached - g.input_audio, r("input")), (g.input_audio, r("input_audio"))),
+        "c_cr": micro_usd(g.cache_read, r("cache_read")),
+        "c_cw": micro_usd_total((g.cache_write - g.cache_write_1h, r("cache_write")),
+                                (g.cache_write_1h, r("cache_write_1h"))),
+        "c_out": micro_usd_total((g.output_text - g.output_audio, r("output")), (g.output_reasoning, r("reasoning")),
+                                 (g.output_audio, r("output_audio"))),
+        "batch_discount": ibis.ifelse(g.batch, g.p_batch_discount, ibis.null(PRICE_TYPE)),
+        "cr_at_input": fb("cache_read", g.cache_read),
+        "cw_at_input": fb("cache_write", g.cache_write - g.cache_write_1h),
+        "cw1h_at_5m": fb("cache_write_1h", g.cache_write_1h),
+        "audio_at_text": fb("input_audio", g.input_audio) + fb("output_audio", g.output_audio),
+        "tier_fallback_requests": ibis.ifelse(priced & g.tier_fallback, g.requests, 0),
+        "off_peak_requests": ibis.ifelse(priced & (g.p_row_tier == "off-peak"), g.requests, 0),
+        "batch_no_discount": ibis.ifelse(priced & g.batch & g.p_batch_discount.isnull(), g.requests, 0),
+        "long_requests": ibis.ifelse(priced & long, g.requests, 0),
+        "u_model": ibis.ifelse(priced, ibis.null(str), ibis.coalesce(g.model, "(unknown model)")),
+        "u_provider": ibis.ifelse(priced, ibis.null(str), g.price_provider),
+    }
+
+
+def row_costs_expr(usage: ir.Table, prices: ir.Table, choices: ir.Table) -> ir.Table:
+    """Per-row pricing, for answers that need one row per request (`usage export --costs`) and as the reference the
+    aggregate-then-price expression is tested against: each row joined to its segment, with `cost_columns`."""
+    import ibis
+
+    j = priced_rows(usage, prices, choices)
+    long = j.long_context
+    return j.mutate(tier_unknown_requests=ibis.ifelse(j.tier_unknown.fill_null(False), j.requests, 0),
+                    **cost_columns(j, long))
 
 
 def micro_usd(tokens: ir.IntegerValue, price: ir.DecimalValue) -> ir.DecimalValue:
@@ -408,7 +607,8 @@ def spark_session(master: str = "local[*]") -> Any:
     try:
         from pyspark.sql import SparkSession
     except ImportError:
-        raise InputError("--engine spark needs PySpark: pip install 'llmflation[spark]' (and Java 17)") from None
+        raise InputError("engine spark needs PySpark: pip install 'llmflation[spark]' (and Java 17)",
+                         field="engine") from None
     local = master.startswith("local")
     if local:
         os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
@@ -461,7 +661,7 @@ def open_engine(spec: str, source: UsageSource) -> Iterator[Engine]:
     spec = (spec or "duckdb").strip()
     parquet = None if isinstance(source, UsageStore) else Path(source)
     if parquet is not None and not parquet.exists():
-        raise InputError(f"--source {parquet}: no such file or directory")
+        raise InputError(f"source {parquet}: no such file or directory", field="source")
     cleanup: list[Any] = []
     try:
         plugin = engine_plugins().get(spec.split(":", 1)[0]) if spec not in ("duckdb", "spark") else None
@@ -498,8 +698,8 @@ def open_engine(spec: str, source: UsageSource) -> Iterator[Engine]:
             try:
                 con = ibis.connect(spec)
             except Exception as exc:
-                raise InputError(f"--engine {spec!r}: cannot connect ({exc}). Use duckdb, spark, a Spark master "
-                                 "URL, an engine plugin or an Ibis connection URL.") from None
+                raise InputError(f"engine {spec!r}: cannot connect ({exc}). Use duckdb, spark, a Spark master "
+                                 "URL, an engine plugin or an Ibis connection URL.", field="engine") from None
             if parquet is None:
                 assert isinstance(source, UsageStore)
                 raw = source.connect()
@@ -532,5 +732,10 @@ def _parquet_glob(p: Path) -> str:
     return str(p / "**" / "*.parquet") if p.is_dir() else str(p)
 
 
-def pricing_inputs(engine: Engine, ledger: Ledger) -> tuple[ir.Table, ir.Table]:
-    return engine.memtable(price_table(ledger)), engine.memtable(provider_choices(ledger))
+def pricing_inputs(engine: Engine, ledger: Ledger) -> tuple[ir.Table, ir.Table, PriceShape]:
+    """The price segments (with their threshold rank), the provider choices and the price shape (with the offers'
+    price-change dates), on `engine`."""
+    table = price_table(ledger)
+    choices = provider_choices(ledger)
+    shape = price_shape(table, engine.memtable(offer_boundaries(table, choices)))
+    return (engine.memtable(with_threshold_rank(table, shape)), engine.memtable(choices), shape)
