@@ -250,23 +250,31 @@ def offer_boundaries(table: pa.Table, choices: pa.Table) -> pa.Table:
     import pyarrow as pa
 
     dates: dict[tuple[str, str], set[date]] = {}
-    cols = table.select(["p_model", "p_provider", "valid_from", "valid_to"]).to_pydict()
-    for m, p, f, t in zip(cols["p_model"], cols["p_provider"], cols["valid_from"], cols["valid_to"], strict=True):
+    window: dict[tuple[str, str], bool] = {}
+    long: dict[tuple[str, str], bool] = {}
+    cols = table.select(["p_model", "p_provider", "valid_from", "valid_to", "m_from", "m_to",
+                         "long_context_threshold"]).to_pydict()
+    for m, p, f, t, m0, m1, th in zip(*cols.values(), strict=True):
         ds = dates.setdefault((m, p), set())
         ds.add(f)
         if t is not None:
             ds.add(t)
+        window[(m, p)] = window.get((m, p), False) or (m0, m1) != (0, 1440)
+        long[(m, p)] = long.get((m, p), False) or th is not None
     chosen = choices.to_pydict()
     for m, p in zip(chosen["c_model"], chosen["c_provider"], strict=True):
         if (m, p) in dates:
-            dates[(m, "")] = dates[(m, p)]
+            dates[(m, "")], window[(m, "")], long[(m, "")] = dates[(m, p)], window[(m, p)], long[(m, p)]
     keys = sorted(dates)
     ordered = {k: sorted(dates[k]) for k in keys}
     width = max((len(v) for v in ordered.values()), default=0)
     out: dict[str, pa.Array] = {"e_model": pa.array([k[0] for k in keys], pa.string()),
-                                "e_provider": pa.array([k[1] for k in keys], pa.string())}
-    for i in range(width):
-        out[f"b{i + 1}"] = pa.array([ordered[k][i] if i < len(ordered[k]) else None for k in keys], pa.date32())
+                                "e_provider": pa.array([k[1] for k in keys], pa.string()),
+                                "e_window": pa.array([window[k] for k in keys], pa.bool_()),
+                                "e_long": pa.array([long[k] for k in keys], pa.bool_())}
+    for i in range(width):  # padded with a date no day reaches (no NULL: a comparison per column, nothing more)
+        out[f"b{i + 1}"] = pa.array([ordered[k][i] if i < len(ordered[k]) else FAR_FUTURE for k in keys],
+                                    pa.date32())
     return pa.table(out)
 
 
@@ -281,8 +289,13 @@ def with_threshold_rank(table: pa.Table, shape: PriceShape) -> pa.Table:
 
 
 def _row_keys(t: ir.Table, shape: PriceShape, usage: ir.Table) -> dict[str, Any]:
-    """The per-row price keys (cheap scalar expressions, no join): requested tier, window slot, long-context rank."""
+    """The per-row price keys (cheap scalar expressions, no join): requested tier, window slot, long-context rank.
+    When `t` carries its offer's `e_window` / `e_long` flags (`offer_boundaries`), slot and rank are computed only
+    for rows whose offer has a time window / a long-context tier (others: 0, which prices them the same)."""
     import ibis
+
+    def gated(flag: str, value: Any, none: Any) -> Any:
+        return ibis.ifelse(t[flag].fill_null(False), value, none) if flag in t.columns else value
 
     keys: dict[str, Any] = {}
     absent_tier = _is_default(usage, "service_tier")
@@ -293,15 +306,17 @@ def _row_keys(t: ir.Table, shape: PriceShape, usage: ir.Table) -> dict[str, Any]
         keys["tier_req"] = ibis.cases((tier.isin(["flex", "priority"]), tier), else_="standard")
     if shape.minute_bounds:
         minute = (t.ts.hour() * 60 + t.ts.minute()).cast("int32")
-        keys["slot"] = ibis.cases(*[(minute >= b, b) for b in reversed(shape.minute_bounds)], else_=0).cast("int32")
+        slot = ibis.cases(*[(minute >= b, b) for b in reversed(shape.minute_bounds)], else_=0)
+        keys["slot"] = gated("e_window", slot, 0).cast("int32")
     else:
         keys["slot"] = ibis.literal(0, "int32")
     if shape.thresholds:
         # the rank is the number of thresholds the input per request exceeds; one comparison settles most rows
         prompt = t.input_uncached + t.cache_read + t.cache_write
         reqs = ibis.greatest(t.requests, 1)
-        keys["lc_rank"] = ibis.cases(*[(prompt <= reqs * th, i) for i, th in enumerate(shape.thresholds)],
-                                     else_=len(shape.thresholds)).cast("int8")
+        rank = ibis.cases(*[(prompt <= reqs * th, i) for i, th in enumerate(shape.thresholds)],
+                          else_=len(shape.thresholds))
+        keys["lc_rank"] = gated("e_long", rank, 0).cast("int8")
     else:
         keys["lc_rank"] = ibis.literal(0, "int8")
     return keys
@@ -414,12 +429,12 @@ def price_key_sums(usage: ir.Table, t: ir.Table, shape: PriceShape, period: str 
         # the rows of one offer's price epoch share their segments: group by epoch (and period) rather than by
         # day, keeping the epoch's first day to find the segments
         e = shape.boundaries
-        bcols = [c for c in e.columns if c not in ("e_model", "e_provider")]
+        bcols = [c for c in e.columns if c not in ("e_model", "e_provider", "e_window", "e_long")]
         j = t.left_join(e, [t.model == e.e_model, ibis.coalesce(t.provider, "") == e.e_provider])
         epoch: Any = ibis.literal(0, "int8")
-        for c in bcols:
-            epoch = epoch + ibis.ifelse(j.day >= j[c], 1, 0).cast("int8")
-        t = j.mutate(r_epoch=epoch.cast("int8")).drop("e_model", "e_provider", *bcols)
+        for c in bcols:  # NULL (no offer) compares as NULL: the row's epoch is NULL, its own group
+            epoch = epoch + (j.day >= j[c]).cast("int8")
+        t = j.mutate(r_epoch=epoch).drop("e_model", "e_provider", *bcols)
         when = ["r_epoch"]
         if period:
             t = t.mutate(r_period=period_expr(t.day, period))
@@ -429,6 +444,7 @@ def price_key_sums(usage: ir.Table, t: ir.Table, shape: PriceShape, period: str 
     raw = {RAW_KEYS[k][0]: RAW_KEYS[k][1](t) for k in keys if k in RAW_KEYS}
     row_keys = _row_keys(t, shape, usage)
     t = t.mutate(**row_keys, **raw)
+    t = t.drop(*(c for c in ("e_window", "e_long") if c in t.columns))
     present_subs = [b for b in SUB_BUCKETS if not _is_default(usage, b)]
     sums: dict[str, Any] = {
         "requests": t.requests.sum(),
