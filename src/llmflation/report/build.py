@@ -435,8 +435,9 @@ def build_report(
     progress: Callable[..., None] | None = None,
 ) -> ReportResult:
     """Compute the report and write report.html (+ charts/*.png|svg|json, report-data.json) into `out`."""
+    from llmflation.ledger.store import home
     from llmflation.report.html import render_html
-    from llmflation.report.render import js_bundle, to_svg_and_png
+    from llmflation.report.render import ChartRenderer, js_bundle
 
     t0 = time.perf_counter()
     tick = progress or (lambda *_a, **_k: None)
@@ -446,28 +447,29 @@ def build_report(
     except OSError as exc:
         raise InputError(f"out: cannot create the output directory {out_dir}: {exc}; choose another directory.",
                          field="out") from None
-    data = compute_report(ledger, today=today, progress=tick)
-    charts_dir = out_dir / "charts"
-    charts_dir.mkdir(exist_ok=True)
-    files: dict[str, list[Path]] = {}
-    for name, spec in data.specs.items():
-        p = charts_dir / f"{name}.vl.json"
-        p.write_text(json.dumps(spec, indent=1), encoding="utf-8")
-        files[name] = [p]
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        bundle_f = pool.submit(js_bundle)
-        jobs = []
-        if images:
-            for name, spec in data.specs.items():
-                svg, png = charts_dir / f"{name}.svg", charts_dir / f"{name}.png"
-                jobs.append((name, pool.submit(to_svg_and_png, spec, svg, png)))
-        tick("rendering charts")
-        for name, job in jobs:
-            files[name].extend(job.result())
-        bundle = bundle_f.result()
+    # the rendering workers start now, so their start-up overlaps the computation below
+    with ChartRenderer(workers=2 if images else 0, cache=home() / "cache" / "charts") as renderer:
+        data = compute_report(ledger, today=today, progress=tick)
+        charts_dir = out_dir / "charts"
+        charts_dir.mkdir(exist_ok=True)
+        files: dict[str, list[Path]] = {}
+        for name, spec in data.specs.items():
+            p = charts_dir / f"{name}.vl.json"
+            p.write_text(json.dumps(spec, indent=1), encoding="utf-8")
+            files[name] = [p]
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            rendered = None
+            if images:
+                tick("rendering charts")
+                jobs = [(n, s, charts_dir / f"{n}.svg", charts_dir / f"{n}.png") for n, s in data.specs.items()]
+                rendered = pool.submit(renderer.render, jobs)
+            page = render_html(data, js_bundle())
+            if rendered is not None:
+                for name, paths in rendered.result().items():
+                    files[name].extend(paths)
     tick("writing HTML")
     html_path = out_dir / "report.html"
-    html_path.write_text(render_html(data, bundle), encoding="utf-8")
+    html_path.write_text(page, encoding="utf-8")
     (out_dir / "report-data.json").write_text(json.dumps(report_json(data), indent=1, default=str), encoding="utf-8")
     return ReportResult(out_dir, html_path, files, data, time.perf_counter() - t0)
 
