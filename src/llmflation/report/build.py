@@ -18,7 +18,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from llmflation.charts import labels
-from llmflation.charts.trends import Curve, curves_spec, decline_spec, frontier_spec, launch_price_spec
+from llmflation.charts.trends import (
+    Curve,
+    curves_spec,
+    decline_spec,
+    forecast_panels_spec,
+    frontier_spec,
+    launch_price_spec,
+)
 from llmflation.errors import InputError, LlmflationError
 from llmflation.trends.capability import CapabilityView, yearly_views
 from llmflation.trends.claims import ClaimResult, check_claims, load_claims
@@ -317,7 +324,7 @@ def _curve(ledger: Ledger, t: Threshold, end: date, horizon: date) -> CurveResul
     # A level set by a reasoning model (o3, GPT-5) is only reached by reasoning models: count them for that curve.
     reasoning_level = t.model is not None and ledger.model(t.model).reasoning
     s = cheapest_at_capability(ledger, t.benchmark, t, end=end, exclude_reasoning=not reasoning_level)
-    label = t.label + (" (reasoning models included)" if reasoning_level else "")
+    label = t.label + (" + reasoning models" if reasoning_level else "")
     try:
         f = fit_decline([(p.date, p.price) for p in s.records])
     except InsufficientDataError as exc:
@@ -388,6 +395,13 @@ def chart_specs(data: ReportData) -> dict[str, dict[str, Any]]:
             [Curve(c.name, c.series, c.fit, c.forecast) for c in cs],
             title=title,
             subtitle=[
+                f"Data as of {as_of}. Line: floor price; dots: record lows; dashed: Epoch-method fit, dotted on "
+                "as its forecast.",
+                f"Thin lines: each forecast's 90% prediction band from the newest data to {data.horizon}, named at "
+                "the right (one panel per threshold below).",
+                "Short dotted stub: floor carried on past the newest data (no newer prices). Click the legend to "
+                "bring one threshold forward.",
+            ] if len(cs) > 1 else [
                 f"Data as of {as_of}. Line: floor price; dots: record lows; dashed: Epoch-method fit.",
                 f"Band: 90% prediction interval from the newest data to {data.horizon}; "
                 "dotted: floor carried on past the newest data (no newer prices).",
@@ -395,6 +409,10 @@ def chart_specs(data: ReportData) -> dict[str, dict[str, Any]]:
             as_of=as_of,
             names=data.names,
         )
+        panels = forecast_panels_spec([Curve(c.name, c.series, c.fit, c.forecast) for c in cs], as_of=as_of,
+                                      names=data.names)
+        if panels is not None:
+            specs[f"forecasts-{bench}"] = panels
     if data.capability:
         from llmflation.charts.capability import capability_spec
 
