@@ -471,7 +471,15 @@ def decline_spec(
     # intervals from 3–4 points can span 20 decades: clip the axis to 0.1×–100,000×/yr
     lo = max(0.1, 10 ** math.floor(math.log10(min(ends))))
     hi = min(1e5, 10 ** math.ceil(math.log10(max(ends))))
-    xs = {"type": "log", "domain": [lo, hi]}
+    # an estimate beyond the axis sits at its edge (clamped), and its label says so
+    from llmflation.format import factor as fmt_factor
+
+    for r in rows:
+        f = r["factor"]
+        edge = "→ " if f is not None and f > hi else "← " if f is not None and f < lo else ""
+        r["label"] = edge + fmt_factor(f) + (" (off the axis)" if edge else "")
+        r["off"] = edge.strip() or None
+    xs = {"type": "log", "domain": [lo, hi], "clamp": True}
     layers: list[dict[str, Any]] = [
         {
             "mark": {"type": "rule", "strokeWidth": 2, "opacity": 0.45, "clip": True},
@@ -519,14 +527,18 @@ def decline_spec(
                 ],
             },
         },
-        {
-            "mark": {"type": "text", "dy": -12, "fontSize": 11, "color": "#333"},
-            "encoding": {
-                "y": y,
-                "x": {"field": "factor", "type": "quantitative", "scale": xs},
-                "text": {"field": "factor", "format": ".3~r"},
-            },
-        },
+        *(
+            {
+                "transform": [{"filter": test}],
+                "mark": {"type": "text", "dy": -12, "fontSize": 11, "color": "#333", "align": align},
+                "encoding": {
+                    "y": y,
+                    "x": {"field": "factor", "type": "quantitative", "scale": xs},
+                    "text": {"field": "label"},
+                },
+            }
+            for test, align in (("!datum.off", "center"), ("datum.off === '→'", "right"), ("datum.off === '←'", "left"))
+        ),
     ]
     if reference is not None:
         layers.insert(
