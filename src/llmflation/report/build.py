@@ -284,10 +284,9 @@ def backtest_words(c: CurveResult) -> str | None:
         )
     parts = []
     # a forecast far below anything observed reads as a bound, as in the forecast tables (trends.forecast)
-    from llmflation.trends.forecast import BELOW_OBSERVED
+    from llmflation.trends.forecast import display_floor
 
-    observed = [p.price for p in c.series.records]
-    floor = min(observed) / BELOW_OBSERVED if observed else None
+    floor = display_floor(min((p.price for p in c.series.records), default=None))
     for r in done:
         actual = r.actual or Decimal(1)
         ratio = float(r.predicted / actual)
