@@ -490,7 +490,7 @@ def decline_spec(
                     "type": "quantitative",
                     "scale": xs,
                     "axis": {
-                        "title": "price falls by × per year (log scale; intervals clipped at the edges)",
+                        "title": "price falls by × per year (log scale)",
                         "format": ",~g",
                         "values": decade_ticks(lo, hi),
                     },
@@ -564,7 +564,8 @@ def decline_spec(
         "height": max(60, 46 * len(rows)),
         "title": {
             "text": title,
-            "subtitle": "dot: OLS (Epoch method); thin line: 90% t-interval; thick bar: 90% bootstrap",
+            "subtitle": "dot: OLS (Epoch method); thin line: 90% t-interval; thick bar: 90% bootstrap; "
+                        "intervals are cut at the edges",
         },
         "data": {"values": rows},
         "layer": layers,
