@@ -51,13 +51,14 @@ PLACES: dict[str, tuple[Literal["left", "right"], int, int]] = {
 }
 
 
-def _place_labels(rows: list[dict[str, Any]], lo: float, hi: float, width: int, height: int) -> None:
+def _place_labels(rows: list[dict[str, Any]], lo: float, hi: float, width: int, height: int,
+                  y_dom: list[float] | None = None) -> None:
     """Give each frontier row a `place` so names of neighbouring frontier models do not print over each other
     (greedy, per snapshot, in approximate pixels; rows off the frontier get none)."""
     import math
 
     scores = [r["score"] for r in rows] or [0.0]
-    s_lo, s_hi = min(scores), max(scores)
+    s_lo, s_hi = (y_dom[0], y_dom[1]) if y_dom else (min(scores), max(scores))
     span_x = math.log10(hi) - math.log10(lo) or 1.0
     span_y = (s_hi - s_lo) or 1.0
     by_year: dict[int, list[dict[str, Any]]] = {}
@@ -103,7 +104,13 @@ def capability_spec(views: Sequence[CapabilityView], *, width: int = 760, height
         scale=alt.Scale(type="log", domain=[lo, hi]),
         axis=alt.Axis(format="$~g", values=decade_ticks(lo, hi), title=f"USD per 1M tokens ({blend} blend), log"),
     )
-    y = alt.Y("score:Q", scale=alt.Scale(zero=False), title=bench)
+    # an explicit domain (scores rounded out to tens): the name layers of unused places stay empty without
+    # Vega warning about an infinite extent
+    import math
+
+    s_all = [r["score"] for r in rows] or [0.0]
+    y_dom = [math.floor(min(s_all) / 10) * 10, math.ceil(max(s_all) / 10) * 10]
+    y = alt.Y("score:Q", scale=alt.Scale(zero=False, domain=y_dom), title=bench)
     # the rows go in once, as a named dataset, after Altair built the spec (it deep-copies inline values per layer)
     base = alt.Chart(alt.NamedData(name="models"))
     tooltip = [
@@ -145,7 +152,7 @@ def capability_spec(views: Sequence[CapabilityView], *, width: int = 760, height
         fill=alt.condition("datum.frontier", alt.value("#c2255c"), alt.value("#868e96")),
         tooltip=tooltip,
     )
-    _place_labels(rows, lo, hi, width, height)
+    _place_labels(rows, lo, hi, width, height, y_dom)
     names = [
         shown.transform_filter(f"datum.frontier && datum.place === '{place}'").mark_text(
             align=align, dx=dx, dy=dy, fontSize=10, color="#343a40"
