@@ -771,8 +771,14 @@ def forecast_panels_spec(
     first_day = date(newest.year - years_before, newest.month, 1).isoformat()
     x_dom = [alt.DateTime(**_dt(first_day)), alt.DateTime(**_dt(last_day))]  # type: ignore[arg-type]
     x = alt.X("date:T", scale=alt.Scale(domain=x_dom), axis=alt.Axis(title=None, format="%Y", tickCount="year"))
-    panels = []
-    for c in with_fc:
+    panels: list[dict[str, Any]] = []
+    datasets: dict[str, list[dict[str, Any]]] = {}
+
+    def named(key: str, values: list[dict[str, Any]]) -> Any:
+        datasets[key] = values
+        return alt.NamedData(name=key)
+
+    for i, c in enumerate(with_fc):
         name = labels.threshold(c.name)
         col = colours[name]
 
@@ -793,30 +799,30 @@ def forecast_panels_spec(
         y_axis = alt.Axis(format="$~g", values=decade_ticks(lo, hi), title=None, gridOpacity=0.6)
         layers: list[Any] = []
         if as_of is not None and last_day > as_of.isoformat():
-            after = alt.Chart(alt.Data(values=[{"from": as_of.isoformat(), "to": last_day}]))
+            after = alt.Chart(named(f"p{i}-after", [{"from": as_of.isoformat(), "to": last_day}]))
             layers += [after.mark_rect(color=AFTER_DATA, opacity=0.9).encode(x=alt.X("from:T"), x2="to:T"),
                        after.mark_rule(color=MUTED, strokeDash=[3, 3]).encode(x=alt.X("from:T"))]
         tip = [alt.Tooltip("date:T", title="date"), alt.Tooltip("central:Q", title="forecast $/M", format="$.3~g"),
                alt.Tooltip("low:Q", title="90% PI low", format="$.3~g"),
                alt.Tooltip("high:Q", title="90% PI high", format="$.3~g")]
         if banded:
-            layers.append(alt.Chart(alt.Data(values=banded)).mark_area(color=col, opacity=0.18, clip=True).encode(
+            layers.append(alt.Chart(named(f"p{i}-band", banded)).mark_area(color=col, opacity=0.18, clip=True).encode(
                 x=x, y=alt.Y("low:Q", scale=y_scale, axis=y_axis), y2="high:Q", tooltip=tip))
-        layers.append(alt.Chart(alt.Data(values=bands)).mark_line(
+        layers.append(alt.Chart(named(f"p{i}-path", bands)).mark_line(
             color=col, strokeDash=[2, 3], strokeWidth=1.5, clip=True).encode(
             x=x, y=alt.Y("central:Q", scale=y_scale, axis=y_axis)))
         floor_tip = [alt.Tooltip("date:T", title="floor from"), alt.Tooltip("model:N"), alt.Tooltip("provider:N"),
                      alt.Tooltip("price:Q", title="blended $/M", format="$.4~g")]
-        layers.append(alt.Chart(alt.Data(values=shown)).mark_line(
+        layers.append(alt.Chart(named(f"p{i}-floor", shown)).mark_line(
             color=col, interpolate="step-after", strokeWidth=2, clip=True).encode(
             x=x, y=alt.Y("price:Q", scale=y_scale, axis=y_axis), tooltip=floor_tip))
         if stale:
-            layers.append(alt.Chart(alt.Data(values=stale)).mark_line(
+            layers.append(alt.Chart(named(f"p{i}-stale", stale)).mark_line(
                 color=col, strokeDash=[1, 3], strokeWidth=2, opacity=0.7, clip=True).encode(
                 x=x, y=alt.Y("price:Q", scale=y_scale, axis=y_axis)))
         dots = [r for r in records if r["date"] >= first_day]
         if dots:
-            layers.append(alt.Chart(alt.Data(values=dots)).mark_point(
+            layers.append(alt.Chart(named(f"p{i}-lows", dots)).mark_point(
                 filled=True, size=40, color=col, stroke="white", strokeWidth=0.8, opacity=1, clip=True).encode(
                 x=x, y=alt.Y("price:Q", scale=y_scale, axis=y_axis), tooltip=floor_tip))
         fc = c.forecast
@@ -824,18 +830,29 @@ def forecast_panels_spec(
         below = " · band cut at the axis" if float(fc.low) < lo or float(fc.high) > hi else ""
         sub = (f"{fc.target}: {money_per_mtok(fc.central, floor=fc.floor)} (90%: "
                f"{money_per_mtok(fc.low, floor=fc.floor)} to {money_per_mtok(fc.high, floor=fc.floor)}){below}")
-        panels.append(alt.layer(*layers).properties(
-            width=width, height=height,
-            title=alt.TitleParams(name, subtitle=sub, fontSize=12, subtitleFontSize=10, color=col)))
-    chart = alt.concat(*panels, columns=columns, spacing=24)
+        # each layer is turned into a dict on its own and the panels are assembled as dicts: Altair's layer() and
+        # concat() deep-copy every sub-chart at each step (half a second for the report's panels)
+        panels.append({"layer": [_plain(v) for v in layers], "width": width, "height": height,
+                       "title": {"text": name, "subtitle": sub, "fontSize": 12, "subtitleFontSize": 10,
+                                 "color": col}})
     bench = labels.benchmark(with_fc[0].series.benchmark)
-    chart = chart.properties(title=alt.TitleParams(
-        f"Each {bench} forecast on its own",
-        subtitle=[f"One panel per threshold, each on its own log axis: the floor over the last {years_before} "
-                  "years, the fit's path (dotted) and its 90% prediction band",
-                  "(clipped three decades beyond the data). Shaded: after the newest data"
-                  + (f" ({as_of})." if as_of else ".")]))
-    spec: dict[str, Any] = chart.to_dict(validate=False)
+    spec: dict[str, Any] = {"concat": panels, "columns": columns, "spacing": 24}
+    spec["title"] = {
+        "text": f"Each {bench} forecast on its own",
+        "subtitle": [f"One panel per threshold, each on its own log axis: the floor over the last {years_before} "
+                     "years, the fit's path (dotted) and its 90% prediction band",
+                     "(clipped three decades beyond the data). Shaded: after the newest data"
+                     + (f" ({as_of})." if as_of else ".")],
+    }
+    spec["datasets"] = datasets
     spec["$schema"] = SCHEMA
     spec["config"] = CONFIG
     return spec
+
+
+def _plain(chart: Any) -> dict[str, Any]:
+    """One Altair single-view chart as a layer dict (no schema, no config: the top level carries them)."""
+    d: dict[str, Any] = chart.to_dict(validate=False)
+    for k in ("$schema", "config", "datasets"):
+        d.pop(k, None)
+    return d

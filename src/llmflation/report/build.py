@@ -465,7 +465,7 @@ def build_report(
         raise InputError(f"out: cannot create the output directory {out_dir}: {exc}; choose another directory.",
                          field="out") from None
     # the rendering workers start now, so their start-up overlaps the computation below
-    with ChartRenderer(workers=2 if images else 0, cache=home() / "cache" / "charts") as renderer:
+    with ChartRenderer(workers=1 if images else 0, cache=home() / "cache" / "charts") as renderer:
         data = compute_report(ledger, today=today, progress=tick)
         charts_dir = out_dir / "charts"
         charts_dir.mkdir(exist_ok=True)
