@@ -73,8 +73,9 @@ class ChartRenderer:
     """Renders Vega-Lite specs to SVG + PNG, in worker processes and through a cache.
 
     Started before the report is computed: each worker imports vl-convert and warms its JavaScript engine (about a
-    second) while the parent process computes, then the charts are shared between the workers, so on two cores
-    they render side by side (vl-convert holds the GIL, so threads would not). A chart whose spec, library
+    second) while the parent process computes, then the charts are shared between the workers and render while
+    the parent writes the HTML (vl-convert holds the GIL, so a thread would not overlap). The report uses one
+    worker: on a busy two-core machine a second only added a second warm-up. A chart whose spec, library
     versions and scale were rendered before is copied from the cache (`$LLMFLATION_HOME/cache/charts`) instead.
     If a worker cannot start or fails, its charts render in this process (an error then surfaces as before).
     """
