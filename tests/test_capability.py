@@ -131,3 +131,18 @@ def test_capability_page_and_api() -> None:
     assert '<span class="asof">Data as of 2025-06-01.</span>' in page.text  # on the chart's caption, as on every chart
     err = client.get("/capability", params={"benchmark": "nope"})
     assert err.status_code == 200 and 'id="capability-error"' in err.text and "Unknown benchmark" in err.text
+
+
+def test_frontier_names_do_not_print_over_each_other() -> None:
+    """Two frontier models close together (price and score) get different label places where a free one exists."""
+    from llmflation.charts.capability import _place_labels
+
+    rows = [
+        {"model": "Qwen3.5-Flash", "price": 0.114, "score": 84.2, "frontier": True, "year": 2026},
+        {"model": "Gemma 4 31B IT", "price": 0.18, "score": 84.4, "frontier": True, "year": 2026},
+        {"model": "far away", "price": 10.0, "score": 20.0, "frontier": True, "year": 2026},
+        {"model": "not on the frontier", "price": 0.12, "score": 84.0, "frontier": False, "year": 2026},
+    ]
+    _place_labels(rows, 0.01, 100.0, 760, 440, [10.0, 100.0])
+    assert rows[0]["place"] == "right-above" and rows[1]["place"] != rows[0]["place"]
+    assert rows[2]["place"] == "right-above" and rows[3]["place"] is None

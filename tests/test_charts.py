@@ -4,15 +4,18 @@ that uses them (v6 specs only, "data as of", the capability view, the backtest i
 from __future__ import annotations
 
 import json
+import math
+import re
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from helpers.web_support import small_ledger
 from llmflation.charts import labels
 from llmflation.charts.theme import SCHEMA, VL_VERSION, responsive
-from llmflation.charts.trends import Curve, curve_rows, curves_spec
+from llmflation.charts.trends import Curve, curve_rows, curves_spec, decline_spec
 from llmflation.trends.fit import fit_decline
 from llmflation.trends.forecast import forecast
 from llmflation.trends.series import cheapest_at_capability
@@ -106,3 +109,119 @@ def test_report_uses_one_version_says_data_as_of_and_explains_its_backtest(cli, 
     assert "What the backtest says" in html and "90% interval" in html
     assert "gpqa_diamond ≥" not in html.split("const SPECS")[0]  # human labels in the text and tables
     assert "llmflationUI.tables" in html  # tables get their own scroll box and CSV/JSON downloads
+
+
+def _small_specs() -> dict[str, dict[str, Any]]:
+    c = _curve(date(2026, 1, 1))
+    return {"curves": curves_spec([c], as_of=date(2025, 6, 1)), "decline": decline_spec([c])}
+
+
+def test_rendering_workers_draw_what_vl_convert_draws_in_process(tmp_path: Path) -> None:
+    """The worker processes (started before the report is computed) give the same SVG as rendering here."""
+    from llmflation.report.render import ChartRenderer, to_svg_and_png
+
+    specs = _small_specs()
+    jobs = [(n, s, tmp_path / f"{n}.svg", tmp_path / f"{n}.png") for n, s in specs.items()]
+    with ChartRenderer(workers=2) as r:
+        files = r.render(jobs)
+    assert sorted(files) == sorted(specs)
+    for name in specs:
+        to_svg_and_png(specs[name], tmp_path / f"ref-{name}.svg", tmp_path / f"ref-{name}.png")
+        ours, ref = (tmp_path / f"{name}.svg").read_text(), (tmp_path / f"ref-{name}.svg").read_text()
+        # clip-path ids are numbered per JavaScript engine: compare without them
+        assert re.sub(r"clip\d+", "clip", ours) == re.sub(r"clip\d+", "clip", ref), name
+        assert (tmp_path / f"{name}.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_a_dead_worker_falls_back_to_rendering_in_process(tmp_path: Path) -> None:
+    from llmflation.report.render import ChartRenderer
+
+    specs = _small_specs()
+    jobs = [(n, s, tmp_path / f"{n}.svg", tmp_path / f"{n}.png") for n, s in specs.items()]
+    with ChartRenderer(workers=1) as r:
+        r.procs[0].kill()
+        r.procs[0].wait()
+        files = r.render(jobs)
+    assert sorted(files) == sorted(specs)
+    assert all((tmp_path / f"{n}.svg").read_text().lstrip().startswith("<svg") for n in specs)
+
+
+def test_a_spec_vl_convert_refuses_raises_as_in_process(tmp_path: Path) -> None:
+    from llmflation.report.render import ChartRenderer
+
+    bad = {"$schema": SCHEMA, "mark": "no-such-mark", "data": {"values": [{"x": 1}]}}
+    with ChartRenderer(workers=1) as r, pytest.raises(ValueError):
+        r.render([("bad", bad, tmp_path / "bad.svg", tmp_path / "bad.png")])
+
+
+def test_rendered_charts_are_reused_from_the_cache(tmp_path: Path) -> None:
+    """A spec rendered before (same spec, versions and scale) is copied from the cache, not rendered again."""
+    from llmflation.report.render import ChartRenderer, chart_key
+
+    cache = tmp_path / "cache"
+    spec = _small_specs()["curves"]
+    with ChartRenderer(workers=0, cache=cache) as r:
+        r.render([("c", spec, tmp_path / "a.svg", tmp_path / "a.png")])
+    key = chart_key(spec)
+    assert (cache / f"{key}.svg").read_text() == (tmp_path / "a.svg").read_text()
+    # mark the cached copy: a second build must take it from there
+    (cache / f"{key}.svg").write_text((tmp_path / "a.svg").read_text() + "<!-- cached -->")
+    with ChartRenderer(workers=0, cache=cache) as r:
+        r.render([("c", spec, tmp_path / "b.svg", tmp_path / "b.png")])
+    assert (tmp_path / "b.svg").read_text().endswith("<!-- cached -->")
+    # any change to the spec is a new key
+    assert chart_key({**spec, "width": 761}) != key
+
+
+def _curves_two(end: date = date(2026, 1, 1)) -> list[Curve]:
+    out = []
+    for thr in ("80", "gpt-4"):
+        s = cheapest_at_capability(small_ledger(), "mmlu", thr, end=end)
+        f = fit_decline([(p.date, p.price) for p in s.records])
+        out.append(Curve(s.threshold.label, s, f, forecast(f, date(2026, 12, 31), path_from=f.end)))
+    return out
+
+
+def test_several_bands_are_outlined_named_and_pickable_in_the_legend() -> None:
+    """Overlapping forecast bands: outlines in their own colour (no filled block), a name at the right end inside
+    the plot and apart from the others, and a legend selection that brings one threshold forward."""
+    curves = _curves_two()
+    spec = curves_spec(curves, as_of=date(2025, 6, 1), names={"openai/gpt-4-0314": "GPT-4 (0314)"})
+    layers = spec["layer"]
+    assert not [v for v in layers if v["mark"]["type"] == "area"]
+    edges = [v for v in layers if v["mark"]["type"] == "line" and v["encoding"]["y"]["field"] in ("low", "high")]
+    assert len(edges) == 4 and all(v["mark"]["clip"] for v in edges)
+    assert len({v["mark"]["color"] for v in edges}) == 2
+    steps = next(v for v in layers if v.get("params"))
+    assert steps["params"][0]["bind"] == "legend" and steps["params"][0]["select"]["fields"] == ["series"]
+    assert all(v["encoding"]["opacity"]["condition"]["param"] == "pick" for v in layers[3:])
+    names = next(v for v in layers if v["mark"]["type"] == "text" and v["encoding"]["text"]["field"] == "text")
+    lo, hi = spec["layer"][3]["encoding"]["y"]["scale"]["domain"]
+    texts = {r["text"]: r["y"] for r in names["data"]["values"]}
+    assert set(texts) <= {"≥ 80", "GPT-4 (0314) level", "≥ 80 ↑", "GPT-4 (0314) level ↑"} and texts
+    assert all(lo <= y <= hi for y in texts.values())
+    if len(texts) == 2:
+        a, b = sorted(math.log10(y) for y in texts.values())
+        assert b - a >= (math.log10(hi) - math.log10(lo)) * 13 / spec["height"] * 0.999
+    # the legend drops the benchmark name the title already gives
+    assert "replace(datum.label" in json.dumps(steps["encoding"]["color"]["legend"])
+
+
+def test_one_forecast_panel_per_threshold_each_band_on_its_own_axis() -> None:
+    import vl_convert as vlc
+
+    from llmflation.charts.trends import forecast_panels_spec
+
+    curves = _curves_two()
+    spec = forecast_panels_spec(curves, as_of=date(2025, 6, 1))
+    assert spec is not None and spec["$schema"] == SCHEMA and len(spec["concat"]) == 2
+    for panel, c in zip(spec["concat"], curves, strict=True):
+        assert panel["title"]["text"] == labels.threshold(c.name)
+        area = next(v for v in panel["layer"] if v["mark"]["type"] == "area")
+        assert area["mark"]["clip"]
+        lo, hi = area["encoding"]["y"]["scale"]["domain"]
+        floor_now = float(c.series.steps[-1].price)
+        assert lo >= floor_now / 10_000 and hi > floor_now  # at most three decades (rounded out) below the floor
+    svg = vlc.vegalite_to_svg(spec, vl_version=VL_VERSION)
+    assert svg.count("mark-area") == 2
+    assert forecast_panels_spec([Curve(c.name, c.series, c.fit) for c in curves], as_of=None) is None

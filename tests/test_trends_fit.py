@@ -200,3 +200,27 @@ def test_theil_sen_matches_scipy_reference() -> None:
                 x[1] = x[0]  # tied dates
             ref = stats.theilslopes(y, x, alpha=0.9)
             assert theil_sen(x, y, 0.9) == pytest.approx((ref.slope, ref.low_slope, ref.high_slope))
+
+
+@pytest.mark.parametrize("dof", [*range(1, 41), 57, 120, 333, 1000, 1999, 2000, 2001, 5000, 10**6])
+def test_t_quantile_matches_scipy_stdtrit(dof: int) -> None:
+    """The pure-Python t quantile (no scipy import on the report path) against scipy's stdtrit."""
+    from scipy.special import stdtrit
+
+    from llmflation.trends.fit import t_quantile
+
+    for p in (0.001, 0.05, 0.55, 0.75, 0.9, 0.95, 0.975, 0.995, 0.9995, 0.999995):
+        assert t_quantile(p, dof) == pytest.approx(float(stdtrit(dof, p)), rel=1e-9)
+
+
+def test_t_quantile_known_values_and_bad_input() -> None:
+    from llmflation.trends.fit import t_quantile
+
+    # dof 1 is the Cauchy distribution (t = tan(π(p − ½))); dof 2 has t = (2p − 1)·√(2 / (4p(1 − p)))
+    assert t_quantile(0.9, 1) == pytest.approx(math.tan(math.pi * 0.4), rel=1e-12)
+    assert t_quantile(0.95, 2) == pytest.approx(0.9 * math.sqrt(2 / (4 * 0.95 * 0.05)), rel=1e-12)
+    assert t_quantile(0.5, 7) == 0.0
+    assert t_quantile(0.2, 7) == -t_quantile(0.8, 7)
+    for p, dof in ((0.0, 3), (1.0, 3), (1.5, 3), (0.9, 0)):
+        with pytest.raises(ValueError):
+            t_quantile(p, dof)

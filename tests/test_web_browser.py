@@ -169,6 +169,27 @@ def test_report_reads_on_desktop_and_phone(browser: Any, server: str, report_htm
         page.context.close()
 
 
+def test_report_legend_click_brings_one_threshold_forward(browser: Any, server: str, report_html: Path,
+                                                         tmp_path: Path) -> None:
+    """Overlapping forecast bands: clicking a threshold in a trend chart's legend fades every other one."""
+    page = open_page(browser, server, 1400)
+    try:
+        page.goto(report_html.as_uri())
+        page.wait_for_function(
+            "() => [...document.querySelectorAll('.chart')].every(e => e.dataset.rendered)", timeout=30000)
+        chart = "#chart-curves-gpqa_diamond"
+        faded = "els => els.filter(e => e.getAttribute('opacity') === '0.12').length"
+        check(page, page.eval_on_selector_all(f"{chart} .mark-line path", faded) == 0, "lines faded before a click",
+              tmp_path)
+        page.click(f"{chart} .role-legend-label text >> nth=1")
+        page.wait_for_timeout(300)
+        n = page.eval_on_selector_all(f"{chart} .mark-line path", faded)
+        check(page, n > 0, "a legend click faded nothing", tmp_path)
+        check(page, not page.problems, f"browser warnings/errors: {page.problems}", tmp_path)
+    finally:
+        page.context.close()
+
+
 def test_models_table_sorts_filters_and_suggests(page: Any, server: str, tmp_path: Path) -> None:
     page.goto(server + "/models")
     dates = page.eval_on_selector_all("#models-table tbody tr td:nth-child(3)", "els => els.map(e => e.innerText)")

@@ -158,3 +158,18 @@ def test_jevons_timeline_into_the_trends_forecast(cli) -> None:
     # the same offer, forecast to get cheaper per token month after month
     prices = [D(p["usd_per_mtok"]) for p in future]
     assert prices == sorted(prices, reverse=True) and prices[-1] < prices[0]
+
+
+def test_jevons_chart_file_is_the_dashboards_chart_in_the_one_theme(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """`jevons --chart x.json` writes the same Vega-Lite v6 chart the Bill page embeds, in the one theme."""
+    from llmflation.charts.theme import SCHEMA, config
+
+    chart = tmp_path / "jevons.json"
+    r = cli("jevons", str(ROOT / "examples" / "coding-agent.toml"), "--from", "2025-01", "--to", "2026-06",
+            "--annual-decline", "0.5", "--chart", str(chart))
+    assert r.returncode == 0, r.stderr
+    spec = json.loads(chart.read_text())
+    assert spec["$schema"] == SCHEMA and spec["config"] == json.loads(json.dumps(config()))
+    assert [v["transform"][0]["filter"]["equal"] for v in spec["vconcat"]] == [
+        "Monthly bill (USD)", "Unit price (USD per 1M tokens)"]
+    assert spec["title"]["text"].startswith("Jevons: ")

@@ -9,7 +9,7 @@ shown. Altair (imported lazily) writes the spec; the result is a plain Vega-Lite
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from llmflation.charts import labels
 from llmflation.charts.theme import SCHEMA, config, decade_ticks, log_domain
@@ -40,6 +40,53 @@ def capability_rows(views: Sequence[CapabilityView]) -> list[dict[str, Any]]:
     return rows
 
 
+# where a frontier model's name goes, relative to its diamond: (align, dx, dy), tried in this order
+PLACES: dict[str, tuple[Literal["left", "right"], int, int]] = {
+    "right-above": ("left", 7, -6),
+    "right-below": ("left", 7, 9),
+    "left-above": ("right", -7, -6),
+    "left-below": ("right", -7, 9),
+    "right-high": ("left", 7, -17),
+    "left-high": ("right", -7, -17),
+}
+
+
+def _place_labels(rows: list[dict[str, Any]], lo: float, hi: float, width: int, height: int,
+                  y_dom: list[float] | None = None) -> None:
+    """Give each frontier row a `place` so names of neighbouring frontier models do not print over each other
+    (greedy, per snapshot, in approximate pixels; rows off the frontier get none)."""
+    import math
+
+    scores = [r["score"] for r in rows] or [0.0]
+    s_lo, s_hi = (y_dom[0], y_dom[1]) if y_dom else (min(scores), max(scores))
+    span_x = math.log10(hi) - math.log10(lo) or 1.0
+    span_y = (s_hi - s_lo) or 1.0
+    by_year: dict[int, list[dict[str, Any]]] = {}
+    for r in rows:
+        r["place"] = None
+        if r["frontier"]:
+            by_year.setdefault(r["year"], []).append(r)
+    for group in by_year.values():
+        taken: list[tuple[float, float, float, float]] = []
+        for r in sorted(group, key=lambda r: r["price"]):
+            px = width * (math.log10(r["price"]) - math.log10(lo)) / span_x
+            py = height * (1 - (r["score"] - s_lo) / span_y)
+            w = 5.6 * len(r["model"])
+            options: list[tuple[float, int, str, tuple[float, float, float, float]]] = []
+            for place, (align, dx, dy) in PLACES.items():
+                x0 = px + dx if align == "left" else px + dx - w
+                box = (x0, py + dy - 10, x0 + w, py + dy + 2)
+                if x0 < -40 or x0 + w > width + 40:
+                    continue
+                overlap = sum(max(0.0, min(box[2], b[2]) - max(box[0], b[0]))
+                              * max(0.0, min(box[3], b[3]) - max(box[1], b[1])) for b in taken)
+                options.append((overlap, len(options), place, box))
+            # the first free place in PLACES' order, else the one that overlaps least
+            _, _, place, box = min(options) if options else (0.0, 0, "right-above", (px, py, px + w, py))
+            r["place"] = place
+            taken.append(box)
+
+
 def capability_spec(views: Sequence[CapabilityView], *, width: int = 760, height: int = 440) -> dict[str, Any]:
     """The scatter with frontier lines; `views` are snapshots in date order (the last one is shown first)."""
     import altair as alt
@@ -57,7 +104,13 @@ def capability_spec(views: Sequence[CapabilityView], *, width: int = 760, height
         scale=alt.Scale(type="log", domain=[lo, hi]),
         axis=alt.Axis(format="$~g", values=decade_ticks(lo, hi), title=f"USD per 1M tokens ({blend} blend), log"),
     )
-    y = alt.Y("score:Q", scale=alt.Scale(zero=False), title=bench)
+    # an explicit domain (scores rounded out to tens): the name layers of unused places stay empty without
+    # Vega warning about an infinite extent
+    import math
+
+    s_all = [r["score"] for r in rows] or [0.0]
+    y_dom = [math.floor(min(s_all) / 10) * 10, math.ceil(max(s_all) / 10) * 10]
+    y = alt.Y("score:Q", scale=alt.Scale(zero=False, domain=y_dom), title=bench)
     # the rows go in once, as a named dataset, after Altair built the spec (it deep-copies inline values per layer)
     base = alt.Chart(alt.NamedData(name="models"))
     tooltip = [
@@ -99,10 +152,14 @@ def capability_spec(views: Sequence[CapabilityView], *, width: int = 760, height
         fill=alt.condition("datum.frontier", alt.value("#c2255c"), alt.value("#868e96")),
         tooltip=tooltip,
     )
-    names = shown.transform_filter("datum.frontier").mark_text(
-        align="left", dx=7, dy=-6, fontSize=10, color="#343a40"
-    ).encode(x=x, y=y, text="model:N")
-    layers += [dots, names]
+    _place_labels(rows, lo, hi, width, height, y_dom)
+    names = [
+        shown.transform_filter(f"datum.frontier && datum.place === '{place}'").mark_text(
+            align=align, dx=dx, dy=dy, fontSize=10, color="#343a40"
+        ).encode(x=x, y=y, text="model:N")
+        for place, (align, dx, dy) in PLACES.items()
+    ]
+    layers += [dots, *names]
     chart = alt.layer(*layers)
     if pick is not None:
         chart = chart.add_params(pick)

@@ -169,43 +169,42 @@ def offers_scatter(prices: Sequence[Price], developer_of: dict[str, str]) -> dic
     )
 
 
-def jevons(rows: list[dict[str, Any]], anchor: date) -> dict[str, Any]:
+def jevons(rows: list[dict[str, Any]], anchor: date, *, title: str = "Jevons: the unit price falls, the bill need not",
+           width: int = 940) -> dict[str, Any]:
     """Two panels sharing a zoomable month axis: the monthly bill (top) and the unit price (bottom), log scales,
-    one line per scenario; projected months dashed. `rows` come from llmflation.workload.charts.chart_rows."""
+    one line per scenario; projected months dashed (Altair). `rows` come from llmflation.workload.charts.chart_rows.
 
-    def panel(measure: str, title: str, zoom: bool) -> dict[str, Any]:
-        p: dict[str, Any] = {
-            "height": 200, "width": 940,
-            "transform": [{"filter": {"field": "measure", "equal": measure}}],
-            "mark": {"type": "line", "interpolate": "monotone", "point": {"size": 18}},
-            "encoding": {
-                "x": {"field": "month", "type": "temporal", "title": None},
-                "y": {"field": "value", "type": "quantitative", "scale": {"type": "log"}, "title": title},
-                "color": {"field": "scenario", "type": "nominal", "title": "Scenario"},
-                "strokeDash": {"field": "period", "type": "nominal", "title": None,
-                               "scale": {"domain": ["history", "projected"], "range": [[1, 0], [5, 3]]}},
-                "detail": {"field": "period"},
-                "tooltip": [{"field": "month", "type": "temporal", "title": "Month", "format": "%b %Y"},
-                            {"field": "scenario", "title": "Scenario"}, {"field": "model", "title": "Model(s)"},
-                            {"field": "value", "type": "quantitative", "title": title, "format": "$,.4~f"},
-                            {"field": "period", "title": "Period"}],
-            },
-        }
+    The one Jevons chart: the dashboard's Bill page embeds it and `llmflation jevons --chart FILE` writes it."""
+    import altair as alt
+
+    x = alt.X("month:T", title=None)
+    colour = alt.Color("scenario:N", title="Scenario")
+    dash = alt.StrokeDash("period:N", title=None,
+                          scale=alt.Scale(domain=["history", "projected"], range=[[1, 0], [5, 3]]))
+
+    def panel(measure: str, axis_title: str, zoom: bool) -> Any:
+        tooltip = [alt.Tooltip("month:T", title="Month", format="%b %Y"), alt.Tooltip("scenario:N", title="Scenario"),
+                   alt.Tooltip("model:N", title="Model(s)"),
+                   alt.Tooltip("value:Q", title=axis_title, format="$,.4~f"), alt.Tooltip("period:N", title="Period")]
+        chart = (alt.Chart().transform_filter(alt.FieldEqualPredicate(field="measure", equal=measure))
+                 .mark_line(interpolate="monotone", point=alt.OverlayMarkDef(size=18))
+                 .encode(x=x, y=alt.Y("value:Q", scale=alt.Scale(type="log"), title=axis_title), color=colour,
+                         strokeDash=dash, detail="period:N", tooltip=tooltip)
+                 .properties(width=width, height=200))
         if zoom:
-            p["params"] = [zoom_x("jzoom")]
-        return p
+            chart = chart.add_params(alt.selection_interval(name="jzoom", encodings=["x"], bind="scales"))
+        return chart
 
-    spec = _spec(
-        title={"text": "Jevons: the unit price falls, the bill need not",
-               "subtitle": f"Monthly bill and effective USD per 1M tokens · log scales · dashed = projected after "
-               f"{anchor.isoformat()} (prices held flat) · scroll to zoom"},
-        data={"values": rows},
-        vconcat=[panel("Monthly bill (USD)", "Monthly bill (USD)", True),
-                 panel("Unit price (USD per 1M tokens)", "USD per 1M tokens", False)],
-        resolve={"scale": {"x": "shared"}},
-    )
-    for k in ("height", "width", "autosize"):
-        spec.pop(k, None)
+    chart = alt.vconcat(
+        panel("Monthly bill (USD)", "Monthly bill (USD)", True),
+        panel("Unit price (USD per 1M tokens)", "USD per 1M tokens", False),
+        data=alt.Data(values=rows),
+        title=alt.TitleParams(title, subtitle="Monthly bill and effective USD per 1M tokens · log scales · dashed = "
+                              f"projected after {anchor.isoformat()} (prices held flat) · scroll to zoom"),
+    ).resolve_scale(x="shared")
+    spec: dict[str, Any] = chart.to_dict(validate=False)
+    spec["$schema"] = SCHEMA
+    spec["config"] = config()
     return spec
 
 

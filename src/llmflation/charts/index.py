@@ -1,16 +1,21 @@
+<<<<<<< HEAD
 """Vega-Lite specs for the price-index comparison (`index --chart`, the report and the dashboard's Index page), and
 for your own index from usage logs (`usage index --chart`, the dashboard's Your index page).
+=======
+"""The price-index comparison chart (`index --chart`, the report and the dashboard's Index page), written with
+Altair in the one theme.
+>>>>>>> report14
 
-Index levels go into the specs as floats (they are statistics, for drawing only); every figure a user reads as a
-number comes from the tables. Each series is rebased to 1 at its first month and drawn on a log axis, so equal
-slopes mean equal rates of decline.
+Index levels go into the spec as floats (they are statistics, for drawing only); every figure a user reads as a
+number comes from the tables. Each series is rebased to 1 at its first month and drawn on a log axis (ticks at
+powers of ten), so equal slopes mean equal rates of decline.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from llmflation.charts.theme import PALETTE, spec
+from llmflation.charts.theme import PALETTE, SCHEMA, config, decade_ticks, log_domain
 
 LABELS = {"hedonic": "Hedonic index (quality-adjusted, all offers)", "frontier": "Frontier model's price",
           "average": "Average offer price (no quality adjustment)", "threshold": "Cheapest at threshold (floor)",
@@ -30,22 +35,30 @@ def index_rows(series: dict[str, list[tuple[Any, float]]]) -> list[dict[str, Any
     return rows
 
 
-def index_layers(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    x = {"field": "month", "type": "temporal", "title": None, "axis": {"format": "%b %Y"}}
-    y = {"field": "index", "type": "quantitative", "scale": {"type": "log"},
-         "title": "Index (first month = 1, log scale)"}
-    color = {"field": "series", "type": "nominal", "title": None,
-             "scale": {"range": PALETTE}}
-    tooltip = [{"field": "series", "title": "Series"}, {"field": "month", "type": "temporal", "format": "%b %Y",
-                                                          "title": "Month"},
-               {"field": "index_text", "title": "Index"}]
-    return [{"mark": {"type": "line", "point": {"size": 18}},
-             "encoding": {"x": x, "y": y, "color": color, "tooltip": tooltip}}]
+def overview_series(ov: Any) -> dict[str, list[tuple[Any, float]]]:
+    """The series of an `IndexOverview` as charted: the compared methods, plus the reasoning task and chat
+    tokens at a fixed level (each rebased to its first month) when the overview has them."""
+    series = dict(ov.comparison.series)
+    if ov.reasoning and ov.reasoning.points:
+        base = ov.reasoning.points[0]
+        series["reasoning"] = [(p.month, float(p.cost / base.cost)) for p in ov.reasoning.points]
+        series["chat"] = [(p.month, float(p.chat_cost / base.chat_cost)) for p in ov.reasoning.points]
+    return series
+
+
+def overview_spec(ov: Any, *, width: int = 760) -> dict[str, Any]:
+    """`index_spec` of an `IndexOverview`, its window in the subtitle."""
+    c = ov.comparison
+    return index_spec(overview_series(ov), width=width,
+                      subtitle=f"{c.start:%Y-%m} → {c.end:%Y-%m}; each series = 1 at its first month; log scale")
 
 
 def index_spec(series: dict[str, list[tuple[Any, float]]], *, title: str = "How fast token prices fall, by method",
                subtitle: str = "", width: int = 760) -> dict[str, Any]:
+    import altair as alt
+
     rows = index_rows(series)
+<<<<<<< HEAD
     return spec(
         title={"text": title, "subtitle": subtitle},
         width=width,
@@ -88,3 +101,20 @@ def groups_spec(groups: list[Any], by: str, *, width: int = 760) -> dict[str, An
     return index_spec(series, title=f"Your price index by {by}",
                       subtitle=f"the {len(series)} {by}s with the most spend (of {len(groups)}); each = 1 at its "
                       "first month; log scale", width=width)
+=======
+    lo, hi = (float(v) for v in log_domain([r["index"] for r in rows]))
+    names = list(dict.fromkeys(r["series"] for r in rows))
+    chart = alt.Chart().mark_line(point=alt.OverlayMarkDef(size=18)).encode(
+        x=alt.X("month:T", title=None, axis=alt.Axis(format="%b %Y")),
+        y=alt.Y("index:Q", scale=alt.Scale(type="log", domain=[lo, hi]), title="Index (first month = 1, log scale)",
+                axis=alt.Axis(values=decade_ticks(lo, hi), format="~g")),
+        color=alt.Color("series:N", title=None, scale=alt.Scale(domain=names, range=PALETTE[: max(1, len(names))])),
+        tooltip=[alt.Tooltip("series:N", title="Series"), alt.Tooltip("month:T", title="Month", format="%b %Y"),
+                 alt.Tooltip("index_text:N", title="Index")],
+    ).properties(width=width, height=340, title=alt.TitleParams(title, subtitle=subtitle))
+    spec: dict[str, Any] = chart.to_dict(validate=False)
+    spec["data"] = {"values": rows}  # inline, once (Altair would move it into a hashed named dataset)
+    spec["$schema"] = SCHEMA
+    spec["config"] = config()
+    return spec
+>>>>>>> report14

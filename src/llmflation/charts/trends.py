@@ -12,7 +12,9 @@ and are clipped to the plot.
 
 from __future__ import annotations
 
+import json
 import math
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -188,7 +190,7 @@ def curves_spec(
         "type": "nominal",
         "title": None,
         "scale": {"domain": series_names, "range": [colours[n] for n in series_names]},
-        "legend": {"symbolType": "stroke", "symbolStrokeWidth": 3},
+        "legend": {"symbolType": "stroke", "symbolStrokeWidth": 3, **_legend_without(curves)},
     }
     layers: list[dict[str, Any]] = []
     if as_of is not None and dates and max(dates) > as_of.isoformat():
@@ -212,14 +214,17 @@ def curves_spec(
                 "encoding": {"x": {**xp, "field": "from"}, "text": {"field": "label"}},
             },
         ]
+    # click a legend entry (shift-click for more) to bring its series forward; every other layer fades with it
     layers.append(
         {
             "data": {"values": rows["steps"]},
+            "params": [{"name": PICK, "select": {"type": "point", "fields": ["series"]}, "bind": "legend"}],
             "mark": {"type": "line", "interpolate": "step-after", "strokeWidth": 2},
             "encoding": {
                 "x": x,
                 "y": y,
                 "color": legend_colour,
+                "opacity": _picked(1.0),
                 "tooltip": [
                     {"field": "series"},
                     {"field": "date", "type": "temporal", "title": "floor from"},
@@ -254,25 +259,42 @@ def curves_spec(
         {"field": "model"},
         {"field": "price", "title": "blended $/M", "format": "$.4~g"},
     ]
+    band_labels = _band_labels(curves, rows["bands"], domain, height, names)
+    # one band is filled; several are drawn as outlines only (filled, they pile into one grey block)
+    fill = len({r["series"] for r in rows["bands"] if r["band"]}) == 1
     for name in series_names:
         col = colours[name]
         only = [{"filter": {"field": "series", "equal": name}}]
-        if any(r["series"] == name and r["band"] for r in rows["bands"]):
+        banded = [*only, {"filter": "datum.band"}]
+        if fill and any(r["series"] == name and r["band"] for r in rows["bands"]):
             layers.append(
                 {
                     "data": {"values": rows["bands"]},
-                    "transform": [*only, {"filter": "datum.band"}],
-                    "mark": {"type": "area", "opacity": 0.1, "color": col, "clip": True},
-                    "encoding": {"x": xp, "y": {**y, "field": "low"}, "y2": {"field": "high"}, "tooltip": band_tip},
+                    "transform": banded,
+                    "mark": {"type": "area", "color": col, "clip": True},
+                    "encoding": {"x": xp, "y": {**y, "field": "low"}, "y2": {"field": "high"}, "tooltip": band_tip,
+                                 "opacity": _picked(0.1, 0.02)},
                 }
             )
+        if any(r["series"] == name and r["band"] for r in rows["bands"]):
+            # the band's edges in its own colour, so overlapping bands stay apart
+            for edge in ("low", "high"):
+                layers.append(
+                    {
+                        "data": {"values": rows["bands"]},
+                        "transform": banded,
+                        "mark": {"type": "line", "strokeWidth": 1, "color": col, "clip": True},
+                        "encoding": {"x": xp, "y": {**y, "field": edge}, "opacity": _picked(0.7, 0.06),
+                                     "tooltip": band_tip},
+                    }
+                )
         if any(r["series"] == name for r in rows["bands"]):
             layers.append(
                 {
                     "data": {"values": rows["bands"]},
                     "transform": only,
                     "mark": {"type": "line", "strokeDash": [2, 3], "strokeWidth": 1.5, "color": col, "clip": True},
-                    "encoding": {"x": xp, "y": {**y, "field": "central"}},
+                    "encoding": {"x": xp, "y": {**y, "field": "central"}, "opacity": _picked(1.0)},
                 }
             )
         if any(r["series"] == name for r in rows["fits"]):
@@ -280,15 +302,8 @@ def curves_spec(
                 {
                     "data": {"values": rows["fits"]},
                     "transform": only,
-                    "mark": {
-                        "type": "line",
-                        "strokeDash": [6, 4],
-                        "strokeWidth": 1.5,
-                        "opacity": 0.8,
-                        "color": col,
-                        "clip": True,
-                    },
-                    "encoding": {"x": xp, "y": y},
+                    "mark": {"type": "line", "strokeDash": [6, 4], "strokeWidth": 1.5, "color": col, "clip": True},
+                    "encoding": {"x": xp, "y": y, "opacity": _picked(0.8)},
                 }
             )
         if any(r["series"] == name for r in rows["stale"]):
@@ -296,8 +311,8 @@ def curves_spec(
                 {
                     "data": {"values": rows["stale"]},
                     "transform": only,
-                    "mark": {"type": "line", "strokeDash": [1, 3], "strokeWidth": 2, "color": col, "opacity": 0.7},
-                    "encoding": {"x": xp, "y": y, "tooltip": stale_tip},
+                    "mark": {"type": "line", "strokeDash": [1, 3], "strokeWidth": 2, "color": col},
+                    "encoding": {"x": xp, "y": y, "tooltip": stale_tip, "opacity": _picked(0.7)},
                 }
             )
         layers.append(
@@ -308,12 +323,28 @@ def curves_spec(
                     "type": "point",
                     "filled": True,
                     "size": 55,
-                    "opacity": 1,
                     "color": col,
                     "stroke": "white",
                     "strokeWidth": 0.8,
                 },
-                "encoding": {"x": xp, "y": y, "tooltip": dot_tip},
+                "encoding": {"x": xp, "y": y, "tooltip": dot_tip, "opacity": _picked(1.0)},
+            }
+        )
+    if band_labels:
+        # each band named at the right edge, in its colour (nudged apart where they would overlap)
+        layers.append(
+            {
+                "data": {"values": band_labels},
+                "mark": {"type": "text", "align": "right", "baseline": "middle", "dx": -3, "fontSize": 10,
+                         "fontWeight": 600},
+                "encoding": {
+                    "x": {**xp, "field": "date"},
+                    "y": {**y, "field": "y"},
+                    "text": {"field": "text"},
+                    "color": {"field": "colour", "type": "nominal", "scale": None},
+                    "opacity": _picked(1.0),
+                    "tooltip": [{"field": "series"}, {"field": "note", "title": "band"}],
+                },
             }
         )
     heading: dict[str, Any] = {"text": title}
@@ -327,6 +358,68 @@ def curves_spec(
         "title": heading,
         "layer": layers,
     }
+
+
+PICK = "pick"  # the legend selection of the curve chart
+
+
+def _picked(on: float, off: float = 0.12) -> dict[str, Any]:
+    """Opacity `on` for the series picked in the legend (all of them while none is picked), `off` for the rest."""
+    return {"condition": {"param": PICK, "value": on, "empty": True}, "value": off}
+
+
+def _legend_without(curves: Sequence[Curve]) -> dict[str, Any]:
+    """A legend labelExpr dropping the benchmark name every entry starts with (the chart's title names it)."""
+    benches = {c.series.benchmark for c in curves}
+    if len(benches) != 1:
+        return {}
+    prefix = labels.benchmark(next(iter(benches)), short=True) + " "
+    if not all(labels.threshold(c.name).startswith(prefix) for c in curves):
+        return {}
+    return {"labelExpr": f"replace(datum.label, {json.dumps(prefix)}, '')"}
+
+
+def _band_label(c: Curve, names: dict[str, str] | None) -> str:
+    """Short: "GPT-4o level" (a model's level, its date suffix dropped) or "≥ 42" (a number)."""
+    t = c.series.threshold
+    if t.model is None:
+        return f"≥ {format(t.value.normalize(), 'f')}"
+    name = re.sub(r" \(\d{4}-\d{2}-\d{2}\)$", "", _name(t.model, names))
+    return f"{name} level"
+
+
+def _band_labels(
+    curves: Sequence[Curve], bands: Sequence[dict[str, Any]], domain: list[float], height: int,
+    names: dict[str, str] | None = None,
+) -> list[dict[str, Any]]:
+    """One label per forecast band at its right end, just above the band's upper edge (the part of a band that
+    stays in view), at least one line apart from the others; a band whose upper edge has left the plot by then gets
+    none (the forecast panels show it)."""
+    ends: list[dict[str, Any]] = []
+    lo, hi = math.log10(domain[0]), math.log10(domain[1])
+    gap = (hi - lo) * 13 / max(height, 1)  # one 10-px label line, in decades
+    for c in curves:
+        name = labels.threshold(c.name)
+        own = [r for r in bands if r["series"] == name and r["band"]]
+        if not own:
+            continue
+        last = max(own, key=lambda r: r["date"])
+        top = math.log10(max(last["high"], 1e-300))
+        if top < lo + gap:
+            continue
+        text = _band_label(c, names) + (" ↑" if top > hi else "")  # its upper edge is above the plot
+        ends.append({"series": name, "date": last["date"], "text": text, "pos": top + gap / 2,
+                     "note": f"90% interval to {last['date']}"})
+    ends.sort(key=lambda e: -e["pos"])
+    top, bottom = hi - gap / 2, lo + gap / 2
+    for i, e in enumerate(ends):  # top down: inside the plot, one line below the label above
+        e["pos"] = min(e["pos"], top if i == 0 else ends[i - 1]["pos"] - gap)
+    for i in range(len(ends) - 1, -1, -1):  # bottom up: nothing pushed below the axis
+        e = ends[i]
+        e["pos"] = max(e["pos"], bottom if i == len(ends) - 1 else ends[i + 1]["pos"] + gap)
+    colours = {labels.threshold(c.name): PALETTE[i % len(PALETTE)] for i, c in enumerate(curves)}
+    return [{"series": e["series"], "date": e["date"], "text": e["text"], "note": e["note"], "y": 10 ** e["pos"],
+             "colour": colours[e["series"]]} for e in ends]
 
 
 def decline_rows(curves: Sequence[Curve]) -> list[dict[str, Any]]:
@@ -378,7 +471,15 @@ def decline_spec(
     # intervals from 3–4 points can span 20 decades: clip the axis to 0.1×–100,000×/yr
     lo = max(0.1, 10 ** math.floor(math.log10(min(ends))))
     hi = min(1e5, 10 ** math.ceil(math.log10(max(ends))))
-    xs = {"type": "log", "domain": [lo, hi]}
+    # an estimate beyond the axis sits at its edge (clamped), and its label says so
+    from llmflation.format import factor as fmt_factor
+
+    for r in rows:
+        f = r["factor"]
+        edge = "→ " if f is not None and f > hi else "← " if f is not None and f < lo else ""
+        r["label"] = edge + fmt_factor(f) + (" (off the axis)" if edge else "")
+        r["off"] = edge.strip() or None
+    xs = {"type": "log", "domain": [lo, hi], "clamp": True}
     layers: list[dict[str, Any]] = [
         {
             "mark": {"type": "rule", "strokeWidth": 2, "opacity": 0.45, "clip": True},
@@ -389,7 +490,7 @@ def decline_spec(
                     "type": "quantitative",
                     "scale": xs,
                     "axis": {
-                        "title": "price falls by × per year (log scale; intervals clipped at the edges)",
+                        "title": "price falls by × per year (log scale)",
                         "format": ",~g",
                         "values": decade_ticks(lo, hi),
                     },
@@ -426,14 +527,18 @@ def decline_spec(
                 ],
             },
         },
-        {
-            "mark": {"type": "text", "dy": -12, "fontSize": 11, "color": "#333"},
-            "encoding": {
-                "y": y,
-                "x": {"field": "factor", "type": "quantitative", "scale": xs},
-                "text": {"field": "factor", "format": ".3~r"},
-            },
-        },
+        *(
+            {
+                "transform": [{"filter": test}],
+                "mark": {"type": "text", "dy": -12, "fontSize": 11, "color": "#333", "align": align},
+                "encoding": {
+                    "y": y,
+                    "x": {"field": "factor", "type": "quantitative", "scale": xs},
+                    "text": {"field": "label"},
+                },
+            }
+            for test, align in (("!datum.off", "center"), ("datum.off === '→'", "right"), ("datum.off === '←'", "left"))
+        ),
     ]
     if reference is not None:
         layers.insert(
@@ -459,7 +564,8 @@ def decline_spec(
         "height": max(60, 46 * len(rows)),
         "title": {
             "text": title,
-            "subtitle": "dot: OLS (Epoch method); thin line: 90% t-interval; thick bar: 90% bootstrap",
+            "subtitle": "dot: OLS (Epoch method); thin line: 90% t-interval; thick bar: 90% bootstrap; "
+                        "intervals are cut at the edges",
         },
         "data": {"values": rows},
         "layer": layers,
@@ -634,3 +740,119 @@ def launch_price_spec(rows: Sequence[dict[str, Any]], *, width: int = 760) -> di
     spec["$schema"] = SCHEMA
     spec["config"] = CONFIG
     return spec
+
+
+def forecast_panels_spec(
+    curves: Sequence[Curve],
+    *,
+    as_of: date | None,
+    names: dict[str, str] | None = None,
+    years_before: int = 2,
+    width: int = 360,
+    height: int = 170,
+    columns: int = 2,
+) -> dict[str, Any] | None:
+    """One small panel per threshold (Altair): its floor over the last `years_before` years of data, the fit's
+    path and its own 90% band, alone on its own log axis, so bands that overlap in the combined chart can be read
+    one by one. Bands are clipped to each panel (at most three decades below the newest floor); the stretch after
+    the newest observation is shaded. None when no curve has a forecast."""
+    import altair as alt
+
+    from llmflation.format import money_per_mtok
+
+    with_fc = [c for c in curves if c.forecast is not None and c.series.steps]
+    if not with_fc:
+        return None
+    colours = {labels.threshold(c.name): PALETTE[i % len(PALETTE)] for i, c in enumerate(curves)}
+    rows = curve_rows(with_fc, as_of=as_of, names=names)
+    ends = [max(r["date"] for r in rows["bands"])] + [r["date"] for r in rows["steps"] + rows["stale"]]
+    last_day = max(ends)
+    newest = as_of or max(date.fromisoformat(r["date"]) for r in rows["steps"])
+    first_day = date(newest.year - years_before, newest.month, 1).isoformat()
+    x_dom = [alt.DateTime(**_dt(first_day)), alt.DateTime(**_dt(last_day))]  # type: ignore[arg-type]
+    x = alt.X("date:T", scale=alt.Scale(domain=x_dom), axis=alt.Axis(title=None, format="%Y", tickCount="year"))
+    panels: list[dict[str, Any]] = []
+    datasets: dict[str, list[dict[str, Any]]] = {}
+
+    def named(key: str, values: list[dict[str, Any]]) -> Any:
+        datasets[key] = values
+        return alt.NamedData(name=key)
+
+    for i, c in enumerate(with_fc):
+        name = labels.threshold(c.name)
+        col = colours[name]
+
+        def own(key: str, name: str = name) -> list[dict[str, Any]]:
+            return [r for r in rows[key] if r["series"] == name]
+
+        steps, stale, records, bands = own("steps"), own("stale"), own("records"), own("bands")
+        # the step in effect when the window opens starts the line at the window's left edge
+        before = [r for r in steps if r["date"] < first_day]
+        shown = ([{**before[-1], "date": first_day}] if before else []) + [r for r in steps if r["date"] >= first_day]
+        banded = [r for r in bands if r["band"]]
+        floor_now = shown[-1]["price"] if shown else min(r["price"] for r in steps)
+        observed = [r["price"] for r in shown + stale] + [floor_now]
+        hi_v = min(max(observed + [r["high"] for r in banded]), max(observed) * 1000)
+        lo_v = max(min([r["low"] for r in banded] + [floor_now]), floor_now / 1000)
+        lo, hi = (float(v) for v in log_domain([lo_v, hi_v]))
+        y_scale = alt.Scale(type="log", domain=[lo, hi])
+        y_axis = alt.Axis(format="$~g", values=decade_ticks(lo, hi), title=None, gridOpacity=0.6)
+        layers: list[Any] = []
+        if as_of is not None and last_day > as_of.isoformat():
+            after = alt.Chart(named(f"p{i}-after", [{"from": as_of.isoformat(), "to": last_day}]))
+            layers += [after.mark_rect(color=AFTER_DATA, opacity=0.9).encode(x=alt.X("from:T"), x2="to:T"),
+                       after.mark_rule(color=MUTED, strokeDash=[3, 3]).encode(x=alt.X("from:T"))]
+        tip = [alt.Tooltip("date:T", title="date"), alt.Tooltip("central:Q", title="forecast $/M", format="$.3~g"),
+               alt.Tooltip("low:Q", title="90% PI low", format="$.3~g"),
+               alt.Tooltip("high:Q", title="90% PI high", format="$.3~g")]
+        if banded:
+            layers.append(alt.Chart(named(f"p{i}-band", banded)).mark_area(color=col, opacity=0.18, clip=True).encode(
+                x=x, y=alt.Y("low:Q", scale=y_scale, axis=y_axis), y2="high:Q", tooltip=tip))
+        layers.append(alt.Chart(named(f"p{i}-path", bands)).mark_line(
+            color=col, strokeDash=[2, 3], strokeWidth=1.5, clip=True).encode(
+            x=x, y=alt.Y("central:Q", scale=y_scale, axis=y_axis)))
+        floor_tip = [alt.Tooltip("date:T", title="floor from"), alt.Tooltip("model:N"), alt.Tooltip("provider:N"),
+                     alt.Tooltip("price:Q", title="blended $/M", format="$.4~g")]
+        layers.append(alt.Chart(named(f"p{i}-floor", shown)).mark_line(
+            color=col, interpolate="step-after", strokeWidth=2, clip=True).encode(
+            x=x, y=alt.Y("price:Q", scale=y_scale, axis=y_axis), tooltip=floor_tip))
+        if stale:
+            layers.append(alt.Chart(named(f"p{i}-stale", stale)).mark_line(
+                color=col, strokeDash=[1, 3], strokeWidth=2, opacity=0.7, clip=True).encode(
+                x=x, y=alt.Y("price:Q", scale=y_scale, axis=y_axis)))
+        dots = [r for r in records if r["date"] >= first_day]
+        if dots:
+            layers.append(alt.Chart(named(f"p{i}-lows", dots)).mark_point(
+                filled=True, size=40, color=col, stroke="white", strokeWidth=0.8, opacity=1, clip=True).encode(
+                x=x, y=alt.Y("price:Q", scale=y_scale, axis=y_axis), tooltip=floor_tip))
+        fc = c.forecast
+        assert fc is not None
+        below = " · band cut at the axis" if float(fc.low) < lo or float(fc.high) > hi else ""
+        sub = (f"{fc.target}: {money_per_mtok(fc.central, floor=fc.floor)} (90%: "
+               f"{money_per_mtok(fc.low, floor=fc.floor)} to {money_per_mtok(fc.high, floor=fc.floor)}){below}")
+        # each layer is turned into a dict on its own and the panels are assembled as dicts: Altair's layer() and
+        # concat() deep-copy every sub-chart at each step (half a second for the report's panels)
+        panels.append({"layer": [_plain(v) for v in layers], "width": width, "height": height,
+                       "title": {"text": name, "subtitle": sub, "fontSize": 12, "subtitleFontSize": 10,
+                                 "color": col}})
+    bench = labels.benchmark(with_fc[0].series.benchmark)
+    spec: dict[str, Any] = {"concat": panels, "columns": columns, "spacing": 24}
+    spec["title"] = {
+        "text": f"Each {bench} forecast on its own",
+        "subtitle": [f"One panel per threshold, each on its own log axis: the floor over the last {years_before} "
+                     "years, the fit's path (dotted) and its 90% prediction band",
+                     "(clipped three decades beyond the data). Shaded: after the newest data"
+                     + (f" ({as_of})." if as_of else ".")],
+    }
+    spec["datasets"] = datasets
+    spec["$schema"] = SCHEMA
+    spec["config"] = CONFIG
+    return spec
+
+
+def _plain(chart: Any) -> dict[str, Any]:
+    """One Altair single-view chart as a layer dict (no schema, no config: the top level carries them)."""
+    d: dict[str, Any] = chart.to_dict(validate=False)
+    for k in ("$schema", "config", "datasets"):
+        d.pop(k, None)
+    return d

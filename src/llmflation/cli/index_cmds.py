@@ -184,16 +184,10 @@ def _range(r: tuple[int, int] | None) -> str:
 
 
 def _write_chart(ov: IndexOverview, path: Path) -> None:
-    from llmflation.charts.index import index_spec
+    from llmflation.charts.index import overview_spec
     from llmflation.report.render import write_chart
 
-    series = dict(ov.comparison.series)
-    if ov.reasoning and ov.reasoning.points:
-        base = ov.reasoning.points[0]
-        series["reasoning"] = [(p.month, float(p.cost / base.cost)) for p in ov.reasoning.points]
-        series["chat"] = [(p.month, float(p.chat_cost / base.chat_cost)) for p in ov.reasoning.points]
-    write_chart(index_spec(series, subtitle=f"{ov.comparison.start:%Y-%m} → {ov.comparison.end:%Y-%m}; each "
-                           "series = 1 at its first month"), path)
+    write_chart(overview_spec(ov), path)
     info(f"Chart written to {path}")
 
 

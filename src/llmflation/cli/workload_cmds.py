@@ -421,9 +421,12 @@ def _timeline(ledger: Any, w: Workload, start: date | None, end: date | None, po
                 ledger, w, start, end, scenario, projection, anchor=today,
                 progress=_updater(bar, task)))
     if chart is not None:
-        from llmflation.workload.charts import jevons_chart, save_chart
+        from llmflation.charts.dashboard import jevons as jevons_spec
+        from llmflation.report.render import write_chart
+        from llmflation.workload.charts import check_chart_path, nonempty_rows
 
-        save_chart(jevons_chart(timelines, f"Jevons: {w.name}"), chart)
+        write_chart(jevons_spec(nonempty_rows(timelines), today, title=f"Jevons: {w.name}", width=640),
+                    check_chart_path(chart))
         info(f"Chart written to {chart}")
     decomps = {}
     for tl in timelines:

@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from llmflation.charts.labels import benchmark as bench_label
 from llmflation.errors import InputError
 from llmflation.index.panel import COVARIATES, Panel
 
@@ -232,7 +233,8 @@ def hedonic_index(panel: Panel, options: HedonicOptions | None = None) -> Hedoni
         notes.append(f"the index spans {span} month(s): the yearly rate extrapolates them and its interval is "
                      "wide or optimistic; widen the window for a rate that means a year")
     if panel.dropped_unscored_models:
-        notes.append(f"{len(panel.dropped_unscored_models)} model(s) with offers but no usable {panel.score} "
+        notes.append(f"{len(panel.dropped_unscored_models)} model(s) with offers but no usable "
+                     f"{bench_label(panel.score)} "
                      f"score left out (missing-score rule: {panel.impute})")
     if panel.imputed_models:
         notes.append(f"{len(panel.imputed_models)} model(s) scored by crosswalk from another benchmark "
@@ -249,7 +251,7 @@ def _count_by(used: dict[str, str]) -> str:
     out: dict[str, int] = {}
     for b in used.values():
         out[b] = out.get(b, 0) + 1
-    return ", ".join(f"{n} from {b}" for b, n in sorted(out.items()))
+    return ", ".join(f"{n} from {bench_label(b)}" for b, n in sorted(out.items()))
 
 
 def _usable_columns(Xc: Any, names: Sequence[str], dummies: Any) -> tuple[list[int], list[str]]:

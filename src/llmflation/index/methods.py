@@ -312,14 +312,19 @@ def compare(
     benchmark: str = "mmlu",
     threshold: str = "gpt-4",
     tier_bounds: tuple[Decimal, Decimal] = DEFAULT_TIER_BOUNDS,
+    panel: Panel | None = None,
 ) -> Comparison:
-    """The chosen methods on one ledger and window; the options used are echoed in the result."""
+    """The chosen methods on one ledger and window; the options used are echoed in the result.
+
+    `panel`: the offer panel already built for exactly this ledger, window, score, impute, hosts and blend
+    (`overview` builds it once for two uses)."""
     bad = [m for m in methods if m not in METHODS]
     if bad:
         raise InputError(f"method {', '.join(bad)}: choose from {', '.join(METHODS)} or all", field="method")
     s, e = default_window(ledger, start, end)
     opts = hedonic or HedonicOptions()
-    panel = build_panel(ledger, start=s, end=e, score=score, impute=impute, hosts=hosts, blend=blend)
+    if panel is None:
+        panel = build_panel(ledger, start=s, end=e, score=score, impute=impute, hosts=hosts, blend=blend)
     rows: list[MethodRow] = []
     hed: HedonicIndex | None = None
     series: dict[str, list[tuple[date, float]]] = {}

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from llmflation.charts.labels import benchmark as bench_label
 from llmflation.index.hedonic import HedonicOptions
-from llmflation.index.methods import DEFAULT_TIER_BOUNDS, METHODS, Comparison, MethodRow, compare
+from llmflation.index.methods import DEFAULT_TIER_BOUNDS, METHODS, Comparison, MethodRow, compare, default_window
 from llmflation.index.watch import FrontierPremium, ReasoningDeflation, frontier_premium, reasoning_deflation
 
 if TYPE_CHECKING:
@@ -60,16 +60,17 @@ def overview(
     from llmflation.index.panel import build_panel
 
     core = tuple(m for m in methods if m in METHODS)
-    comp = compare(ledger, methods=core, start=start, end=end, score=score, impute=impute, hosts=hosts,
-                   blend=blend, hedonic=hedonic, benchmark=benchmark, threshold=threshold, tier_bounds=tier_bounds)
+    s, e = default_window(ledger, start, end)
+    panel = build_panel(ledger, start=s, end=e, score=score, impute=impute, hosts=hosts, blend=blend)
+    comp = compare(ledger, methods=core, start=s, end=e, score=score, impute=impute, hosts=hosts,
+                   blend=blend, hedonic=hedonic, benchmark=benchmark, threshold=threshold, tier_bounds=tier_bounds,
+                   panel=panel)
     level = (hedonic or HedonicOptions()).level
     rsn = prem = None
     if "reasoning" in methods:
         rsn = reasoning_deflation(ledger, comp.start, comp.end, benchmark=reasoning_benchmark,
                                   level=reasoning_level, conf=level)
     if "premium" in methods:
-        panel = comp.panel or build_panel(ledger, start=comp.start, end=comp.end, score=score, impute=impute,
-                                          hosts=hosts, blend=blend)  # the same offers the methods read
         prem = frontier_premium(panel, lag_months=lag_months, conf=level)
     comp.options.update({"reasoning_level": f"{reasoning_benchmark} ≥ {reasoning_level}",
                          "premium_lag_months": lag_months})

@@ -18,7 +18,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from llmflation.charts import labels
-from llmflation.charts.trends import Curve, curves_spec, decline_spec, frontier_spec, launch_price_spec
+from llmflation.charts.trends import (
+    Curve,
+    curves_spec,
+    decline_spec,
+    forecast_panels_spec,
+    frontier_spec,
+    launch_price_spec,
+)
 from llmflation.errors import InputError, LlmflationError
 from llmflation.trends.capability import CapabilityView, yearly_views
 from llmflation.trends.claims import ClaimResult, check_claims, load_claims
@@ -277,10 +284,9 @@ def backtest_words(c: CurveResult) -> str | None:
         )
     parts = []
     # a forecast far below anything observed reads as a bound, as in the forecast tables (trends.forecast)
-    from llmflation.trends.forecast import BELOW_OBSERVED
+    from llmflation.trends.forecast import display_floor
 
-    observed = [p.price for p in c.series.records]
-    floor = min(observed) / BELOW_OBSERVED if observed else None
+    floor = display_floor(min((p.price for p in c.series.records), default=None))
     for r in done:
         actual = r.actual or Decimal(1)
         ratio = float(r.predicted / actual)
@@ -317,7 +323,7 @@ def _curve(ledger: Ledger, t: Threshold, end: date, horizon: date) -> CurveResul
     # A level set by a reasoning model (o3, GPT-5) is only reached by reasoning models: count them for that curve.
     reasoning_level = t.model is not None and ledger.model(t.model).reasoning
     s = cheapest_at_capability(ledger, t.benchmark, t, end=end, exclude_reasoning=not reasoning_level)
-    label = t.label + (" (reasoning models included)" if reasoning_level else "")
+    label = t.label + (" + reasoning models" if reasoning_level else "")
     try:
         f = fit_decline([(p.date, p.price) for p in s.records])
     except InsufficientDataError as exc:
@@ -388,6 +394,13 @@ def chart_specs(data: ReportData) -> dict[str, dict[str, Any]]:
             [Curve(c.name, c.series, c.fit, c.forecast) for c in cs],
             title=title,
             subtitle=[
+                f"Data as of {as_of}. Line: floor price; dots: record lows; dashed: Epoch-method fit, dotted on "
+                "as its forecast.",
+                f"Thin lines: each forecast's 90% prediction band from the newest data to {data.horizon}, named at "
+                "the right (one panel per threshold below).",
+                "Short dotted stub: floor carried on past the newest data (no newer prices). Click the legend to "
+                "bring one threshold forward.",
+            ] if len(cs) > 1 else [
                 f"Data as of {as_of}. Line: floor price; dots: record lows; dashed: Epoch-method fit.",
                 f"Band: 90% prediction interval from the newest data to {data.horizon}; "
                 "dotted: floor carried on past the newest data (no newer prices).",
@@ -395,6 +408,10 @@ def chart_specs(data: ReportData) -> dict[str, dict[str, Any]]:
             as_of=as_of,
             names=data.names,
         )
+        panels = forecast_panels_spec([Curve(c.name, c.series, c.fit, c.forecast) for c in cs], as_of=as_of,
+                                      names=data.names)
+        if panels is not None:
+            specs[f"forecasts-{bench}"] = panels
     if data.capability:
         from llmflation.charts.capability import capability_spec
 
@@ -435,8 +452,9 @@ def build_report(
     progress: Callable[..., None] | None = None,
 ) -> ReportResult:
     """Compute the report and write report.html (+ charts/*.png|svg|json, report-data.json) into `out`."""
+    from llmflation.ledger.store import home
     from llmflation.report.html import render_html
-    from llmflation.report.render import js_bundle, to_svg_and_png
+    from llmflation.report.render import ChartRenderer, js_bundle
 
     t0 = time.perf_counter()
     tick = progress or (lambda *_a, **_k: None)
@@ -446,28 +464,29 @@ def build_report(
     except OSError as exc:
         raise InputError(f"out: cannot create the output directory {out_dir}: {exc}; choose another directory.",
                          field="out") from None
-    data = compute_report(ledger, today=today, progress=tick)
-    charts_dir = out_dir / "charts"
-    charts_dir.mkdir(exist_ok=True)
-    files: dict[str, list[Path]] = {}
-    for name, spec in data.specs.items():
-        p = charts_dir / f"{name}.vl.json"
-        p.write_text(json.dumps(spec, indent=1), encoding="utf-8")
-        files[name] = [p]
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        bundle_f = pool.submit(js_bundle)
-        jobs = []
-        if images:
-            for name, spec in data.specs.items():
-                svg, png = charts_dir / f"{name}.svg", charts_dir / f"{name}.png"
-                jobs.append((name, pool.submit(to_svg_and_png, spec, svg, png)))
-        tick("rendering charts")
-        for name, job in jobs:
-            files[name].extend(job.result())
-        bundle = bundle_f.result()
+    # the rendering workers start now, so their start-up overlaps the computation below
+    with ChartRenderer(workers=1 if images else 0, cache=home() / "cache" / "charts") as renderer:
+        data = compute_report(ledger, today=today, progress=tick)
+        charts_dir = out_dir / "charts"
+        charts_dir.mkdir(exist_ok=True)
+        files: dict[str, list[Path]] = {}
+        for name, spec in data.specs.items():
+            p = charts_dir / f"{name}.vl.json"
+            p.write_text(json.dumps(spec, indent=1), encoding="utf-8")
+            files[name] = [p]
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            rendered = None
+            if images:
+                tick("rendering charts")
+                jobs = [(n, s, charts_dir / f"{n}.svg", charts_dir / f"{n}.png") for n, s in data.specs.items()]
+                rendered = pool.submit(renderer.render, jobs)
+            page = render_html(data, js_bundle())
+            if rendered is not None:
+                for name, paths in rendered.result().items():
+                    files[name].extend(paths)
     tick("writing HTML")
     html_path = out_dir / "report.html"
-    html_path.write_text(render_html(data, bundle), encoding="utf-8")
+    html_path.write_text(page, encoding="utf-8")
     (out_dir / "report-data.json").write_text(json.dumps(report_json(data), indent=1, default=str), encoding="utf-8")
     return ReportResult(out_dir, html_path, files, data, time.perf_counter() - t0)
 

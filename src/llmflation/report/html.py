@@ -126,7 +126,10 @@ real plateau: the ledger holds prices for those months and none qualifying was c
 newest price on record, shaded) the floor is drawn dotted — "no newer data", not a measurement. Dots are record lows (each
 below every earlier point) — the points Epoch AI's method fits. A model's score is the highest reported value
 (the latest snapshot for LMArena Elo). Thresholds named after a model use that model's own score.</p>
-{% for name in curve_charts %}{{ chart(name) }}{% endfor %}
+{% for name in curve_charts %}{{ chart(name) }}
+{% set panels = name.replace('curves-', 'forecasts-', 1) %}{% if panels in charts %}
+<p class="note">The bands of several thresholds overlap after {{ as_of }}; click a threshold in the legend above
+to bring it forward, or read each one on its own below.</p>{{ chart(panels) }}{% endif %}{% endfor %}
 {% if skipped %}<details><summary>{{ skipped|length }} threshold(s) not shown</summary><ul class="note">
 {% for s in skipped %}<li>{{ s }}</li>{% endfor %}</ul></details>{% endif %}
 

@@ -60,15 +60,9 @@ def compute_index(ledger: Ledger, today: date | None = None) -> tuple[IndexOverv
 
 
 def index_chart_spec(ov: IndexOverview) -> dict[str, Any]:
-    from llmflation.charts.index import index_spec
+    from llmflation.charts.index import overview_spec
 
-    series = dict(ov.comparison.series)
-    if ov.reasoning and ov.reasoning.points:
-        base = ov.reasoning.points[0]
-        series["reasoning"] = [(p.month, float(p.cost / base.cost)) for p in ov.reasoning.points]
-        series["chat"] = [(p.month, float(p.chat_cost / base.chat_cost)) for p in ov.reasoning.points]
-    return index_spec(series, subtitle=f"{ov.comparison.start:%Y-%m} → {ov.comparison.end:%Y-%m}; each series = 1 "
-                      "at its first month; log scale")
+    return overview_spec(ov)
 
 
 def render_index_section(ov: IndexOverview | None, reason: str, chart: Any, has_chart: bool) -> Markup:

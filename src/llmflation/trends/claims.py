@@ -320,11 +320,11 @@ def _s(d: Decimal) -> str:
     return format(d.normalize(), "f")
 
 
-def _usd(d: Decimal | float) -> str:
-    """Money for people: $0.20, $5.25, $0.0375 (llmflation.format)."""
+def _usd(d: Decimal | float, floor: Decimal | None = None) -> str:
+    """Money for people: $0.20, $5.25, $0.0375 (llmflation.format); below `floor` a bound ("< $0.00006")."""
     from llmflation.format import money
 
-    return money(d)
+    return money(d, floor=floor)
 
 
 def _floor(series: CapabilitySeries, at: date, what: str, end: date) -> SeriesPoint:
@@ -461,8 +461,12 @@ def _check_forecast_rate(c: Claim, s: CapabilitySeries, settings: str, end: date
     horizon = c.get_date("horizon")
     if horizon and horizon > fit.end:
         cc, pl, ph = predict_interval(fit, horizon)
+        # far below every observed price a forecast reads as a bound, as in the forecast tables
+        from llmflation.trends.forecast import display_floor
+
+        fl = display_floor(min(p.price for p in pts))
         expl += (
-            f" Forecast for {horizon}: {_usd(cc)}/M (90% prediction interval {_usd(pl)}–{_usd(ph)});"
+            f" Forecast for {horizon}: {_usd(cc, fl)}/M (90% prediction interval {_usd(pl, fl)}–{_usd(ph, fl)});"
             f" the claimed range implies {_usd(float(pts[-1].price) / hi ** _years(pts[-1].date, horizon))}–"
             f"{_usd(float(pts[-1].price) / lo ** _years(pts[-1].date, horizon))} from the last low."
         )

@@ -265,8 +265,13 @@ def _floor_steps(
         events = [start] + [d for d in events if d > start]
     events = [d for d in events if d <= end]
     steps: list[SeriesPoint] = []
+    if hosts != "median":
+        # the cheapest-first order is the same every day: sort once, then each day's floor is the first offer in
+        # effect (a stable sort keeps min()'s tie order)
+        wi, wo = blend
+        offers = sorted(offers, key=lambda p: (p.blended(wi, wo), not p.first_party, p.model, p.provider))
     for day in events:
-        cur = _floor_on(day, offers, eligible, blend, hosts, sighted)
+        cur = _floor_on(day, offers, eligible, blend, hosts, sighted, ordered=hosts != "median")
         if cur is None:
             continue  # nothing qualifying in effect that day: the next offer starts a new step
         if steps and (steps[-1].model, steps[-1].provider, steps[-1].price) == (
@@ -282,13 +287,19 @@ def _floor_steps(
 def _floor_on(
     day: date, offers: Sequence[Price], eligible: dict[str, Score], blend: tuple[int, int], hosts: str,
     sighted: frozenset[tuple[str, str, str, date]] = frozenset(),
+    *,
+    ordered: bool = False,
 ) -> SeriesPoint | None:
-    live = [p for p in offers if p.in_effect(day)]
-    if not live:
-        return None
+    """The floor on `day`; `ordered`: `offers` are already sorted cheapest first (not for "median")."""
     wi, wo = blend
     if hosts != "median":
-        best = min(live, key=lambda p: (p.blended(wi, wo), not p.first_party, p.model, p.provider))
+        if ordered:
+            best = next((p for p in offers if p.in_effect(day)), None)
+        else:
+            live = [p for p in offers if p.in_effect(day)]
+            best = min(live, key=lambda p: (p.blended(wi, wo), not p.first_party, p.model, p.provider), default=None)
+        if best is None:
+            return None
         return SeriesPoint(
             day,
             best.model,
@@ -300,6 +311,9 @@ def _floor_on(
             best.source,
             (best.model, best.provider, best.tier, best.valid_from) in sighted,
         )
+    live = [p for p in offers if p.in_effect(day)]
+    if not live:
+        return None
     per_model: dict[str, list[Price]] = defaultdict(list)
     for p in live:
         per_model[p.model].append(p)

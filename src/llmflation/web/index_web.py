@@ -90,15 +90,10 @@ async def api_index(
 
 
 def chart(ov: Any) -> dict[str, Any]:
-    from llmflation.charts.index import index_spec
+    from llmflation.charts.index import index_spec, overview_series
     from llmflation.web.trends_web import interactive
 
-    series = dict(ov.comparison.series)
-    if ov.reasoning and ov.reasoning.points:
-        base = ov.reasoning.points[0]
-        series["reasoning"] = [(p.month, float(p.cost / base.cost)) for p in ov.reasoning.points]
-        series["chat"] = [(p.month, float(p.chat_cost / base.chat_cost)) for p in ov.reasoning.points]
-    return interactive(index_spec(series, subtitle="each series = 1 at its first month; log scale"), 380)
+    return interactive(index_spec(overview_series(ov), subtitle="each series = 1 at its first month; log scale"), 380)
 
 
 @pages_router.get("/index", response_class=HTMLResponse)

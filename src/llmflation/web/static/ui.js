@@ -12,6 +12,12 @@
     if (!key) { return spec; }
     var box = Math.max(240, (el.clientWidth || 760) - 90);
     var per = key === "hconcat" ? Math.floor(box / spec[key].length) - 20 : box;
+    if (key === "concat" && spec.columns > 1) {
+      // small multiples: as many columns as fit at about 300 px each (one on a phone), each with its own axis
+      var cols = Math.max(1, Math.min(spec.columns, Math.floor((box + 90) / 390)));
+      spec.columns = cols;
+      per = Math.floor((box + 90) / cols) - 90 - (cols > 1 ? 24 : 0);
+    }
     spec[key].forEach(function (v) { if (typeof v.width === "number" || v.width === undefined) { v.width = per; } });
     return spec;
   }
