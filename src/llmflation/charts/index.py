@@ -1,10 +1,6 @@
-<<<<<<< HEAD
-"""Vega-Lite specs for the price-index comparison (`index --chart`, the report and the dashboard's Index page), and
-for your own index from usage logs (`usage index --chart`, the dashboard's Your index page).
-=======
-"""The price-index comparison chart (`index --chart`, the report and the dashboard's Index page), written with
-Altair in the one theme.
->>>>>>> report14
+"""The price-index charts, written with Altair in the one theme: the method comparison (`index --chart`, the report
+and the dashboard's Index page) and your own index from usage logs (`usage index --chart`, the dashboard's Your
+index page).
 
 Index levels go into the spec as floats (they are statistics, for drawing only); every figure a user reads as a
 number comes from the tables. Each series is rebased to 1 at its first month and drawn on a log axis (ticks at
@@ -58,14 +54,21 @@ def index_spec(series: dict[str, list[tuple[Any, float]]], *, title: str = "How 
     import altair as alt
 
     rows = index_rows(series)
-<<<<<<< HEAD
-    return spec(
-        title={"text": title, "subtitle": subtitle},
-        width=width,
-        height=340,
-        data={"values": rows},
-        layer=index_layers(rows),
-    )
+    lo, hi = (float(v) for v in log_domain([r["index"] for r in rows]))
+    names = list(dict.fromkeys(r["series"] for r in rows))
+    chart = alt.Chart().mark_line(point=alt.OverlayMarkDef(size=18)).encode(
+        x=alt.X("month:T", title=None, axis=alt.Axis(format="%b %Y")),
+        y=alt.Y("index:Q", scale=alt.Scale(type="log", domain=[lo, hi]), title="Index (first month = 1, log scale)",
+                axis=alt.Axis(values=decade_ticks(lo, hi), format="~g")),
+        color=alt.Color("series:N", title=None, scale=alt.Scale(domain=names, range=PALETTE[: max(1, len(names))])),
+        tooltip=[alt.Tooltip("series:N", title="Series"), alt.Tooltip("month:T", title="Month", format="%b %Y"),
+                 alt.Tooltip("index_text:N", title="Index")],
+    ).properties(width=width, height=340, title=alt.TitleParams(title, subtitle=subtitle))
+    spec: dict[str, Any] = chart.to_dict(validate=False)
+    spec["data"] = {"values": rows}  # inline, once (Altair would move it into a hashed named dataset)
+    spec["$schema"] = SCHEMA
+    spec["config"] = config()
+    return spec
 
 
 def personal_series(ix: Any) -> dict[str, list[tuple[Any, float]]]:
@@ -101,20 +104,3 @@ def groups_spec(groups: list[Any], by: str, *, width: int = 760) -> dict[str, An
     return index_spec(series, title=f"Your price index by {by}",
                       subtitle=f"the {len(series)} {by}s with the most spend (of {len(groups)}); each = 1 at its "
                       "first month; log scale", width=width)
-=======
-    lo, hi = (float(v) for v in log_domain([r["index"] for r in rows]))
-    names = list(dict.fromkeys(r["series"] for r in rows))
-    chart = alt.Chart().mark_line(point=alt.OverlayMarkDef(size=18)).encode(
-        x=alt.X("month:T", title=None, axis=alt.Axis(format="%b %Y")),
-        y=alt.Y("index:Q", scale=alt.Scale(type="log", domain=[lo, hi]), title="Index (first month = 1, log scale)",
-                axis=alt.Axis(values=decade_ticks(lo, hi), format="~g")),
-        color=alt.Color("series:N", title=None, scale=alt.Scale(domain=names, range=PALETTE[: max(1, len(names))])),
-        tooltip=[alt.Tooltip("series:N", title="Series"), alt.Tooltip("month:T", title="Month", format="%b %Y"),
-                 alt.Tooltip("index_text:N", title="Index")],
-    ).properties(width=width, height=340, title=alt.TitleParams(title, subtitle=subtitle))
-    spec: dict[str, Any] = chart.to_dict(validate=False)
-    spec["data"] = {"values": rows}  # inline, once (Altair would move it into a hashed named dataset)
-    spec["$schema"] = SCHEMA
-    spec["config"] = config()
-    return spec
->>>>>>> report14
