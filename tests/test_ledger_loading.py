@@ -113,3 +113,12 @@ def test_bad_dimension_values_are_reported_with_the_field(row: str, expected: st
     with pytest.raises(DataError) as info:
         load_bundled(with_dimension_rows(row))
     assert any(p.startswith("prices.csv:2:") and expected in p for p in info.value.problems), info.value.problems
+
+
+def test_an_empty_window_says_why_it_is_refused() -> None:
+    """Found by schemathesis: "00:00-00:00" has the HH:MM-HH:MM form but covers no minute; say that, not 'malformed'."""
+    row = "openai/gpt-4-0314,openai,off-peak,2023-03-14,,30,60,00:00-00:00,,,,,,,https://x,official"
+    with pytest.raises(DataError) as info:
+        load_bundled(with_dimension_rows(row))
+    assert any("window_utc: '00:00-00:00' starts and ends at the same minute" in p for p in info.value.problems), \
+        info.value.problems

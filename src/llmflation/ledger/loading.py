@@ -238,7 +238,12 @@ def price_from_row(
         r._bad("tier", f"{tier!r} is not one of {', '.join(TIERS)}")
     window = r.text("window_utc") or None
     if window is not None and parse_window(window) is None:
-        r._bad("window_utc", f"{window!r} is not a UTC time-of-day window HH:MM-HH:MM")
+        start, _, end = window.partition("-")
+        if start.strip() and start.strip() == end.strip():
+            r._bad("window_utc", f"{window!r} starts and ends at the same minute: give a window of at least one "
+                   "minute (it may wrap midnight, e.g. 16:30-00:30)")
+        else:
+            r._bad("window_utc", f"{window!r} is not a UTC time-of-day window HH:MM-HH:MM")
     if (tier == OFF_PEAK_TIER) != (window is not None):
         r._bad("window_utc", f"is required for tier {OFF_PEAK_TIER!r} rows and only for them")
     uplift = r.decimal("regional_uplift")
