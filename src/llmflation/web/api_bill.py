@@ -11,8 +11,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request
 
 from llmflation.web import schemas
-from llmflation.web.billing import BillQuery, bill_answer
-from llmflation.web.params import dump, parse_when
+from llmflation.web.billing import BillQuery, bill_answer_json
+from llmflation.web.params import parse_when
 from llmflation.web.state import state_of
 
 router = APIRouter(prefix="/api", tags=["workload"])
@@ -23,4 +23,4 @@ router = APIRouter(prefix="/api", tags=["workload"])
 async def api_bill(request: Request, q: Annotated[BillQuery, Query()]) -> Any:
     st = state_of(request)
     when = parse_when(q.at, "at") or date.today()
-    return st.json_bytes(dump(bill_answer(st.ledger, q, when)))
+    return st.json_bytes(bill_answer_json(st.ledger, q, when))
