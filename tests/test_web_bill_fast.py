@@ -61,7 +61,7 @@ def test_fast_itemised_page_equals_the_decimal_reference(ledger: Ledger, w: Work
 @given(ledgers(), workloads())
 def test_one_text_memo_across_a_page_changes_nothing(ledger: Ledger, w: Workload) -> None:
     offers = rank_offers(ledger, w, AT).offers
-    texts: dict[int, str] = {}
+    texts: dict[Any, str] = {}
     page = offers.page(0, 50)
     assert [offer_json(b, i, texts) for i, b in enumerate(page)] == [record_text(b, i) for i, b in enumerate(page)]
 
@@ -187,3 +187,49 @@ def test_bad_bill_queries_get_clean_4xx_errors_with_the_cache_off(extra: dict[st
     base = {"tasks_per_month": "1000", "input_tokens": "1000", "output_tokens": "500", "at": "2025-07-01"}
     body = assert_envelope(client.get("/api/bill", params={**base, **extra}), status)
     assert field in json.dumps(body)
+
+
+# -- the fast route reads the query as the documented route does ------------------------------------------------------
+def _client(endpoint: Any) -> TestClient:
+    """An app with the API's error handlers and state and this one /api/bill endpoint."""
+    from fastapi import FastAPI
+
+    from helpers.web_support import small_ledger
+    from llmflation.web import errors
+    from llmflation.web.state import AppState
+
+    app = FastAPI()
+    errors.install(app)
+    app.state.llmflation = AppState(settings=WebSettings(), ledger=small_ledger())
+    app.add_api_route("/api/bill", endpoint, methods=["GET"], response_model=None)
+    return TestClient(app, raise_server_exceptions=False)
+
+
+PARAM = st.sampled_from(["tasks_per_month", "input_tokens", "output_tokens", "cached_input_share", "batch_share",
+                         "calls_per_task", "reasoning_tokens", "reasoning_multiplier", "revenue_per_task", "floor",
+                         "benchmark", "min_score", "at", "model", "provider", "offset", "limit", "colour", "",
+                         "long_context_share", "service_tier"])
+VALUE = st.one_of(st.sampled_from(["1000", "0", "-1", "0.5", "1.5", "abc", "", "1e3", "NaN", "2025-07-01", "mmlu>=80",
+                                   "gpt-4o", "openai", "mmlu", "80", "20", "999999999999999"]),
+                  st.text(max_size=8))
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.tuples(PARAM, VALUE), max_size=8))
+def test_the_fast_route_answers_as_the_documented_route(extra: list[tuple[str, str]]) -> None:
+    """Random query strings over the known names, an unknown one and repeats (the last value counts; `model`
+    repeats as a list): the same status and the same body from both routes."""
+    served, documented = CLIENTS  # the endpoint that answers, and the documented one whose query FastAPI reads
+    params = [("tasks_per_month", "1000"), ("input_tokens", "1000"), ("output_tokens", "500"), *extra]
+    a, b = served.get("/api/bill", params=params), documented.get("/api/bill", params=params)
+    assert (a.status_code, a.content) == (b.status_code, b.content)
+    assert a.status_code < 500
+
+
+def _clients() -> tuple[TestClient, TestClient]:
+    from llmflation.web.api_bill import api_bill, api_bill_fast
+
+    return _client(api_bill_fast), _client(api_bill)
+
+
+CLIENTS = _clients()

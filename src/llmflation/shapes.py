@@ -157,26 +157,40 @@ def offer_record(b: OfferBill | QuickBill, rank: int | None = None) -> dict[str,
     return rec
 
 
-def offer_json(b: OfferBill | QuickBill, rank: int | None = None, texts: dict[int, str] | None = None) -> str:
+def offer_json(b: OfferBill | QuickBill, rank: int | None = None, texts: dict[Any, str] | None = None) -> str:
     """`offer_record(b, rank)` as compact JSON text, written directly: the same characters as
     `json.dumps(jsonable(offer_record(b, rank)), ensure_ascii=False, separators=(",", ":"))` (a test holds the two
     together on random bills), several times faster. The web API's bill pages are built from it.
 
     `texts` remembers the text of each value object while one page is written (the bills of a page share their
-    token counts, zeros and many rates): pass the same dict for one page only, as it is keyed by object id."""
+    token counts, zeros and many rates): pass the same dict for one page only, as it is keyed by object id (the
+    bills must hold their values, as OfferBill and QuickBill do, and stay alive while the dict is used)."""
     from json.encoder import encode_basestring as s  # how json.dumps(ensure_ascii=False) writes a string
 
-    memo: dict[int, str] = {} if texts is None else texts
+    memo: dict[Any, str] = {} if texts is None else texts
+    get = memo.get
 
     def n(v: Any) -> str:
-        got = memo.get(id(v))
+        got = get(id(v))
         if got is None:
             got = memo[id(v)] = _json_value(v)
         return got
 
     head = "{" if rank is None else f'{{"rank":{rank:d},'
-    items = ",".join([f'{s(it.name)}:{{"tokens_per_task":{n(it.tokens_per_task)},"usd_per_mtok":{n(it.usd_per_mtok)},'
-                      f'"per_task_usd":{n(it.per_task_usd)},"monthly_usd":{n(it.monthly_usd)}}}' for it in b.items])
+    parts = []
+    for it in b.items:  # an item's name, tokens and rate repeat across a page's bills, and so do zero amounts
+        tok, rate, task, month = it.tokens_per_task, it.usd_per_mtok, it.per_task_usd, it.monthly_usd
+        key = (it.name, id(tok), id(rate))
+        pre = get(key)
+        if pre is None:
+            pre = memo[key] = (f'{s(it.name)}:{{"tokens_per_task":{n(tok)},"usd_per_mtok":{n(rate)},'
+                               '"per_task_usd":')
+        amounts = (id(task), id(month))
+        post = get(amounts)
+        if post is None:
+            post = memo[amounts] = f'{n(task)},"monthly_usd":{n(month)}}}'
+        parts.append(pre + post)
+    items = ",".join(parts)
     m = b.margin
     margin = "null" if m is None else (
         f'{{"revenue_per_task_usd":{n(m.revenue_per_task_usd)},'

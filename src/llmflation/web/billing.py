@@ -134,7 +134,7 @@ def bill_answer_json(ledger: Ledger, q: BillQuery, when: date) -> bytes:
     from llmflation.web.params import dump
 
     head, shown, excluded = _bill_parts(ledger, q, when, quick=True)
-    texts: dict[int, str] = {}  # value texts shared by this page's bills (see offer_json)
+    texts: dict[Any, str] = {}  # value texts shared by this page's bills (see offer_json)
     cheapest = offer_json(shown[0], 1, texts) if shown else "null"
     page = ",".join([offer_json(b, q.offset + i + 1, texts) for i, b in enumerate(shown[1:])])
     return b"".join((dump(jsonable(head))[:-1], f',"cheapest":{cheapest},"offers":[{page}],"excluded":'.encode(),

@@ -103,7 +103,7 @@ class _Table:
             if self.ok else 0
         self.max_rate = max(rates, default=Decimal(0))
         self.rate_places = _scale_of(rates)
-        self.codes: dict[tuple[Any, ...], list[str]] = {}  # (row, token/share pattern) → fallback codes
+        self.warnings: dict[tuple[Any, ...], tuple[BillWarning, ...]] = {}  # see _Itemiser.warnings
 
     def values(self, key: tuple[int, int, int]) -> list[int] | None:
         """The offers' integer values of (slot, bucket, term) — term 0: r, 1: r·bd, 2: r·ru, 3: r·bd·ru, all at
@@ -376,7 +376,8 @@ class _Itemiser:
         self.shares = {"long": w.long_context_share, "off": w.off_peak_share, "batch": w.batch_share,
                        "regional": w.regional_share}
         toks = [self.toks[b] for b in BUCKETS]
-        self.pos = [i for i, t in enumerate(toks) if t]
+        self.pos = frozenset(i for i, t in enumerate(toks) if t)
+        self.share_values = tuple(self.shares.values())
         self.pattern = (tuple(t > 0 for t in toks),
                         tuple(0 if v == 0 else 2 if v == 1 else 1 for v in self.shares.values()))
         self.ok = table.ok and all(t >= 0 for t in toks) and all(0 <= v <= 1 for v in self.shares.values()) \
@@ -408,14 +409,16 @@ class _Itemiser:
                 row = self.table.rows[k]
                 r = row.rates
                 rates = r[0]
-                items = [QuickItem(ITEM_NAMES[b], tok_task[b], rates[b], ZERO, ZERO) for b in range(n_buckets)]
+                items = []
                 base = ZERO
-                for b in pos:
-                    x = tokm[b] * rates[b]
+                for b in range(n_buckets):
+                    x = tokm[b] * rates[b] if b in pos else ZERO
                     if x:
                         base += x
                         task = x * calls
-                        items[b] = QuickItem(ITEM_NAMES[b], tok_task[b], rates[b], task, task * tasks)
+                        items.append(QuickItem(ITEM_NAMES[b], tok_task[b], rates[b], task, task * tasks))
+                    else:
+                        items.append(QuickItem(ITEM_NAMES[b], tok_task[b], rates[b], ZERO, ZERO))
                 d0 = d1 = base
                 if lng:
                     d0 = (1 - lng) * base + lng * sum([tokm[b] * r[1][b] for b in pos], ZERO)
@@ -453,25 +456,28 @@ class _Itemiser:
         return out
 
     def warnings(self, k: int) -> tuple[BillWarning, ...]:
+        """The reference's warnings (bill.fallback_codes, bill.bill_warnings), kept per offer and token/share pattern
+        (the codes) and share values (the messages quote them)."""
         from decimal import localcontext
 
         from llmflation.workload.bill import PRECISION, bill_warnings, fallback_codes
 
-        row = self.table.rows[k]
-        key = (k, self.pattern)
-        codes = self.table.codes.get(key)
-        if codes is None:  # the codes depend on the offer and on which buckets and shares are 0, 1 or between
+        key = (k, self.pattern, self.share_values)
+        got = self.table.warnings.get(key)
+        if got is None:
+            row = self.table.rows[k]
             with localcontext() as ctx:
                 ctx.prec = PRECISION
                 codes = fallback_codes(self.toks, self.shares, row.std_card, row.off_card)
-            if len(self.table.codes) >= _MAX_CODE_PATTERNS:
-                self.table.codes.clear()
-            self.table.codes[key] = codes
-        return bill_warnings(self.w, row.price, codes, row.off_card is None)
+                got = bill_warnings(self.w, row.price, codes, row.off_card is None)
+            if len(self.table.warnings) >= _MAX_WARNING_KEYS:
+                self.table.warnings.clear()
+            self.table.warnings[key] = got
+        return got
 
 
 _STRICT = Context(prec=400, traps=[Inexact])
-_MAX_CODE_PATTERNS = 100_000
+_MAX_WARNING_KEYS = 20_000
 
 
 class LazyBills(Sequence["OfferBill"]):
