@@ -233,3 +233,18 @@ def _clients() -> tuple[TestClient, TestClient]:
 
 
 CLIENTS = _clients()
+
+
+def test_price_answers_are_the_bytes_fastapi_would_render(shared_home: Any) -> None:
+    """/api/price sends pre-encoded bytes: the same text FastAPI's JSONResponse writes for that content."""
+    from fastapi.encoders import jsonable_encoder
+    from fastapi.responses import JSONResponse
+
+    from llmflation.ledger.ledger import open_ledger
+
+    ledger = open_ledger(shared_home / "ledger.duckdb")
+    client = TestClient(create_app(replace(WebSettings(), answer_cache=False), ledger=ledger))
+    for model, at in (("gpt-4o", "2025-01-01"), ("gpt-4o-mini", "2025-06-01"), ("gpt-4o", "")):
+        r = client.get("/api/price", params={"model": model, "at": at})
+        assert r.status_code == 200 and r.headers["content-type"] == "application/json"
+        assert r.content == JSONResponse(jsonable_encoder(r.json())).body
