@@ -136,9 +136,10 @@ def bill_answer_json(ledger: Ledger, q: BillQuery, when: date) -> bytes:
     head, shown, excluded = _bill_parts(ledger, q, when, quick=True)
     texts: dict[Any, str] = {}  # value texts shared by this page's bills (see offer_json)
     cheapest = offer_json(shown[0], 1, texts) if shown else "null"
-    page = ",".join([offer_json(b, q.offset + i + 1, texts) for i, b in enumerate(shown[1:])])
-    return b"".join((dump(jsonable(head))[:-1], f',"cheapest":{cheapest},"offers":[{page}],"excluded":'.encode(),
-                     dump(excluded), b"}"))
+    page = [offer_json(b, q.offset + i + 1, texts) if i or q.offset else cheapest  # rank 1 is the cheapest's text
+            for i, b in enumerate(shown[1:])]
+    tail = f',"cheapest":{cheapest},"offers":[{",".join(page)}],"excluded":'
+    return b"".join((dump(jsonable(head))[:-1], tail.encode(), dump(excluded), b"}"))
 
 
 def jevons_timelines(ledger: Ledger, w: Workload, today: date) -> list[Any]:
