@@ -103,7 +103,6 @@ class _Table:
             if self.ok else 0
         self.max_rate = max(rates, default=Decimal(0))
         self.rate_places = _scale_of(rates)
-        self.warnings: dict[tuple[Any, ...], tuple[BillWarning, ...]] = {}  # see _Itemiser.warnings
 
     def values(self, key: tuple[int, int, int]) -> list[int] | None:
         """The offers' integer values of (slot, bucket, term) — term 0: r, 1: r·bd, 2: r·ru, 3: r·bd·ru, all at
@@ -456,28 +455,30 @@ class _Itemiser:
         return out
 
     def warnings(self, k: int) -> tuple[BillWarning, ...]:
-        """The reference's warnings (bill.fallback_codes, bill.bill_warnings), kept per offer and token/share pattern
-        (the codes) and share values (the messages quote them)."""
+        """The reference's warnings (bill.fallback_codes, bill.bill_warnings), kept per offer row, token/share
+        pattern (the codes) and share values (the messages quote them) in one bounded cache."""
         from decimal import localcontext
 
         from llmflation.workload.bill import PRECISION, bill_warnings, fallback_codes
 
-        key = (k, self.pattern, self.share_values)
-        got = self.table.warnings.get(key)
-        if got is None:
-            row = self.table.rows[k]
-            with localcontext() as ctx:
-                ctx.prec = PRECISION
-                codes = fallback_codes(self.toks, self.shares, row.std_card, row.off_card)
-                got = bill_warnings(self.w, row.price, codes, row.off_card is None)
-            if len(self.table.warnings) >= _MAX_WARNING_KEYS:
-                self.table.warnings.clear()
-            self.table.warnings[key] = got
+        row = self.table.rows[k]
+        key = (id(row), self.pattern, self.share_values)
+        hit = _WARNINGS.get(key)
+        if hit is not None and hit[0] is row:  # the row is kept with its entry, so its id is not reused meanwhile
+            return hit[1]
+        with localcontext() as ctx:
+            ctx.prec = PRECISION
+            codes = fallback_codes(self.toks, self.shares, row.std_card, row.off_card)
+            got = bill_warnings(self.w, row.price, codes, row.off_card is None)
+        if len(_WARNINGS) >= _MAX_WARNING_KEYS:
+            _WARNINGS.clear()
+        _WARNINGS[key] = (row, got)
         return got
 
 
 _STRICT = Context(prec=400, traps=[Inexact])
-_MAX_WARNING_KEYS = 20_000
+_MAX_WARNING_KEYS = 20_000  # about 10 MB at most
+_WARNINGS: dict[tuple[Any, ...], tuple[_Row, tuple[BillWarning, ...]]] = {}
 
 
 class LazyBills(Sequence["OfferBill"]):
