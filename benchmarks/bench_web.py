@@ -3,7 +3,7 @@
     python benchmarks/bench_web.py --no-cache                      # the issue-15 targets: every answer computed
     python benchmarks/bench_web.py --no-cache --against /work/main/src   # ours beside another source tree, same run
     python benchmarks/bench_web.py [--duration 60] [--connections 50] [--workers N] [--wrk-threads 1]
-                                   [--endpoints bill,price] [--save out.json] [--reference out.json]
+                                   [--endpoints bill,price] [--in-process 400] [--save out.json] [--reference out.json]
 
 Starts `llmflation serve` on a free 127.0.0.1 port (over a temporary store built from the bundled data unless
 LLMFLATION_HOME is set; `--workers` as `serve --workers`, default: the number of cores), warms it for a few
@@ -20,6 +20,8 @@ resident memory (VmRSS of the server and its workers, from /proc) before and aft
 (all its processes) and wrk spent per request (less sensitive to other load on a shared machine than latency), the
 load average, and whether the targets hold: /api/bill p99 <= 50 ms, >= 1,000 req/s, 0 errors; /api/price p99 <= 10 ms,
 0 errors.
+First, `--in-process N` times building N distinct bill answers without HTTP (thread CPU time, median): the reference
+path (every shown offer itemised by the Decimal reference, jsonable + json.dumps) beside ours.
 `--against SRC` runs the same load against a server running another source tree (PYTHONPATH=SRC, e.g. the main
 branch) and prints both; `--reference FILE` prints a previous `--save`d run beside this one. Linux only.
 """
@@ -242,6 +244,50 @@ def run_server(label: str, home: Path, args: argparse.Namespace, src: str | None
         stop(proc)
 
 
+def in_process(n: int) -> dict[str, float]:
+    """Thread CPU ms to build one /api/bill answer in this process (no HTTP), over `n` distinct workloads drawn as
+    the Lua script draws them: the reference path (bill_answer: every shown offer itemised by the Decimal reference,
+    jsonable + json.dumps) and ours (bill_answer_json), each on the same queries, alternating."""
+    import random
+    import statistics
+    from datetime import date
+
+    from llmflation.ledger.ledger import open_ledger
+    from llmflation.web.billing import BillQuery, bill_answer, bill_answer_json
+    from llmflation.web.params import dump
+
+    ledger = open_ledger(None)
+    rng = random.Random(7)
+    dates = ["2023-06-01", "2024-01-15", "2024-07-01", "2025-01-01", "2025-04-20", "2025-09-01", "2026-03-01"]
+    queries = []
+    for i in range(n):
+        q: dict[str, Any] = {"tasks_per_month": str(1000 + 7 * i), "input_tokens": str(rng.randint(50, 200000)),
+                             "output_tokens": str(rng.randint(10, 8000)),
+                             "cached_input_share": f"{rng.random() * .9:.2f}", "at": rng.choice(dates)}
+        floor = rng.choice([None, None, None, "mmlu>=70", "gpqa_diamond>=40"])
+        if floor:
+            q["floor"] = floor
+        for name, p, value in (("calls_per_task", .3, lambda: rng.randint(1, 40)),
+                               ("reasoning_multiplier", .3, lambda: rng.randint(1, 10)),
+                               ("batch_share", .2, lambda: f"{rng.random():.2f}"),
+                               ("long_context_share", .2, lambda: f"{rng.random() * .5:.2f}"),
+                               ("revenue_per_task", .2, lambda: f"{rng.random() * 5:.2f}")):
+            if rng.random() < p:
+                q[name] = str(value())
+        queries.append(BillQuery(**q))
+    timings: dict[str, list[float]] = {"reference": [], "ours": []}
+    for q in queries:
+        when = date.fromisoformat(str(q.at))
+        t0 = time.thread_time()
+        dump(bill_answer(ledger, q, when))
+        t1 = time.thread_time()
+        bill_answer_json(ledger, q, when)
+        t2 = time.thread_time()
+        timings["reference"].append((t1 - t0) * 1000)
+        timings["ours"].append((t2 - t1) * 1000)
+    return {name: statistics.median(ts[n // 10:]) for name, ts in timings.items()}  # first tenth: warm-up
+
+
 def _kinds(res: dict[str, Any]) -> str:
     return f" {res['error_kinds']}" if res["error_kinds"] else ""
 
@@ -260,6 +306,8 @@ def main() -> int:
                     "(LLMFLATION_WEB_CACHE=0): every answer computed")
     ap.add_argument("--against", metavar="SRC", help="also run a server from this source tree (PYTHONPATH=SRC) under "
                     "the same load, e.g. the main branch's src/")
+    ap.add_argument("--in-process", type=int, default=400, metavar="N", help="first time building N bill answers "
+                    "in this process, reference path vs ours (0: skip; default 400)")
     ap.add_argument("--save", type=Path, help="write this run's figures as JSON")
     ap.add_argument("--reference", type=Path, help="a previous --save file to print beside this run")
     args = ap.parse_args()
@@ -277,6 +325,12 @@ def main() -> int:
           f"{os.getloadavg()[0]:.1f}; wrk {args.wrk_threads} thread(s), {args.connections} connections, "
           f"{args.duration:.0f} s per endpoint (shared machine: figures are noisy)", flush=True)
     runs: dict[str, Any] = {}
+    if "bill" in args.endpoints and args.in_process:
+        os.environ["LLMFLATION_HOME"] = str(home)
+        med = in_process(args.in_process)
+        print(f"  in-process /api/bill answer (no HTTP; thread CPU, median of {args.in_process} distinct workloads): "
+              f"reference path {med['reference']:.3f} ms, ours {med['ours']:.3f} ms "
+              f"({med['reference'] / med['ours']:.1f}x)", flush=True)
     with tempfile.TemporaryDirectory(prefix="bench-web-lua-") as tmp:
         runs["ours"] = run_server("ours", home, args, None, Path(tmp))
         if args.against:

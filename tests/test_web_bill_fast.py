@@ -61,7 +61,7 @@ def test_fast_itemised_page_equals_the_decimal_reference(ledger: Ledger, w: Work
 @given(ledgers(), workloads())
 def test_one_text_memo_across_a_page_changes_nothing(ledger: Ledger, w: Workload) -> None:
     offers = rank_offers(ledger, w, AT).offers
-    texts: dict[Any, str] = {}
+    texts: dict[int, str] = {}
     page = offers.page(0, 50)
     assert [offer_json(b, i, texts) for i, b in enumerate(page)] == [record_text(b, i) for i, b in enumerate(page)]
 

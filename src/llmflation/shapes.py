@@ -157,7 +157,7 @@ def offer_record(b: OfferBill | QuickBill, rank: int | None = None) -> dict[str,
     return rec
 
 
-def offer_json(b: OfferBill | QuickBill, rank: int | None = None, texts: dict[Any, str] | None = None) -> str:
+def offer_json(b: OfferBill | QuickBill, rank: int | None = None, texts: dict[int, str] | None = None) -> str:
     """`offer_record(b, rank)` as compact JSON text, written directly: the same characters as
     `json.dumps(jsonable(offer_record(b, rank)), ensure_ascii=False, separators=(",", ":"))` (a test holds the two
     together on random bills), several times faster. The web API's bill pages are built from it.
@@ -167,7 +167,7 @@ def offer_json(b: OfferBill | QuickBill, rank: int | None = None, texts: dict[An
     bills must hold their values, as OfferBill and QuickBill do, and stay alive while the dict is used)."""
     from json.encoder import encode_basestring as s  # how json.dumps(ensure_ascii=False) writes a string
 
-    memo: dict[Any, str] = {} if texts is None else texts
+    memo: dict[int, str] = {} if texts is None else texts
     get = memo.get
 
     def n(v: Any) -> str:
@@ -178,18 +178,11 @@ def offer_json(b: OfferBill | QuickBill, rank: int | None = None, texts: dict[An
 
     head = "{" if rank is None else f'{{"rank":{rank:d},'
     parts = []
-    for it in b.items:  # an item's name, tokens and rate repeat across a page's bills, and so do zero amounts
+    for it in b.items:  # most values repeat across a page's bills (token counts, zeros): one lookup each
         tok, rate, task, month = it.tokens_per_task, it.usd_per_mtok, it.per_task_usd, it.monthly_usd
-        key = (it.name, id(tok), id(rate))
-        pre = get(key)
-        if pre is None:
-            pre = memo[key] = (f'{s(it.name)}:{{"tokens_per_task":{n(tok)},"usd_per_mtok":{n(rate)},'
-                               '"per_task_usd":')
-        amounts = (id(task), id(month))
-        post = get(amounts)
-        if post is None:
-            post = memo[amounts] = f'{n(task)},"monthly_usd":{n(month)}}}'
-        parts.append(pre + post)
+        parts.append(f'{s(it.name)}:{{"tokens_per_task":{get(id(tok)) or n(tok)},'
+                     f'"usd_per_mtok":{get(id(rate)) or n(rate)},"per_task_usd":{get(id(task)) or n(task)},'
+                     f'"monthly_usd":{get(id(month)) or n(month)}}}')
     items = ",".join(parts)
     m = b.margin
     margin = "null" if m is None else (

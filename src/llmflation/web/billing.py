@@ -134,7 +134,7 @@ def bill_answer_json(ledger: Ledger, q: BillQuery, when: date) -> bytes:
     from llmflation.web.params import dump
 
     head, shown, excluded = _bill_parts(ledger, q, when, quick=True)
-    texts: dict[Any, str] = {}  # value texts shared by this page's bills (see offer_json)
+    texts: dict[int, str] = {}  # value texts shared by this page's bills (see offer_json)
     cheapest = offer_json(shown[0], 1, texts) if shown else "null"
     page = [offer_json(b, q.offset + i + 1, texts) if i or q.offset else cheapest  # rank 1 is the cheapest's text
             for i, b in enumerate(shown[1:])]

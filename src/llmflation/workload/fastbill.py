@@ -376,7 +376,6 @@ class _Itemiser:
                        "regional": w.regional_share}
         toks = [self.toks[b] for b in BUCKETS]
         self.pos = frozenset(i for i, t in enumerate(toks) if t)
-        self.share_values = tuple(self.shares.values())
         self.pattern = (tuple(t > 0 for t in toks),
                         tuple(0 if v == 0 else 2 if v == 1 else 1 for v in self.shares.values()))
         self.ok = table.ok and all(t >= 0 for t in toks) and all(0 <= v <= 1 for v in self.shares.values()) \
@@ -455,30 +454,32 @@ class _Itemiser:
         return out
 
     def warnings(self, k: int) -> tuple[BillWarning, ...]:
-        """The reference's warnings (bill.fallback_codes, bill.bill_warnings), kept per offer row, token/share
-        pattern (the codes) and share values (the messages quote them) in one bounded cache."""
+        """The reference's warnings: its fallback codes (bill.fallback_codes: they depend on the offer and on which
+        buckets and shares are 0, 1 or between, so they are kept per offer row and that pattern in one bounded
+        cache), worded by bill.bill_warnings (the messages quote the shares)."""
         from decimal import localcontext
 
         from llmflation.workload.bill import PRECISION, bill_warnings, fallback_codes
 
         row = self.table.rows[k]
-        key = (id(row), self.pattern, self.share_values)
-        hit = _WARNINGS.get(key)
-        if hit is not None and hit[0] is row:  # the row is kept with its entry, so its id is not reused meanwhile
-            return hit[1]
+        key = (id(row), self.pattern)
+        hit = _CODES.get(key)
         with localcontext() as ctx:
             ctx.prec = PRECISION
-            codes = fallback_codes(self.toks, self.shares, row.std_card, row.off_card)
-            got = bill_warnings(self.w, row.price, codes, row.off_card is None)
-        if len(_WARNINGS) >= _MAX_WARNING_KEYS:
-            _WARNINGS.clear()
-        _WARNINGS[key] = (row, got)
-        return got
+            if hit is not None and hit[0] is row:  # the row is kept with its entry: its id is not reused meanwhile
+                codes = hit[1]
+            else:
+                codes = fallback_codes(self.toks, self.shares, row.std_card, row.off_card)
+                if len(_CODES) >= _MAX_CODE_KEYS:
+                    _CODES.clear()
+                _CODES[key] = (row, codes)
+            return bill_warnings(self.w, row.price, codes, row.off_card is None) if codes or \
+                (self.w.off_peak_share > 0 and row.off_card is None) else ()
 
 
 _STRICT = Context(prec=400, traps=[Inexact])
-_MAX_WARNING_KEYS = 20_000  # about 10 MB at most
-_WARNINGS: dict[tuple[Any, ...], tuple[_Row, tuple[BillWarning, ...]]] = {}
+_MAX_CODE_KEYS = 20_000  # a few MB at most
+_CODES: dict[tuple[Any, ...], tuple[_Row, list[str]]] = {}
 
 
 class LazyBills(Sequence["OfferBill"]):
