@@ -26,6 +26,10 @@ Decimal reference only for the offers that are looked at (`LazyBills`), and chec
 (`agrees`: equal, or — only when a bill needs more than the reference's 60 significant digits, as compounded
 monthly growth can — the exact total rounded there). Offers whose totals agree to 60 digits but differ beyond keep
 the exact order, which the 60-digit reference could not tell apart.
+
+`LazyBills.page` itemises a page of offers without the reference (`_Itemiser`: exact arithmetic over the same rates,
+warnings from the reference's own rule), giving the reference's bills whenever the reference itself computes exactly
+(a digit bound checked once per workload; beyond it, the page is the reference's). The web API's bill pages use it.
 """
 
 from __future__ import annotations
