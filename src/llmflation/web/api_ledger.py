@@ -15,7 +15,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from llmflation import shapes
 from llmflation.shapes import jsonable
 from llmflation.web import schemas
-from llmflation.web.params import DATE_SCHEMA, page_of, parse_when
+from llmflation.web.params import DATE_SCHEMA, dump, page_of, parse_when
 from llmflation.web.state import state_of
 
 router = APIRouter(prefix="/api", tags=["ledger"])
@@ -82,14 +82,16 @@ async def api_price(
     provider: Annotated[str | None, Query(max_length=60, description="Only this provider.")] = None,
     tier: Annotated[str, Query(max_length=40, description="Service tier, any letter case.",
                                json_schema_extra={"pattern": schemas.TIER_PATTERN})] = "standard",
-) -> dict[str, Any]:
+) -> Any:
     from llmflation.ledger.user_layer import normalise_tier
 
-    ledger = state_of(request).ledger
+    st = state_of(request)
+    ledger = st.ledger
     when = parse_when(at, "at") or date.today()
     tier = normalise_tier(tier)  # "STANDARD" is standard (as in the user layer); an unknown tier is a 422
     resolution, found = ledger.price_resolved(model, at=when, provider=provider, tier=tier)
-    return {
+    # already JSON-ready: the bytes FastAPI's JSONResponse would write, without its jsonable_encoder walk
+    return st.json_bytes(dump({
         "ok": True,
         "model": found[0].model,
         "at": when.isoformat(),
@@ -98,7 +100,7 @@ async def api_price(
         "resolved_via": resolution.via,
         "resolved": resolution.describe(),
         "prices": [price_record(p) for p in found],
-    }
+    }))
 
 
 @router.get(

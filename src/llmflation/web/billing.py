@@ -91,24 +91,55 @@ def workload_of(q: BillQuery | Mapping[str, Any], ledger: Ledger) -> Workload:
     return w
 
 
-def bill_answer(ledger: Ledger, q: BillQuery, when: date) -> dict[str, Any]:
-    """The JSON answer of /api/bill: the CLI's `bill --json` shape plus paging, money as exact strings."""
-    from llmflation.shapes import offer_record, workload_record
+def _bill_parts(ledger: Ledger, q: BillQuery, when: date, quick: bool) -> tuple[dict[str, Any], list[Any], Any]:
+    """The answer's head (every key before `cheapest`, in order), the offers to show (the cheapest first, then the
+    page) and the excluded models. `quick`: itemise with the exact fast path (fastbill.LazyBills.page)."""
+    from llmflation.shapes import workload_record
     from llmflation.workload.bill import rank_offers
+    from llmflation.workload.fastbill import LazyBills
 
     w = workload_of(q, ledger)
     ranking = rank_offers(ledger, w, when, models=q.model or None, provider=q.provider)
     offers = ranking.offers
-    page = offers[q.offset:q.offset + q.limit]
-    nxt = q.offset + q.limit if q.offset + q.limit < len(offers) else None
-    return jsonable({
-        "ok": True, "at": when, "workload": workload_record(w),
-        "floor": None if w.floor is None else {"benchmark": w.floor.benchmark, "min": w.floor.min},
-        "total": len(offers), "offset": q.offset, "limit": q.limit, "next_offset": nxt,
-        "cheapest": offer_record(offers[0], 1) if offers else None,
-        "offers": [offer_record(b, q.offset + i + 1) for i, b in enumerate(page)],
-        "excluded": {"below_floor": ranking.below_floor, "unscored": ranking.unscored},
+    start, stop = q.offset, q.offset + q.limit
+    shown: list[Any]
+    if quick and isinstance(offers, LazyBills):
+        shown = offers.page(0, 1) + offers.page(start, stop) if offers else []
+    else:
+        shown = [offers[0], *offers[start:stop]] if offers else []
+    head = {"ok": True, "at": when, "workload": workload_record(w),
+            "floor": None if w.floor is None else {"benchmark": w.floor.benchmark, "min": w.floor.min},
+            "total": len(offers), "offset": q.offset, "limit": q.limit,
+            "next_offset": stop if stop < len(offers) else None}
+    return head, shown, {"below_floor": ranking.below_floor, "unscored": ranking.unscored}
+
+
+def bill_answer(ledger: Ledger, q: BillQuery, when: date) -> dict[str, Any]:
+    """The JSON answer of /api/bill: the CLI's `bill --json` shape plus paging, money as exact strings."""
+    from llmflation.shapes import offer_record
+
+    head, shown, excluded = _bill_parts(ledger, q, when, quick=False)
+    return jsonable({  # type: ignore[no-any-return]
+        **head,
+        "cheapest": offer_record(shown[0], 1) if shown else None,
+        "offers": [offer_record(b, q.offset + i + 1) for i, b in enumerate(shown[1:])],
+        "excluded": excluded,
     })
+
+
+def bill_answer_json(ledger: Ledger, q: BillQuery, when: date) -> bytes:
+    """`bill_answer` as compact JSON bytes (what `params.dump` makes of it, byte for byte; a test holds them
+    together), built fast: bills itemised by the exact fast path and written by `shapes.offer_json`."""
+    from llmflation.shapes import offer_json
+    from llmflation.web.params import dump
+
+    head, shown, excluded = _bill_parts(ledger, q, when, quick=True)
+    texts: dict[int, str] = {}  # value texts shared by this page's bills (see offer_json)
+    cheapest = offer_json(shown[0], 1, texts) if shown else "null"
+    page = [offer_json(b, q.offset + i + 1, texts) if i or q.offset else cheapest  # rank 1 is the cheapest's text
+            for i, b in enumerate(shown[1:])]
+    tail = f',"cheapest":{cheapest},"offers":[{",".join(page)}],"excluded":'
+    return b"".join((dump(jsonable(head))[:-1], tail.encode(), dump(excluded), b"}"))
 
 
 def jevons_timelines(ledger: Ledger, w: Workload, today: date) -> list[Any]:

@@ -25,7 +25,7 @@ long, off-peak, batch or regional are mixed exactly: `long_context`, `off_peak`,
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import ROUND_HALF_EVEN, Decimal, localcontext
@@ -38,6 +38,7 @@ from llmflation.workload.spec import Workload
 
 if TYPE_CHECKING:
     from llmflation.ledger.ledger import Ledger
+    from llmflation.ledger.tariff import RateCard
 
 PRECISION = 60
 ZERO = Decimal(0)
@@ -47,6 +48,7 @@ ITEM_NAMES = ("uncached_input", "cache_read", "cache_write", "cache_write_1h", "
 _ITEM_OF = {"input": "uncached_input", "cache_read": "cache_read", "cache_write": "cache_write",
             "cache_write_1h": "cache_write_1h", "input_audio": "input_audio", "output": "output",
             "reasoning": "reasoning", "output_audio": "output_audio"}
+ADJUSTMENTS = ("long_context", "off_peak", "batch_discount", "regional_uplift")  # the stages' differences
 
 
 def _share_note(code: str, w: Workload) -> str:
@@ -163,66 +165,110 @@ def call_tokens(w: Workload) -> dict[str, Decimal]:
     }
 
 
-def _bill(w: Workload, p: Price, at: date, score: Decimal | None, off_peak: Price | None = None) -> OfferBill:
-    from llmflation.ledger.tariff import FALLBACKS, multiplier, rate_card
+# The stages of a bill's mixture, in order: each adds one dimension of the workload's shares (long-context calls,
+# off-peak calls, batch calls, regional calls) when the workload has calls in it; `long_context`, `off_peak`,
+# `batch_discount` and `regional_uplift` are the differences the stages make.
+STAGES = (("long",), ("long", "off"), ("long", "off", "batch"), ("long", "off", "batch", "regional"))
 
-    warnings: list[BillWarning] = []
-    where = f"{p.model} on {p.provider}"
-    toks = call_tokens(w)
-    std_card = rate_card(p)
-    off_card = rate_card(off_peak) if off_peak is not None else None
+
+def _shares(w: Workload) -> dict[str, Decimal]:
+    return {"long": w.long_context_share, "off": w.off_peak_share, "batch": w.batch_share,
+            "regional": w.regional_share}
+
+
+def _stage_on(stage: tuple[str, ...], shares: Mapping[str, Decimal], has_off_row: bool) -> bool:
+    """Whether the mixture computes this stage (else its value is the previous stage's)."""
+    last = stage[-1]
+    return shares[last] > 0 and (last != "off" or has_off_row)
+
+
+def _combos(enabled: tuple[str, ...], shares: Mapping[str, Decimal]) -> list[tuple[dict[str, bool], Decimal]]:
+    """Every combination of the enabled dimensions (False before True, the first dimension slowest) with its
+    weight, the product of the shares (or their complements); zero-weight combinations are left out."""
+    combos: list[dict[str, bool]] = [{}]
+    for f in enabled:
+        combos = [{**c, f: v} for c in combos for v in (False, True)]
+    out = []
+    for c in combos:
+        weight = Decimal(1)
+        for f, on in c.items():
+            weight *= shares[f] if on else 1 - shares[f]
+        if weight:
+            out.append((c, weight))
+    return out
+
+
+def fallback_codes(toks: Mapping[str, Decimal], shares: Mapping[str, Decimal], std_card: RateCard,
+                   off_card: RateCard | None) -> list[str]:
+    """The tariff fallbacks a bill uses (`FALLBACKS` codes), in the order the bill meets them: the standard rates
+    of the buckets with tokens, then each combination of each mixture stage the bill computes."""
+    from llmflation.ledger.tariff import multiplier
+
     used: dict[str, None] = {}
-
-    def cost(long: bool, off: bool, batch: bool, regional: bool) -> Decimal:
+    for b, n in toks.items():
+        if n > 0 and b in std_card.fallback:
+            used[std_card.fallback[b]] = None
+    visits: list[dict[str, bool]] = [{}]  # the base mixture: one standard call
+    for stage in STAGES:
+        if _stage_on(stage, shares, off_card is not None):
+            visits += [c for c, _ in _combos(stage, shares)]
+    for c in visits:
+        long, off = c.get("long", False), c.get("off", False)
         card = off_card if off and off_card is not None else std_card
-        rates, fb = card.rates(long)
+        fb = card.rates(long)[1]
         for b, n in toks.items():
             if n > 0 and b in fb:
                 used[fb[b]] = None
         if long and card.long is None:
             used["long_context_missing"] = None
-        m, more = multiplier(card.price, batch, regional)
-        used.update(dict.fromkeys(more))
+        used.update(dict.fromkeys(multiplier(card.price, c.get("batch", False), c.get("regional", False))[1]))
+    return list(used)
+
+
+def bill_warnings(w: Workload, p: Price, codes: Iterable[str], off_card_missing: bool) -> tuple[BillWarning, ...]:
+    """A bill's warnings: off-peak calls without an off-peak row, then each fallback code used, in order."""
+    from llmflation.ledger.tariff import FALLBACKS
+
+    where = f"{p.model} on {p.provider}"
+    out = []
+    if w.off_peak_share > 0 and off_card_missing:
+        out.append(BillWarning("off_peak_missing", f"{where}: no off-peak price on record; "
+                               f"{_pct(w.off_peak_share)} of calls in off-peak hours billed at standard prices"))
+    out += [BillWarning(code, f"{where}: {FALLBACKS[code]}{_share_note(code, w)}") for code in codes]
+    return tuple(out)
+
+
+def _bill(w: Workload, p: Price, at: date, score: Decimal | None, off_peak: Price | None = None) -> OfferBill:
+    from llmflation.ledger.tariff import multiplier, rate_card
+
+    toks = call_tokens(w)
+    std_card = rate_card(p)
+    off_card = rate_card(off_peak) if off_peak is not None else None
+
+    def cost(long: bool, off: bool, batch: bool, regional: bool) -> Decimal:
+        card = off_card if off and off_card is not None else std_card
+        rates = card.rates(long)[0]
+        m = multiplier(card.price, batch, regional)[0]
         return sum((toks[b] * rates[b] for b in toks), ZERO) / MTOK * m
 
-    shares = {"long": w.long_context_share, "off": w.off_peak_share, "batch": w.batch_share,
-              "regional": w.regional_share}
-    if w.off_peak_share > 0 and off_card is None:
-        warnings.append(BillWarning("off_peak_missing", f"{where}: no off-peak price on record; "
-                                    f"{_pct(w.off_peak_share)} of calls in off-peak hours billed at standard prices"))
+    shares = _shares(w)
 
     def mixture(enabled: tuple[str, ...]) -> Decimal:
         total = ZERO
-        combos: list[dict[str, bool]] = [{}]
-        for f in enabled:
-            combos = [{**c, f: v} for c in combos for v in (False, True)]
-        for c in combos:
-            weight = Decimal(1)
-            for f, on in c.items():
-                weight *= shares[f] if on else 1 - shares[f]
-            if weight:
-                total += weight * cost(c.get("long", False), c.get("off", False), c.get("batch", False),
-                                       c.get("regional", False))
+        for c, weight in _combos(enabled, shares):
+            total += weight * cost(c.get("long", False), c.get("off", False), c.get("batch", False),
+                                   c.get("regional", False))
         return total
 
     rates = std_card.standard
-    for b, n in toks.items():
-        if n > 0 and b in std_card.fallback:
-            used[std_card.fallback[b]] = None
     per_call = {_ITEM_OF[b]: toks[b] * rates[b] / MTOK for b in toks}
-    base = mixture(())
-    with_long = mixture(("long",)) if shares["long"] > 0 else base
-    with_off = mixture(("long", "off")) if shares["off"] > 0 and off_card is not None else with_long
-    with_batch = mixture(("long", "off", "batch")) if shares["batch"] > 0 else with_off
-    with_region = mixture(("long", "off", "batch", "regional")) if shares["regional"] > 0 else with_batch
-    per_call["long_context"] = with_long - base
-    per_call["off_peak"] = with_off - with_long
-    per_call["batch_discount"] = with_batch - with_off
-    per_call["regional_uplift"] = with_region - with_batch
-    for code in used:
-        warnings.append(BillWarning(code, f"{where}: {FALLBACKS[code]}{_share_note(code, w)}"))
-    gross = with_region
-    batch = per_call["batch_discount"]
+    stage_values = [mixture(())]  # base, then with_long, with_off, with_batch, with_region
+    for stage in STAGES:
+        on = _stage_on(stage, shares, off_card is not None)
+        stage_values.append(mixture(stage) if on else stage_values[-1])
+    for name, before, after in zip(ADJUSTMENTS, stage_values[:-1], stage_values[1:], strict=True):
+        per_call[name] = after - before
+    warnings = bill_warnings(w, p, fallback_codes(toks, shares, std_card, off_card), off_card is None)
     rates_by_item = {_ITEM_OF[b]: rates[b] for b in toks}
     toks_by_item = {_ITEM_OF[b]: toks[b] for b in toks}
     calls, tasks = w.calls_per_task, w.tasks_per_month
@@ -232,8 +278,7 @@ def _bill(w: Workload, p: Price, at: date, score: Decimal | None, off_peak: Pric
         tok = toks_by_item.get(name)
         rate = rates_by_item.get(name)
         items.append(LineItem(name, None if tok is None else tok * calls, rate, per_task, per_task * tasks))
-    del batch
-    call_total = gross
+    call_total = stage_values[-1]
     task_total = call_total * calls
     month_total = task_total * tasks
     tokens = w.tokens_per_month
@@ -241,7 +286,7 @@ def _bill(w: Workload, p: Price, at: date, score: Decimal | None, off_peak: Pric
     return OfferBill(
         model=p.model, provider=p.provider, tier=p.tier, at=at, per_call_usd=call_total, per_task_usd=task_total,
         monthly_usd=month_total, tokens_per_month=tokens, usd_per_mtok=unit, items=tuple(items),
-        warnings=tuple(warnings), margin=margin_of(w, task_total), price_valid_from=p.valid_from,
+        warnings=warnings, margin=margin_of(w, task_total), price_valid_from=p.valid_from,
         source=p.source, confidence=p.confidence, score=score,
     )
 

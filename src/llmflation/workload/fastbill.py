@@ -26,6 +26,10 @@ Decimal reference only for the offers that are looked at (`LazyBills`), and chec
 (`agrees`: equal, or — only when a bill needs more than the reference's 60 significant digits, as compounded
 monthly growth can — the exact total rounded there). Offers whose totals agree to 60 digits but differ beyond keep
 the exact order, which the 60-digit reference could not tell apart.
+
+`LazyBills.page` itemises a page of offers without the reference (`_Itemiser`: exact arithmetic over the same rates,
+warnings from the reference's own rule), giving the reference's bills whenever the reference itself computes exactly
+(a digit bound checked once per workload; beyond it, the page is the reference's). The web API's bill pages use it.
 """
 
 from __future__ import annotations
@@ -36,7 +40,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Context, Decimal, Inexact
-from typing import TYPE_CHECKING, Any, overload
+from typing import TYPE_CHECKING, Any, NamedTuple, overload
 
 from llmflation.errors import LlmflationError
 from llmflation.ledger.records import Price
@@ -44,7 +48,8 @@ from llmflation.ledger.tariff import BUCKETS
 
 if TYPE_CHECKING:
     from llmflation.ledger.ledger import Ledger
-    from llmflation.workload.bill import OfferBill
+    from llmflation.ledger.tariff import RateCard
+    from llmflation.workload.bill import BillWarning, Margin, OfferBill
     from llmflation.workload.spec import Workload
 
 SLOTS = ((False, False), (True, False), (False, True), (True, True))  # (long, off-peak)
@@ -75,6 +80,8 @@ class _Row:
     rates: tuple[tuple[Decimal, ...], ...]  # per slot, per bucket
     bd: tuple[Decimal, Decimal]  # batch discount of the peak / off-peak row (0 when none on record)
     ru: tuple[Decimal, Decimal]
+    std_card: RateCard
+    off_card: RateCard | None
 
 
 class _Table:
@@ -98,6 +105,8 @@ class _Table:
         # every packed value is r·(bd or 1)·(ru or 1) scaled, and bd, ru ≤ 1: none exceeds this
         self.max_value = _as_int(max(rates, default=Decimal(0)), self.sr) * 10 ** (self.sd + self.su) \
             if self.ok else 0
+        self.max_rate = max(rates, default=Decimal(0))
+        self.rate_places = _scale_of(rates)
 
     def values(self, key: tuple[int, int, int]) -> list[int] | None:
         """The offers' integer values of (slot, bucket, term) — term 0: r, 1: r·bd, 2: r·ru, 3: r·bd·ru, all at
@@ -172,7 +181,7 @@ def _build(ledger: Ledger, at: date, offers: list[Price]) -> _Table:
                       for long, is_off in SLOTS for card in [oc if is_off else std])
         bd = tuple(x.batch_discount or Decimal(0) for x in (p, off or p))
         ru = tuple(x.regional_uplift or Decimal(0) for x in (p, off or p))
-        rows.append(_Row(p, off, rates, (bd[0], bd[1]), (ru[0], ru[1])))
+        rows.append(_Row(p, off, rates, (bd[0], bd[1]), (ru[0], ru[1]), std, oc if off is not None else None))
     return _Table(rows)
 
 
@@ -205,7 +214,9 @@ class Totals:
 
 def monthly_totals(table: _Table, w: Workload) -> Totals | None:
     """Every offer's exact monthly bill for `w`, or None when the packing's conditions do not hold."""
-    from llmflation.workload.bill import call_tokens
+    from decimal import localcontext
+
+    from llmflation.workload.bill import PRECISION, call_tokens
 
     if not table.ok:
         return None
@@ -215,7 +226,9 @@ def monthly_totals(table: _Table, w: Workload) -> Totals | None:
     if not all(0 <= s <= 1 for s in shares):
         return None
     lng, off, bsh, gsh = shares
-    toks = call_tokens(w)
+    with localcontext() as ctx:  # the reference's token buckets (bill.bill_offer works at PRECISION digits)
+        ctx.prec = PRECISION
+        toks = call_tokens(w)
     k = _EXACT.multiply(w.calls_per_task, w.tasks_per_month)
     coef: dict[tuple[int, int], Decimal] = {}
     for s, (is_long, is_off) in enumerate(SLOTS):
@@ -270,6 +283,213 @@ def agrees(reference: Decimal, exact: Decimal) -> bool:
     return diff <= abs(exact).scaleb(-(PRECISION // 3))
 
 
+# -- itemised bills without the Decimal reference -------------------------------------------------------------
+class QuickItem(NamedTuple):
+    """One line of an itemised bill, with the fields (and values) of `bill.LineItem`; cheap to build."""
+
+    name: str
+    tokens_per_task: Decimal | None
+    usd_per_mtok: Decimal | None
+    per_task_usd: Decimal
+    monthly_usd: Decimal
+
+
+_BILL_FIELDS = ("model", "provider", "tier", "at", "per_call_usd", "per_task_usd", "monthly_usd", "tokens_per_month",
+                "usd_per_mtok", "items", "warnings", "margin", "price_valid_from", "source", "confidence", "score")
+
+
+class QuickBill:
+    """An offer's itemised bill with the fields and values of `bill.OfferBill` (items are `QuickItem`s), built by
+    `LazyBills.page` from the exact arithmetic below rather than by the Decimal reference; `full()` is the same
+    bill as an OfferBill (tests compare it with the reference's)."""
+
+    __slots__ = _BILL_FIELDS
+    model: str
+    provider: str
+    tier: str
+    at: date
+    per_call_usd: Decimal
+    per_task_usd: Decimal
+    monthly_usd: Decimal
+    tokens_per_month: Decimal
+    usd_per_mtok: Decimal | None
+    items: tuple[QuickItem, ...]
+    warnings: tuple[BillWarning, ...]
+    margin: Margin | None
+    price_valid_from: date
+    source: str
+    confidence: str
+    score: Decimal | None
+
+    def __init__(self, model: str, provider: str, tier: str, at: date, per_call_usd: Decimal, per_task_usd: Decimal,
+                 monthly_usd: Decimal, tokens_per_month: Decimal, usd_per_mtok: Decimal | None,
+                 items: tuple[QuickItem, ...], warnings: tuple[BillWarning, ...], margin: Margin | None,
+                 price_valid_from: date, source: str, confidence: str, score: Decimal | None) -> None:
+        self.model, self.provider, self.tier, self.at = model, provider, tier, at
+        self.per_call_usd, self.per_task_usd, self.monthly_usd = per_call_usd, per_task_usd, monthly_usd
+        self.tokens_per_month, self.usd_per_mtok, self.items, self.warnings = tokens_per_month, usd_per_mtok, items, \
+            warnings
+        self.margin, self.price_valid_from, self.source, self.confidence = margin, price_valid_from, source, confidence
+        self.score = score
+
+    def full(self) -> OfferBill:
+        from llmflation.workload.bill import LineItem, OfferBill
+
+        values = {f: getattr(self, f) for f in _BILL_FIELDS}
+        values["items"] = tuple(LineItem(*it) for it in self.items)
+        return OfferBill(**values)
+
+
+def _places(v: Decimal) -> int:
+    """Decimal places of a finite value's digits (0 for an integer or zero)."""
+    return _scale_of([v])
+
+
+class _Itemiser:
+    """Itemised bills of one workload on the offers of one table, in exact arithmetic.
+
+    The reference (bill.py) computes a bill's line items as differences of mixtures over the long, off-peak, batch
+    and regional shares, each rounded at PRECISION significant digits. Here every value is computed exactly:
+
+        base items   x_b = t_b · r[std, b] / 1e6              (t: the call's token buckets)
+        C_slot       = Σ_b t_b · r[slot, b] / 1e6
+        D_o          = (1 − L)·C[std, o] + L·C[long, o]        (o: peak / off-peak rates)
+        with_long    = D_peak
+        with_off     = (1 − F)·D_peak + F·D_off
+        with_batch   = Σ_o w_o · D_o · (1 − B·bd_o)
+        with_region  = Σ_o w_o · D_o · (1 − B·bd_o) · (1 + G·ru_o)
+
+    which equal the reference's values whenever the reference computes exactly. It does when every value it forms
+    fits in PRECISION digits: all are non-negative combinations bounded by 2·Σ t_b·max r / 1e6 per call (times
+    calls and tasks for the per-task and monthly values; bd, ru, shares in [0, 1]) and have at most as many
+    decimal places as the product of every factor's, so `ok` checks that bound once per workload; when it fails
+    (e.g. monthly growth compounded over years) `LazyBills.page` uses the reference. The arithmetic runs under a
+    context that traps Inexact as a second guard, and each monthly total must equal the packed ranking's.
+    Warnings come from the reference's own rule (`bill.fallback_codes`), cached per offer and token/share pattern.
+    """
+
+    def __init__(self, w: Workload, table: _Table) -> None:
+        from decimal import localcontext
+
+        from llmflation.workload.bill import PRECISION, call_tokens
+
+        self.w, self.table = w, table
+        with localcontext() as ctx:  # the reference's context: these workload-only values are the reference's
+            ctx.prec = PRECISION
+            self.toks = call_tokens(w)
+            self.tokens_per_month = w.tokens_per_month
+            self.calls, self.tasks = w.calls_per_task, w.tasks_per_month
+            self.tok_task = tuple(self.toks[b] * self.calls for b in BUCKETS)
+        self.shares = {"long": w.long_context_share, "off": w.off_peak_share, "batch": w.batch_share,
+                       "regional": w.regional_share}
+        toks = [self.toks[b] for b in BUCKETS]
+        self.pos = frozenset(i for i, t in enumerate(toks) if t)
+        self.pattern = (tuple(t > 0 for t in toks),
+                        tuple(0 if v == 0 else 2 if v == 1 else 1 for v in self.shares.values()))
+        self.ok = table.ok and all(t >= 0 for t in toks) and all(0 <= v <= 1 for v in self.shares.values()) \
+            and all(v.is_finite() for v in (*toks, self.calls, self.tasks))
+        if self.ok:  # at most this many decimal places in any value the reference forms
+            places = max(map(_places, toks)) + table.rate_places + 6 + table.sd + table.su \
+                + sum(map(_places, self.shares.values())) + _places(self.calls) + _places(self.tasks)
+            with localcontext(Context(prec=PRECISION * 8)):  # exact: a bound, never rounded down
+                bound = 2 * sum(toks, Decimal(0)) * table.max_rate * max(Decimal(1), self.calls) \
+                    * max(Decimal(1), self.tasks)
+                self.ok = max(bound.scaleb(-6), Decimal(2)).scaleb(places) < Decimal(10) ** PRECISION
+        self.tokm = [_EXACT.scaleb(t, -6) for t in toks]
+
+    def bills(self, ks: Sequence[int], at: date, scores: dict[int, Decimal], expected: Sequence[Decimal]
+              ) -> list[QuickBill]:
+        """Offers `ks` of the table, itemised; `expected`: their exact monthly totals from the packed ranking."""
+        from decimal import localcontext
+
+        from llmflation.workload.bill import ITEM_NAMES, ZERO, margin_of, unit_price
+
+        pos, tokm, tok_task, sh = self.pos, self.tokm, self.tok_task, self.shares
+        lng, off, bsh, gsh = sh["long"], sh["off"], sh["batch"], sh["regional"]
+        calls, tasks = self.calls, self.tasks
+        n_buckets = len(BUCKETS)
+        adjustments = ITEM_NAMES[n_buckets:]
+        numbers = []
+        with localcontext(_STRICT):
+            for k in ks:
+                row = self.table.rows[k]
+                r = row.rates
+                rates = r[0]
+                items = []
+                base = ZERO
+                for b in range(n_buckets):
+                    x = tokm[b] * rates[b] if b in pos else ZERO
+                    if x:
+                        base += x
+                        task = x * calls
+                        items.append(QuickItem(ITEM_NAMES[b], tok_task[b], rates[b], task, task * tasks))
+                    else:
+                        items.append(QuickItem(ITEM_NAMES[b], tok_task[b], rates[b], ZERO, ZERO))
+                d0 = d1 = base
+                if lng:
+                    d0 = (1 - lng) * base + lng * sum([tokm[b] * r[1][b] for b in pos], ZERO)
+                if off and row.off_peak is not None:
+                    d1 = sum([tokm[b] * r[2][b] for b in pos], ZERO)
+                    if lng:
+                        d1 = (1 - lng) * d1 + lng * sum([tokm[b] * r[3][b] for b in pos], ZERO)
+                else:
+                    d1 = d0
+                with_off = (1 - off) * d0 + off * d1 if off else d0
+                if bsh:
+                    e0, e1 = d0 * (1 - bsh * row.bd[0]), d1 * (1 - bsh * row.bd[1])
+                    with_batch = (1 - off) * e0 + off * e1
+                else:
+                    e0, e1, with_batch = d0, d1, with_off
+                with_region = (1 - off) * e0 * (1 + gsh * row.ru[0]) + off * e1 * (1 + gsh * row.ru[1]) \
+                    if gsh else with_batch
+                before = base
+                for name, after in zip(adjustments, (d0, with_off, with_batch, with_region), strict=True):
+                    v = after - before
+                    task = v * calls if v else ZERO
+                    items.append(QuickItem(name, None, None, task, task * tasks if v else ZERO))
+                    before = after
+                task_total = with_region * calls
+                numbers.append((k, row.price, with_region, task_total, task_total * tasks, tuple(items)))
+        out = []
+        for (k, p, call_total, task_total, month_total, lines), want in zip(numbers, expected, strict=True):
+            if not agrees(month_total, want):  # equal, unless a huge workload's tokens were rounded at 60 digits
+                raise FastBillMismatch(f"{p.model} on {p.provider}: packed total {want} ≠ itemised {month_total}; "
+                                       "please report this with your workload file")
+            out.append(QuickBill(p.model, p.provider, p.tier, at, call_total, task_total, month_total,
+                                 self.tokens_per_month, unit_price(month_total, self.tokens_per_month), lines,
+                                 self.warnings(k), margin_of(self.w, task_total), p.valid_from, p.source,
+                                 p.confidence, scores.get(k)))
+        return out
+
+    def warnings(self, k: int) -> tuple[BillWarning, ...]:
+        """The reference's warnings: its fallback codes (bill.fallback_codes: they depend on the offer and on which
+        buckets and shares are 0, 1 or between, so they are kept per offer row and that pattern in one bounded
+        cache), worded by bill.bill_warnings (the messages quote the shares)."""
+        from decimal import localcontext
+
+        from llmflation.workload.bill import PRECISION, bill_warnings, fallback_codes
+
+        row = self.table.rows[k]
+        key = (id(row), self.pattern)
+        hit = _CODES.get(key)
+        with localcontext() as ctx:
+            ctx.prec = PRECISION
+            if hit is not None and hit[0] is row:  # the row is kept with its entry: its id is not reused meanwhile
+                codes = hit[1]
+            else:
+                codes = fallback_codes(self.toks, self.shares, row.std_card, row.off_card)
+                if len(_CODES) >= _MAX_CODE_KEYS:
+                    _CODES.clear()
+                _CODES[key] = (row, codes)
+            return bill_warnings(self.w, row.price, codes, row.off_card is None) if codes or \
+                (self.w.off_peak_share > 0 and row.off_card is None) else ()
+
+
+_STRICT = Context(prec=400, traps=[Inexact])
+_MAX_CODE_KEYS = 20_000  # a few MB at most
+_CODES: dict[tuple[Any, ...], tuple[_Row, list[str]]] = {}
+
+
 class LazyBills(Sequence["OfferBill"]):
     """A ranking's offers in order; each itemised bill is computed by the Decimal reference when first read and
     checked against the exact packed total."""
@@ -279,6 +499,26 @@ class LazyBills(Sequence["OfferBill"]):
         self._w, self._at, self._table, self._totals, self._ranked = workload, at, table, totals, ranked
         self._scores = scores or {}
         self._bills: dict[int, OfferBill] = {}
+        self._quick: dict[int, QuickBill] = {}
+        self._itemiser: _Itemiser | None = None
+
+    def page(self, start: int, stop: int) -> list[OfferBill | QuickBill]:
+        """Offers start..stop-1 itemised, each equal to what indexing gives (the Decimal reference's bill) but
+        computed in exact arithmetic without it (`_Itemiser`; the reference where its bound does not hold)."""
+        idx = range(*slice(start, stop).indices(len(self._ranked)))
+        if self._itemiser is None:
+            self._itemiser = _Itemiser(self._w, self._table)
+        if not self._itemiser.ok:
+            return [self._get(i) for i in idx]
+        todo = [i for i in idx if i not in self._quick]
+        if todo:
+            ks = [self._ranked[i] for i in todo]
+            try:
+                got = self._itemiser.bills(ks, self._at, self._scores, [self._totals.usd(k) for k in ks])
+            except Inexact:  # outside the bound after all: the reference
+                return [self._get(i) for i in idx]
+            self._quick.update(zip(todo, got, strict=True))
+        return list(map(self._quick.__getitem__, idx))
 
     def __len__(self) -> int:
         return len(self._ranked)

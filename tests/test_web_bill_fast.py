@@ -1,0 +1,253 @@
+"""The fast /api/bill path writes exactly what the reference writes.
+
+Two parts are checked against their references on random ledgers and workloads (every pricing dimension: fallbacks,
+long-context tiers, off-peak rows, batch, regional, floors) and on the bundled ledger with random queries:
+
+* the itemiser (`fastbill.LazyBills.page`, exact arithmetic) gives the Decimal reference's bills (`bill_offer`);
+* the encoder (`shapes.offer_json`) writes the same characters as `json.dumps(jsonable(offer_record(...)))`;
+* the whole answer (`billing.bill_answer_json`, what the API sends) is byte for byte `dump(bill_answer(...))`.
+
+Bad queries still get the API's one error envelope with a 4xx status and the field named.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from datetime import date
+from decimal import Decimal as D
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from hypothesis import HealthCheck, example, given, settings
+from hypothesis import strategies as st
+
+from helpers.web_support import assert_envelope
+from llmflation.ledger.ledger import Ledger
+from llmflation.shapes import jsonable, offer_json, offer_record
+from llmflation.web import WebSettings, create_app
+from llmflation.web.billing import BillQuery, bill_answer, bill_answer_json
+from llmflation.web.params import dump
+from llmflation.workload.bill import BillWarning, OfferBill, rank_offers
+from llmflation.workload.fastbill import LazyBills, QuickBill
+from llmflation.workload.spec import Workload, load_workload
+from test_workload_fastbill import AT, ledgers, reference, workloads
+
+FIXTURE_OK = [HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
+
+
+def record_text(b: OfferBill | QuickBill, rank: int | None) -> str:
+    """The reference encoding of one offer: the JSON contract's record through the generic path."""
+    return json.dumps(jsonable(offer_record(b, rank)), ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+
+
+@settings(max_examples=150, deadline=None)
+@given(ledgers(), workloads(), st.integers(0, 20), st.integers(1, 30))
+def test_fast_itemised_page_equals_the_decimal_reference(ledger: Ledger, w: Workload, start: int, n: int) -> None:
+    offers = rank_offers(ledger, w, AT).offers
+    assert isinstance(offers, LazyBills)
+    ref = reference(ledger, w, AT)
+    page = offers.page(start, start + n)
+    assert len(page) == len(ref[start:start + n])
+    for got, want in zip(page, ref[start:start + n], strict=True):
+        assert isinstance(got, QuickBill)  # these workloads are within the exactness bound
+        assert got.full() == want
+        assert offer_json(got, start + 1) == record_text(want, start + 1)
+        assert offer_json(want) == record_text(want, None)
+
+
+@settings(max_examples=60, deadline=None)
+@given(ledgers(), workloads())
+def test_one_text_memo_across_a_page_changes_nothing(ledger: Ledger, w: Workload) -> None:
+    offers = rank_offers(ledger, w, AT).offers
+    texts: dict[int, str] = {}
+    page = offers.page(0, 50)
+    assert [offer_json(b, i, texts) for i, b in enumerate(page)] == [record_text(b, i) for i, b in enumerate(page)]
+
+
+def test_outside_the_exactness_bound_the_page_is_the_reference(ledger: Ledger) -> None:
+    """A task count with 40 decimal places (tasks compounded by monthly growth, written out in full) times
+    many-digit token counts needs more than the reference's 60 digits: the page is then itemised by the reference
+    itself, and encoded the same way."""
+    w = load_workload({"tasks_per_month": "3816386.8005466146315823251341234567890123456789",
+                       "input_tokens": "4537.2837471234567",
+                       "output_tokens": "1000", "long_context_share": "0.137", "batch_share": "0.333"})
+    offers = rank_offers(ledger, w, date(2025, 9, 1)).offers
+    assert isinstance(offers, LazyBills)
+    page = offers.page(0, 5)
+    assert all(isinstance(b, OfferBill) for b in page) and page == offers[0:5]
+    assert [offer_json(b, 1) for b in page] == [record_text(b, 1) for b in page]
+
+
+def test_the_encoder_escapes_strings_as_json_does() -> None:
+    """Quotes, backslashes, control characters and non-ASCII text in any string field: the same text."""
+    odd = 'a "quoted" \\ back\nslash\t, ünïcödé, emoji 💸, \x01'
+    w = load_workload({"tasks_per_month": 3, "input_tokens": 10, "output_tokens": 1, "revenue_per_task": "0.5"})
+    from helpers.workload_data import price
+    from llmflation.workload.bill import bill_offer
+
+    bill = bill_offer(w, price("lab/" + odd, odd, "1.5", "2"), AT, D("77.25"))
+    bill = replace(bill, source=odd, confidence=odd, warnings=(BillWarning(odd, odd),))
+    assert offer_json(bill, 7) == record_text(bill, 7)
+    assert offer_json(bill) == record_text(bill, None)
+    tiny = replace(bill, per_call_usd=D("1.5E-9"), monthly_usd=D("12E+3"), per_task_usd=D("-0"), score=None)
+    assert offer_json(tiny, 1) == record_text(tiny, 1)  # exponents and a negative zero written as jsonable does
+
+
+# -- the whole answer on the bundled ledger ------------------------------------------------------------------------
+def share() -> st.SearchStrategy[str]:
+    return st.integers(0, 1000).map(lambda n: str(D(n).scaleb(-3)))
+
+
+@st.composite
+def bill_queries(draw: st.DrawFn) -> dict[str, Any]:
+    cached = draw(st.integers(0, 100))
+    q: dict[str, Any] = {
+        "tasks_per_month": str(draw(st.integers(1, 10**9))),
+        "input_tokens": str(draw(st.integers(0, 2_000_000))),
+        "output_tokens": str(draw(st.integers(0, 100_000))),
+        "cached_input_share": str(D(cached).scaleb(-2)),
+        "cache_write_share": str(D(draw(st.integers(0, 100 - cached))).scaleb(-2)),
+        "at": draw(st.sampled_from(["2023-06-01", "2024-07-01", "2025-01-15", "2025-09-01", "2026-06-01"])),
+        "offset": draw(st.sampled_from([0, 0, 1, 7, 40, 400])),
+        "limit": draw(st.sampled_from([1, 5, 20, 20, 100])),
+    }
+    for name in ("calls_per_task", "reasoning_multiplier", "revenue_per_task"):
+        if draw(st.booleans()):
+            q[name] = str(draw(st.decimals(1, 50, places=2)))
+    for name in ("batch_share", "long_context_share", "off_peak_share", "regional_share", "input_audio_share",
+                 "output_audio_share"):
+        if draw(st.integers(0, 3)) == 0:
+            q[name] = draw(share())
+    if draw(st.booleans()):
+        q["floor"] = draw(st.sampled_from(["mmlu>=70", "gpqa_diamond>=40", "mmlu=85"]))
+    if draw(st.integers(0, 5)) == 0:
+        q["provider"] = draw(st.sampled_from(["openai", "anthropic", "deepinfra", "google"]))
+    return q
+
+
+@settings(max_examples=120, deadline=None, suppress_health_check=FIXTURE_OK)
+@given(bill_queries())
+@example({"tasks_per_month": "368384523116.46423", "input_tokens": "4537.2837471234567",
+          "output_tokens": "0.33333333333333331", "cache_write_share": "0.008442197170319023",
+          "revenue_per_task": "866499471.6315204", "at": "2025-09-01"})  # the reference rounds: its bills
+@example({"output_tokens": "3", "input_tokens": "4537.2837471", "tasks_per_month": "368384523116.46423",
+          "cache_write_share": "0.008442197170319023", "at": "2026-12-01"})  # found by schemathesis: token buckets
+# of 32 digits, which the packed ranking rounded at 28 (the reference keeps 60): a 400 "packed total ≠ itemised"
+def test_bill_answer_bytes_equal_the_reference(ledger: Ledger, q: dict[str, Any]) -> None:
+    from llmflation.errors import LlmflationError
+
+    query = BillQuery(**q)
+    when = date.fromisoformat(q["at"])
+    try:
+        want = dump(bill_answer(ledger, query, when))
+    except LlmflationError as exc:  # e.g. a provider without offers then: the fast path fails the same way
+        with pytest.raises(type(exc)):
+            bill_answer_json(ledger, query, when)
+        return
+    assert bill_answer_json(ledger, query, when) == want
+
+
+def test_the_api_sends_the_reference_bytes_with_the_cache_off(shared_home: Any) -> None:
+    """Through the app, answer cache off (every answer computed): the body is the reference's bytes."""
+    from llmflation.ledger.ledger import open_ledger
+
+    ledger = open_ledger(shared_home / "ledger.duckdb")
+    client = TestClient(create_app(replace(WebSettings(), answer_cache=False), ledger=ledger))
+    for q in ({"tasks_per_month": "5000", "input_tokens": "12000", "output_tokens": "800", "calls_per_task": "25",
+               "reasoning_multiplier": "8", "cached_input_share": "0.7", "revenue_per_task": "2", "at": "2025-07-01"},
+              {"tasks_per_month": "20000", "input_tokens": "300000", "output_tokens": "300", "at": "2025-07-01",
+               "long_context_share": "0.1", "batch_share": "1", "floor": "mmlu>=80", "limit": "7", "offset": "3"}):
+        r = client.get("/api/bill", params=q)
+        assert r.status_code == 200 and r.headers["x-cache"] == "miss"
+        assert r.content == dump(bill_answer(ledger, BillQuery(**q), date.fromisoformat(q["at"])))
+
+
+@pytest.mark.parametrize(("extra", "status", "field"), [
+    ({"tasks_per_month": "-5"}, 422, "tasks_per_month"),
+    ({"tasks_per_month": "abc"}, 422, "tasks_per_month"),
+    ({"tasks_per_month": "NaN"}, 422, "tasks_per_month"),
+    ({"tasks_per_month": "1e400"}, 422, "tasks_per_month"),
+    ({"input_tokens": ""}, 422, "input_tokens"),
+    ({"batch_share": "1.0001"}, 422, "batch_share"),
+    ({"regional_share": "-0.1"}, 422, "regional_share"),
+    ({"reasoning_tokens": "5", "reasoning_multiplier": "2"}, 422, "reasoning"),
+    ({"floor": "mmlu>>80"}, 422, "floor"),
+    ({"floor": "nosuchbench>=1"}, 404, "nosuchbench"),
+    ({"limit": "0"}, 422, "limit"),
+    ({"limit": "501"}, 422, "limit"),
+    ({"offset": "-1"}, 422, "offset"),
+    ({"at": "20250"}, 422, "at"),
+    ({"service_tier": "gold"}, 422, "service_tier"),
+])
+def test_bad_bill_queries_get_clean_4xx_errors_with_the_cache_off(extra: dict[str, str], status: int,
+                                                                  field: str) -> None:
+    from helpers.web_support import small_ledger
+
+    client = TestClient(create_app(replace(WebSettings(), answer_cache=False), ledger=small_ledger()),
+                        raise_server_exceptions=False)
+    base = {"tasks_per_month": "1000", "input_tokens": "1000", "output_tokens": "500", "at": "2025-07-01"}
+    body = assert_envelope(client.get("/api/bill", params={**base, **extra}), status)
+    assert field in json.dumps(body)
+
+
+# -- the fast route reads the query as the documented route does ------------------------------------------------------
+def _client(endpoint: Any) -> TestClient:
+    """An app with the API's error handlers and state and this one /api/bill endpoint."""
+    from fastapi import FastAPI
+
+    from helpers.web_support import small_ledger
+    from llmflation.web import errors
+    from llmflation.web.state import AppState
+
+    app = FastAPI()
+    errors.install(app)
+    app.state.llmflation = AppState(settings=WebSettings(), ledger=small_ledger())
+    app.add_api_route("/api/bill", endpoint, methods=["GET"], response_model=None)
+    return TestClient(app, raise_server_exceptions=False)
+
+
+PARAM = st.sampled_from(["tasks_per_month", "input_tokens", "output_tokens", "cached_input_share", "batch_share",
+                         "calls_per_task", "reasoning_tokens", "reasoning_multiplier", "revenue_per_task", "floor",
+                         "benchmark", "min_score", "at", "model", "provider", "offset", "limit", "colour", "",
+                         "long_context_share", "service_tier"])
+VALUE = st.one_of(st.sampled_from(["1000", "0", "-1", "0.5", "1.5", "abc", "", "1e3", "NaN", "2025-07-01", "mmlu>=80",
+                                   "gpt-4o", "openai", "mmlu", "80", "20", "999999999999999"]),
+                  st.text(max_size=8))
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.tuples(PARAM, VALUE), max_size=8))
+def test_the_fast_route_answers_as_the_documented_route(extra: list[tuple[str, str]]) -> None:
+    """Random query strings over the known names, an unknown one and repeats (the last value counts; `model`
+    repeats as a list): the same status and the same body from both routes."""
+    served, documented = CLIENTS  # the endpoint that answers, and the documented one whose query FastAPI reads
+    params = [("tasks_per_month", "1000"), ("input_tokens", "1000"), ("output_tokens", "500"), *extra]
+    a, b = served.get("/api/bill", params=params), documented.get("/api/bill", params=params)
+    assert (a.status_code, a.content) == (b.status_code, b.content)
+    assert a.status_code < 500
+
+
+def _clients() -> tuple[TestClient, TestClient]:
+    from llmflation.web.api_bill import api_bill, api_bill_fast
+
+    return _client(api_bill_fast), _client(api_bill)
+
+
+CLIENTS = _clients()
+
+
+def test_price_answers_are_the_bytes_fastapi_would_render(shared_home: Any) -> None:
+    """/api/price sends pre-encoded bytes: the same text FastAPI's JSONResponse writes for that content."""
+    from fastapi.encoders import jsonable_encoder
+    from fastapi.responses import JSONResponse
+
+    from llmflation.ledger.ledger import open_ledger
+
+    ledger = open_ledger(shared_home / "ledger.duckdb")
+    client = TestClient(create_app(replace(WebSettings(), answer_cache=False), ledger=ledger))
+    for model, at in (("gpt-4o", "2025-01-01"), ("gpt-4o-mini", "2025-06-01"), ("gpt-4o", "")):
+        r = client.get("/api/price", params={"model": model, "at": at})
+        assert r.status_code == 200 and r.headers["content-type"] == "application/json"
+        assert r.content == JSONResponse(jsonable_encoder(r.json())).body
