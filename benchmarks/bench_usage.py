@@ -5,7 +5,13 @@ scratch venv), and the same N rows on local Spark. Each case runs in its own pro
     python benchmarks/bench_usage.py [--rows 50000000] [--data /tmp/llmflation-usage-50m.parquet]
         [--litellm-python /tmp/litellm-venv/bin/python] [--skip-spark]
 
-Targets (issue 5): ours ≥ 20M rows/s end to end with peak RSS ≤ 3 GB, within 1.5× of the hand-written SQL.
+llmflation prices usage aggregate-then-price (usage/pricing.py): rows are summed per price key first and only the
+sums meet the validity intervals; the hand-written SQL joins every row to its interval and multiplies per row.
+Both give the same total to the last digit (printed). Spark is timed twice in one process: cold (JVM and session
+start, first query) and warm (the same query again).
+
+Targets (issue 15): ours ≥ 30M rows/s end to end on 20M and 50M rows on 2 cores, time ratio ours / hand-written
+≤ 0.8, peak RSS ≤ 2 GB; local Spark 50M rows ≤ 20 s with the same total.
 """
 
 from __future__ import annotations
@@ -64,8 +70,14 @@ def case_ours(path: str, engine: str) -> dict[str, Any]:
     t0 = time.perf_counter()
     report = spend(Path(path), ledger, by="month", engine=engine)
     seconds = time.perf_counter() - t0
-    return {"seconds": seconds, "rows": report.total.requests, "cost_usd": str(report.total.cost_usd),
-            "unpriced": report.total.unpriced_requests, "months": len(report.rows), "peak_rss_gb": _peak_gb()}
+    out = {"seconds": seconds, "rows": report.total.requests, "cost_usd": str(report.total.cost_usd),
+           "unpriced": report.total.unpriced_requests, "months": len(report.rows), "peak_rss_gb": _peak_gb()}
+    if engine == "spark":  # the same query again on the warm session
+        t0 = time.perf_counter()
+        again = spend(Path(path), ledger, by="month", engine=engine)
+        out["warm_seconds"] = time.perf_counter() - t0
+        assert again.total.cost_usd == report.total.cost_usd
+    return out
 
 
 def case_hand_sql(path: str) -> dict[str, Any]:
@@ -172,7 +184,7 @@ def main() -> None:
               f"rows/s, peak RSS {best['peak_rss_gb']:.2f} GB (runs: {best['all_seconds']})")
     if len(results) == 2:
         ours, hand = results["ours (Ibis on DuckDB)"], results["hand-written DuckDB SQL"]
-        print(f"ours / hand-written time ratio: {ours['seconds'] / hand['seconds']:.2f}x (target ≤ 1.5x)")
+        print(f"ours / hand-written time ratio: {ours['seconds'] / hand['seconds']:.2f}x (target ≤ 0.8x)")
         from decimal import Decimal
 
         same = Decimal(ours["cost_usd"]) == Decimal(hand["cost_usd"])
@@ -205,8 +217,10 @@ def main() -> None:
             print(f"Spark: FAILED {r['error'][-800:]}")
         else:
             rate = r["rows"] / r["seconds"] / 1e6
-            print(f"ours on local Spark: {r['rows']:,} rows in {r['seconds']:.1f} s = {rate:.2f}M "
-                  f"rows/s, total {r['cost_usd']} USD (driver RSS {r['peak_rss_gb']:.2f} GB, JVM not included)")
+            print(f"ours on local Spark, cold (JVM + session start + query): {r['rows']:,} rows in {r['seconds']:.1f} s"
+                  f" = {rate:.2f}M rows/s; warm (the query again): {r['warm_seconds']:.1f} s = "
+                  f"{r['rows'] / r['warm_seconds'] / 1e6:.2f}M rows/s; total {r['cost_usd']} USD (driver RSS "
+                  f"{r['peak_rss_gb']:.2f} GB, JVM not included; target ≤ 20 s on 50M rows)")
             if "ours (Ibis on DuckDB)" in results and r["cost_usd"] != results["ours (Ibis on DuckDB)"]["cost_usd"]:
                 print("WARNING: Spark and DuckDB totals differ")
 

@@ -533,8 +533,8 @@ def cost_columns(g: ir.Table, long: ir.BooleanValue) -> dict[str, Any]:
 
 
 def row_costs_expr(usage: ir.Table, prices: ir.Table, choices: ir.Table) -> ir.Table:
-    """Per-row pricing, for answers that need one row per request (`usage export --costs`) and as the reference the
-    aggregate-then-price expression is tested against: each row joined to its segment, with `cost_columns`."""
+    """Per-row pricing: each row joined to its segment, with `cost_columns`. The reference the aggregate-then-price
+    expression is tested against, and the place for any answer that needs one priced row per request."""
     import ibis
 
     j = priced_rows(usage, prices, choices)
