@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 from pathlib import Path
 
@@ -101,3 +102,13 @@ def cli_process(shared_home: Path):
         return run_cli_process(args, home=shared_home)
 
     return _run
+
+
+@pytest.fixture(scope="session")
+def spark_engine() -> str:
+    """The engine spec for tests of the Spark path (real local PySpark, bound to loopback); skipped without PySpark
+    or Java 17."""
+    pytest.importorskip("pyspark")
+    if shutil.which("java") is None:
+        pytest.skip("Java 17 is needed for the Spark engine")
+    return "spark"

@@ -10,7 +10,6 @@ rules (the long-context cache case of issue 12, off-peak windows, 1-hour writes,
 from __future__ import annotations
 
 import os
-import shutil
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -182,14 +181,6 @@ def _agree(rows: list[Price], calls: list[Scenario], tmp: Path, engine: str) -> 
 @given(rows=price_rows(), calls=st.lists(scenarios(), min_size=1, max_size=6))
 def test_bill_and_usage_agree_on_duckdb(rows: list[Price], calls: list[Scenario], tmp_path: Path) -> None:
     _agree(rows, calls, tmp_path, "duckdb")
-
-
-@pytest.fixture(scope="session")
-def spark_engine() -> str:
-    pytest.importorskip("pyspark")
-    if shutil.which("java") is None:
-        pytest.skip("Java 17 is needed for the Spark engine")
-    return "spark"
 
 
 @pytest.mark.spark

@@ -13,7 +13,6 @@ The per-row costs are summed in Python Decimal per the same keys and compared wi
 from __future__ import annotations
 
 import os
-import shutil
 from collections import defaultdict
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -214,14 +213,6 @@ NO_SHRINK = [Phase.explicit, Phase.reuse, Phase.generate]
 def test_aggregate_then_price_equals_per_row_pricing_on_duckdb(ledger: Ledger, rows: list[dict[str, Any]],
                                                                by: tuple[str, ...], tmp_path: Path) -> None:
     _check(ledger, rows, by, tmp_path, "duckdb")
-
-
-@pytest.fixture(scope="module")
-def spark_engine() -> str:
-    pytest.importorskip("pyspark")
-    if shutil.which("java") is None:
-        pytest.skip("Java 17 is needed for the Spark engine")
-    return "spark"
 
 
 @pytest.mark.spark

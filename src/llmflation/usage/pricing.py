@@ -177,44 +177,21 @@ def _range_join(u: ir.Table, side: ir.Table) -> ir.Table:
     ])
 
 
-def _rate(t: ir.Table, bucket: str, long: ir.BooleanValue, prefix: str = "p") -> ir.DecimalValue:
+def _rate(t: ir.Table, bucket: str, long: ir.BooleanValue) -> ir.DecimalValue:
+    """A bucket's rate: the long-context rate when the call is long and the segment has one, else the standard."""
     import ibis
 
-    return ibis.ifelse(long & t[f"{prefix}l_{bucket}"].notnull(), t[f"{prefix}l_{bucket}"], t[f"{prefix}_{bucket}"])
+    return ibis.ifelse(long & t[f"pl_{bucket}"].notnull(), t[f"pl_{bucket}"], t[f"p_{bucket}"])
 
 
-def priced_rows(usage: ir.Table, prices: ir.Table, choices: ir.Table) -> ir.Table:
-    """Every usage row with the tariff segment in effect joined on (left join: unpriced rows stay, with a reason).
-    `in_p`, `cr_p`, `cw_p`, `out_p` are the text input, cache read, 5-minute cache write and text output rates."""
+def with_provider(t: ir.Table, choices: ir.Table) -> ir.Table:
+    """`price_provider` (the row's provider, else its model's chosen one) and `provider_rule` (see module doc)."""
     import ibis
 
-    u = usage.left_join(choices, usage.model == choices.c_model)
-    u = u.mutate(
+    u = t.left_join(choices, t.model == choices.c_model)
+    return u.mutate(
         price_provider=ibis.coalesce(u.provider, u.c_provider),
         provider_rule=ibis.cases((u.provider.notnull(), "row"), (u.c_rule.notnull(), u.c_rule), else_="none"),
-    )
-    j = _range_join(_with_call_keys(u), prices)
-    input_total = j.input_uncached + j.cache_read + j.cache_write
-    # per request: a row with requests=0 (canonical Parquet can carry one) counts as one request, never as
-    # "every token is past the threshold"
-    is_long = (j.long_context_threshold.notnull()
-               & (input_total > j.long_context_threshold * ibis.greatest(j.requests, 1))).fill_null(False)
-    return j.mutate(
-        unpriced_reason=ibis.cases(
-            (j.model.isnull(), ibis.coalesce(j.unresolved_reason, "unknown model")),
-            (j.price_provider.isnull(), "no price on record for this model from any provider"),
-            (j.p_input.isnull(), "no price in effect on that day from " + j.price_provider),
-            else_=ibis.null(str),
-        ),
-        in_p=_rate(j, "input", is_long),
-        cr_p=_rate(j, "cache_read", is_long),
-        cw_p=_rate(j, "cache_write", is_long),
-        out_p=_rate(j, "output", is_long),
-        batch_discount=ibis.ifelse(j.batch, j.p_batch_discount, ibis.null(PRICE_TYPE)),
-        long_context=is_long,
-        cr_at_input=(j.cache_read > 0) & j.f_cache_read.notnull(),
-        cw_at_input=(j.cache_write > 0) & j.f_cache_write.notnull(),
-        batch_no_discount=j.batch & j.p_batch_discount.isnull() & j.p_input.notnull(),
     )
 
 
@@ -471,13 +448,8 @@ def price_key_sums(usage: ir.Table, t: ir.Table, shape: PriceShape, period: str 
 def priced_sums(a: ir.Table, prices: ir.Table, choices: ir.Table) -> ir.Table:
     """Stage 2: price-key sums with their provider rule, joined to the tariff segment in effect on their first day
     (every day of a group shares it), with `cost_columns`."""
-    import ibis
 
-    a = a.left_join(choices, a.model == choices.c_model)
-    a = a.mutate(
-        price_provider=ibis.coalesce(a.provider, a.c_provider),
-        provider_rule=ibis.cases((a.provider.notnull(), "row"), (a.c_rule.notnull(), a.c_rule), else_="none"),
-    )
+    a = with_provider(a, choices)
     g = a.left_join(prices, [
         a.model == prices.p_model,
         a.price_provider == prices.p_provider,
@@ -533,12 +505,17 @@ def cost_columns(g: ir.Table, long: ir.BooleanValue) -> dict[str, Any]:
 
 
 def row_costs_expr(usage: ir.Table, prices: ir.Table, choices: ir.Table) -> ir.Table:
-    """Per-row pricing: each row joined to its segment, with `cost_columns`. The reference the aggregate-then-price
-    expression is tested against, and the place for any answer that needs one priced row per request."""
+    """Per-row pricing: each row joined to the tariff segment in effect (left join: unpriced rows stay, with a
+    reason), with `cost_columns`. The reference the aggregate-then-price expression is tested against, and the place
+    for any answer that needs one priced row per request."""
     import ibis
 
-    j = priced_rows(usage, prices, choices)
-    long = j.long_context
+    j = _range_join(_with_call_keys(with_provider(usage, choices)), prices)
+    # per request: a row with requests=0 (canonical Parquet can carry one) counts as one request, never as
+    # "every token is past the threshold"
+    input_total = j.input_uncached + j.cache_read + j.cache_write
+    long = (j.long_context_threshold.notnull()
+            & (input_total > j.long_context_threshold * ibis.greatest(j.requests, 1))).fill_null(False)
     return j.mutate(tier_unknown_requests=ibis.ifelse(j.tier_unknown.fill_null(False), j.requests, 0),
                     **cost_columns(j, long))
 
