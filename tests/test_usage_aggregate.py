@@ -23,6 +23,7 @@ import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
+from llmflation.errors import InputError
 from llmflation.ledger.ledger import Ledger
 from llmflation.ledger.records import Lifecycle, Model, Price
 from llmflation.usage import analytics
@@ -224,6 +225,54 @@ def test_aggregate_then_price_equals_per_row_pricing_on_spark(ledger: Ledger, ro
                                                               by: tuple[str, ...], tmp_path: Path,
                                                               spark_engine: str) -> None:
     _check(ledger, rows, by, tmp_path, spark_engine)
+
+
+VIEW_PAIRS = [(("month", "tag"), ("month", "model", "provider")), (("week", "model"), ("week", "project")),
+              (("tag", "user"), ("provider_rule",)), ((), ("model",))]
+
+
+def _views_match_separate_spends(ledger: Ledger, rows: list[dict[str, Any]], pair: tuple[tuple[str, ...], ...],
+                                 tmp: Path, engine: str) -> None:
+    path = write_log(tmp / "log.parquet", rows)
+    together = analytics.spend_views(path, ledger, list(pair), engine=engine)
+    apart = [analytics.spend(path, ledger, by=by, engine=engine) for by in pair]
+    assert [r.as_dict() for r in together] == [r.as_dict() for r in apart]
+    untagged, _ = per_row_reference(path, ledger, (), engine)
+    for report in together:  # with or without tags, a request counts once in the total
+        assert report.total.cost_usd == untagged[()][0]
+        assert report.total.requests == untagged[()][1]
+
+
+@settings(max_examples=6 if CI else 30, deadline=None, derandomize=CI, phases=NO_SHRINK,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow,
+                                 HealthCheck.data_too_large])
+@given(ledger=ledgers(), rows=st.integers(20, 120).flatmap(log_rows), pair=st.sampled_from(VIEW_PAIRS))
+def test_several_views_from_one_pass_equal_separate_spends(ledger: Ledger, rows: list[dict[str, Any]],
+                                                           pair: tuple[tuple[str, ...], ...], tmp_path: Path
+                                                           ) -> None:
+    _views_match_separate_spends(ledger, rows, pair, tmp_path, "duckdb")
+
+
+@pytest.mark.spark
+@settings(max_examples=1, deadline=None, derandomize=True, phases=NO_SHRINK,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow,
+                                 HealthCheck.data_too_large])
+@given(ledger=ledgers(), rows=st.integers(40, 60).flatmap(log_rows))
+def test_several_views_from_one_pass_on_spark(ledger: Ledger, rows: list[dict[str, Any]], tmp_path: Path,
+                                              spark_engine: str) -> None:
+    _views_match_separate_spends(ledger, rows, VIEW_PAIRS[0], tmp_path, spark_engine)
+
+
+def test_views_must_share_their_period(tmp_path: Path) -> None:
+    path = write_log(tmp_path / "log.parquet", [_one(START, 0, 10)])
+    with pytest.raises(ValueError, match="share one period"):
+        analytics.spend_views(path, _ledger_for_views(), [("month",), ("week",)])
+    with pytest.raises(InputError, match="unknown dimension|choose from"):
+        analytics.spend_views(path, _ledger_for_views(), [("month", "colour")])
+
+
+def _ledger_for_views() -> Ledger:
+    return Ledger([_model("acme/a")], [_flat("acme/a", "acme", START, None, "1")], [])
 
 
 # -- pinned edges ------------------------------------------------------------------------------------------------

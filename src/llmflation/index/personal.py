@@ -256,7 +256,7 @@ def personal_index(
     function (first month, last month) → levels supplies them instead (a server caches one wide fit)."""
     import time
 
-    from llmflation.usage.analytics import spend
+    from llmflation.usage.analytics import spend_views
 
     if by is not None and by not in BY:
         raise InputError(f"by {by!r}: choose one of {', '.join(BY)}", field="by")
@@ -265,7 +265,10 @@ def personal_index(
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
     dims = ("month", "model", "provider")
-    report = spend(source, ledger, by=dims, since=since, until=until, engine=engine)
+    views = [dims, ("month", "tag", "model", "provider")] if by == "tag" else [dims]
+    # one pass over the logs: with --by tag the tagged view folds from the same priced sums
+    reports = spend_views(source, ledger, views, since=since, until=until, engine=engine)
+    report = reports[0]
     timings["spend"] = time.perf_counter() - t0
     if not report.rows:
         raise NoUsageError(since, until)
@@ -279,13 +282,8 @@ def personal_index(
             keyed[str(r.keys[by])].append(r)
         groups = [build_index(rs, formula, g) for g, rs in sorted(keyed.items())]
     elif by == "tag":
-        t1 = time.perf_counter()
-        tagged = spend(source, ledger, by=("month", "tag", "model", "provider"), since=since, until=until,
-                       engine=engine)
-        timings["spend"] += time.perf_counter() - t1
-        t0 += time.perf_counter() - t1
         keyed = defaultdict(list)
-        for r in tagged.rows:
+        for r in reports[1].rows:
             keyed[str(r.keys["tag"])].append(r)
         groups = [build_index(rs, formula, g) for g, rs in sorted(keyed.items())]
         notes.append("a request with several tags counts under each of them")

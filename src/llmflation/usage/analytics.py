@@ -30,8 +30,10 @@ from llmflation.usage.pricing import (
     DIMENSIONS,
     PERIODS,
     filter_days,
+    fold_priced,
     open_engine,
     price_key_sums,
+    priced_groups,
     priced_sums,
     pricing_inputs,
     spend_expr,
@@ -282,21 +284,44 @@ def _detail(ledger: Ledger, model: str, provider: str | None, reason: str, first
 def spend(source: UsageSource, ledger: Ledger, by: str | Sequence[str] = ("month", "model"),
           since: date | None = None, until: date | None = None, engine: str = "duckdb") -> SpendReport:
     """Spend by period × dimensions. `until` is exclusive. Rows with `tag` count once per tag they carry."""
-    period, dims = parse_by(by)
-    names = (["period"] if period else []) + dims
+    return spend_views(source, ledger, [by], since=since, until=until, engine=engine)[0]
+
+
+def spend_views(source: UsageSource, ledger: Ledger, bys: Sequence[str | Sequence[str]],
+                since: date | None = None, until: date | None = None, engine: str = "duckdb") -> list[SpendReport]:
+    """`spend` for several groupings of one log and window in one pass over its rows: the rows are summed and
+    priced once with every asked-for dimension (`priced_groups`), then folded to each grouping. The groupings must
+    share their period (or have none). With `tag`, a request carrying several tags is in several tag groups, so the
+    total, the unpriced listing, the provider rules and the notes' counts come from the untagged fold of the same
+    priced groups, where it counts once."""
+    parsed = [parse_by(b) for b in bys]
+    periods = {p for p, _ in parsed}
+    if len(periods) != 1:
+        raise ValueError(f"spend_views: the groupings must share one period, got {sorted(map(str, periods))}")
+    period = periods.pop()
+    dims = list(dict.fromkeys(d for _, ds in parsed for d in ds))
+    tagged = "tag" in dims
     with open_engine(engine, source) as e:
         prices, choices, shape = pricing_inputs(e, ledger)
-        groups = e.execute(spend_expr(e.usage, prices, choices, dims, period, since, until, shape))
+        priced = priced_groups(e.usage, prices, choices, dims, period, since, until, shape)
         name = e.name
-    rows, total, unpriced, rules, notes = _fold(groups, names, ledger)
-    if "tag" in dims:
-        # a request with several tags is in several tag groups: the total, the unpriced listing, the provider rules
-        # and the notes' counts come from the untagged query, where it counts once
-        whole = spend(source, ledger, by=(), since=since, until=until, engine=engine)
-        total, unpriced, rules = whole.total, whole.unpriced, whole.provider_rules
-        notes = [*whole.notes, "a request with several tags counts under each of them, so tag rows can add up to "
-                 "more than the total"]
-    return SpendReport(names, since, until, name, rows, total, unpriced, rules, notes)
+        if len(parsed) == 1 and not tagged:
+            folds = [e.execute(fold_priced(priced, dims, period))]
+            whole = None
+        else:
+            with priced.cache() as cached:  # one pass over the rows; each fold reads the small priced table
+                folds = [e.execute(fold_priced(cached, ds, period)) for _, ds in parsed]
+                whole = e.execute(fold_priced(cached, [], None)) if tagged else None
+    reports = []
+    for (p, ds), groups in zip(parsed, folds, strict=True):
+        names = (["period"] if p else []) + ds
+        rows, total, unpriced, rules, notes = _fold(groups, names, ledger)
+        if "tag" in ds and whole is not None:
+            _, total, unpriced, rules, notes = _fold(whole, [], ledger)
+            notes = [*notes, "a request with several tags counts under each of them, so tag rows can add up to "
+                     "more than the total"]
+        reports.append(SpendReport(names, since, until, name, rows, total, unpriced, rules, notes))
+    return reports
 
 
 @dataclass(frozen=True)

@@ -325,21 +325,35 @@ def spend_expr(usage: ir.Table, prices: ir.Table, choices: ir.Table, keys: Seque
     (or price epoch), model, named provider, requested tier, batch, window slot and long-context rank (see
     `PriceShape`) — plus the raw columns the asked-for keys derive from, and sums requests and tokens. Stage 2
     (`priced_sums`) resolves the provider rule and joins these aggregates (not the rows) to the tariff's segments,
-    where the unit prices meet the sums; stage 3 folds to the asked-for keys. The result is the same to the last
-    digit as pricing each row (sums of exact products are exact; `tests/test_usage_aggregate.py` compares them on
-    random logs, on DuckDB and Spark). `keys` are dimension names (DIMENSIONS); `period` adds a `period` column
-    (start date). Result columns: the keys, provider_rule, unpriced_reason, u_model / u_provider (for unpriced
-    groups), batch_discount, flag token/request counts, request and token sums per bucket, reported cost, and
-    c_in/c_cr/c_cw/c_out in micro-dollars.
+    where the unit prices meet the sums; stage 3 (`fold_priced`) folds to the asked-for keys. The result is the same
+    to the last digit as pricing each row (sums of exact products are exact; `tests/test_usage_aggregate.py`
+    compares them on random logs, on DuckDB and Spark). `keys` are dimension names (DIMENSIONS); `period` adds a
+    `period` column (start date). Result columns: the keys, provider_rule, unpriced_reason, u_model / u_provider
+    (for unpriced groups), batch_discount, flag token/request counts, request and token sums per bucket, reported
+    cost, and c_in/c_cr/c_cw/c_out in micro-dollars.
     """
-    import ibis
+    return fold_priced(priced_groups(usage, prices, choices, keys, period, since, until, shape), keys, period)
 
+
+def priced_groups(usage: ir.Table, prices: ir.Table, choices: ir.Table, keys: Sequence[str], period: str | None,
+                  since: date | None = None, until: date | None = None, shape: PriceShape | None = None
+                  ) -> ir.Table:
+    """Stages 1 and 2 of `spend_expr`: the rows summed per price key (and per the raw columns `keys` derive from),
+    priced. One such table folds (`fold_priced`) to any subset of `keys` at the same `period`, or to no period at
+    all, so several views of one log cost one pass over its rows."""
     for k in keys:
         if k not in DIMENSIONS:
             raise InputError(f"unknown dimension {k!r}; choose from {', '.join((*PERIODS, *DIMENSIONS))}",
                              field="by")
     t = filter_days(usage, since, until)
-    g = priced_sums(price_key_sums(usage, t, shape or PriceShape(), period, keys), prices, choices)
+    return priced_sums(price_key_sums(usage, t, shape or PriceShape(), period, keys), prices, choices)
+
+
+def fold_priced(g: ir.Table, keys: Sequence[str], period: str | None) -> ir.Table:
+    """Stage 3 of `spend_expr`: priced groups (`priced_groups`, built with every key of `keys` and with this
+    `period` or, when `period` is None, any) summed to the asked-for keys."""
+    import ibis
+
     cols: dict[str, Any] = {}
     if period:
         cols["period"] = g.r_period if "r_period" in g.columns else period_expr(g.first_day, period)
@@ -359,7 +373,7 @@ def spend_expr(usage: ir.Table, prices: ir.Table, choices: ir.Table, keys: Seque
         else:  # provider_rule
             cols[k] = g.provider_rule
     g = g.mutate(**{f"k_{name}": v for name, v in cols.items()})
-    # stage 3: back to the asked-for groups (keeping what the report needs: rule, unpriced reason, batch discount)
+    # back to the asked-for groups (keeping what the report needs: rule, unpriced reason, batch discount)
     out = ["requests", *BUCKETS, *SUB_BUCKETS, "reported_cost", "reported_rows", "cr_at_input",
            "cw_at_input", "cw1h_at_5m", "audio_at_text", "tier_fallback_requests", "tier_unknown_requests",
            "off_peak_requests", "batch_no_discount", "long_requests", "c_in", "c_cr", "c_cw", "c_out"]
@@ -570,8 +584,18 @@ class Engine:
         return self.con.table(name)
 
     def execute(self, expr: ir.Table) -> list[dict[str, Any]]:
+        """The rows of `expr` as dicts; timestamps (Spark's way of returning some dates) become dates."""
+        import pyarrow as pa
+
         result = self.con.to_pyarrow(expr)
-        return [_normalise(r) for r in result.to_pylist()]
+        columns = []
+        for col in result.columns:
+            values = col.to_pylist()
+            if pa.types.is_timestamp(col.type):
+                values = [None if v is None else v.date() for v in values]
+            columns.append(values)
+        names = result.column_names
+        return [dict(zip(names, row, strict=True)) for row in zip(*columns, strict=True)]
 
 
 @dataclass
@@ -581,12 +605,6 @@ class _DropView:
 
     def cleanup(self) -> None:
         self.session.catalog.dropTempView(self.name)
-
-
-def _normalise(row: dict[str, Any]) -> dict[str, Any]:
-    from datetime import datetime
-
-    return {k: (v.date() if isinstance(v, datetime) else v) for k, v in row.items()}
 
 
 _SPARK: Any = None
