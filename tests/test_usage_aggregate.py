@@ -267,7 +267,7 @@ def test_views_must_share_their_period(tmp_path: Path) -> None:
     path = write_log(tmp_path / "log.parquet", [_one(START, 0, 10)])
     with pytest.raises(ValueError, match="share one period"):
         analytics.spend_views(path, _ledger_for_views(), [("month",), ("week",)])
-    with pytest.raises(InputError, match="unknown dimension|choose from"):
+    with pytest.raises(InputError, match="choose from"):
         analytics.spend_views(path, _ledger_for_views(), [("month", "colour")])
 
 

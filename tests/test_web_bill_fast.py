@@ -93,6 +93,10 @@ def test_the_encoder_escapes_strings_as_json_does() -> None:
     assert offer_json(bill) == record_text(bill, None)
     tiny = replace(bill, per_call_usd=D("1.5E-9"), monthly_usd=D("12E+3"), per_task_usd=D("-0"), score=None)
     assert offer_json(tiny, 1) == record_text(tiny, 1)  # exponents and a negative zero written as jsonable does
+    for a, b_, c, d in (("1.500", "0.00", "100.0", "0E-10"), ("1.0E-7", "-0.50", "12300", "0.0000010"),
+                        ("7", "-0.0", "1E+1", "5.000000000000000000000000001")):
+        zeros = replace(bill, per_call_usd=D(a), per_task_usd=D(b_), monthly_usd=D(c), usd_per_mtok=D(d))
+        assert offer_json(zeros, 2) == record_text(zeros, 2)  # trailing zeros and exponents as normalize() drops them
 
 
 # -- the whole answer on the bundled ledger ------------------------------------------------------------------------

@@ -42,11 +42,17 @@ def fmt_usd(amount: Decimal, places: int = 4) -> str:
 
 
 def plain(d: Decimal | None) -> str | None:
-    """A Decimal as a plain string without exponent or trailing zeros (30, 0.075)."""
+    """A Decimal as a plain string without exponent or trailing zeros (30, 0.075): how JSON writes money."""
     if d is None:
         return None
-    s = format(d.normalize(), "f")
-    return s
+    return plain_text(d)
+
+
+def plain_text(d: Decimal) -> str:
+    """`plain` for a Decimal: every digit, no exponent, no trailing zeros ("1.50" → "1.5", "1E+2" → "100",
+    "0.00" → "0"). Exact at any length, where `normalize()` would round to the context's 28 digits."""
+    text = format(d, "f")
+    return text.rstrip("0").rstrip(".") if "." in text else text
 
 
 def money_problem(field: str, value: Decimal | None, bound: Decimal | None = MAX_USD_PER_MTOK) -> str | None:

@@ -15,6 +15,8 @@ from decimal import Decimal
 from enum import Enum
 from typing import TYPE_CHECKING, Any
 
+from llmflation.money import plain_text
+
 if TYPE_CHECKING:
     from llmflation.ledger.ledger import Resolution
     from llmflation.ledger.records import Lifecycle, Model, Price
@@ -46,7 +48,7 @@ __all__ = [
 def jsonable(obj: Any) -> Any:
     """Convert dataclasses, Decimals and dates into JSON-ready values (Decimal → exact string)."""
     if isinstance(obj, Decimal):
-        return format(obj.normalize(), "f")
+        return plain_text(obj)
     if isinstance(obj, (date, datetime)):
         return obj.isoformat()
     if isinstance(obj, Enum):
@@ -164,9 +166,9 @@ def offer_json(b: OfferBill | QuickBill, rank: int | None = None, texts: dict[in
 
     `texts` remembers the text of each value object while one page is written (the bills of a page share their
     token counts, zeros and many rates): pass the same dict for one page only, as it is keyed by object id (the
-    bills must hold their values, as OfferBill and QuickBill do, and stay alive while the dict is used)."""
-    from json.encoder import encode_basestring as s  # how json.dumps(ensure_ascii=False) writes a string
-
+    bills must hold their values, as OfferBill and QuickBill do, and stay alive while the dict is used). The
+    offer's fixed parts (model, provider, tier; its price's start, source and confidence) are written once per
+    offer and kept (`_OFFER_TEXTS`)."""
     memo: dict[int, str] = {} if texts is None else texts
     get = memo.get
 
@@ -176,33 +178,71 @@ def offer_json(b: OfferBill | QuickBill, rank: int | None = None, texts: dict[in
             got = memo[id(v)] = _json_value(v)
         return got
 
-    head = "{" if rank is None else f'{{"rank":{rank:d},'
+    fixed = _offer_texts(b)
     parts = []
     for it in b.items:  # most values repeat across a page's bills (token counts, zeros): one lookup each
         tok, rate, task, month = it.tokens_per_task, it.usd_per_mtok, it.per_task_usd, it.monthly_usd
-        parts.append(f'{s(it.name)}:{{"tokens_per_task":{get(id(tok)) or n(tok)},'
+        parts.append(f'{_ITEM_KEYS.get(it.name) or _item_key(it.name)}{get(id(tok)) or n(tok)},'
                      f'"usd_per_mtok":{get(id(rate)) or n(rate)},"per_task_usd":{get(id(task)) or n(task)},'
                      f'"monthly_usd":{get(id(month)) or n(month)}}}')
-    items = ",".join(parts)
     m = b.margin
     margin = "null" if m is None else (
         f'{{"revenue_per_task_usd":{n(m.revenue_per_task_usd)},'
         f'"gross_profit_per_task_usd":{n(m.gross_profit_per_task_usd)},'
         f'"monthly_revenue_usd":{n(m.monthly_revenue_usd)},"monthly_gross_profit_usd":{n(m.monthly_gross_profit_usd)},'
         f'"gross_margin":{n(m.gross_margin)}}}')
-    warnings = ",".join([f'{{"code":{s(x.code)},"message":{s(x.message)}}}' for x in b.warnings])
-    return (f'{head}"model":{s(b.model)},"provider":{s(b.provider)},"tier":{s(b.tier)},"at":{n(b.at)},'
+    warnings = ",".join([_warning_text(x) for x in b.warnings])
+    return (f'{"{" if rank is None else f"{{{chr(34)}rank{chr(34)}:{rank:d},"}{fixed[0]}"at":{n(b.at)},'
             f'"monthly_usd":{n(b.monthly_usd)},"per_task_usd":{n(b.per_task_usd)},"per_call_usd":{n(b.per_call_usd)},'
-            f'"usd_per_mtok":{n(b.usd_per_mtok)},"tokens_per_month":{n(b.tokens_per_month)},"items":{{{items}}},'
-            f'"margin":{margin},"warnings":[{warnings}],"score":{n(b.score)},'
-            f'"price_valid_from":{n(b.price_valid_from)},"source":{s(b.source)},"confidence":{s(b.confidence)}}}')
+            f'"usd_per_mtok":{n(b.usd_per_mtok)},"tokens_per_month":{n(b.tokens_per_month)},"items":{{{",".join(parts)}}},'
+            f'"margin":{margin},"warnings":[{warnings}],"score":{n(b.score)},{fixed[1]}}}')
+
+
+# The text of an offer's fixed fields, per (model, provider, tier, price start, source, confidence): bounded, as a
+# long-running server meets only the ledger's offers (plus user prices).
+_OFFER_TEXTS: dict[tuple[Any, ...], tuple[str, str]] = {}
+_ITEM_KEYS: dict[str, str] = {}
+_WARNING_TEXTS: dict[tuple[str, str], str] = {}
+
+
+def _offer_texts(b: OfferBill | QuickBill) -> tuple[str, str]:
+    key = (b.model, b.provider, b.tier, b.price_valid_from, b.source, b.confidence)
+    got = _OFFER_TEXTS.get(key)
+    if got is None:
+        from json.encoder import encode_basestring as s  # how json.dumps(ensure_ascii=False) writes a string
+
+        if len(_OFFER_TEXTS) > 20_000:
+            _OFFER_TEXTS.clear()
+        got = _OFFER_TEXTS[key] = (
+            f'"model":{s(b.model)},"provider":{s(b.provider)},"tier":{s(b.tier)},',
+            f'"price_valid_from":{_json_value(b.price_valid_from)},"source":{s(b.source)},'
+            f'"confidence":{s(b.confidence)}')
+    return got
+
+
+def _item_key(name: str) -> str:
+    from json.encoder import encode_basestring as s
+
+    got = _ITEM_KEYS[name] = f'{s(name)}:{{"tokens_per_task":'
+    return got
+
+
+def _warning_text(x: Any) -> str:
+    key = (x.code, x.message)
+    got = _WARNING_TEXTS.get(key)
+    if got is None:
+        from json.encoder import encode_basestring as s
+
+        if len(_WARNING_TEXTS) > 20_000:
+            _WARNING_TEXTS.clear()
+        got = _WARNING_TEXTS[key] = f'{{"code":{s(x.code)},"message":{s(x.message)}}}'
+    return got
 
 
 def _json_value(v: Any) -> str:
     """One scalar as `json.dumps(jsonable(v))` writes it (Decimal → its exact string, date → ISO string)."""
     if type(v) is Decimal:
-        text = str(v.normalize())  # the digits jsonable writes; str() is format "f" unless it chose an exponent
-        return f'"{text}"' if "E" not in text else f'"{format(v.normalize(), "f")}"'
+        return f'"{plain_text(v)}"'
     if v is None:
         return "null"
     if isinstance(v, (date, datetime)):
