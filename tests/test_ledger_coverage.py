@@ -4,11 +4,15 @@ loaded through the real loader, the release file's validation, and the bundled d
 from __future__ import annotations
 
 import json
+import subprocess
 from collections.abc import Sequence
 from datetime import date
+from pathlib import Path
 
 import pytest
 
+import llmflation.ledger.loading as loading
+from helpers.cli import run_cli
 from llmflation.errors import DataError
 from llmflation.ledger.importers.changes import diff
 from llmflation.ledger.ledger import COVERAGE_TARGETS, Coverage, Ledger
@@ -58,13 +62,28 @@ def _shutdown(model: str, provider: str, day: str) -> dict[str, str]:
 Rows = Sequence[dict[str, str]]
 
 
-def _load(models: Rows, prices: Rows, scores: Rows = (), lifecycle: Rows = (),
-          release: str = f"release = {RELEASE}\n") -> BundledData:
+def _texts(models: Rows, prices: Rows, scores: Rows = (), lifecycle: Rows = (),
+           release: str = f"release = {RELEASE}\n") -> dict[str, str]:
     texts = {"models.csv": _csv(MODEL_COLUMNS, models), "prices.csv": _csv(PRICE_COLUMNS, prices),
              "scores.csv": _csv(SCORE_COLUMNS, scores), "release.toml": release}
     if lifecycle:
         texts["lifecycle.csv"] = _csv(LIFECYCLE_COLUMNS, lifecycle)
-    return load_bundled(texts)
+    return texts
+
+
+def _load(models: Rows, prices: Rows, scores: Rows = (), lifecycle: Rows = (),
+          release: str = f"release = {RELEASE}\n") -> BundledData:
+    return load_bundled(_texts(models, prices, scores, lifecycle, release))
+
+
+def _check(texts: dict[str, str], home: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """`llmflation data check ARGS` in-process with the bundled data swapped for `texts` (nothing else)."""
+    saved = loading.bundled_texts
+    loading.bundled_texts = lambda: dict(texts)
+    try:
+        return run_cli("data", "check", *args, home=home)
+    finally:
+        loading.bundled_texts = saved
 
 
 def _coverage(data: BundledData) -> Coverage:
@@ -203,3 +222,27 @@ def test_bundled_data_check_reports_consistent_coverage(cli) -> None:  # type: i
     assert "Coverage targets" in table.stdout
     unmet = [n for n, t in cov["targets"].items() if not t["met"]]
     assert ("NOT MET" in table.stdout) == bool(unmet)
+
+
+def test_data_check_exits_0_with_unmet_targets_and_shows_them(tmp_path: Path) -> None:
+    prices = [_price("acme/m", "acme", "2025-01-01"), _price("acme/n", "acme", "2025-01-01", checked_on="2026-05-01")]
+    texts = _texts([_model("acme/m"), _model("acme/n")], prices,
+                   lifecycle=[_shutdown("acme/m", "acme", "2026-01-01")])
+    as_json = _check(texts, tmp_path, "--json")
+    assert as_json.returncode == 0, as_json.stderr
+    cov = json.loads(as_json.stdout)
+    assert cov["release"] == str(RELEASE)
+    assert cov["open_past_shutdown_offers"] == [{"model": "acme/m", "provider": "acme", "shutdown_on": "2026-01-01"}]
+    assert (cov["current_first_party"], cov["checked_first_party"], cov["stale_first_party"]) == (1, 1, 0)
+    assert cov["targets"]["models"] == {"value": 2, "target": 260, "op": ">=", "met": False}
+    shown = _check(texts, tmp_path)
+    assert shown.returncode == 0, shown.stderr
+    assert "Coverage targets" in shown.stdout and "NOT MET" in shown.stdout
+    assert "open past shutdown: acme/m @ acme (shut down 2026-01-01)" in shown.stderr
+
+
+def test_data_check_refuses_a_malformed_release_file(tmp_path: Path) -> None:
+    texts = _texts([_model("acme/m")], [_price("acme/m", "acme", "2025-01-01")], release="release = 2026-02-30\n")
+    result = _check(texts, tmp_path, "--json")
+    assert result.returncode == 1
+    assert "release.toml:1:" in result.stderr and result.stdout == ""
