@@ -317,7 +317,11 @@ class Ledger:
                 and not self._is_shut(p.model, p.provider, at)]
 
     def price_changes(self) -> list[tuple[Price, Price]]:
-        """(before, after) pairs: a price replaced by another for the same model/provider/tier on the same day."""
+        """(before, after) pairs: a price replaced by another for the same model/provider/tier on the same day.
+
+        An offer's first row is never a change. The pairs include changes onto `first_seen` rows (`after.date_basis`):
+        callers that date cuts keep those apart (`data diff` lists them as first sightings, the trends never make
+        them record lows, `coverage` counts them apart from `effective` changes)."""
         groups: dict[tuple[str, str, str], list[Price]] = defaultdict(list)
         for p in self._prices:
             groups[(p.model, p.provider, p.tier)].append(p)
