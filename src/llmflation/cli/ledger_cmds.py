@@ -127,20 +127,21 @@ def scores(model: str = typer.Argument(...), as_json: bool = JSON) -> None:
 
 @data_app.command("check")
 def data_check(as_json: bool = JSON) -> None:
-    """Validate the bundled data and the store; print coverage counts."""
+    """Validate the bundled data and the store; print coverage counts and the coverage targets.
+
+    Exit 0 when the data is valid, even when coverage targets are unmet (they measure coverage, not validity: see
+    `targets` in --json); exit 1 when the data is invalid.
+    """
     from llmflation.ledger.loading import dating_warnings, lifecycle_warnings, load_bundled
 
     data = load_bundled()  # raises DataError listing every bad line
     dating = [w for p in data.prices for w in dating_warnings(p)]
     ledger = _ledger()
-    cov = ledger.coverage()
+    cov = ledger.coverage(data.release)
     warnings = lifecycle_warnings(data.prices, data.lifecycle)
     record = {
-        "ok": True, "dating_warnings": dating,
-        "models": cov.models, "prices": cov.prices, "price_changes": cov.price_changes,
-        "scores": cov.scores, "scored_models": cov.scored_models, "unsourced": cov.unsourced,
-        "providers": cov.providers, "benchmarks": cov.benchmarks, "first_price": cov.first_price,
-        "last_change": cov.last_change, "store": str(ledger.store.path) if ledger.store else None,
+        "ok": True, "dating_warnings": dating, **cov.record(),
+        "store": str(ledger.store.path) if ledger.store else None,
         "names": len(data.names), "lifecycle": len(data.lifecycle), "warnings": warnings,
     }
     if as_json:
@@ -149,7 +150,7 @@ def data_check(as_json: bool = JSON) -> None:
     info("[green]Ledger data is valid.[/green]")
     rows = []
     for k, v in record.items():
-        if k in ("ok", "warnings", "dating_warnings"):
+        if k in ("ok", "warnings", "dating_warnings", "targets", "open_past_shutdown_offers"):
             continue
         if isinstance(v, dict):
             rows.append((k, ", ".join(f"{name} {n}" for name, n in v.items()) or "—"))
@@ -158,6 +159,19 @@ def data_check(as_json: bool = JSON) -> None:
         else:
             rows.append((k, "—" if v is None else str(v)))
     table("Coverage", ["what", "count"], rows)
+    targets = cov.targets()
+    table("Coverage targets", ["target", "value", "goal", "met"],
+          [(t.name, fmt.count(t.value), t.goal, "yes" if t.met else "NOT MET") for t in targets],
+          justify_right=["value"])
+    unmet = [t.name for t in targets if not t.met]
+    if unmet:
+        info(f"{len(unmet)} of {len(targets)} coverage targets not met ({', '.join(unmet)}); the data is still "
+             "valid (exit 0).")
+    shown = cov.open_past_shutdown_offers[:5]
+    for model, provider, day in shown:
+        info(f"[yellow]open past shutdown:[/] {model} @ {provider} (shut down {day})")
+    if cov.open_past_shutdown > len(shown):
+        info(f"… and {cov.open_past_shutdown - len(shown)} more open offers past their shutdown (all with --json)")
     for w in warnings:
         info(f"[yellow]warning:[/yellow] {w}")
     for w in dating[:20]:

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 from llmflation.errors import (
@@ -63,8 +63,46 @@ class Resolution:
                 "source": self.row.source if self.row else None, "description": self.describe()}
 
 
+# Coverage targets the bundled data aims for (`data check` reports each; unmet targets are not a validation error).
+# (field of Coverage, "min" = at least / "max" = at most, bound)
+COVERAGE_TARGETS: tuple[tuple[str, str, int], ...] = (
+    ("models", "min", 260), ("prices", "min", 800), ("effective_changes", "min", 120), ("scored_models", "min", 200),
+    ("scored_models_2025_2026", "min", 60), ("unsourced", "max", 0), ("stale_first_party", "max", 0),
+    ("open_past_shutdown", "max", 0),
+)
+# A current first-party row is stale when its checked_on is missing or before the release date minus this.
+STALE_AFTER_DAYS = 45
+# Scored models "released in 2025-2026": models.csv release_date in this closed interval.
+RECENT_RELEASES = (date(2025, 1, 1), date(2026, 12, 31))
+
+
+def stale_before(release: date) -> date:
+    """A current first-party row whose checked_on is before this day (or missing) is stale as of `release`."""
+    return release - timedelta(days=STALE_AFTER_DAYS)
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    """One coverage target: `value` measured, `bound` aimed at, `kind` "min" (at least) or "max" (at most)."""
+
+    name: str
+    value: int
+    kind: str
+    bound: int
+
+    @property
+    def met(self) -> bool:
+        return self.value >= self.bound if self.kind == "min" else self.value <= self.bound
+
+    @property
+    def goal(self) -> str:
+        return f"{'≥' if self.kind == 'min' else '≤'} {self.bound}"
+
+
 @dataclass(frozen=True, slots=True)
 class Coverage:
+    """How much the ledger holds and how current it is, as of the data's `release` date (see Ledger.coverage)."""
+
     models: int
     prices: int
     price_changes: int
@@ -75,6 +113,40 @@ class Coverage:
     benchmarks: dict[str, int]
     first_price: date | None
     last_change: date | None
+    release: date
+    effective_changes: int
+    first_seen_changes: int
+    unrecorded_changes: int
+    scored_models_2025_2026: int
+    current_first_party: int
+    checked_first_party: int
+    stale_first_party: int
+    open_past_shutdown_offers: tuple[tuple[str, str, date], ...]
+
+    @property
+    def open_past_shutdown(self) -> int:
+        return len(self.open_past_shutdown_offers)
+
+    def targets(self) -> list[Target]:
+        return [Target(name, getattr(self, name), kind, bound) for name, kind, bound in COVERAGE_TARGETS]
+
+    def record(self) -> dict[str, object]:
+        """The JSON shape `data check --json` prints (money-free counts and dates)."""
+        return {
+            "models": self.models, "prices": self.prices, "price_changes": self.price_changes,
+            "effective_changes": self.effective_changes, "first_seen_changes": self.first_seen_changes,
+            "unrecorded_changes": self.unrecorded_changes, "scores": self.scores,
+            "scored_models": self.scored_models, "scored_models_2025_2026": self.scored_models_2025_2026,
+            "unsourced": self.unsourced, "providers": self.providers, "benchmarks": self.benchmarks,
+            "first_price": self.first_price, "last_change": self.last_change, "release": self.release,
+            "stale_before": stale_before(self.release), "current_first_party": self.current_first_party,
+            "checked_first_party": self.checked_first_party, "stale_first_party": self.stale_first_party,
+            "open_past_shutdown": self.open_past_shutdown,
+            "open_past_shutdown_offers": [{"model": m, "provider": p, "shutdown_on": d}
+                                          for m, p, d in self.open_past_shutdown_offers],
+            "targets": {t.name: {"value": t.value, "target": t.bound, "op": ">=" if t.kind == "min" else "<=",
+                                 "met": t.met} for t in self.targets()},
+        }
 
 
 class Ledger:
@@ -245,7 +317,11 @@ class Ledger:
                 and not self._is_shut(p.model, p.provider, at)]
 
     def price_changes(self) -> list[tuple[Price, Price]]:
-        """(before, after) pairs: a price replaced by another for the same model/provider/tier on the same day."""
+        """(before, after) pairs: a price replaced by another for the same model/provider/tier on the same day.
+
+        An offer's first row is never a change. The pairs include changes onto `first_seen` rows (`after.date_basis`):
+        callers that date cuts keep those apart (`data diff` lists them as first sightings, the trends never make
+        them record lows, `coverage` counts them apart from `effective` changes)."""
         groups: dict[tuple[str, str, str], list[Price]] = defaultdict(list)
         for p in self._prices:
             groups[(p.model, p.provider, p.tier)].append(p)
@@ -305,19 +381,51 @@ class Ledger:
         return max(days, default=None)
 
     # -- coverage ------------------------------------------------------------------------------------------
-    def coverage(self) -> Coverage:
+    def coverage(self, release: date | None = None) -> Coverage:
+        """Counts of what the ledger holds, and how current it is as of `release` (the data's release date; the
+        bundled data's, from release.toml, when omitted):
+
+        - `effective_changes` / `first_seen_changes` / `unrecorded_changes`: the `price_changes()` pairs by the later
+          row's `date_basis` (a first sighting is not a dated price change).
+        - `scored_models_2025_2026`: models with at least one score whose models.csv `release_date` lies in
+          RECENT_RELEASES (2025-01-01 to 2026-12-31).
+        - `current_first_party`: first-party rows (sold by the model's developer: `Price.first_party`) of any tier in
+          effect on `release`, offers past their shutdown left out; `checked_first_party`: those with a
+          `checked_on`; `stale_first_party`: those unchecked or checked before `release` − STALE_AFTER_DAYS.
+        - `open_past_shutdown_offers`: (model, provider, shutdown_on) of offers with an open-ended price row whose
+          shutdown (lifecycle.csv, per provider) is on or before `release`.
+        """
+        from llmflation.ledger.loading import bundled_release, rows_past_shutdown
+
+        on = release or bundled_release()
         rows: Iterable[object] = (*self._models.values(), *self._prices, *self._scores)
         unsourced = sum(1 for r in rows if not getattr(r, "source", "").strip())
         per_bench: dict[str, int] = defaultdict(int)
         for s in self._scores:
             per_bench[s.benchmark] += 1
         changes = self.price_changes()
+        basis = [b.date_basis for _, b in changes]
+        scored = {s.model for s in self._scores}
+        lo, hi = RECENT_RELEASES
+        recent = sum(1 for m in scored if m in self._models
+                     and (rd := self._models[m].release_date) is not None and lo <= rd <= hi)
+        current = [p for p in self._prices if p.first_party and p.in_effect(on)
+                   and not self._is_shut(p.model, p.provider, on)]
+        cutoff = stale_before(on)
+        past = {(p.model, p.provider, lc.shutdown_on) for p, lc in rows_past_shutdown(self._prices,
+                                                                                      self._lifecycle.values())
+                if p.valid_to is None and lc.shutdown_on is not None and lc.shutdown_on <= on}
         return Coverage(
             models=len(self._models), prices=len(self._prices), price_changes=len(changes),
-            scores=len(self._scores), scored_models=len({s.model for s in self._scores}), unsourced=unsourced,
+            scores=len(self._scores), scored_models=len(scored), unsourced=unsourced,
             providers=len(self.providers), benchmarks=dict(sorted(per_bench.items())),
             first_price=min((p.valid_from for p in self._prices), default=None),
             last_change=changes[-1][1].valid_from if changes else None,
+            release=on, effective_changes=basis.count("effective"), first_seen_changes=basis.count("first_seen"),
+            unrecorded_changes=basis.count(None), scored_models_2025_2026=recent,
+            current_first_party=len(current), checked_first_party=sum(1 for p in current if p.checked_on),
+            stale_first_party=sum(1 for p in current if p.checked_on is None or p.checked_on < cutoff),
+            open_past_shutdown_offers=tuple(sorted(past)),
         )
 
 

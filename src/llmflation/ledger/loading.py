@@ -11,7 +11,7 @@ import io
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from importlib import resources
 from pathlib import Path
@@ -47,7 +47,8 @@ SCORE_COLUMNS = ("model", "benchmark", "value", "as_of", "setting", "source", "c
 NAME_COLUMNS = ("name", "provider", "model", "kind", "valid_from", "valid_to", "source", "confidence", "note")
 LIFECYCLE_COLUMNS = ("model", "provider", "available_from", "deprecated_on", "shutdown_on", "successor", "source",
                      "confidence", "note")
-BUNDLED_FILES = ("models.csv", "prices.csv", "scores.csv", "names.csv", "lifecycle.csv")
+RELEASE_FILE = "release.toml"
+BUNDLED_FILES = ("models.csv", "prices.csv", "scores.csv", "names.csv", "lifecycle.csv", RELEASE_FILE)
 REQUIRED_PRICE_COLUMNS = ("model", "provider", "valid_from", "input", "output")
 
 
@@ -461,6 +462,7 @@ class BundledData:
     digest: str
     names: list[NameRow] = field(default_factory=list)
     lifecycle: list[Lifecycle] = field(default_factory=list)
+    release: date | None = None  # the data's release date (release.toml); None when the texts carry no such file
 
 
 def bundled_texts() -> dict[str, str]:
@@ -485,6 +487,7 @@ def load_bundled(texts: dict[str, str] | None = None) -> BundledData:
     names = parse_names(texts.get("names.csv", ""), "names.csv", problems) if texts.get("names.csv") else []
     lifecycle = (parse_lifecycle(texts["lifecycle.csv"], "lifecycle.csv", problems)
                  if texts.get("lifecycle.csv") else [])
+    release = parse_release(texts[RELEASE_FILE], RELEASE_FILE, problems) if RELEASE_FILE in texts else None
     check_references(models, prices, scores, problems)
     check_overlaps(prices, "prices.csv", problems)
     check_names(models, names, lifecycle, problems)
@@ -492,20 +495,66 @@ def load_bundled(texts: dict[str, str] | None = None) -> BundledData:
     digest = bundled_digest(texts)
     developer_of = {m.id: m.developer for m in models}
     marked = [_with_first_party(p, developer_of) for p in prices]
-    return BundledData(models, marked, scores, digest, names, lifecycle)
+    return BundledData(models, marked, scores, digest, names, lifecycle, release)
 
 
-def lifecycle_warnings(prices: Iterable[Price], lifecycle: Iterable[Lifecycle]) -> list[str]:
-    """Open-ended price rows for offers past their shutdown: data problems `data check` reports (not load errors,
-    until the rows are closed)."""
+def parse_release(text: str, where: str, problems: Problems) -> date | None:
+    """The data's release date from release.toml (`release = YYYY-MM-DD`); None (with a problem) when malformed."""
+    import contextlib
+    import re
+    import tomllib
+
+    how = "write the data's release date as `release = YYYY-MM-DD`"
+    try:
+        doc = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        at = re.search(r"at line (\d+)", str(exc))
+        problems.add(where, int(at.group(1)) if at else 0, f"not valid TOML ({exc}); {how}")
+        return None
+    line = next((i for i, ln in enumerate(text.splitlines(), 1) if ln.strip().startswith("release")), 0)
+    value = doc.get("release")
+    if isinstance(value, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", value.strip()):
+        with contextlib.suppress(ValueError):  # a quoted date is accepted too; "2026-13-02" stays a bad string
+            value = date.fromisoformat(value.strip())
+    if isinstance(value, datetime) or not isinstance(value, date):
+        problems.add(where, line, f"release: {'is required' if value is None else f'{value!r} is not a date'}; "
+                     f"{how}")
+        return None
+    return value
+
+
+def bundled_release() -> date:
+    """The bundled data's release date (src/llmflation/ledger/data/release.toml); DataError naming the file when it
+    is missing or malformed."""
+    base = resources.files("llmflation.ledger") / "data"
+    problems = Problems()
+    try:
+        found = parse_release((base / RELEASE_FILE).read_text(encoding="utf-8"), RELEASE_FILE, problems)
+    except FileNotFoundError:
+        found = None
+        problems.add(RELEASE_FILE, 0, "the file is missing from the package; reinstall llmflation")
+    problems.raise_if_any("The bundled data's release file is invalid")
+    return found or date.min  # never date.min: a None comes with a problem, raised above
+
+
+def rows_past_shutdown(prices: Iterable[Price], lifecycle: Iterable[Lifecycle]) -> list[tuple[Price, Lifecycle]]:
+    """Price rows that run past their offer's shutdown (open-ended, or ending after `shutdown_on`), each with its
+    lifecycle row. An offer is (model, provider): a shutdown at one provider closes nothing at another."""
     shut = {(lc.model, lc.provider): lc for lc in lifecycle if lc.shutdown_on is not None}
     out = []
     for p in prices:
         lc = shut.get((p.model, p.provider))
         if lc is not None and lc.shutdown_on is not None and (p.valid_to is None or p.valid_to > lc.shutdown_on):
-            out.append(f"{p.model}/{p.provider}/{p.tier}: price row from {p.valid_from} runs past the offer's "
-                       f"shutdown on {lc.shutdown_on}; close it (valid_to = {lc.shutdown_on})")
+            out.append((p, lc))
     return out
+
+
+def lifecycle_warnings(prices: Iterable[Price], lifecycle: Iterable[Lifecycle]) -> list[str]:
+    """Open-ended price rows for offers past their shutdown: data problems `data check` reports (not load errors,
+    until the rows are closed)."""
+    return [f"{p.model}/{p.provider}/{p.tier}: price row from {p.valid_from} runs past the offer's shutdown on "
+            f"{lc.shutdown_on}; close it (valid_to = {lc.shutdown_on})"
+            for p, lc in rows_past_shutdown(prices, lifecycle)]
 
 
 def _with_first_party(p: Price, developer_of: dict[str, str]) -> Price:

@@ -1,0 +1,248 @@
+"""Coverage counts and targets (`Ledger.coverage`, `data check`): each metric on a small hand-countable ledger
+loaded through the real loader, the release file's validation, and the bundled data's fields being consistent."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from collections.abc import Sequence
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+import llmflation.ledger.loading as loading
+from helpers.cli import run_cli
+from llmflation.errors import DataError
+from llmflation.ledger.importers.changes import diff
+from llmflation.ledger.ledger import COVERAGE_TARGETS, Coverage, Ledger
+from llmflation.ledger.loading import (
+    LIFECYCLE_COLUMNS,
+    MODEL_COLUMNS,
+    PRICE_COLUMNS,
+    SCORE_COLUMNS,
+    BundledData,
+    bundled_release,
+    lifecycle_warnings,
+    load_bundled,
+)
+
+SRC = "https://example.org/src"
+RELEASE = date(2026, 6, 1)  # stale_before = 2026-04-17 (45 days earlier)
+
+
+def _csv(columns: tuple[str, ...], rows: Sequence[dict[str, str]]) -> str:
+    lines = [",".join(columns)]
+    for r in rows:
+        unknown = set(r) - set(columns)
+        assert not unknown, unknown
+        lines.append(",".join(r.get(c, "") for c in columns))
+    return "\n".join(lines) + "\n"
+
+
+def _model(mid: str, released: str = "2024-01-01") -> dict[str, str]:
+    return {"id": mid, "name": mid, "developer": mid.split("/")[0], "release_date": released, "source": SRC,
+            "confidence": "official"}
+
+
+def _price(model: str, provider: str, start: str, end: str = "", inp: str = "1", out: str = "2", **extra: str,
+           ) -> dict[str, str]:
+    return {"model": model, "provider": provider, "tier": "standard", "valid_from": start, "valid_to": end,
+            "input": inp, "output": out, "source": SRC, "confidence": "official", **extra}
+
+
+def _score(model: str) -> dict[str, str]:
+    return {"model": model, "benchmark": "gpqa_diamond", "value": "50", "source": SRC, "confidence": "official"}
+
+
+def _shutdown(model: str, provider: str, day: str) -> dict[str, str]:
+    return {"model": model, "provider": provider, "shutdown_on": day, "source": SRC, "confidence": "official"}
+
+
+Rows = Sequence[dict[str, str]]
+
+
+def _texts(models: Rows, prices: Rows, scores: Rows = (), lifecycle: Rows = (),
+           release: str = f"release = {RELEASE}\n") -> dict[str, str]:
+    texts = {"models.csv": _csv(MODEL_COLUMNS, models), "prices.csv": _csv(PRICE_COLUMNS, prices),
+             "scores.csv": _csv(SCORE_COLUMNS, scores), "release.toml": release}
+    if lifecycle:
+        texts["lifecycle.csv"] = _csv(LIFECYCLE_COLUMNS, lifecycle)
+    return texts
+
+
+def _load(models: Rows, prices: Rows, scores: Rows = (), lifecycle: Rows = (),
+          release: str = f"release = {RELEASE}\n") -> BundledData:
+    return load_bundled(_texts(models, prices, scores, lifecycle, release))
+
+
+def _check(texts: dict[str, str], home: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """`llmflation data check ARGS` in-process with the bundled data swapped for `texts` (nothing else)."""
+    saved = loading.bundled_texts
+    loading.bundled_texts = lambda: dict(texts)
+    try:
+        return run_cli("data", "check", *args, home=home)
+    finally:
+        loading.bundled_texts = saved
+
+
+def _coverage(data: BundledData) -> Coverage:
+    ledger = Ledger(data.models, data.prices, data.scores, names=data.names, lifecycle=data.lifecycle)
+    return ledger.coverage(data.release)
+
+
+def test_price_changes_are_counted_by_the_later_rows_date_basis() -> None:
+    m, n = "acme/m", "acme/n"
+    data = _load([_model(m), _model(n)], [
+        # acme/m at acme: a first sighting of the offer (no change), then 3 changes: effective, first_seen, unrecorded
+        _price(m, "acme", "2024-01-01", "2024-03-01", "10", "20", date_basis="first_seen"),
+        _price(m, "acme", "2024-03-01", "2024-06-01", "8", "16", date_basis="effective"),
+        _price(m, "acme", "2024-06-01", "2024-09-01", "4", "8", date_basis="first_seen"),
+        _price(m, "acme", "2024-09-01", "", "3", "6"),
+        # same price on a new row: not a change; a gap between rows: not a change
+        _price(n, "acme", "2024-01-01", "2024-05-01", "1", "2", date_basis="effective"),
+        _price(n, "acme", "2024-05-01", "2024-07-01", "1", "2", date_basis="effective"),
+        _price(n, "acme", "2024-08-01", "", "0.5", "1", date_basis="effective"),
+    ])
+    cov = _coverage(data)
+    assert (cov.price_changes, cov.effective_changes, cov.first_seen_changes, cov.unrecorded_changes) == (3, 1, 1, 1)
+    record = cov.record()
+    assert (record["effective_changes"], record["first_seen_changes"], record["unrecorded_changes"]) == (1, 1, 1)
+    # data diff keeps the first-seen change apart from the dated cuts (a first sighting is not a price cut)
+    d = diff(data.prices, {}, date(2024, 1, 1))
+    assert [m.day for m in d.first_sightings] == [date(2024, 6, 1)]
+    assert sorted(m.day for m in d.cuts) == [date(2024, 3, 1), date(2024, 9, 1)]
+
+
+def test_scored_models_released_in_2025_or_2026() -> None:
+    models = [_model("a/old", "2024-12-31"), _model("a/first", "2025-01-01"), _model("a/last", "2026-12-31"),
+              _model("a/later", "2027-01-01"), _model("a/unscored", "2025-06-01"), _model("a/undated", "")]
+    scored = ["a/old", "a/first", "a/last", "a/later", "a/undated"]
+    cov = _coverage(_load(models, [_price("a/old", "a", "2024-12-31")], [_score(s) for s in scored]
+                          + [_score("a/first")]))
+    assert cov.scored_models == 5
+    assert cov.scored_models_2025_2026 == 2  # a/first and a/last
+
+
+def test_stale_first_party_rows_around_the_45_day_edge() -> None:
+    ms = [f"acme/m{i}" for i in range(1, 9)]
+    prices = [
+        _price(ms[0], "acme", "2026-01-01", checked_on="2026-04-17"),  # exactly 45 days before: fresh
+        _price(ms[1], "acme", "2026-01-01", checked_on="2026-04-16"),  # 46 days before: stale
+        _price(ms[2], "acme", "2026-01-01"),  # never checked: stale
+        _price(ms[3], "acme", "2026-01-01", checked_on="2026-05-31"),  # fresh
+        _price(ms[4], "host", "2026-01-01"),  # a host's row: not first-party
+        _price(ms[5], "acme", "2025-01-01", "2026-05-01"),  # closed before the release: not current
+        _price(ms[6], "acme", "2026-07-01"),  # an announced row starting after the release: not current
+        _price(ms[7], "acme", "2025-01-01"),  # an offer shut down before the release: not current
+    ]
+    cov = _coverage(_load([_model(m) for m in ms], prices, lifecycle=[_shutdown(ms[7], "acme", "2026-02-01")]))
+    assert cov.current_first_party == 4
+    assert cov.checked_first_party == 3
+    assert cov.stale_first_party == 2
+    assert cov.record()["stale_before"] == date(2026, 4, 17)
+
+
+def test_open_offers_past_shutdown_per_provider() -> None:
+    ms = ["acme/shut", "acme/closed", "acme/later", "acme/today"]
+    prices = [
+        _price("acme/shut", "acme", "2025-01-01"),  # open past its shutdown at acme: counted
+        _price("acme/shut", "host", "2025-01-01"),  # the shutdown is acme's only: the host's offer stays open
+        _price("acme/closed", "acme", "2025-01-01", "2026-03-01"),  # closed on its shutdown day
+        _price("acme/later", "acme", "2025-01-01"),  # shutdown after the release: not yet past
+        _price("acme/today", "acme", "2025-01-01", "2025-06-01", "2", "4"),
+        _price("acme/today", "acme", "2025-06-01", "", "1", "2"),  # shut down on the release day itself: counted
+    ]
+    lifecycle = [_shutdown("acme/shut", "acme", "2026-03-01"), _shutdown("acme/closed", "acme", "2026-03-01"),
+                 _shutdown("acme/later", "acme", "2026-09-01"), _shutdown("acme/today", "acme", str(RELEASE))]
+    data = _load([_model(m) for m in ms], prices, lifecycle=lifecycle)
+    cov = _coverage(data)
+    assert cov.open_past_shutdown_offers == (("acme/shut", "acme", date(2026, 3, 1)), ("acme/today", "acme", RELEASE))
+    assert cov.open_past_shutdown == 2
+    assert cov.record()["open_past_shutdown_offers"] == [
+        {"model": "acme/shut", "provider": "acme", "shutdown_on": date(2026, 3, 1)},
+        {"model": "acme/today", "provider": "acme", "shutdown_on": RELEASE}]
+    # the load-time warnings (one rule: rows_past_shutdown) also name the future shutdown still open
+    warned = lifecycle_warnings(data.prices, data.lifecycle)
+    assert len(warned) == 3 and not any("/host/" in w for w in warned)
+
+
+def test_targets_say_value_goal_and_whether_met() -> None:
+    data = _load([_model("acme/m")], [_price("acme/m", "acme", "2025-01-01")],
+                 lifecycle=[_shutdown("acme/m", "acme", "2026-01-01")])
+    targets = _coverage(data).record()["targets"]
+    assert isinstance(targets, dict)
+    assert list(targets) == [name for name, _, _ in COVERAGE_TARGETS]
+    assert targets["models"] == {"value": 1, "target": 260, "op": ">=", "met": False}
+    assert targets["unsourced"] == {"value": 0, "target": 0, "op": "<=", "met": True}
+    assert targets["open_past_shutdown"] == {"value": 1, "target": 0, "op": "<=", "met": False}
+    assert targets["stale_first_party"]["value"] == 0  # the only first-party offer is shut down, so not current
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("release = 2026-13-02\n", "release.toml:1: not valid TOML"),
+        ('# when\nrelease = "2026-13-02"\n', "release.toml:2: release: '2026-13-02' is not a date"),
+        ("release = 2026-12-02T10:00:00\n", "release.toml:1: release:"),
+        ("# no date here\n", "release.toml:0: release: is required"),
+    ],
+)
+def test_a_malformed_release_file_is_a_data_error_naming_it(text: str, expected: str) -> None:
+    with pytest.raises(DataError) as info:
+        _load([_model("acme/m")], [_price("acme/m", "acme", "2025-01-01")], release=text)
+    assert any(p.startswith(expected) for p in info.value.problems), info.value.problems
+    assert "release = YYYY-MM-DD" in str(info.value)
+
+
+def test_a_quoted_release_date_is_accepted() -> None:
+    data = _load([_model("acme/m")], [_price("acme/m", "acme", "2025-01-01")], release='release = "2026-06-01"\n')
+    assert data.release == RELEASE
+
+
+def test_bundled_data_check_reports_consistent_coverage(cli) -> None:  # type: ignore[no-untyped-def]
+    result = cli("data", "check", "--json")
+    assert result.returncode == 0, result.stderr  # valid data exits 0 whether or not the targets are met
+    cov = json.loads(result.stdout)
+    assert cov["release"] == bundled_release().isoformat()
+    assert cov["effective_changes"] + cov["first_seen_changes"] + cov["unrecorded_changes"] == cov["price_changes"]
+    assert 0 <= cov["scored_models_2025_2026"] <= cov["scored_models"] <= cov["models"]
+    assert cov["checked_first_party"] <= cov["current_first_party"]
+    assert cov["current_first_party"] - cov["checked_first_party"] <= cov["stale_first_party"]
+    assert cov["stale_first_party"] <= cov["current_first_party"]
+    assert cov["open_past_shutdown"] == len(cov["open_past_shutdown_offers"])
+    assert date.fromisoformat(cov["stale_before"]) < date.fromisoformat(cov["release"])
+    assert set(cov["targets"]) == {"models", "prices", "effective_changes", "scored_models",
+                                   "scored_models_2025_2026", "unsourced", "stale_first_party", "open_past_shutdown"}
+    for name, t in cov["targets"].items():
+        assert t["value"] == cov[name]
+        assert t["met"] == (t["value"] >= t["target"] if t["op"] == ">=" else t["value"] <= t["target"])
+    table = cli("data", "check")
+    assert table.returncode == 0, table.stderr
+    assert "Coverage targets" in table.stdout
+    unmet = [n for n, t in cov["targets"].items() if not t["met"]]
+    assert ("NOT MET" in table.stdout) == bool(unmet)
+
+
+def test_data_check_exits_0_with_unmet_targets_and_shows_them(tmp_path: Path) -> None:
+    prices = [_price("acme/m", "acme", "2025-01-01"), _price("acme/n", "acme", "2025-01-01", checked_on="2026-05-01")]
+    texts = _texts([_model("acme/m"), _model("acme/n")], prices,
+                   lifecycle=[_shutdown("acme/m", "acme", "2026-01-01")])
+    as_json = _check(texts, tmp_path, "--json")
+    assert as_json.returncode == 0, as_json.stderr
+    cov = json.loads(as_json.stdout)
+    assert cov["release"] == str(RELEASE)
+    assert cov["open_past_shutdown_offers"] == [{"model": "acme/m", "provider": "acme", "shutdown_on": "2026-01-01"}]
+    assert (cov["current_first_party"], cov["checked_first_party"], cov["stale_first_party"]) == (1, 1, 0)
+    assert cov["targets"]["models"] == {"value": 2, "target": 260, "op": ">=", "met": False}
+    shown = _check(texts, tmp_path)
+    assert shown.returncode == 0, shown.stderr
+    assert "Coverage targets" in shown.stdout and "NOT MET" in shown.stdout
+    assert "open past shutdown: acme/m @ acme (shut down 2026-01-01)" in shown.stderr
+
+
+def test_data_check_refuses_a_malformed_release_file(tmp_path: Path) -> None:
+    texts = _texts([_model("acme/m")], [_price("acme/m", "acme", "2025-01-01")], release="release = 2026-02-30\n")
+    result = _check(texts, tmp_path, "--json")
+    assert result.returncode == 1
+    assert "release.toml:1:" in result.stderr and result.stdout == ""
