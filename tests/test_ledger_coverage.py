@@ -167,6 +167,28 @@ def test_open_offers_past_shutdown_per_provider() -> None:
     assert len(warned) == 3 and not any("/host/" in w for w in warned)
 
 
+def test_hosts_still_open_after_the_developer_shut_a_closed_model_down_are_listed_not_targeted() -> None:
+    models = [_model("acme/shut"), {**_model("acme/weights"), "open_weights": "true"}, _model("acme/live")]
+    prices = [
+        _price("acme/shut", "acme", "2025-01-01", "2026-03-01"),
+        _price("acme/shut", "hostx", "2025-01-01"),  # open, no host date on record: listed
+        _price("acme/shut", "hosty", "2025-01-01"),  # the host's own shutdown is on record: not listed
+        _price("acme/shut", "hostz", "2025-01-01", "2026-05-01"),  # closed: not listed
+        _price("acme/weights", "acme", "2025-01-01", "2026-03-01"),
+        _price("acme/weights", "hostx", "2025-01-01"),  # open weights: a host may serve them on: not listed
+        _price("acme/live", "hostx", "2025-01-01"),  # the developer has not shut it down: not listed
+    ]
+    lifecycle = [_shutdown("acme/shut", "acme", "2026-03-01"), _shutdown("acme/weights", "acme", "2026-03-01"),
+                 _shutdown("acme/shut", "hosty", "2026-12-31")]
+    cov = _coverage(_load(models, prices, lifecycle=lifecycle))
+    assert cov.hosts_after_developer_shutdown == (("acme/shut", "hostx", date(2026, 3, 1)),)
+    record = cov.record()
+    assert record["hosts_after_developer_shutdown"] == 1
+    assert record["hosts_after_developer_shutdown_offers"] == [
+        {"model": "acme/shut", "provider": "hostx", "developer_shutdown_on": date(2026, 3, 1)}]
+    assert "hosts_after_developer_shutdown" not in {t.name for t in cov.targets()}
+
+
 def test_targets_say_value_goal_and_whether_met() -> None:
     data = _load([_model("acme/m")], [_price("acme/m", "acme", "2025-01-01")],
                  lifecycle=[_shutdown("acme/m", "acme", "2026-01-01")])

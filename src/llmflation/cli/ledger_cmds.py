@@ -150,7 +150,8 @@ def data_check(as_json: bool = JSON) -> None:
     info("[green]Ledger data is valid.[/green]")
     rows = []
     for k, v in record.items():
-        if k in ("ok", "warnings", "dating_warnings", "targets", "open_past_shutdown_offers"):
+        if k in ("ok", "warnings", "dating_warnings", "targets", "open_past_shutdown_offers",
+                 "hosts_after_developer_shutdown_offers"):
             continue
         if isinstance(v, dict):
             rows.append((k, ", ".join(f"{name} {n}" for name, n in v.items()) or "—"))
@@ -172,6 +173,9 @@ def data_check(as_json: bool = JSON) -> None:
         info(f"[yellow]open past shutdown:[/] {model} @ {provider} (shut down {day})")
     if cov.open_past_shutdown > len(shown):
         info(f"… and {cov.open_past_shutdown - len(shown)} more open offers past their shutdown (all with --json)")
+    if cov.hosts_after_developer_shutdown:
+        info(f"{len(cov.hosts_after_developer_shutdown)} host offer(s) of closed-weight models their developer has "
+             "shut down are still open with no host date on record (not a target; --json lists them)")
     for w in warnings:
         info(f"[yellow]warning:[/yellow] {w}")
     for w in dating[:20]:

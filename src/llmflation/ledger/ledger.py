@@ -122,6 +122,9 @@ class Coverage:
     checked_first_party: int
     stale_first_party: int
     open_past_shutdown_offers: tuple[tuple[str, str, date], ...]
+    # not a target: open host offers of closed-weight models their developer has shut down on its own API, with no
+    # shutdown on record for the host (hosts often serve a model for months after; each needs the host's own date)
+    hosts_after_developer_shutdown: tuple[tuple[str, str, date], ...] = ()
 
     @property
     def open_past_shutdown(self) -> int:
@@ -144,6 +147,9 @@ class Coverage:
             "open_past_shutdown": self.open_past_shutdown,
             "open_past_shutdown_offers": [{"model": m, "provider": p, "shutdown_on": d}
                                           for m, p, d in self.open_past_shutdown_offers],
+            "hosts_after_developer_shutdown": len(self.hosts_after_developer_shutdown),
+            "hosts_after_developer_shutdown_offers": [{"model": m, "provider": p, "developer_shutdown_on": d}
+                                                      for m, p, d in self.hosts_after_developer_shutdown],
             "targets": {t.name: {"value": t.value, "target": t.bound, "op": ">=" if t.kind == "min" else "<=",
                                  "met": t.met} for t in self.targets()},
         }
@@ -394,6 +400,9 @@ class Ledger:
           `checked_on`; `stale_first_party`: those unchecked or checked before `release` − STALE_AFTER_DAYS.
         - `open_past_shutdown_offers`: (model, provider, shutdown_on) of offers with an open-ended price row whose
           shutdown (lifecycle.csv, per provider) is on or before `release`.
+        - `hosts_after_developer_shutdown` (reported, not a target): (model, host, the developer's shutdown date) of
+          open-ended host offers of closed-weight models whose developer shut them down on its own API on or before
+          `release`, where the host has no lifecycle row: each wants the host's own date.
         """
         from llmflation.ledger.loading import bundled_release, rows_past_shutdown
 
@@ -426,7 +435,21 @@ class Ledger:
             current_first_party=len(current), checked_first_party=sum(1 for p in current if p.checked_on),
             stale_first_party=sum(1 for p in current if p.checked_on is None or p.checked_on < cutoff),
             open_past_shutdown_offers=tuple(sorted(past)),
+            hosts_after_developer_shutdown=self._hosts_after_developer_shutdown(on),
         )
+
+    def _hosts_after_developer_shutdown(self, on: date) -> tuple[tuple[str, str, date], ...]:
+        out = set()
+        for p in self._prices:
+            m = self._models.get(p.model)
+            if p.valid_to is not None or p.first_party or m is None or m.open_weights:
+                continue
+            own = self._lifecycle.get((m.id, m.developer))
+            if own is None or own.shutdown_on is None or own.shutdown_on > on:
+                continue
+            if (p.model, p.provider) not in self._lifecycle:
+                out.add((p.model, p.provider, own.shutdown_on))
+        return tuple(sorted(out))
 
 
 def pick_scores(scores: Iterable[Score], benchmark: str) -> dict[str, Score]:
