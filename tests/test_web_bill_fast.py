@@ -233,6 +233,37 @@ def test_the_fast_route_answers_as_the_documented_route(extra: list[tuple[str, s
     assert a.status_code < 500
 
 
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.tuples(PARAM, VALUE), max_size=8))
+def test_the_whole_app_answers_as_the_documented_route(extra: list[tuple[str, str]]) -> None:
+    """Through the whole app (cache off), where a good new query is answered before the router
+    (cache.FAST_ANSWERS) and anything else falls back to the route: the documented route's status and body."""
+    params = [("tasks_per_month", "1000"), ("input_tokens", "1000"), ("output_tokens", "500"), *extra]
+    a, b = WHOLE_APP.get("/api/bill", params=params), CLIENTS[1].get("/api/bill", params=params)
+    assert (a.status_code, a.content) == (b.status_code, b.content)
+
+
+def test_a_good_query_is_answered_before_the_router_and_a_bad_one_is_left_to_it() -> None:
+    from llmflation.web.api_bill import fast_answer
+    from llmflation.web.cache import FAST_ANSWERS
+
+    state = WHOLE_APP.app.state.llmflation  # type: ignore[attr-defined]
+    good = b"tasks_per_month=1000&input_tokens=1000&output_tokens=500&at=2025-07-01"
+    assert FAST_ANSWERS["/api/bill"]() is fast_answer
+    response = fast_answer(state, good)
+    assert response.status_code == 200
+    assert response.body == WHOLE_APP.get("/api/bill?" + good.decode()).content
+    with pytest.raises(Exception, match="tasks_per_month"):
+        fast_answer(state, b"tasks_per_month=-5&input_tokens=1000&output_tokens=500")
+
+
+def _whole_app() -> TestClient:
+    from helpers.web_support import small_ledger
+
+    return TestClient(create_app(replace(WebSettings(), answer_cache=False), ledger=small_ledger()),
+                      raise_server_exceptions=False)
+
+
 def _clients() -> tuple[TestClient, TestClient]:
     from llmflation.web.api_bill import api_bill, api_bill_fast
 
@@ -240,6 +271,7 @@ def _clients() -> tuple[TestClient, TestClient]:
 
 
 CLIENTS = _clients()
+WHOLE_APP = _whole_app()
 
 
 def test_price_answers_are_the_bytes_fastapi_would_render(shared_home: Any) -> None:

@@ -27,6 +27,18 @@ The llmflation ledger over HTTP: dated, sourced LLM prices, capability scores, a
 """
 
 
+def _no_telemetry() -> dict[str, Any]:
+    """No OpenTelemetry: FastAPI's native telemetry (0.16x) otherwise asks the global providers on every request.
+    Older FastAPI releases have no such option."""
+    import inspect
+
+    from fastapi import FastAPI
+
+    if "telemetry" in inspect.signature(FastAPI).parameters:
+        return {"telemetry": {"tracing": False, "metrics": False, "logs": False}}
+    return {}
+
+
 def create_app(settings: WebSettings | None = None, ledger: Ledger | None = None) -> FastAPI:
     """Build the app. The Ledger is read from the store here, once; requests only read memory.
 
@@ -61,6 +73,7 @@ def create_app(settings: WebSettings | None = None, ledger: Ledger | None = None
         redoc_url=None,  # FastAPI's Swagger/ReDoc pages load from a CDN; /api/docs is ours
         openapi_url="/openapi.json",
         lifespan=lifespan,
+        **_no_telemetry(),
     )
     app.state.llmflation = state
     errors.install(app)

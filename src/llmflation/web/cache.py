@@ -5,7 +5,9 @@ store file by another process is noticed within a second and does the same), so 
 of (path, query string, today's date). Successful answers are kept as rendered bytes in an LRU bounded in entries
 and in bytes (`WebSettings.answer_cache_bytes`); a repeat request costs a dictionary lookup instead of routing,
 validation and serialisation.
-Every answer carries `Server-Timing: app;dur=<ms>` (time spent inside the app) and `X-Cache: hit|miss`.
+Every answer carries `Server-Timing: app;dur=<ms>` (time spent inside the app) and `X-Cache: hit|miss`. A new
+query to a path of FAST_ANSWERS (/api/bill) is computed here without the router when it is good; otherwise the
+route answers as usual.
 Disable with LLMFLATION_WEB_CACHE=0.
 """
 
@@ -16,11 +18,25 @@ from datetime import date
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from starlette.responses import Response
     from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
     from llmflation.web.state import AppState
 
 MAX_CACHED_BODY = 512 * 1024
+
+
+def _bill_answer() -> Callable[[AppState, bytes], Response]:
+    from llmflation.web.api_bill import fast_answer
+
+    return fast_answer
+
+
+# GET paths whose new answers are computed here without the router (each returns the route's own Response for a
+# good query, and raises for anything else: the route then answers and renders the error)
+FAST_ANSWERS: dict[str, Callable[[], Callable[[AppState, bytes], Response]]] = {"/api/bill": _bill_answer}
 
 
 class AnswerCache:
@@ -46,6 +62,20 @@ class AnswerCache:
                 await send({"type": "http.response.start", "status": status,
                             "headers": [*headers, _timing(t0), (b"x-cache", b"hit")]})
                 await send({"type": "http.response.body", "body": body})
+                return
+        fast = FAST_ANSWERS.get(path)
+        if fast is not None:
+            try:
+                response = fast()(self.state, scope.get("query_string", b""))
+            except Exception:  # the route answers instead, and its handlers render the error
+                response = None
+            if response is not None:
+                headers = list(response.raw_headers)
+                if self.enabled and response.status_code == 200 and len(response.body) <= MAX_CACHED_BODY:
+                    self.state.remember_answer(key, (200, headers, bytes(response.body)))
+                await send({"type": "http.response.start", "status": response.status_code,
+                            "headers": [*headers, _timing(t0), (b"x-cache", b"miss")]})
+                await send({"type": "http.response.body", "body": response.body})
                 return
         start: dict[str, object] = {}
         chunks: list[bytes] = []
