@@ -382,6 +382,7 @@ class _Itemiser:
             self.tok_task = tuple(self.toks[b] * self.calls for b in BUCKETS)
         self.shares = {"long": w.long_context_share, "off": w.off_peak_share, "batch": w.batch_share,
                        "regional": w.regional_share}
+        self.share_key = tuple(self.shares.values())  # all that bill_warnings quotes of the workload
         toks = [self.toks[b] for b in BUCKETS]
         self.pos = frozenset(i for i, t in enumerate(toks) if t)
         self.pattern = (tuple(t > 0 for t in toks),
@@ -470,6 +471,10 @@ class _Itemiser:
         from llmflation.workload.bill import PRECISION, bill_warnings, fallback_codes
 
         row = self.table.rows[k]
+        worded_key = (id(row), self.pattern, self.share_key)
+        worded = _WORDED.get(worded_key)
+        if worded is not None and worded[0] is row:  # the same offer, pattern and shares: the same warnings
+            return worded[1]
         key = (id(row), self.pattern)
         hit = _CODES.get(key)
         with localcontext() as ctx:
@@ -481,13 +486,19 @@ class _Itemiser:
                 if len(_CODES) >= _MAX_CODE_KEYS:
                     _CODES.clear()
                 _CODES[key] = (row, codes)
-            return bill_warnings(self.w, row.price, codes, row.off_card is None) if codes or \
+            out = bill_warnings(self.w, row.price, codes, row.off_card is None) if codes or \
                 (self.w.off_peak_share > 0 and row.off_card is None) else ()
+        if len(_WORDED) >= _MAX_CODE_KEYS:
+            _WORDED.clear()
+        _WORDED[worded_key] = (row, out)
+        return out
 
 
 _STRICT = Context(prec=400, traps=[Inexact])
 _MAX_CODE_KEYS = 20_000  # a few MB at most
 _CODES: dict[tuple[Any, ...], tuple[_Row, list[str]]] = {}
+# the worded warnings per (offer row, token/share pattern, the shares the messages quote): bill_warnings' text
+_WORDED: dict[tuple[Any, ...], tuple[_Row, tuple[BillWarning, ...]]] = {}
 
 
 class LazyBills(Sequence["OfferBill"]):
