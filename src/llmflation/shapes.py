@@ -175,7 +175,11 @@ def offer_json(b: OfferBill | QuickBill, rank: int | None = None, texts: dict[in
     def n(v: Any) -> str:
         got = get(id(v))
         if got is None:
-            got = memo[id(v)] = _json_value(v)
+            if type(v) is Decimal:  # most values of a bill: plain_text inlined
+                got = format(v, "f")
+                got = memo[id(v)] = f'"{got.rstrip("0").rstrip(".") if "." in got else got}"'
+            else:
+                got = memo[id(v)] = _json_value(v)
         return got
 
     fixed = _offer_texts(b)
