@@ -275,6 +275,26 @@ def _ledger_for_views() -> Ledger:
     return Ledger([_model("acme/a")], [_flat("acme/a", "acme", START, None, "1")], [])
 
 
+def test_usage_commands_price_a_parquet_log_without_importing_pandas(tmp_path: Path) -> None:
+    """pandas costs about 0.3 s to import and no pandas object is involved: `usage spend` and `usage index` on a
+    Parquet log never import it (small_tables, Engine.memtable/arrow). Checked in a real process."""
+    import subprocess
+    import sys
+
+    rows = [{**_one(date(2025, 3 + i % 2, 1 + i), 60 * i, 1000 + i, model="openai/gpt-4o-2024-08-06"),
+             "provider": "openai", "tags": "a,b" if i % 2 else None} for i in range(8)]
+    log = write_log(tmp_path / "log.parquet", rows)
+    env = {**os.environ, "LLMFLATION_HOME": str(tmp_path / "home"), "COLUMNS": "200"}
+    for args in (["usage", "spend", "--source", str(log), "--by", "month,tag", "--json"],
+                 ["usage", "index", "--source", str(log), "--json"]):
+        probe = (f"import sys\nsys.argv = ['llmflation', *{args!r}]\nfrom llmflation.cli.main import main\n"
+                 "try:\n    main()\nexcept SystemExit as exc:\n    code = exc.code\nelse:\n    code = 0\n"
+                 "sys.stderr.write(f'CODE {code} PANDAS {\"pandas\" in sys.modules}')\n")
+        run = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, env=env, timeout=300)
+        assert run.stderr.rstrip().endswith("CODE 0 PANDAS False"), (args, run.stderr[-2000:])
+        assert '"cost_usd"' in run.stdout or '"index"' in run.stdout or '"months"' in run.stdout, run.stdout[:500]
+
+
 # -- pinned edges ------------------------------------------------------------------------------------------------
 def _flat(model: str, provider: str, start: date, end: date | None, inp: str, **kw: Any) -> Price:
     return Price(model=model, provider=provider, valid_from=start, valid_to=end, input=D(inp), output=D("10"),

@@ -39,6 +39,7 @@ from typing import TYPE_CHECKING, Any
 from llmflation.errors import InputError
 from llmflation.ledger.records import STANDARD_TIER
 from llmflation.usage.records import BUCKETS, SUB_BUCKETS
+from llmflation.usage.small_tables import small_table
 
 if TYPE_CHECKING:
     import ibis.expr.types as ir
@@ -79,25 +80,25 @@ def price_table(ledger: Ledger) -> pa.Table:
             cards[id(sg.price)] = rate_card(sg.price)
     rows = [(sg, cards[id(sg.price)]) for sg in segs]
     dec = pa.decimal128(19, 9)
-    cols: dict[str, pa.Array] = {
-        "p_id": pa.array(range(len(rows)), pa.int32()),
-        "p_model": pa.array([sg.model for sg, _ in rows], pa.string()),
-        "p_provider": pa.array([sg.provider for sg, _ in rows], pa.string()),
-        "p_tier": pa.array([sg.tier for sg, _ in rows], pa.string()),
-        "p_row_tier": pa.array([sg.price.tier for sg, _ in rows], pa.string()),
-        "m_from": pa.array([sg.minute_from for sg, _ in rows], pa.int32()),
-        "m_to": pa.array([sg.minute_to for sg, _ in rows], pa.int32()),
-        "valid_from": pa.array([sg.valid_from for sg, _ in rows], pa.date32()),
-        "valid_to": pa.array([sg.valid_to for sg, _ in rows], pa.date32()),
-        "long_context_threshold": pa.array([c.threshold for _, c in rows], pa.int64()),
-        "p_batch_discount": pa.array([_q9(sg.price.batch_discount) for sg, _ in rows], dec),
-        "tier_fallback": pa.array([sg.tier_fallback for sg, _ in rows], pa.bool_()),
+    cols: dict[str, tuple[pa.DataType, list[Any]]] = {
+        "p_id": (pa.int32(), list(range(len(rows)))),
+        "p_model": (pa.string(), [sg.model for sg, _ in rows]),
+        "p_provider": (pa.string(), [sg.provider for sg, _ in rows]),
+        "p_tier": (pa.string(), [sg.tier for sg, _ in rows]),
+        "p_row_tier": (pa.string(), [sg.price.tier for sg, _ in rows]),
+        "m_from": (pa.int32(), [sg.minute_from for sg, _ in rows]),
+        "m_to": (pa.int32(), [sg.minute_to for sg, _ in rows]),
+        "valid_from": (pa.date32(), [sg.valid_from for sg, _ in rows]),
+        "valid_to": (pa.date32(), [sg.valid_to for sg, _ in rows]),
+        "long_context_threshold": (pa.int64(), [c.threshold for _, c in rows]),
+        "p_batch_discount": (dec, [_q9(sg.price.batch_discount) for sg, _ in rows]),
+        "tier_fallback": (pa.bool_(), [sg.tier_fallback for sg, _ in rows]),
     }
     for bk in RATE_BUCKETS:
-        cols[f"p_{bk}"] = pa.array([_q9(c.standard[bk]) for _, c in rows], dec)
-        cols[f"pl_{bk}"] = pa.array([_q9(c.long[bk]) if c.long else None for _, c in rows], dec)
-        cols[f"f_{bk}"] = pa.array([c.fallback.get(bk) for _, c in rows], pa.string())
-    return pa.table(cols)
+        cols[f"p_{bk}"] = (dec, [_q9(c.standard[bk]) for _, c in rows])
+        cols[f"pl_{bk}"] = (dec, [_q9(c.long[bk]) if c.long else None for _, c in rows])
+        cols[f"f_{bk}"] = (pa.string(), [c.fallback.get(bk) for _, c in rows])
+    return small_table(cols)
 
 
 def _q9(v: Any) -> Any:
@@ -131,8 +132,8 @@ def provider_choices(ledger: Ledger) -> pa.Table:
         models.append(model)
         providers.append(chosen)
         rules.append(rule)
-    return pa.table({"c_model": pa.array(models, pa.string()), "c_provider": pa.array(providers, pa.string()),
-                     "c_rule": pa.array(rules, pa.string())})
+    return small_table({"c_model": (pa.string(), models), "c_provider": (pa.string(), providers),
+                        "c_rule": (pa.string(), rules)})
 
 
 def _developer(ledger: Ledger, model: str) -> str | None:
@@ -245,14 +246,12 @@ def offer_boundaries(table: pa.Table, choices: pa.Table) -> pa.Table:
     keys = sorted(dates)
     ordered = {k: sorted(dates[k]) for k in keys}
     width = max((len(v) for v in ordered.values()), default=0)
-    out: dict[str, pa.Array] = {"e_model": pa.array([k[0] for k in keys], pa.string()),
-                                "e_provider": pa.array([k[1] for k in keys], pa.string()),
-                                "e_window": pa.array([window[k] for k in keys], pa.bool_()),
-                                "e_long": pa.array([long[k] for k in keys], pa.bool_())}
+    out: dict[str, tuple[pa.DataType, list[Any]]] = {
+        "e_model": (pa.string(), [k[0] for k in keys]), "e_provider": (pa.string(), [k[1] for k in keys]),
+        "e_window": (pa.bool_(), [window[k] for k in keys]), "e_long": (pa.bool_(), [long[k] for k in keys])}
     for i in range(width):  # padded with a date no day reaches (no NULL: a comparison per column, nothing more)
-        out[f"b{i + 1}"] = pa.array([ordered[k][i] if i < len(ordered[k]) else FAR_FUTURE for k in keys],
-                                    pa.date32())
-    return pa.table(out)
+        out[f"b{i + 1}"] = (pa.date32(), [ordered[k][i] if i < len(ordered[k]) else FAR_FUTURE for k in keys])
+    return small_table(out)
 
 
 def with_threshold_rank(table: pa.Table, shape: PriceShape) -> pa.Table:
@@ -262,7 +261,7 @@ def with_threshold_rank(table: pa.Table, shape: PriceShape) -> pa.Table:
 
     rank = {t: i + 1 for i, t in enumerate(shape.thresholds)}
     ranks = [None if v is None else rank[int(v)] for v in table.column("long_context_threshold").to_pylist()]
-    return table.append_column("p_lc_rank", pa.array(ranks, pa.int8()))
+    return table.append_column("p_lc_rank", small_table({"r": (pa.int8(), ranks)}).column("r"))
 
 
 def _row_keys(t: ir.Table, shape: PriceShape, usage: ir.Table) -> dict[str, Any]:
@@ -569,15 +568,21 @@ class Engine:
 
     def memtable(self, table: pa.Table) -> ir.Table:
         """A small Arrow table as an Ibis table on this engine (prices, provider choices, candidates)."""
+        import uuid
+
         import ibis
 
+        name = f"llmflation_{uuid.uuid4().hex[:12]}"
+        if self.name == "duckdb":
+            # the Arrow table registered as a view: ibis.memtable would do the same, but resolving its Arrow types
+            # first imports every Arrow-backed memtable kind, pyarrow.dataset among them, which imports pandas
+            self.con.con.register(name, table)
+            self._cleanup.append(_Unregister(self.con.con, name))
+            return self.con.table(name)
         if self.name != "spark":
             return ibis.memtable(table)
         # Ibis's PySpark memtable path maps decimals through pandas and fails on NULL decimals with pandas 3;
         # hand Spark the Arrow table directly (PySpark 4 accepts pyarrow.Table) under a unique view name.
-        import uuid
-
-        name = f"llmflation_{uuid.uuid4().hex[:12]}"
         session = self.con._session
         session.createDataFrame(table).createOrReplaceTempView(name)
         self._cleanup.append(_DropView(session, name))
@@ -587,7 +592,7 @@ class Engine:
         """The rows of `expr` as dicts; timestamps (Spark's way of returning some dates) become dates."""
         import pyarrow as pa
 
-        result = self.con.to_pyarrow(expr)
+        result = self.arrow(expr)
         columns = []
         for col in result.columns:
             values = col.to_pylist()
@@ -596,6 +601,53 @@ class Engine:
             columns.append(values)
         names = result.column_names
         return [dict(zip(names, row, strict=True)) for row in zip(*columns, strict=True)]
+
+
+    def arrow(self, expr: ir.Table) -> pa.Table:
+        """`expr`'s result as an Arrow table with the expression's schema. On DuckDB this is Ibis's own `to_pyarrow`
+        minus its module of pandas converters (importing pandas costs about 0.3 s of every usage command, and no
+        pandas object is involved): the same relation, fetched as Arrow and mapped to the schema by Ibis's Arrow
+        mapper, NULL-typed columns as Ibis's DuckDB mapper makes them."""
+        if self.name != "duckdb":
+            return self.con.to_pyarrow(expr)
+        table = self.con._to_duckdb_relation(expr).to_arrow_table()
+        return expr.__pyarrow_result__(table, data_mapper=_duckdb_arrow_mapper())
+
+
+def _duckdb_arrow_mapper() -> Any:
+    """ibis.backends.duckdb.converter.DuckDBPyArrowData, without importing that module (it imports pandas)."""
+    global _MAPPER
+    if _MAPPER is None:
+        import pyarrow as pa
+        from ibis.formats.pyarrow import PyArrowData
+
+        class DuckDBArrow(PyArrowData):  # type: ignore[misc]
+            @classmethod
+            def convert_scalar(cls, scalar: pa.Scalar, dtype: Any) -> pa.Scalar:
+                if dtype.is_null():
+                    return pa.scalar(None)
+                return super().convert_scalar(scalar, dtype)
+
+            @classmethod
+            def convert_column(cls, column: pa.Array, dtype: Any) -> pa.Array:
+                if dtype.is_null():
+                    return pa.nulls(len(column))
+                return super().convert_column(column, dtype)
+
+        _MAPPER = DuckDBArrow
+    return _MAPPER
+
+
+_MAPPER: Any = None
+
+
+@dataclass
+class _Unregister:
+    con: Any
+    name: str
+
+    def cleanup(self) -> None:
+        self.con.unregister(self.name)
 
 
 @dataclass
