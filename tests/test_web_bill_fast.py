@@ -257,6 +257,52 @@ def test_a_good_query_is_answered_before_the_router_and_a_bad_one_is_left_to_it(
         fast_answer(state, b"tasks_per_month=-5&input_tokens=1000&output_tokens=500")
 
 
+PRICE_PARAM = st.sampled_from(["model", "at", "provider", "tier", "colour", ""])
+PRICE_VALUE = st.one_of(st.sampled_from(["gpt-4o", "gpt-4", "llama-3.3-70b", "openai/gpt-4-0314", "gpt-9", "",
+                                         "openai", "together", "nobody", "2024-06-01", "20240601", "2024-06", "2024",
+                                         "1999-01-01", "2024-13-01", "standard", "STANDARD ", "flex", "gold",
+                                         "x" * 11, "y" * 61, "z" * 201]),
+                        st.text(max_size=12))
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.tuples(PRICE_PARAM, PRICE_VALUE), max_size=6))
+def test_price_answers_before_the_router_equal_the_route(params: list[tuple[str, str]]) -> None:
+    """/api/price through the whole app (a good new query is answered in the answer cache, anything else by the
+    route) and through an app with the documented route only: the same status and body, for random parameters,
+    repeats (the last value counts), unknown names, bad dates, tiers and lengths out of bounds."""
+    a, b = WHOLE_APP.get("/api/price", params=params), PRICE_ROUTE.get("/api/price", params=params)
+    assert (a.status_code, a.content) == (b.status_code, b.content)
+    assert a.status_code < 500
+
+
+def test_a_good_price_query_is_answered_before_the_router() -> None:
+    from llmflation.web.api_ledger import fast_price
+
+    state = WHOLE_APP.app.state.llmflation  # type: ignore[attr-defined]
+    response = fast_price(state, b"model=gpt-4o&at=2024-06-01")
+    assert response.status_code == 200 and b'"input_usd_per_mtok":"5"' in response.body
+    assert response.body == PRICE_ROUTE.get("/api/price?model=gpt-4o&at=2024-06-01").content
+    for bad in (b"at=2024-06-01", b"model=&at=2024-06-01", b"model=gpt-4o&at=2024-06-01-01"):
+        with pytest.raises(ValueError, match="the route words the error"):
+            fast_price(state, bad)
+
+
+def _price_route() -> TestClient:
+    from fastapi import FastAPI
+
+    from helpers.web_support import small_ledger
+    from llmflation.web import errors
+    from llmflation.web.api_ledger import api_price
+    from llmflation.web.state import AppState
+
+    app = FastAPI()
+    errors.install(app)
+    app.state.llmflation = AppState(settings=WebSettings(), ledger=small_ledger())
+    app.add_api_route("/api/price", api_price, methods=["GET"], response_model=None)
+    return TestClient(app, raise_server_exceptions=False)
+
+
 def _whole_app() -> TestClient:
     from helpers.web_support import small_ledger
 
@@ -272,6 +318,7 @@ def _clients() -> tuple[TestClient, TestClient]:
 
 CLIENTS = _clients()
 WHOLE_APP = _whole_app()
+PRICE_ROUTE = _price_route()
 
 
 def test_price_answers_are_the_bytes_fastapi_would_render(shared_home: Any) -> None:

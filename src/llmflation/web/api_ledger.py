@@ -8,7 +8,7 @@ transaction and then swap in a freshly loaded Ledger.
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
 
@@ -17,6 +17,9 @@ from llmflation.shapes import jsonable
 from llmflation.web import schemas
 from llmflation.web.params import DATE_SCHEMA, dump, page_of, parse_when
 from llmflation.web.state import state_of
+
+if TYPE_CHECKING:
+    from llmflation.web.state import AppState
 
 router = APIRouter(prefix="/api", tags=["ledger"])
 
@@ -83,9 +86,13 @@ async def api_price(
     tier: Annotated[str, Query(max_length=40, description="Service tier, any letter case.",
                                json_schema_extra={"pattern": schemas.TIER_PATTERN})] = "standard",
 ) -> Any:
+    return price_answer(state_of(request), model, at, provider, tier)
+
+
+def price_answer(st: AppState, model: str, at: str | None, provider: str | None, tier: str) -> Any:
+    """The /api/price answer for parameters FastAPI has read (or `fast_price`, the same way)."""
     from llmflation.ledger.user_layer import normalise_tier
 
-    st = state_of(request)
     ledger = st.ledger
     when = parse_when(at, "at") or date.today()
     tier = normalise_tier(tier)  # "STANDARD" is standard (as in the user layer); an unknown tier is a 422
@@ -101,6 +108,28 @@ async def api_price(
         "resolved": resolution.describe(),
         "prices": [price_record(p) for p in found],
     }))
+
+
+# the /api/price parameters and their length bounds (FastAPI's, from the route's declaration)
+_PRICE_PARAMS = {"model": (1, 200), "at": (0, 10), "provider": (0, 60), "tier": (0, 40)}
+
+
+def fast_price(st: AppState, query_string: bytes) -> Any:
+    """The answer to GET /api/price?<query_string> without the router (cache.AnswerCache calls it for a new query):
+    the parameters read as FastAPI reads them (the last value of a repeated name; names it does not know ignored)
+    when every one is within its bounds; anything else raises, and the route then answers and words the error."""
+    from starlette.datastructures import QueryParams
+
+    params = QueryParams(query_string)
+    values: dict[str, str | None] = {}
+    for name, (low, high) in _PRICE_PARAMS.items():
+        v = params.get(name)
+        if v is not None and not low <= len(v) <= high:
+            raise ValueError(f"{name}: out of bounds (the route words the error)")
+        values[name] = v
+    if values["model"] is None:
+        raise ValueError("model: missing (the route words the error)")
+    return price_answer(st, values["model"], values["at"], values["provider"], values["tier"] or "standard")
 
 
 @router.get(

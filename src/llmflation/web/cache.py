@@ -34,9 +34,16 @@ def _bill_answer() -> Callable[[AppState, bytes], Response]:
     return fast_answer
 
 
+def _price_answer() -> Callable[[AppState, bytes], Response]:
+    from llmflation.web.api_ledger import fast_price
+
+    return fast_price
+
+
 # GET paths whose new answers are computed here without the router (each returns the route's own Response for a
 # good query, and raises for anything else: the route then answers and renders the error)
-FAST_ANSWERS: dict[str, Callable[[], Callable[[AppState, bytes], Response]]] = {"/api/bill": _bill_answer}
+FAST_ANSWERS: dict[str, Callable[[], Callable[[AppState, bytes], Response]]] = {"/api/bill": _bill_answer,
+                                                                                "/api/price": _price_answer}
 
 
 class AnswerCache:

@@ -154,10 +154,16 @@ TIER_PATTERN = "^(?:" + "|".join("".join(f"[{c.lower()}{c.upper()}]" if c.isalph
 PERCENT_PATTERN = rf"^(?:[1-9]\d?(?:\.\d{{1,{PRICE_PLACES}}})?|0?\.\d{{0,{PRICE_PLACES - 1}}}[1-9])$"
 
 
+# at least one character str.strip() keeps (the loader strips text fields): \s, plus the separators \x1c-\x1f that
+# Python strips and the Unicode White_Space class of JSON Schema regexes does not hold
+NOT_BLANK = r"[^\s\x1c-\x1f]"
+
+
 class PriceIn(BaseModel):
     """A negotiated or custom price for your private layer (USD per 1M tokens, exact decimal strings)."""
 
-    model: str = Field(min_length=1, max_length=200)
+    # not blank: the loader strips text fields, so "  " is no model (found by schemathesis)
+    model: str = Field(min_length=1, max_length=200, pattern=NOT_BLANK)
     provider: str = Field(max_length=60, pattern=r"^[a-z0-9][a-z0-9._-]*$")
     tier: str = Field("standard", max_length=40, pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$",
                       description=f"{', '.join(TIERS)} (any letter case).",
@@ -175,7 +181,7 @@ class PriceIn(BaseModel):
     batch_discount: str | None = Field(None, max_length=30, description='Fraction off for batch, e.g. "0.5".',
                                        json_schema_extra={"pattern": FRACTION_PATTERN})
     source: str = Field(
-        "user:api", max_length=500, description="Where this price comes from (contract, invoice)."
+        "user:api", max_length=500, pattern=NOT_BLANK, description="Where this price comes from (contract, invoice)."
     )
     note: str = Field("", max_length=500)
 
