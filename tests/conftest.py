@@ -40,6 +40,22 @@ def pytest_report_header(config: pytest.Config) -> str:
     return f"hypothesis profile: {HYPOTHESIS_PROFILE} (CI=true selects the derandomized 'ci' profile)"
 
 
+# Under pytest-xdist with --dist loadgroup (`.ci/run` runs `-n 2 --dist loadgroup`), the tests carrying one of these
+# marks run on one worker, in order: one Spark JVM per run instead of one per worker, one Chromium at a time, and
+# tests that time a real process never overlap each other.
+XDIST_GROUPS = ("spark", "browser", "timed")
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if not config.pluginmanager.hasplugin("xdist"):
+        return
+    for item in items:
+        group = next((name for name in XDIST_GROUPS if item.get_closest_marker(name)), None)
+        if group:
+            item.add_marker(pytest.mark.xdist_group(group))
+
+
 @pytest.fixture(scope="session")
 def shared_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """One store built from the bundled data, shared by read-only tests."""
