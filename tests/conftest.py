@@ -94,13 +94,11 @@ def _set_node_id(item: pytest.Item, nodeid: str) -> None:
 
 
 @pytest.fixture(scope="session")
-def shared_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def shared_home(tmp_path_factory: pytest.TempPathFactory, store_template: Path) -> Path:
     """One store built from the bundled data, shared by read-only tests."""
     home = tmp_path_factory.mktemp("llmflation-home")
     os.environ["LLMFLATION_HOME"] = str(home)
-    from llmflation.ledger.store import Store
-
-    Store(home / "ledger.duckdb").ensure_current()
+    shutil.copyfile(store_template, home / "ledger.duckdb")
     return home
 
 
@@ -120,11 +118,24 @@ def fresh_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 @pytest.fixture(scope="session")
 def store_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A store exactly as first use builds it from the bundled data, built once and never written to."""
+    """A store exactly as first use builds it from the bundled data, built once per run and never written to: under
+    pytest-xdist the first worker builds it in the run's base directory (under a lock) and the others wait for it."""
+    import fcntl
+
     from llmflation.ledger.store import Store
 
-    path = tmp_path_factory.mktemp("store-template") / "ledger.duckdb"
-    Store(path).ensure_current()
+    root = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        root = root.parent  # each worker's base directory lies in the run's
+    path = root / "store-template" / "ledger.duckdb"
+    with (root / "store-template.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not path.exists():
+            path.parent.mkdir(exist_ok=True)
+            building = path.with_name("building.duckdb")  # a failed build leaves no template behind
+            building.unlink(missing_ok=True)
+            Store(building).ensure_current()
+            building.rename(path)
     return path
 
 
