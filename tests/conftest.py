@@ -68,7 +68,7 @@ def _own_node_ids(items: list[pytest.Item]) -> None:
     """Every test gets its own node id. pytest 9.2 builds an item's id from its function name and parametrization;
     Schemathesis' items (one per API operation) carry no parametrization, so all operations of a test share one id,
     and xdist's scope schedulers (loadgroup, loadscope, loadfile) key work by id: they would run one operation per
-    test and report the rest as never collected. Such items get their full name (`test_x[GET /api/models]`)."""
+    test. Such items get their full name (`test_x[GET /api/models]`); any id still shared stops the run here."""
     from collections import Counter
 
     counts = Counter(item.nodeid for item in items)

@@ -50,14 +50,3 @@ def test_a_grouped_test_is_one_scheduling_unit_under_xdist(request: pytest.Fixtu
     grouped = bool(getattr(request.config.option, "loadgroup", False))
     assert request.node.nodeid.endswith("::test_a_grouped_test_is_one_scheduling_unit_under_xdist@timed") == grouped
 
-
-def test_every_schema_operation_has_its_own_test_id() -> None:
-    """Schemathesis makes one test per API operation; each needs its own id, or xdist's group scheduler runs one."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST_XDIST")}
-    r = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "no:xdist",
-                        "--collect-only", "tests/test_web_schemathesis.py"],
-                       capture_output=True, text=True, cwd=ROOT, env=env, timeout=120)
-    assert r.returncode == 0, r.stdout + r.stderr
-    ids = [line for line in r.stdout.splitlines() if "::" in line]
-    assert len(ids) == len(set(ids)) > 10
-    assert "tests/test_web_schemathesis.py::test_read_api_never_fails[GET /api/models]" in ids
