@@ -40,14 +40,65 @@ def pytest_report_header(config: pytest.Config) -> str:
     return f"hypothesis profile: {HYPOTHESIS_PROFILE} (CI=true selects the derandomized 'ci' profile)"
 
 
+# `.ci/run` runs the suite on both cores: `pytest -n 2 --dist loadgroup` (pytest-xdist). Tests carrying one of these
+# marks run on one worker, one after another: one Spark JVM per run instead of one per worker, one Chromium at a
+# time, and tests that time a real process (a held lock, SIGKILL, a timeout) never overlap each other.
+XDIST_GROUPS = ("spark", "browser", "timed")
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    _own_node_ids(items)
+    if not getattr(config.option, "loadgroup", False):  # set on xdist's workers under --dist loadgroup
+        return
+    for item in items:
+        group = next((name for name in XDIST_GROUPS if item.get_closest_marker(name)), None)
+        if group:
+            item.add_marker(pytest.mark.xdist_group(group))
+        names = {str(m.args[0] if m.args else m.kwargs.get("name", "default"))
+                 for m in item.iter_markers("xdist_group")}
+        if names:
+            # What xdist's own hook does (the group after '@' is the scheduling unit); on pytest 9.2 its write to
+            # the legacy `_nodeid` no longer reaches the id (pytest-dev/pytest-xdist#1386), so groups would be
+            # silently ignored. Once xdist writes the id itself, the suffix is doubled and the group is the same.
+            _set_node_id(item, f"{item.nodeid}@{'_'.join(sorted(names))}")
+
+
+def _own_node_ids(items: list[pytest.Item]) -> None:
+    """Every test gets its own node id. pytest 9.2 builds an item's id from its function name and parametrization;
+    Schemathesis' items (one per API operation) carry no parametrization, so all operations of a test share one id,
+    and xdist's scope schedulers (loadgroup, loadscope, loadfile) key work by id: they would run one operation per
+    test. Such items get their full name (`test_x[GET /api/models]`); any id still shared stops the run here."""
+    from collections import Counter
+
+    counts = Counter(item.nodeid for item in items)
+    for item in items:
+        if counts[item.nodeid] > 1 and item.parent is not None and item.name != item.nodeid.rsplit("::", 1)[-1]:
+            _set_node_id(item, f"{item.parent.nodeid}::{item.name}")
+    shared = sorted(n for n, c in Counter(item.nodeid for item in items).items() if c > 1)
+    if shared:
+        raise pytest.UsageError(f"tests share a node id (pytest-xdist would run only one of each): {shared[:5]}")
+
+
+def _set_node_id(item: pytest.Item, nodeid: str) -> None:
+    if hasattr(item, "_id"):  # pytest >= 9.2: a structured id (path, names); the whole tail stays in the names
+        from _pytest.nodeid import NodeId
+
+        path, _, rest = nodeid.partition("::")
+        head, bracket, tail = rest.partition("[")
+        names = head.split("::")
+        names[-1] += bracket + tail
+        item._id = NodeId(path=path, names=tuple(names))
+    else:
+        item._nodeid = nodeid  # type: ignore[attr-defined]
+
+
 @pytest.fixture(scope="session")
-def shared_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def shared_home(tmp_path_factory: pytest.TempPathFactory, store_template: Path) -> Path:
     """One store built from the bundled data, shared by read-only tests."""
     home = tmp_path_factory.mktemp("llmflation-home")
     os.environ["LLMFLATION_HOME"] = str(home)
-    from llmflation.ledger.store import Store
-
-    Store(home / "ledger.duckdb").ensure_current()
+    shutil.copyfile(store_template, home / "ledger.duckdb")
     return home
 
 
@@ -67,11 +118,24 @@ def fresh_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 @pytest.fixture(scope="session")
 def store_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A store exactly as first use builds it from the bundled data, built once and never written to."""
+    """A store exactly as first use builds it from the bundled data, built once per run and never written to: under
+    pytest-xdist the first worker builds it in the run's base directory (under a lock) and the others wait for it."""
+    import fcntl
+
     from llmflation.ledger.store import Store
 
-    path = tmp_path_factory.mktemp("store-template") / "ledger.duckdb"
-    Store(path).ensure_current()
+    root = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        root = root.parent  # each worker's base directory lies in the run's
+    path = root / "store-template" / "ledger.duckdb"
+    with (root / "store-template.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not path.exists():
+            path.parent.mkdir(exist_ok=True)
+            building = path.with_name("building.duckdb")  # a failed build leaves no template behind
+            building.unlink(missing_ok=True)
+            Store(building).ensure_current()
+            building.rename(path)
     return path
 
 

@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -33,3 +35,18 @@ def test_local_runs_explore() -> None:
 
 def test_ci_script_sets_ci() -> None:
     assert 'export CI="${CI:-true}"' in (ROOT / ".ci" / "run").read_text()
+
+
+def test_ci_script_runs_the_suite_on_both_cores() -> None:
+    script = (ROOT / ".ci" / "run").read_text()
+    assert "parallel=(-n 2 --dist loadgroup)" in script
+    assert 'python -m pytest -q -p no:cacheprovider ${parallel[@]+"${parallel[@]}"} "$@"' in script
+
+
+@pytest.mark.timed
+def test_a_grouped_test_is_one_scheduling_unit_under_xdist(request: pytest.FixtureRequest) -> None:
+    """Under `.ci/run` (`-n 2 --dist loadgroup`) a test marked timed, spark or browser carries its group in its id,
+    the unit xdist schedules on one worker (tests/conftest.py); elsewhere its id is the plain one."""
+    grouped = bool(getattr(request.config.option, "loadgroup", False))
+    assert request.node.nodeid.endswith("::test_a_grouped_test_is_one_scheduling_unit_under_xdist@timed") == grouped
+

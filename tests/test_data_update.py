@@ -133,6 +133,7 @@ def test_same_body_without_etag_is_not_imported_twice(ledger: Ledger, server: Se
     assert contents(ledger) == before
 
 
+@pytest.mark.timed
 def test_timeout_of_one_source_reports_it_and_imports_the_others(ledger: Ledger, server: Served) -> None:
     server.routes["/slow.json"] = Route(body("openrouter_models.json"), delay=1.5)
     result = run(ledger, server, urls=urls(server, openrouter="/slow.json"), timeout=0.3, retries=2)

@@ -48,15 +48,21 @@ def run(*args: str, home: Path, extra_path: str = "") -> subprocess.CompletedPro
     )
 
 
-@pytest.fixture(scope="module")
-def home(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return tmp_path_factory.mktemp("home")
+@pytest.fixture
+def home(tmp_path: Path) -> Path:
+    """A private data directory per test: each test builds the state it needs (tests run in any order, on any
+    xdist worker)."""
+    return tmp_path / "home"
+
+
+def import_litellm_file(home: Path) -> subprocess.CompletedProcess[str]:
+    return run(
+        "import", "litellm", str(FIXTURES / "litellm_map.json"), "--date", "2025-01-15", "--json", home=home
+    )
 
 
 def test_import_litellm_file_json_report(home: Path) -> None:
-    r = run(
-        "import", "litellm", str(FIXTURES / "litellm_map.json"), "--date", "2025-01-15", "--json", home=home
-    )
+    r = import_litellm_file(home)
     assert r.returncode == 0, r.stderr
     rep = json.loads(r.stdout)
     assert rep["kind"] == "litellm" and rep["seen_on"] == "2025-01-15"
@@ -66,6 +72,8 @@ def test_import_litellm_file_json_report(home: Path) -> None:
 
 
 def test_import_history_then_diff_status_conflicts(home: Path, tmp_path: Path) -> None:
+    first = import_litellm_file(home)  # the file import the status below lists before the history import
+    assert first.returncode == 0, first.stderr
     repo = build(tmp_path / "litellm")
     r = run("import", "litellm-history", str(repo.path), "--json", home=home)
     assert r.returncode == 0, r.stderr

@@ -23,7 +23,7 @@ from helpers.usage_helpers import gen_module
 from helpers.web_support import running_server
 from llmflation.usage.store import HOLD_ENV, UsageStore
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.timed]
 
 
 def _home(shared_home: Path, tmp_path: Path) -> Path:

@@ -241,6 +241,7 @@ def test_unknown_models_kept_as_unpriced_on_request(ledger: Any, tmp_path: Path)
     assert "acme-hyperbrain-9000" in report.unpriced[0].reason
 
 
+@pytest.mark.timed
 def test_sigkill_mid_ingest_leaves_store_as_before(ledger: Any, shared_home: Path, tmp_path: Path) -> None:
     gen = gen_module()
     home = tmp_path / "home"

@@ -54,6 +54,7 @@ def test_dns_rebinding_host_and_origin_are_refused(shared_home: Path) -> None:
         assert httpx.get(base + "/api/models?limit=1", headers={"Host": "localhost"}).status_code == 200
 
 
+@pytest.mark.timed
 def test_bearer_check_answers_before_the_body_is_read(shared_home: Path) -> None:
     with running_server(shared_home, token=TOKEN) as base:
         port = urlsplit(base).port

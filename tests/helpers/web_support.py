@@ -72,14 +72,45 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+PROC = Path("/proc")
+
+
+def listening_port(pid: int) -> int | None:
+    """The TCP port process `pid` listens on (read from Linux /proc), or None while it listens on none."""
+    inodes = set()
+    try:
+        for fd in (PROC / str(pid) / "fd").iterdir():
+            try:
+                target = os.readlink(fd)
+            except OSError:
+                continue
+            if target.startswith("socket:["):
+                inodes.add(target[len("socket:["):-1])
+    except OSError:
+        return None
+    for table in ("tcp", "tcp6"):
+        try:
+            lines = (PROC / str(pid) / "net" / table).read_text().splitlines()[1:]
+        except OSError:
+            continue
+        for line in lines:
+            fields = line.split()
+            if fields[3] == "0A" and fields[9] in inodes:  # 0A: LISTEN
+                return int(fields[1].rsplit(":", 1)[1], 16)
+    return None
+
+
 @contextmanager
 def running_server(home: Path, token: str | None = None, timeout: float = 60.0, args: tuple[str, ...] = (),
                    env_extra: dict[str, str] | None = None, procs: list[subprocess.Popen[str]] | None = None,
                    ) -> Iterator[str]:
-    """Start the real `llmflation serve` (uvicorn) on a free loopback port; yield its base URL.
+    """Start the real `llmflation serve` (uvicorn) on 127.0.0.1; yield its base URL.
 
+    On Linux the server binds port 0 (the kernel picks a free port, so servers started at once by parallel test
+    workers never race for one) and its port is read from /proc; elsewhere a port found free just before is used.
     `args` are extra `serve` flags (default one worker); `procs`, when given, receives the server process."""
-    port = free_port()
+    own_port = PROC.joinpath("self", "net", "tcp").exists()
+    port: int | None = None if own_port else free_port()
     env = {**os.environ, "LLMFLATION_HOME": str(home), **(env_extra or {})}
     env.pop("LLMFLATION_API_TOKEN", None)
     if token:
@@ -87,25 +118,29 @@ def running_server(home: Path, token: str | None = None, timeout: float = 60.0, 
     if "--workers" not in args:
         args = (*args, "--workers", "1")
     proc = subprocess.Popen(
-        [sys.executable, "-m", "llmflation.cli.main", "serve", "--host", "127.0.0.1", "--port", str(port), *args],
+        [sys.executable, "-m", "llmflation.cli.main", "serve", "--host", "127.0.0.1", "--port", str(port or 0),
+         *args],
         env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
     )
     if procs is not None:
         procs.append(proc)
-    base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + timeout
         while True:
             if proc.poll() is not None:
                 raise RuntimeError(f"server exited early:\n{proc.stdout.read() if proc.stdout else ''}")
+            if port is None:
+                port = listening_port(proc.pid)
             try:
-                if httpx.get(base + "/api/models?limit=1", timeout=2).status_code == 200:
+                if port is not None and httpx.get(f"http://127.0.0.1:{port}/api/models?limit=1",
+                                                  timeout=2).status_code == 200:
                     break
             except httpx.TransportError:
                 pass
             if time.monotonic() > deadline:
                 raise RuntimeError("server did not start in time")
             time.sleep(0.2)
+        base = f"http://127.0.0.1:{port}"
         yield base
     finally:
         proc.terminate()
