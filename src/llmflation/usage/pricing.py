@@ -166,15 +166,17 @@ def _with_call_keys(u: ir.Table) -> ir.Table:
     )
 
 
-def _range_join(u: ir.Table, side: ir.Table) -> ir.Table:
+def _range_join(u: ir.Table, side: ir.Table, day: str = "day", minute: str = "minute") -> ir.Table:
+    """`u` (rows, or sums of rows) joined to the tariff segment in effect for its model, provider, tier, `day` and UTC
+    `minute` of the day: the validity intervals `[valid_from, valid_to)` as a range join (Spark has no as-of join)."""
     return u.left_join(side, [
         u.model == side.p_model,
         u.price_provider == side.p_provider,
         u.tier_req == side.p_tier,
-        side.valid_from <= u.day,
-        u.day < side.valid_to.fill_null(FAR_FUTURE),
-        side.m_from <= u.minute,
-        u.minute < side.m_to,
+        side.valid_from <= u[day],
+        u[day] < side.valid_to.fill_null(FAR_FUTURE),
+        side.m_from <= u[minute],
+        u[minute] < side.m_to,
     ])
 
 
@@ -462,16 +464,7 @@ def priced_sums(a: ir.Table, prices: ir.Table, choices: ir.Table) -> ir.Table:
     """Stage 2: price-key sums with their provider rule, joined to the tariff segment in effect on their first day
     (every day of a group shares it), with `cost_columns`."""
 
-    a = with_provider(a, choices)
-    g = a.left_join(prices, [
-        a.model == prices.p_model,
-        a.price_provider == prices.p_provider,
-        a.tier_req == prices.p_tier,
-        prices.valid_from <= a.first_day,
-        a.first_day < prices.valid_to.fill_null(FAR_FUTURE),
-        prices.m_from <= a.slot,
-        a.slot < prices.m_to,
-    ])
+    g = _range_join(with_provider(a, choices), prices, day="first_day", minute="slot")
     long = (g.p_lc_rank.notnull() & (g.lc_rank >= g.p_lc_rank)).fill_null(False)
     return g.mutate(**cost_columns(g, long))
 
