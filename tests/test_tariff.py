@@ -20,6 +20,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from helpers.usage_helpers import write_usage_rows
 from llmflation.ledger.ledger import Ledger
 from llmflation.ledger.records import Model, Price
 from llmflation.ledger.tariff import BUCKETS, Call, choose_row, price_call, rate_card, segments
@@ -138,9 +139,6 @@ def bill_path(rows: list[Price], sc: Scenario) -> Decimal:
 
 
 def write_usage(path: Path, calls: list[Scenario]) -> Path:
-    import pyarrow as pa
-    import pyarrow.parquet as pq
-
     recs = []
     for i, sc in enumerate(calls):
         t = sc.buckets()
@@ -153,13 +151,7 @@ def write_usage(path: Path, calls: list[Scenario]) -> Path:
             "reported_cost": None, "source_format": "generic", "source_file": "t", "source_row": i + 1,
             "cache_write_1h": t["cache_write_1h"], "input_audio": t["input_audio"], "output_audio": t["output_audio"],
             "service_tier": sc.tier, "unresolved_reason": None})
-    ints = ("requests", "input_uncached", "cache_read", "cache_write", "output_text", "output_reasoning",
-            "source_row", "cache_write_1h", "input_audio", "output_audio")
-    schema = pa.schema([(k, pa.int64() if k in ints else pa.timestamp("us") if k == "ts" else
-                         pa.date32() if k == "day" else pa.bool_() if k == "batch" else
-                         pa.decimal128(38, 12) if k == "reported_cost" else pa.string()) for k in recs[0]])
-    pq.write_table(pa.Table.from_pylist(recs, schema=schema), path)
-    return path
+    return write_usage_rows(path, recs)
 
 
 def usage_path(rows: list[Price], calls: list[Scenario], tmp: Path, engine: str) -> dict[str, Decimal]:

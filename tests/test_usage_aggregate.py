@@ -23,6 +23,7 @@ import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
+from helpers.usage_helpers import write_usage_rows
 from llmflation.errors import InputError
 from llmflation.ledger.ledger import Ledger
 from llmflation.ledger.records import Lifecycle, Model, Price
@@ -135,16 +136,7 @@ def log_rows(draw: st.DrawFn, n: int) -> list[dict[str, Any]]:
 
 
 def write_log(path: Path, rows: list[dict[str, Any]]) -> Path:
-    import pyarrow as pa
-    import pyarrow.parquet as pq
-
-    ints = ("requests", "input_uncached", "cache_read", "cache_write", "output_text", "output_reasoning",
-            "source_row", "cache_write_1h", "input_audio", "output_audio")
-    schema = pa.schema([(k, pa.int64() if k in ints else pa.timestamp("us") if k == "ts" else
-                         pa.date32() if k == "day" else pa.bool_() if k == "batch" else
-                         pa.decimal128(38, 12) if k == "reported_cost" else pa.string()) for k in rows[0]])
-    pq.write_table(pa.Table.from_pylist(rows, schema=schema), path)
-    return path
+    return write_usage_rows(path, rows)
 
 
 KEYS = {"day": lambda r: r["day"], "week": lambda r: r["day"] - timedelta(days=r["day"].weekday()),

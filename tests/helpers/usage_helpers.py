@@ -80,10 +80,27 @@ CASES: list[tuple[Any, ...]] = [
 EXPECTED_TOTAL = sum((c[-1] for c in CASES if isinstance(c[-1], Decimal)), Decimal(0))
 
 
-def write_cases(path: Path, cases: list[tuple[Any, ...]] = CASES, reported: dict[int, Decimal] | None = None) -> Path:
+INT_COLUMNS = ("requests", "input_uncached", "cache_read", "cache_write", "output_text", "output_reasoning",
+               "source_row", "cache_write_1h", "input_audio", "output_audio")
+
+
+def write_usage_rows(path: Path, rows: list[dict[str, Any]]) -> Path:
+    """Usage rows (dicts with canonical column names) as a canonical Parquet file: each column typed by its name."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
+    def arrow_type(name: str) -> Any:
+        if name in INT_COLUMNS:
+            return pa.int64()
+        return {"ts": pa.timestamp("us"), "day": pa.date32(), "batch": pa.bool_(),
+                "reported_cost": pa.decimal128(38, 12)}.get(name, pa.string())
+
+    schema = pa.schema([(k, arrow_type(k)) for k in rows[0]])
+    pq.write_table(pa.Table.from_pylist(rows, schema=schema), path)
+    return path
+
+
+def write_cases(path: Path, cases: list[tuple[Any, ...]] = CASES, reported: dict[int, Decimal] | None = None) -> Path:
     rows = []
     for i, (day, model, provider, batch, u, cr, cw, ot, rs, _) in enumerate(cases):
         rows.append({
@@ -95,14 +112,4 @@ def write_cases(path: Path, cases: list[tuple[Any, ...]] = CASES, reported: dict
             "reported_cost": (reported or {}).get(i), "source_format": "generic", "source_file": "cases",
             "source_row": i + 1, "unresolved_reason": None if model else "unknown model 'foo'",
         })
-    schema = pa.schema([
-        ("row_key", pa.string()), ("request_id", pa.string()), ("ts", pa.timestamp("us")), ("day", pa.date32()),
-        ("model", pa.string()), ("model_raw", pa.string()), ("provider", pa.string()), ("batch", pa.bool_()),
-        ("requests", pa.int64()), ("input_uncached", pa.int64()), ("cache_read", pa.int64()),
-        ("cache_write", pa.int64()), ("output_text", pa.int64()), ("output_reasoning", pa.int64()),
-        ("project", pa.string()), ("user_id", pa.string()), ("tags", pa.string()),
-        ("reported_cost", pa.decimal128(38, 12)), ("source_format", pa.string()), ("source_file", pa.string()),
-        ("source_row", pa.int64()), ("unresolved_reason", pa.string()),
-    ])
-    pq.write_table(pa.Table.from_pylist(rows, schema=schema), path)
-    return path
+    return write_usage_rows(path, rows)
