@@ -108,7 +108,7 @@ def log_rows(draw: st.DrawFn, n: int) -> list[dict[str, Any]]:
         day = START + timedelta(days=draw(st.integers(-1, 12)))
         minute = draw(st.sampled_from(MINUTES))
         model = draw(st.sampled_from([*MODELS, None]))
-        provider = draw(st.sampled_from([None, None, "acme", "hostx", "hosty", "nowhere"]))
+        provider = draw(st.sampled_from([None, None, "acme", "hostx", "hosty", "nowhere", ""]))  # "": names none
         requests = draw(st.sampled_from([0, 1, 1, 3]))
         per = max(requests, 1)
         # prompts on the thresholds: exactly threshold × requests, one token past it, or anything
@@ -140,7 +140,9 @@ def write_log(path: Path, rows: list[dict[str, Any]]) -> Path:
 
 
 KEYS = {"day": lambda r: r["day"], "week": lambda r: r["day"] - timedelta(days=r["day"].weekday()),
-        "month": lambda r: r["day"].replace(day=1), "model": lambda r: r["model"] or r["model_raw"],
+        "month": lambda r: r["day"].replace(day=1),
+        "quarter": lambda r: r["day"].replace(month=(r["day"].month - 1) // 3 * 3 + 1, day=1),
+        "year": lambda r: r["day"].replace(month=1, day=1), "model": lambda r: r["model"] or r["model_raw"],
         "provider": lambda r: r["price_provider"], "project": lambda r: r["project"], "user": lambda r: r["user_id"],
         "provider_rule": lambda r: r["provider_rule"]}
 
@@ -191,7 +193,7 @@ def _check(ledger: Ledger, rows: list[dict[str, Any]], by: tuple[str, ...], tmp:
 
 
 BYS = [("month",), ("day", "model"), ("week", "provider", "provider_rule"), ("tag",), ("model", "user"),
-       ("project",), ()]
+       ("project",), (), ("quarter", "provider"), ("year", "model")]
 
 
 # no shrinking: each example runs the engine, and a shrink of a failing log takes many minutes; the failing
@@ -349,3 +351,24 @@ def test_reprice_prices_one_hour_writes_and_audio_at_their_own_rates(tmp_path: P
     assert report.chosen is not None and report.chosen.whatif_cost_usd == by_hand
     # actual: acme/a has no cache-write, 1-hour or audio prices: every such token at its input / output rate
     assert report.actual_cost_usd == (D(1_400_000) * 2 + D(100_000) * 10) / 1_000_000
+
+
+def test_small_tables_carry_the_schema_duckdb_gives_their_views(tmp_path: Path) -> None:
+    """Engine.memtable builds the Ibis table from the Arrow schema instead of asking DuckDB (a query per table):
+    the schema must be the one DuckDB reports for the registered view, for every small table pricing uses."""
+    from llmflation.ledger.ledger import open_ledger
+    from llmflation.usage.pricing import offer_boundaries, price_table, provider_choices
+
+    ledger = open_ledger()
+    path = write_log(tmp_path / "log.parquet", [{
+        "row_key": "r0", "request_id": "q0", "ts": datetime(2025, 3, 1), "day": date(2025, 3, 1),
+        "model": "openai/gpt-4o-2024-08-06", "model_raw": "gpt-4o", "provider": "openai", "batch": False,
+        "requests": 1, "input_uncached": 10, "cache_read": 0, "cache_write": 0, "output_text": 5,
+        "output_reasoning": 0, "project": None, "user_id": None, "tags": None, "reported_cost": None,
+        "source_format": "generic", "source_file": "t", "source_row": 1, "unresolved_reason": None}])
+    table, choices = price_table(ledger), provider_choices(ledger)
+    with open_engine("duckdb", path) as e:
+        for small in (table, choices, offer_boundaries(table, choices)):
+            mine = e.memtable(small)
+            assert mine.schema() == e.con.table(mine.op().name).schema()
+            assert mine.count().execute() == small.num_rows

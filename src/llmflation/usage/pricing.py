@@ -192,9 +192,10 @@ def with_provider(t: ir.Table, choices: ir.Table) -> ir.Table:
     import ibis
 
     u = t.left_join(choices, t.model == choices.c_model)
+    named = u.provider.nullif("")  # a blank provider names none
     return u.mutate(
-        price_provider=ibis.coalesce(u.provider, u.c_provider),
-        provider_rule=ibis.cases((u.provider.notnull(), "row"), (u.c_rule.notnull(), u.c_rule), else_="none"),
+        price_provider=ibis.coalesce(named, u.c_provider),
+        provider_rule=ibis.cases((named.notnull(), "row"), (u.c_rule.notnull(), u.c_rule), else_="none"),
     )
 
 
@@ -221,12 +222,14 @@ def price_shape(table: pa.Table, boundaries: Any = None) -> PriceShape:
 
 
 def offer_boundaries(table: pa.Table, choices: pa.Table) -> pa.Table:
-    """Per offer (model, provider), every date its price segments start or end, as columns b1..bK (NULL-padded):
-    between two of them every segment of the offer (all tiers, windows, long-context tiers) is constant. Rows naming
-    no provider use the dates of their model's chosen provider (provider key ''). A row's *epoch* — how many of its
-    offer's dates fall on or before its day — is then a few comparisons, and the rows of one epoch can be summed
-    before they meet the prices. Offers change price rarely (the bundled ledger: five dates at most), so the sums
-    are few: about one per offer, epoch and period."""
+    """Per offer (model, provider), a number `e_id` and every date its price segments start or end, as columns
+    b1..bK (padded with a date no day reaches): between two of them every segment of the offer (all tiers, windows,
+    long-context tiers) is constant. Rows naming no provider use the dates of their model's chosen provider
+    (provider key ''). A row's *epoch* — how many of its offer's dates fall on or before its day — is then a few
+    comparisons, and the rows of one epoch can be summed before they meet the prices. Offers change price rarely
+    (the bundled ledger: five dates at most), so the sums are few: about one per offer, epoch and period. The rows
+    are summed by `e_id` rather than by their model and provider names (a small integer groups faster than two
+    strings); the names come back from this table after the sums."""
     import pyarrow as pa
 
     dates: dict[tuple[str, str], set[date]] = {}
@@ -249,6 +252,7 @@ def offer_boundaries(table: pa.Table, choices: pa.Table) -> pa.Table:
     ordered = {k: sorted(dates[k]) for k in keys}
     width = max((len(v) for v in ordered.values()), default=0)
     out: dict[str, tuple[pa.DataType, list[Any]]] = {
+        "e_id": (pa.int32(), list(range(1, len(keys) + 1))),
         "e_model": (pa.string(), [k[0] for k in keys]), "e_provider": (pa.string(), [k[1] for k in keys]),
         "e_window": (pa.bool_(), [window[k] for k in keys]), "e_long": (pa.bool_(), [long[k] for k in keys])}
     for i in range(width):  # padded with a date no day reaches (no NULL: a comparison per column, nothing more)
@@ -322,16 +326,16 @@ def spend_expr(usage: ir.Table, prices: ir.Table, choices: ir.Table, keys: Seque
     """The one expression, aggregate-then-price: filter → sum token buckets per price key → range join of the sums
     with the validity intervals → exact DECIMAL costs → the asked-for groups.
 
-    Stage 1 (`price_key_sums`) touches every row but joins nothing: it groups rows by what decides their rate — day
-    (or price epoch), model, named provider, requested tier, batch, window slot and long-context rank (see
-    `PriceShape`) — plus the raw columns the asked-for keys derive from, and sums requests and tokens. Stage 2
-    (`priced_sums`) resolves the provider rule and joins these aggregates (not the rows) to the tariff's segments,
-    where the unit prices meet the sums; stage 3 (`fold_priced`) folds to the asked-for keys. The result is the same
-    to the last digit as pricing each row (sums of exact products are exact; `tests/test_usage_aggregate.py`
-    compares them on random logs, on DuckDB and Spark). `keys` are dimension names (DIMENSIONS); `period` adds a
-    `period` column (start date). Result columns: the keys, provider_rule, unpriced_reason, u_model / u_provider
-    (for unpriced groups), batch_discount, flag token/request counts, request and token sums per bucket, reported
-    cost, and c_in/c_cr/c_cw/c_out in micro-dollars.
+    Stage 1 (`price_key_sums`) touches every row but joins only the small table of offers: it groups rows by what
+    decides their rate — day (or offer and price epoch), model, named provider, requested tier, batch, window slot
+    and long-context rank (see `PriceShape`) — plus the raw columns the asked-for keys derive from, and sums
+    requests and tokens. Stage 2 (`priced_sums`) resolves the provider rule and joins these aggregates (not the
+    rows) to the tariff's segments, where the unit prices meet the sums; stage 3 (`fold_priced`) folds to the
+    asked-for keys. The result is the same to the last digit as pricing each row (sums of exact products are exact;
+    `tests/test_usage_aggregate.py` compares them on random logs, on DuckDB and Spark). `keys` are dimension names
+    (DIMENSIONS); `period` adds a `period` column (start date). Result columns: the keys, provider_rule,
+    unpriced_reason, u_model / u_provider (for unpriced groups), batch_discount, flag token/request counts, request
+    and token sums per bucket, reported cost, and c_in/c_cr/c_cw/c_out in micro-dollars.
     """
     return fold_priced(priced_groups(usage, prices, choices, keys, period, since, until, shape), keys, period)
 
@@ -416,25 +420,36 @@ def price_key_sums(usage: ir.Table, t: ir.Table, shape: PriceShape, period: str 
     last_day (and r_period when grouped by epoch and period), request/token sums, reported cost and rows,
     tier_unknown_requests."""
     import ibis
+    import ibis.expr.operations as ops
 
-    if period != "day" and shape.boundaries is not None:
-        # the rows of one offer's price epoch share their segments: group by epoch (and period) rather than by
-        # day, keeping the epoch's first day to find the segments
+    by_offer = period != "day" and shape.boundaries is not None
+    if by_offer:
+        # the rows of one offer's price epoch share their segments: group by offer number, epoch (and period)
+        # rather than by day and names, keeping the epoch's first day to find the segments. Rows of no known offer
+        # (unknown model or provider) keep their names in the key; a blank provider is no provider (`with_provider`).
         e = shape.boundaries
-        bcols = [c for c in e.columns if c not in ("e_model", "e_provider", "e_window", "e_long")]
+        bcols = [c for c in e.columns if c not in ("e_id", "e_model", "e_provider", "e_window", "e_long")]
         j = t.left_join(e, [t.model == e.e_model, ibis.coalesce(t.provider, "") == e.e_provider])
         epoch: Any = ibis.literal(0, "int8")
         for c in bcols:  # NULL (no offer) compares as NULL: the row's epoch is NULL, its own group
             epoch = epoch + (j.day >= j[c]).cast("int8")
-        t = j.mutate(r_epoch=epoch).drop("e_model", "e_provider", *bcols)
-        when = ["r_epoch"]
+        none = j.e_id.isnull()
+        t = j.mutate(r_epoch=epoch, k_model=ibis.ifelse(none, j.model, ibis.null(str)),
+                     k_provider=ibis.ifelse(none, j.provider, ibis.null(str)),
+                     k_reason=ibis.ifelse(none, j.unresolved_reason, ibis.null(str))
+                     ).drop("e_model", "e_provider", *bcols)
+        when = ["e_id", "k_model", "k_provider", "k_reason", "r_epoch"]
         if period:
-            t = t.mutate(r_period=period_expr(t.day, period))
-            when.append("r_period")
+            t = t.mutate(r_period_n=_period_number(t.day, period))
+            when.append("r_period_n")
     else:
-        when = ["day"]
+        when = ["day", "model", "provider", "unresolved_reason"]
     raw = {RAW_KEYS[k][0]: RAW_KEYS[k][1](t) for k in keys if k in RAW_KEYS}
     row_keys = _row_keys(t, shape, usage)
+    # a key that is a constant (no tier column, no window or threshold in the ledger) is added after the sums:
+    # grouping by it would cost a comparison per row for nothing
+    constant = {k: v for k, v in row_keys.items() if isinstance(v.op(), ops.Literal)}
+    row_keys = {k: v for k, v in row_keys.items() if k not in constant}
     t = t.mutate(**row_keys, **raw)
     t = t.drop(*(c for c in ("e_window", "e_long") if c in t.columns))
     present_subs = [b for b in SUB_BUCKETS if not _is_default(usage, b)]
@@ -449,15 +464,55 @@ def price_key_sums(usage: ir.Table, t: ir.Table, shape: PriceShape, period: str 
         tier = t.service_tier.lower()
         unknown = tier.notnull() & ~tier.isin(list(KNOWN_TIER_VALUES))
         sums["tier_unknown_requests"] = ibis.ifelse(unknown, t.requests, 0).sum()
-    if when != ["day"]:
+    if by_offer:
         sums.update(first_day=t.day.min(), last_day=t.day.max())
-    a = t.group_by([*when, "model", "provider", "unresolved_reason", "batch", *row_keys, *raw]).aggregate(**sums)
-    if when == ["day"]:
-        a = a.mutate(first_day=a.day, last_day=a.day)
+    a = t.group_by([*when, "batch", *row_keys, *raw]).aggregate(**sums)
+    if constant:
+        a = a.mutate(**constant)
+    a = _offer_names(a, shape.boundaries, period) if by_offer else a.mutate(first_day=a.day, last_day=a.day)
     absent = {b: ibis.literal(0, "int64") for b in SUB_BUCKETS if b not in present_subs}
     if "tier_unknown_requests" not in sums:
         absent["tier_unknown_requests"] = ibis.literal(0, "int64")
     return a.mutate(**absent) if absent else a
+
+
+def _period_number(day: ir.DateValue, period: str) -> ir.IntegerValue:
+    """The period of `day` as a small integer (months since year 0, …): a group key that costs less per row than the
+    period's start date, which `_period_start` rebuilds from it after the sums. Weeks keep their start date."""
+    if period == "month":
+        return day.year() * 12 + day.month() - 1
+    if period == "quarter":
+        return day.year() * 4 + day.quarter() - 1
+    if period == "year":
+        return day.year()
+    return period_expr(day, period)
+
+
+def _period_start(n: ir.Value, period: str) -> ir.DateValue:
+    import ibis
+
+    if period == "month":
+        return ibis.date(n // 12, n % 12 + 1, 1)
+    if period == "quarter":
+        return ibis.date(n // 4, (n % 4) * 3 + 1, 1)
+    if period == "year":
+        return ibis.date(n, 1, 1)
+    return n
+
+
+def _offer_names(a: ir.Table, boundaries: ir.Table, period: str | None) -> ir.Table:
+    """Sums keyed by offer number (`price_key_sums`) with their model, provider and unresolved reason back (and the
+    period's start date): a join of the few sums to the offers table."""
+    import ibis
+
+    e = boundaries.select(x_id=boundaries.e_id, x_model=boundaries.e_model, x_provider=boundaries.e_provider)
+    j = a.left_join(e, a.e_id == e.x_id)
+    named = j.mutate(model=ibis.coalesce(j.x_model, j.k_model),
+                     provider=ibis.ifelse(j.e_id.isnull(), j.k_provider, j.x_provider.nullif("")),
+                     unresolved_reason=j.k_reason)
+    if period:
+        named = named.mutate(r_period=_period_start(named.r_period_n, period)).drop("r_period_n")
+    return named.drop("e_id", "k_model", "k_provider", "k_reason", "x_id", "x_model", "x_provider")
 
 
 def priced_sums(a: ir.Table, prices: ir.Table, choices: ir.Table) -> ir.Table:
@@ -568,10 +623,16 @@ class Engine:
         name = f"llmflation_{uuid.uuid4().hex[:12]}"
         if self.name == "duckdb":
             # the Arrow table registered as a view: ibis.memtable would do the same, but resolving its Arrow types
-            # first imports every Arrow-backed memtable kind, pyarrow.dataset among them, which imports pandas
+            # first imports every Arrow-backed memtable kind, pyarrow.dataset among them, which imports pandas.
+            # Its schema is the Arrow table's (`con.table` would ask DuckDB for it: a query per table).
+            import ibis.expr.datatypes as dt
+            import ibis.expr.operations as ops
+
             self.con.con.register(name, table)
             self._cleanup.append(_Unregister(self.con.con, name))
-            return self.con.table(name)
+            schema = ibis.schema({f.name: dt.DataType.from_pyarrow(f.type, nullable=True) for f in table.schema})
+            return ops.DatabaseTable(name, schema=schema, source=self.con,
+                                     namespace=ops.Namespace(catalog=None, database=None)).to_expr()
         if self.name != "spark":
             return ibis.memtable(table)
         # Ibis's PySpark memtable path maps decimals through pandas and fails on NULL decimals with pandas 3;
