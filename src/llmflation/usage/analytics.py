@@ -266,7 +266,8 @@ def _fold(groups: list[dict[str, Any]], names: Sequence[str], ledger: Ledger
 
 
 def _sortable(v: Any) -> tuple[int, Any]:
-    return (1, "") if v is None else (0, v if not isinstance(v, date) else v.isoformat())
+    """A key value as a sort key: None last. A key column holds one type (dates, or strings), so values compare."""
+    return (1, "") if v is None else (0, v)
 
 
 def _detail(ledger: Ledger, model: str, provider: str | None, reason: str, first: date, last: date) -> str:
