@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -87,7 +88,22 @@ def price(
           ["provider", "input", "output", "cached in", "batch off", "from", "to", "confidence", "source"],
           [(p.provider, _per_mtok(p.input), _per_mtok(p.output), _per_mtok(p.cached_input), _share(p.batch_discount),
             fmt.date(p.valid_from), fmt.date(p.valid_to) if p.valid_to else "current", p.confidence, p.source)
-           for p in found], justify_right=["input", "output", "cached in", "batch off"])
+           for p in found], justify_right=["input", "output", "cached in", "batch off"],
+          drop=("source", "confidence", "batch off", "cached in"))  # the price and its dates stay whole
+    _warn_shutdowns(ledger, found, when)
+
+
+def _warn_shutdowns(ledger: Any, found: Any, when: date | None) -> None:
+    """One line on stderr per shown offer whose vendor has announced its shutdown after `when`: the price is real
+    today, and the date it stops being sold is part of the answer."""
+    day = when or date.today()
+    for p in found:
+        lc = ledger.shutdown_of(p.model, p.provider)
+        if lc is None or lc.shutdown_on is None or lc.shutdown_on <= day:
+            continue
+        notice = f" (deprecated {fmt.date(lc.deprecated_on)})" if lc.deprecated_on else ""
+        successor = f"; the vendor's successor is {lc.successor}" if lc.successor else ""
+        info(f"Note: {p.model} at {p.provider}{notice} shuts down on {fmt.date(lc.shutdown_on)}{successor}.")
 
 
 def history(model: str = typer.Argument(..., help="Model id, alias or display name."),
