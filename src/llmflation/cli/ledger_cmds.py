@@ -94,16 +94,12 @@ def price(
 
 
 def _warn_shutdowns(ledger: Any, found: Any, when: date | None) -> None:
-    """One line on stderr per shown offer whose vendor has announced its shutdown after `when`: the price is real
-    today, and the date it stops being sold is part of the answer."""
+    """One line on stderr per shown offer whose vendor has announced its shutdown after `when`."""
     day = when or date.today()
     for p in found:
-        lc = ledger.shutdown_of(p.model, p.provider)
-        if lc is None or lc.shutdown_on is None or lc.shutdown_on <= day:
-            continue
-        notice = f" (deprecated {fmt.date(lc.deprecated_on)})" if lc.deprecated_on else ""
-        successor = f"; the vendor's successor is {lc.successor}" if lc.successor else ""
-        info(f"Note: {p.model} at {p.provider}{notice} shuts down on {fmt.date(lc.shutdown_on)}{successor}.")
+        notice = ledger.shutdown_notice(p.model, p.provider, day)
+        if notice:
+            info(f"Note: {notice}")
 
 
 def history(model: str = typer.Argument(..., help="Model id, alias or display name."),

@@ -245,6 +245,15 @@ class Ledger:
     def shutdown_of(self, model: str, provider: str) -> Lifecycle | None:
         return self._lifecycle.get((model, provider))
 
+    def shutdown_notice(self, model: str, provider: str, at: date) -> str | None:
+        """A sentence for an offer whose announced shutdown is still to come on `at` (None otherwise): the price
+        is real on that day, and the day it stops being sold is part of the answer."""
+        lc = self._lifecycle.get((model, provider))
+        if lc is None or lc.shutdown_on is None or lc.shutdown_on <= at:
+            return None
+        notice = f" (deprecated {lc.deprecated_on})" if lc.deprecated_on else ""
+        return f"{model} at {provider}{notice} shuts down on {lc.shutdown_on}{_successor_clause(lc)}."
+
     def model(self, model_id: str) -> Model:
         return self._models[model_id]
 
@@ -490,12 +499,13 @@ def _no_price(m: Model, when: date, offers: Sequence[Price], provider: str | Non
     return NoPriceError(f"No price for {m.id}{who} on {when}.", model=m.id, at=when)
 
 
+def _successor_clause(lc: Lifecycle) -> str:
+    return f"; the vendor's successor is {lc.successor}" if lc.successor else ""
+
+
 def _shutdown_message(m: Model, when: date, shut: Sequence[Lifecycle]) -> str:
     """The refusal in neutral words (the date, the successor, the source); each front end adds its own hint."""
-    parts = []
-    for lc in shut:
-        nxt = f"; the vendor's successor is {lc.successor}" if lc.successor else ""
-        parts.append(f"{m.id} at {lc.provider} was shut down on {lc.shutdown_on}{nxt}")
+    parts = [f"{m.id} at {lc.provider} was shut down on {lc.shutdown_on}{_successor_clause(lc)}" for lc in shut]
     return (f"No price for {m.id} on {when}: " + "; ".join(parts)
             + f". Source: {shut[0].source}. Ask for a date before the shutdown, or price the successor.")
 
