@@ -398,17 +398,21 @@ def filter_days(usage: ir.Table, since: date | None, until: date | None) -> ir.T
     return t
 
 
-def _raw_model(t: ir.Table) -> ir.Value:
+def _raw_model(t: ir.Table, usage: ir.Table) -> ir.Value:
+    """The raw name of a row whose model is unknown (NULL for known models): a constant NULL when the log's model
+    column is typed NOT NULL (`column_facts`), so the raw names are neither read nor grouped by."""
     import ibis
 
+    if not usage.model.type().nullable:
+        return ibis.null(str)
     return ibis.ifelse(t.model.isnull(), t.model_raw, ibis.null(str))
 
 
 RAW_KEYS: dict[str, tuple[str, Any]] = {  # asked-for key -> (stage-1 column, the row value it is summed by)
-    "tag": ("r_tags", lambda t: t.tags),
-    "user": ("r_user", lambda t: t.user_id),
-    "format": ("r_format", lambda t: t.source_format),
-    "project": ("r_project", lambda t: t.project),
+    "tag": ("r_tags", lambda t, usage: t.tags),
+    "user": ("r_user", lambda t, usage: t.user_id),
+    "format": ("r_format", lambda t, usage: t.source_format),
+    "project": ("r_project", lambda t, usage: t.project),
     "model": ("r_model_raw", _raw_model),
 }
 
@@ -434,22 +438,27 @@ def price_key_sums(usage: ir.Table, t: ir.Table, shape: PriceShape, period: str 
         for c in bcols:  # NULL (no offer) compares as NULL: the row's epoch is NULL, its own group
             epoch = epoch + (j.day >= j[c]).cast("int8")
         none = j.e_id.isnull()
+        reason = (ibis.null(str) if _is_default(usage, "unresolved_reason")
+                  else ibis.ifelse(none, j.unresolved_reason, ibis.null(str)))
         t = j.mutate(r_epoch=epoch, k_model=ibis.ifelse(none, j.model, ibis.null(str)),
-                     k_provider=ibis.ifelse(none, j.provider, ibis.null(str)),
-                     k_reason=ibis.ifelse(none, j.unresolved_reason, ibis.null(str))
+                     k_provider=ibis.ifelse(none, j.provider, ibis.null(str))
                      ).drop("e_model", "e_provider", *bcols)
-        when = ["e_id", "k_model", "k_provider", "k_reason", "r_epoch"]
+        when = ["e_id", "k_model", "k_provider", "r_epoch"]
+        keyed: dict[str, Any] = {"k_reason": reason}
         if period:
             t = t.mutate(r_period_n=_period_number(t.day, period))
             when.append("r_period_n")
     else:
-        when = ["day", "model", "provider", "unresolved_reason"]
-    raw = {RAW_KEYS[k][0]: RAW_KEYS[k][1](t) for k in keys if k in RAW_KEYS}
-    row_keys = _row_keys(t, shape, usage)
-    # a key that is a constant (no tier column, no window or threshold in the ledger) is added after the sums:
-    # grouping by it would cost a comparison per row for nothing
-    constant = {k: v for k, v in row_keys.items() if isinstance(v.op(), ops.Literal)}
+        when = ["day", "model", "provider"]
+        keyed = {"unresolved_reason": ibis.null(str) if _is_default(usage, "unresolved_reason")
+                 else t.unresolved_reason}
+    row_keys = {**keyed, **_row_keys(t, shape, usage)}
+    raw = {RAW_KEYS[k][0]: RAW_KEYS[k][1](t, usage) for k in keys if k in RAW_KEYS}
+    # a key that is a constant (no tier column, no window or threshold in the ledger, a column the log's footers
+    # prove NULL throughout) is added after the sums: grouping by it would cost work per row for nothing
+    constant = {k: v for k, v in {**row_keys, **raw}.items() if isinstance(v.op(), ops.Literal)}
     row_keys = {k: v for k, v in row_keys.items() if k not in constant}
+    raw = {k: v for k, v in raw.items() if k not in constant}
     t = t.mutate(**row_keys, **raw)
     t = t.drop(*(c for c in ("e_window", "e_long") if c in t.columns))
     present_subs = [b for b in SUB_BUCKETS if not _is_default(usage, b)]
@@ -457,9 +466,11 @@ def price_key_sums(usage: ir.Table, t: ir.Table, shape: PriceShape, period: str 
         "requests": t.requests.sum(),
         **{b: t[b].sum() for b in BUCKETS},
         **{b: t[b].sum() for b in present_subs},
-        "reported_cost": t.reported_cost.sum(),
-        "reported_rows": t.reported_cost.count(),
     }
+    if _is_default(usage, "reported_cost"):  # no row reports a cost
+        constant.update(reported_cost=ibis.null(usage.reported_cost.type()), reported_rows=ibis.literal(0, "int64"))
+    else:
+        sums.update(reported_cost=t.reported_cost.sum(), reported_rows=t.reported_cost.count())
     if not _is_default(usage, "service_tier"):
         tier = t.service_tier.lower()
         unknown = tier.notnull() & ~tier.isin(list(KNOWN_TIER_VALUES))
@@ -766,13 +777,15 @@ class _Close:
 
 
 @contextmanager
-def open_engine(spec: str, source: UsageSource) -> Iterator[Engine]:
+def open_engine(spec: str, source: UsageSource, *, footer_facts: bool = True) -> Iterator[Engine]:
     """`duckdb` (default, embedded), `spark` (local mode), `spark://HOST:PORT` / `local[N]` (a Spark master),
     an engine plugin's name (entry point group `llmflation.engines`), or any Ibis connection URL
     (`postgres://…`, `duckdb:///path`, …) for other backends. Every connection it opens is closed on exit, so
-    nothing holds the usage file after a query (a server shares the file with CLI ingests)."""
+    nothing holds the usage file after a query (a server shares the file with CLI ingests). A Parquet source's
+    usage carries what its footers prove about whole columns (`column_facts`) unless `footer_facts` is False."""
     import ibis
 
+    from llmflation.usage.column_facts import parquet_facts, with_facts
     from llmflation.usage.store import UsageStore
 
     spec = (spec or "duckdb").strip()
@@ -828,6 +841,8 @@ def open_engine(spec: str, source: UsageSource) -> Iterator[Engine]:
             else:
                 usage = con.read_parquet(str(parquet))
             name = con.name
+        if parquet is not None and footer_facts:  # what the footers prove about whole columns spares work
+            usage = with_facts(usage, parquet_facts(parquet))
         yield Engine(name, con, _with_defaults(usage), cleanup)
     finally:
         for c in reversed(cleanup):
