@@ -783,6 +783,9 @@ def open_engine(spec: str, source: UsageSource, *, footer_facts: bool = True) ->
     (`postgres://…`, `duckdb:///path`, …) for other backends. Every connection it opens is closed on exit, so
     nothing holds the usage file after a query (a server shares the file with CLI ingests). A Parquet source's
     usage carries what its footers prove about whole columns (`column_facts`) unless `footer_facts` is False."""
+    from llmflation.usage import lean_ibis
+
+    lean_ibis.install()  # before Ibis loads a backend: its SQL compilers then import one by one, as used
     import ibis
 
     from llmflation.usage.column_facts import parquet_facts, with_facts
