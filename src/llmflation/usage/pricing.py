@@ -27,6 +27,7 @@ multiplies after — the same sum, far fewer multiplications.
 
 from __future__ import annotations
 
+import functools
 import os
 import tempfile
 from collections.abc import Iterator, Sequence
@@ -101,6 +102,7 @@ def price_table(ledger: Ledger) -> pa.Table:
     return small_table(cols)
 
 
+@functools.lru_cache(maxsize=4096)  # a ledger repeats a few hundred rates across thousands of segment cells
 def _q9(v: Any) -> Any:
     from decimal import Decimal
 
