@@ -22,7 +22,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from decimal import Decimal, localcontext
+from decimal import Context, Decimal, localcontext
 from typing import TYPE_CHECKING, Any
 
 from llmflation.errors import InputError, LlmflationError
@@ -172,15 +172,20 @@ def parse_by(text: str | Sequence[str]) -> tuple[str | None, list[str]]:
 
 
 # -- folding ------------------------------------------------------------------------------------------------------
+_EXACT = Context(prec=80)  # wide enough for every product and sum below: nothing is rounded
+_COST_PARTS = (("input", "c_in"), ("cache_read", "c_cr"), ("cache_write", "c_cw"), ("output", "c_out"))
+_ONE, _ZERO = Decimal(1), Decimal(0)
+
+
 def _cost(g: dict[str, Any]) -> tuple[Decimal, dict[str, Decimal]]:
     """Exact USD of one priced group: micro-dollar products / 10^6, times (1 − batch discount) when batch."""
-    with localcontext() as ctx:
-        ctx.prec = 80
-        factor = Decimal(1) - g["batch_discount"] if g.get("batch_discount") is not None else Decimal(1)
-        parts = {name: (Decimal(g[col] or 0) * factor).scaleb(-6)
-                 for name, col in (("input", "c_in"), ("cache_read", "c_cr"), ("cache_write", "c_cw"),
-                                   ("output", "c_out"))}
-        return sum(parts.values(), Decimal(0)), parts
+    bd = g.get("batch_discount")
+    factor = _ONE if bd is None else _EXACT.subtract(_ONE, bd)
+    parts = {name: _EXACT.multiply(g[col] or _ZERO, factor).scaleb(-6, _EXACT) for name, col in _COST_PARTS}
+    total = _ZERO
+    for v in parts.values():
+        total = _EXACT.add(total, v)
+    return total, parts
 
 
 def _key_tuple(g: dict[str, Any], names: Sequence[str]) -> tuple[Any, ...]:
@@ -200,22 +205,25 @@ def _fold(groups: list[dict[str, Any]], names: Sequence[str], ledger: Ledger
         row = rows.get(key)
         if row is None:
             row = rows[key] = SpendRow(keys=dict(zip(names, key, strict=True)))
-        toks = sum(int(g[b] or 0) for b in BUCKETS)
+        counts = [(b, int(g[b] or 0)) for b in BUCKETS]
+        toks = sum(n for _, n in counts)
+        requests = int(g["requests"] or 0)
         for target in (row, total):
-            target.requests += int(g["requests"] or 0)
-            for b in BUCKETS:
-                setattr(target, b, getattr(target, b) + int(g[b] or 0))
+            target.requests += requests
+            for b, n in counts:
+                setattr(target, b, getattr(target, b) + n)
             if g.get("reported_rows"):
                 target.reported_cost_usd = (target.reported_cost_usd or Decimal(0)) + Decimal(g["reported_cost"])
-                target.reported_requests += int(g["requests"] or 0)
-        rules[g["provider_rule"]] += int(g["requests"] or 0)
+                target.reported_requests += requests
+        rules[g["provider_rule"]] += requests
         if g["unpriced_reason"] is None:
             cost, parts = _cost(g)
             for target in (row, total):
                 target.cost_usd += cost
+                by_bucket = target.cost_by_bucket
                 for k, v in parts.items():
-                    target.cost_by_bucket[k] += v
-                target.priced_requests += int(g["requests"] or 0)
+                    by_bucket[k] += v
+                target.priced_requests += requests
                 target.priced_tokens += toks
             for f in ("cr_at_input", "cw_at_input", "batch_no_discount", "cw1h_at_5m", "audio_at_text",
                       "tier_fallback_requests", "tier_unknown_requests", "off_peak_requests"):
