@@ -429,64 +429,60 @@ def price_key_sums(usage: ir.Table, t: ir.Table, shape: PriceShape, period: str 
     import ibis.expr.operations as ops
 
     by_offer = period != "day" and shape.boundaries is not None
+    unresolved = ibis.null(str) if _is_default(usage, "unresolved_reason") else None
     if by_offer:
         # the rows of one offer's price epoch share their segments: group by offer number, epoch (and period)
         # rather than by day and names, keeping the epoch's first day to find the segments. Rows of no known offer
         # (unknown model or provider) keep their names in the key; a blank provider is no provider (`with_provider`).
         e = shape.boundaries
         bcols = [c for c in e.columns if c not in ("e_id", "e_model", "e_provider", "e_window", "e_long")]
-        j = t.left_join(e, [t.model == e.e_model, ibis.coalesce(t.provider, "") == e.e_provider])
+        t = t.left_join(e, [t.model == e.e_model, ibis.coalesce(t.provider, "") == e.e_provider])
         epoch: Any = ibis.literal(0, "int8")
         for c in bcols:  # NULL (no offer) compares as NULL: the row's epoch is NULL, its own group
-            epoch = epoch + (j.day >= j[c]).cast("int8")
-        none = j.e_id.isnull()
-        reason = (ibis.null(str) if _is_default(usage, "unresolved_reason")
-                  else ibis.ifelse(none, j.unresolved_reason, ibis.null(str)))
-        t = j.mutate(r_epoch=epoch, k_model=ibis.ifelse(none, j.model, ibis.null(str)),
-                     k_provider=ibis.ifelse(none, j.provider, ibis.null(str))
-                     ).drop("e_model", "e_provider", *bcols)
-        when = ["e_id", "k_model", "k_provider", "r_epoch"]
-        keyed: dict[str, Any] = {"k_reason": reason}
+            epoch = epoch + (t.day >= t[c]).cast("int8")
+        none = t.e_id.isnull()
+        keyed: dict[str, Any] = {
+            "e_id": t.e_id, "k_model": ibis.ifelse(none, t.model, ibis.null(str)),
+            "k_provider": ibis.ifelse(none, t.provider, ibis.null(str)), "r_epoch": epoch,
+            "k_reason": unresolved if unresolved is not None else ibis.ifelse(none, t.unresolved_reason,
+                                                                              ibis.null(str))}
         if period:
-            t = t.mutate(r_period_n=_period_number(t.day, period))
-            when.append("r_period_n")
+            keyed["r_period_n"] = _period_number(t.day, period)
     else:
-        when = ["day", "model", "provider"]
-        keyed = {"unresolved_reason": ibis.null(str) if _is_default(usage, "unresolved_reason")
-                 else t.unresolved_reason}
-    row_keys = {**keyed, **_row_keys(t, shape, usage)}
+        keyed = {"day": t.day, "model": t.model, "provider": t.provider,
+                 "unresolved_reason": unresolved if unresolved is not None else t.unresolved_reason}
+    row_keys = {**keyed, "batch": t.batch, **_row_keys(t, shape, usage)}
     raw = {RAW_KEYS[k][0]: RAW_KEYS[k][1](t, usage) for k in keys if k in RAW_KEYS}
     # a key that is a constant (no tier column, no window or threshold in the ledger, a column the log's footers
     # prove NULL throughout) is added after the sums: grouping by it would cost work per row for nothing
     constant = {k: v for k, v in {**row_keys, **raw}.items() if isinstance(v.op(), ops.Literal)}
-    row_keys = {k: v for k, v in row_keys.items() if k not in constant}
-    raw = {k: v for k, v in raw.items() if k not in constant}
-    t = t.mutate(**row_keys, **raw)
-    t = t.drop(*(c for c in ("e_window", "e_long") if c in t.columns))
+    group = [k for k in (*row_keys, *raw) if k not in constant]
     present_subs = [b for b in SUB_BUCKETS if not _is_default(usage, b)]
-    sums: dict[str, Any] = {
-        "requests": t.requests.sum(),
-        **{b: t[b].sum() for b in BUCKETS},
-        **{b: t[b].sum() for b in present_subs},
-    }
+    # one projection of the (joined) rows: the group keys and the values summed, nothing else
+    values: dict[str, Any] = {c: t[c] for c in ("requests", *BUCKETS, *present_subs)}
     if _is_default(usage, "reported_cost"):  # no row reports a cost
         constant.update(reported_cost=ibis.null(usage.reported_cost.type()), reported_rows=ibis.literal(0, "int64"))
     else:
-        sums.update(reported_cost=t.reported_cost.sum(), reported_rows=t.reported_cost.count())
+        values["reported_cost"] = t.reported_cost
     if not _is_default(usage, "service_tier"):
         tier = t.service_tier.lower()
-        unknown = tier.notnull() & ~tier.isin(list(KNOWN_TIER_VALUES))
-        sums["tier_unknown_requests"] = ibis.ifelse(unknown, t.requests, 0).sum()
+        values["r_tier_unknown"] = ibis.ifelse(tier.notnull() & ~tier.isin(list(KNOWN_TIER_VALUES)), t.requests, 0)
     if by_offer:
-        sums.update(first_day=t.day.min(), last_day=t.day.max())
-    a = t.group_by([*when, "batch", *row_keys, *raw]).aggregate(**sums)
-    if constant:
-        a = a.mutate(**constant)
-    a = _offer_names(a, shape.boundaries, period) if by_offer else a.mutate(first_day=a.day, last_day=a.day)
-    absent = {b: ibis.literal(0, "int64") for b in SUB_BUCKETS if b not in present_subs}
-    if "tier_unknown_requests" not in sums:
-        absent["tier_unknown_requests"] = ibis.literal(0, "int64")
-    return a.mutate(**absent) if absent else a
+        values["r_day"] = t.day
+    rows = t.select(**{k: v for k, v in {**row_keys, **raw}.items() if k in group}, **values)
+    sums: dict[str, Any] = {c: rows[c].sum() for c in ("requests", *BUCKETS, *present_subs)}
+    if "reported_cost" in values:
+        sums.update(reported_cost=rows.reported_cost.sum(), reported_rows=rows.reported_cost.count())
+    sums["tier_unknown_requests"] = (rows.r_tier_unknown.sum() if "r_tier_unknown" in values
+                                     else ibis.literal(0, "int64"))
+    if by_offer:
+        sums.update(first_day=rows.r_day.min(), last_day=rows.r_day.max())
+    a = rows.group_by(group).aggregate(**sums)
+    # what the sums do not carry, added in one projection: constant keys, the sub-buckets this log has not
+    # (zero), the names and period start (`_offer_names`) or the day as first and last day
+    after = {**constant, **{b: ibis.literal(0, "int64") for b in SUB_BUCKETS if b not in present_subs}}
+    return _offer_names(a, shape.boundaries, period, after) if by_offer else a.mutate(
+        first_day=a.day, last_day=a.day, **after)
 
 
 def _period_number(day: ir.DateValue, period: str) -> ir.IntegerValue:
@@ -513,19 +509,23 @@ def _period_start(n: ir.Value, period: str) -> ir.DateValue:
     return n
 
 
-def _offer_names(a: ir.Table, boundaries: ir.Table, period: str | None) -> ir.Table:
+def _offer_names(a: ir.Table, boundaries: ir.Table, period: str | None, extra: dict[str, Any]) -> ir.Table:
     """Sums keyed by offer number (`price_key_sums`) with their model, provider and unresolved reason back (and the
-    period's start date): a join of the few sums to the offers table."""
+    period's start date), plus `extra` columns: a join of the few sums to the offers table, one projection."""
     import ibis
 
     e = boundaries.select(x_id=boundaries.e_id, x_model=boundaries.e_model, x_provider=boundaries.e_provider)
     j = a.left_join(e, a.e_id == e.x_id)
-    named = j.mutate(model=ibis.coalesce(j.x_model, j.k_model),
-                     provider=ibis.ifelse(j.e_id.isnull(), j.k_provider, j.x_provider.nullif("")),
-                     unresolved_reason=j.k_reason)
+    cols: dict[str, Any] = {
+        "model": ibis.coalesce(j.x_model, j.k_model),
+        "provider": ibis.ifelse(j.e_id.isnull(), j.k_provider, j.x_provider.nullif("")),
+        "unresolved_reason": j.k_reason if "k_reason" in a.columns else extra["k_reason"]}
     if period:
-        named = named.mutate(r_period=_period_start(named.r_period_n, period)).drop("r_period_n")
-    return named.drop("e_id", "k_model", "k_provider", "k_reason", "x_id", "x_model", "x_provider")
+        cols["r_period"] = _period_start(j.r_period_n, period)
+    # mutate, then drop: a relation the next join can start from (a join's own `select` would extend its chain)
+    gone = [c for c in ("e_id", "k_model", "k_provider", "k_reason", "r_period_n", "x_id", "x_model", "x_provider")
+            if c in a.columns or c.startswith("x_")]
+    return j.mutate(**cols, **{k: v for k, v in extra.items() if k != "k_reason"}).drop(*gone)
 
 
 def priced_sums(a: ir.Table, prices: ir.Table, choices: ir.Table) -> ir.Table:
