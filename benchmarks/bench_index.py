@@ -36,7 +36,9 @@ def _env() -> dict[str, str]:
 
 
 def timed(cmd: list[str], repeat: int) -> tuple[float, str]:
-    best = float("inf")
+    """The best wall time of `repeat` fresh-process runs (every run's time printed to stderr: on a shared machine
+    the spread matters as much as the best)."""
+    runs: list[float] = []
     out = ""
     for _ in range(repeat):
         t0 = time.perf_counter()
@@ -44,9 +46,12 @@ def timed(cmd: list[str], repeat: int) -> tuple[float, str]:
         dt = time.perf_counter() - t0
         if proc.returncode != 0:
             raise SystemExit(f"{' '.join(cmd)} failed:\n{proc.stderr[-2000:]}")
-        best = min(best, dt)
+        runs.append(dt)
         out = proc.stdout
-    return best, out
+    if repeat > 1:
+        print(f"  runs: {', '.join(f'{r:.2f}' for r in runs)} s (median {sorted(runs)[len(runs) // 2]:.2f})",
+              file=sys.stderr)
+    return min(runs), out
 
 
 def in_process(data: Path, engine: str) -> dict[str, Any]:
