@@ -218,11 +218,11 @@ def _fold(groups: list[dict[str, Any]], names: Sequence[str], ledger: Ledger
         rules[g["provider_rule"]] += requests
         if g["unpriced_reason"] is None:
             cost, parts = _cost(g)
-            for target in (row, total):
-                target.cost_usd += cost
+            for target in (row, total):  # exact sums (the default 28 digits could round a long total)
+                target.cost_usd = _EXACT.add(target.cost_usd, cost)
                 by_bucket = target.cost_by_bucket
                 for k, v in parts.items():
-                    by_bucket[k] += v
+                    by_bucket[k] = _EXACT.add(by_bucket[k], v)
                 target.priced_requests += requests
                 target.priced_tokens += toks
             for f in ("cr_at_input", "cw_at_input", "batch_no_discount", "cw1h_at_5m", "audio_at_text",
@@ -241,7 +241,8 @@ def _fold(groups: list[dict[str, Any]], names: Sequence[str], ledger: Ledger
             acc[3] = max(acc[3], g["last_day"])
     listing = [Unpriced(m, p, r, _detail(ledger, m, p, r, a[2], a[3]), a[0], a[1], a[2], a[3])
                for (m, p, r), a in unpriced.items()]
-    listing.sort(key=lambda u: (-u.tokens, u.model))
+    # a total order (the groups arrive in any order from a parallel engine): most tokens first, then by name
+    listing.sort(key=lambda u: (-u.tokens, u.model, u.provider or "", u.reason, u.first_day))
     notes = []
     if flags["cr_at_input"]:
         notes.append(f"{flags['cr_at_input']:,} cache-read token(s) had no cached-input price on record: priced at "
