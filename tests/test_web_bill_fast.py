@@ -99,6 +99,33 @@ def test_the_encoder_escapes_strings_as_json_does() -> None:
         assert offer_json(zeros, 2) == record_text(zeros, 2)  # trailing zeros and exponents as normalize() drops them
 
 
+def test_quick_bills_with_odd_text_margins_and_warnings_are_written_as_the_record() -> None:
+    """The template writer of itemised-fast bills (`shapes._quick_json`): names, providers and sources with `%`
+    (the template is a format string), quotes, control characters and non-ASCII; margins (with revenue, or
+    revenue 0 and no ratio), warnings (missing cached-input and batch prices), ranked and unranked."""
+    from helpers.workload_data import price
+    from llmflation.shapes import _quick_json
+
+    odd = ['50%% off "quoted" \\ %s %(x)s', "ünïcödé 💸\n\x01", "%", "plain"]
+    prices = [price(f"lab/{name}", name, str(i + 1), "2", cached_input=None if i % 2 else "0.5")
+              for i, name in enumerate(odd)]
+    for i, p in enumerate(prices):
+        prices[i] = replace(p, source=f"https://example.org/{odd[i]}", confidence="official" if i else "derived")
+    ledger = Ledger([], prices, [])
+    for extra in ({}, {"revenue_per_task": "0.25"}, {"revenue_per_task": "0"}, {"batch_share": "0.3"}):
+        w = load_workload({"tasks_per_month": 1234, "input_tokens": 5000, "output_tokens": 300,
+                           "cached_input_share": "0.4", **extra})
+        offers = rank_offers(ledger, w, AT).offers
+        assert isinstance(offers, LazyBills)
+        page = offers.page(0, len(offers))
+        texts: dict[Any, Any] = {}
+        for i, b in enumerate(page):
+            assert isinstance(b, QuickBill)
+            assert _quick_json(b, i + 1, texts) is not None  # the template path itself, not the generic one
+            assert offer_json(b, i + 1, texts) == record_text(b, i + 1) == record_text(b.full(), i + 1)
+            assert offer_json(b) == record_text(b, None)
+
+
 # -- the whole answer on the bundled ledger ------------------------------------------------------------------------
 def share() -> st.SearchStrategy[str]:
     return st.integers(0, 1000).map(lambda n: str(D(n).scaleb(-3)))
