@@ -241,15 +241,31 @@ def _quick_json(b: Any, rank: int | None, memo: dict[Any, Any]) -> str | None:
     page = memo.get(page_key)
     if page is None:  # the workload's texts, escaped for the second formatting
         page = memo[page_key] = tuple(_text(v, memo).replace("%", "%%") for v in (at, tpm, *tokens))
-    n = [_text(v, memo) for v in (b.monthly_usd, b.per_task_usd, b.per_call_usd, b.usd_per_mtok, *b.lines)]
+    get, t, zero = memo.get, _text, _ZERO[0]
+    if zero is None:
+        from llmflation.workload.bill import ZERO
+
+        zero = _ZERO[0] = ZERO
+    # the offer's own amounts: new values (no memo) but for the zero items (bill.ZERO)
+    n = [_decimal_text(b.monthly_usd), _decimal_text(b.per_task_usd), _decimal_text(b.per_call_usd),
+         _json_value(b.usd_per_mtok), *['"0"' if v is zero else _decimal_text(v) for v in b.lines]]
     if m is not None:
-        n += [_text(v, memo) for v in (m.revenue_per_task_usd, m.gross_profit_per_task_usd, m.monthly_revenue_usd,
-                                       m.monthly_gross_profit_usd, m.gross_margin)]
+        n += [get(id(v)) or t(v, memo) for v in (m.revenue_per_task_usd, m.gross_profit_per_task_usd,
+                                                 m.monthly_revenue_usd, m.monthly_gross_profit_usd, m.gross_margin)]
     w = b.warnings
-    n += [",".join([_warning_text(x) for x in w]) if w else "", _text(b.score, memo)]
+    n += [",".join([_warning_text(x) for x in w]) if w else "", get(id(b.score)) or t(b.score, memo)]
     if rank is not None:
         n.insert(0, f"{rank:d}")
     return (got[1] % page) % tuple(n)  # type: ignore[no-any-return]
+
+
+_ZERO: list[Any] = [None]  # bill.ZERO, the zero every bill's empty items share
+
+
+def _decimal_text(v: Decimal) -> str:
+    """`_json_value` of a Decimal."""
+    t = format(v, "f")
+    return f'"{t.rstrip("0").rstrip(".")}"' if "." in t else f'"{t}"'
 
 
 _SLOT = re.compile(r'"\\u001a([a-z0-9_]+)\\u001a"')

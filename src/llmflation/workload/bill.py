@@ -300,7 +300,14 @@ def unit_price(monthly_usd: Decimal, tokens: Decimal) -> Decimal | None:
         return None
     with localcontext() as ctx:
         ctx.prec = PRECISION
-        return (monthly_usd * MTOK / tokens).quantize(UNIT_QUANTUM, rounding=ROUND_HALF_EVEN)
+        return unit_price_here(monthly_usd, tokens)
+
+
+def unit_price_here(monthly_usd: Decimal, tokens: Decimal) -> Decimal | None:
+    """`unit_price` under the caller's context, which must be a PRECISION-digit one (for many bills at once)."""
+    if tokens <= 0:
+        return None
+    return (monthly_usd * MTOK / tokens).quantize(UNIT_QUANTUM, rounding=ROUND_HALF_EVEN)
 
 
 def _short(d: Decimal) -> str:
@@ -313,10 +320,20 @@ def margin_of(w: Workload, cost_per_task: Decimal) -> Margin | None:
         return None
     with localcontext() as ctx:
         ctx.prec = PRECISION
-        rev = w.revenue_per_task
-        profit = rev - cost_per_task
-        ratio = (profit / rev).quantize(Decimal("0.000001"), rounding=ROUND_HALF_EVEN) if rev > 0 else None
-        return Margin(rev, profit, rev * w.tasks_per_month, profit * w.tasks_per_month, ratio)
+        return margin_here(w, cost_per_task)
+
+
+_RATIO_QUANTUM = Decimal("0.000001")
+
+
+def margin_here(w: Workload, cost_per_task: Decimal) -> Margin | None:
+    """`margin_of` under the caller's context, which must be a PRECISION-digit one (for many bills at once)."""
+    rev = w.revenue_per_task
+    if rev is None:
+        return None
+    profit = rev - cost_per_task
+    ratio = (profit / rev).quantize(_RATIO_QUANTUM, rounding=ROUND_HALF_EVEN) if rev > 0 else None
+    return Margin(rev, profit, rev * w.tasks_per_month, profit * w.tasks_per_month, ratio)
 
 
 # -- ranking over the ledger --------------------------------------------------------------------------------

@@ -165,7 +165,7 @@ def offer_table(ledger: Ledger, at: date, tier: str, offers: Sequence[Price] | N
     """`offers` (default: every offer in effect at `at`, see `offers_at`; keep their order) with their rate
     vectors from the tariff, cached per ledger and selection (a bounded number per ledger)."""
     chosen = offers_at(ledger, at, tier) if offers is None else list(offers)
-    return _cached(ledger, ("table", at, tier, tuple(id(p) for p in chosen)),  # type: ignore[no-any-return]
+    return _cached(ledger, ("table", at, tier, tuple(map(id, chosen))),  # type: ignore[no-any-return]
                    lambda: _build(ledger, at, chosen))
 
 
@@ -209,7 +209,11 @@ class Totals:
     def order(self, keep: Sequence[int]) -> list[int]:
         """`keep` (ascending table indices) cheapest first; ties stay in (model, provider) order, the table's.
         Fixed-width big-endian fields compare as bytes exactly as their integers do (and sorted() is stable)."""
-        return sorted(keep, key=self._field)
+        buf, nb = self.buf, self.nbytes
+        if not nb:  # no offers
+            return list(keep)
+        fields = [buf[end - nb:end] for end in range(len(buf), 0, -nb)]  # offer i's field at index i
+        return sorted(keep, key=fields.__getitem__)
 
 
 def monthly_totals(table: _Table, w: Workload) -> Totals | None:
@@ -419,7 +423,7 @@ class _Itemiser:
         """Offers `ks` of the table, itemised; `expected`: their exact monthly totals from the packed ranking."""
         from decimal import localcontext
 
-        from llmflation.workload.bill import ZERO, margin_of, unit_price
+        from llmflation.workload.bill import PRECISION, ZERO, margin_here, unit_price_here
 
         pos, tokm, sh = sorted(self.pos), self.tokm, self.shares
         lng, off, bsh, gsh = sh["long"], sh["off"], sh["batch"], sh["regional"]
@@ -469,31 +473,33 @@ class _Itemiser:
                 task_total = with_region * calls
                 numbers.append((k, row, with_region, task_total, task_total * tasks, tuple(lines)))
         out = []
-        tokens = self.tok_task
-        for (k, row, call_total, task_total, month_total, lines_), want in zip(numbers, expected, strict=True):
-            p = row.price
-            if not agrees(month_total, want):  # equal, unless a huge workload's tokens were rounded at 60 digits
-                raise FastBillMismatch(f"{p.model} on {p.provider}: packed total {want} ≠ itemised {month_total}; "
-                                       "please report this with your workload file")
-            out.append(QuickBill(p.model, p.provider, p.tier, at, call_total, task_total, month_total,
-                                 self.tokens_per_month, unit_price(month_total, self.tokens_per_month), lines_,
-                                 self.warnings(k), margin_of(self.w, task_total), p.valid_from, p.source,
-                                 p.confidence, scores.get(k), tokens, row))
+        w, tokens, tokens_per_month, warnings = self.w, self.tok_task, self.tokens_per_month, self.warnings
+        with localcontext() as ctx:  # the reference's context for the unit price and the margin
+            ctx.prec = PRECISION
+            for (k, row, call_total, task_total, month_total, lines_), want in zip(numbers, expected, strict=True):
+                p = row.price
+                if month_total != want and not agrees(month_total, want):  # agrees: when the tokens were rounded
+                    raise FastBillMismatch(f"{p.model} on {p.provider}: packed total {want} ≠ itemised "
+                                           f"{month_total}; please report this with your workload file")
+                out.append(QuickBill(p.model, p.provider, p.tier, at, call_total, task_total, month_total,
+                                     tokens_per_month, unit_price_here(month_total, tokens_per_month), lines_,
+                                     warnings(k), margin_here(w, task_total), p.valid_from, p.source,
+                                     p.confidence, scores.get(k), tokens, row))
         return out
 
     def warnings(self, k: int) -> tuple[BillWarning, ...]:
         """The reference's warnings: its fallback codes (bill.fallback_codes: they depend on the offer and on which
         buckets and shares are 0, 1 or between, so they are kept per offer row and that pattern in one bounded
         cache), worded by bill.bill_warnings (the messages quote the shares)."""
-        from decimal import localcontext
-
-        from llmflation.workload.bill import PRECISION, bill_warnings, fallback_codes
-
         row = self.table.rows[k]
         worded_key = (id(row), self.pattern, self.share_key)
         worded = _WORDED.get(worded_key)
         if worded is not None and worded[0] is row:  # the same offer, pattern and shares: the same warnings
             return worded[1]
+        from decimal import localcontext
+
+        from llmflation.workload.bill import PRECISION, bill_warnings, fallback_codes
+
         key = (id(row), self.pattern)
         hit = _CODES.get(key)
         with localcontext() as ctx:
