@@ -25,7 +25,7 @@ from hypothesis import strategies as st
 
 from helpers.web_support import assert_envelope
 from llmflation.ledger.ledger import Ledger
-from llmflation.shapes import jsonable, offer_json, offer_record
+from llmflation.shapes import jsonable, offer_json, offer_record, offers_json
 from llmflation.web import WebSettings, create_app
 from llmflation.web.billing import BillQuery, bill_answer, bill_answer_json
 from llmflation.web.params import dump
@@ -64,6 +64,20 @@ def test_one_text_memo_across_a_page_changes_nothing(ledger: Ledger, w: Workload
     texts: dict[int, str] = {}
     page = offers.page(0, 50)
     assert [offer_json(b, i, texts) for i, b in enumerate(page)] == [record_text(b, i) for i, b in enumerate(page)]
+
+
+@settings(max_examples=60, deadline=None)
+@given(ledgers(), workloads(), st.integers(0, 3))
+def test_a_page_written_in_one_pass_is_each_offer_as_the_record(ledger: Ledger, w: Workload, first: int) -> None:
+    """`offers_json` (the API's page writer: one pass over fast bills) gives each offer's record text, ranked or
+    not, with the page's bills repeated (the cheapest is shown twice on a first page)."""
+    offers = rank_offers(ledger, w, AT).offers
+    page = offers.page(0, 1) + offers.page(first, first + 30)
+    ranks: list[int | None] = [1, *range(first + 1, first + len(page))]
+    if len(page) > 2:
+        ranks[-1] = None  # an unranked offer too
+    ranks = ranks[:len(page)]
+    assert offers_json(page, ranks) == [record_text(b, r) for b, r in zip(page, ranks, strict=True)]
 
 
 def test_outside_the_exactness_bound_the_page_is_the_reference(ledger: Ledger) -> None:

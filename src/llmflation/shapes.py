@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 from decimal import Decimal
 from enum import Enum
@@ -38,6 +38,7 @@ __all__ = [
     "model_record",
     "offer_json",
     "offer_record",
+    "offers_json",
     "point_record",
     "price_record",
     "series_point_record",
@@ -48,6 +49,13 @@ __all__ = [
 
 def jsonable(obj: Any) -> Any:
     """Convert dataclasses, Decimals and dates into JSON-ready values (Decimal → exact string)."""
+    t = type(obj)  # the common exact types first (what the general checks below make of them, without their cost)
+    if t is str or obj is None or t is int or t is bool or t is float:
+        return obj
+    if t is dict:
+        return {str(k): jsonable(v) for k, v in obj.items()}
+    if t is list or t is tuple:
+        return [jsonable(v) for v in obj]
     if isinstance(obj, Decimal):
         return plain_text(obj)
     if isinstance(obj, (date, datetime)):
@@ -219,46 +227,80 @@ def _text(v: Any, memo: dict[Any, Any]) -> str:
 
 
 def _quick_json(b: Any, rank: int | None, memo: dict[Any, Any]) -> str | None:
-    """`offer_json` of a `fastbill.QuickBill` (None for any other bill): its compact line items written through a
-    template made from `offer_record` itself (`_quick_template`), with the offer's own fixed texts (names, rates,
-    source) filled in once per offer row and kept (`_ROW_TEMPLATES`), the workload's (date, token counts) once per
-    page (in `memo`), and only the offer's own amounts per call."""
-    row = getattr(b, "row", None)
-    if row is None:
+    """`offer_json` of a `fastbill.QuickBill` (None for any other bill): see `_quick_texts`."""
+    if getattr(b, "row", None) is None:
         return None
-    m = b.margin
-    key = (id(row), rank is None, m is None)
-    got = _ROW_TEMPLATES.get(key)
-    if got is None or got[0] is not row:
-        fmt = _row_template(b, rank is not None, m is not None)
-        if fmt is None:
-            return None
-        if len(_ROW_TEMPLATES) >= 20_000:
-            _ROW_TEMPLATES.clear()
-        got = _ROW_TEMPLATES[key] = (row, fmt)  # the row is kept with its entry: its id is not reused meanwhile
-    tokens, at, tpm = b.tokens, b.at, b.tokens_per_month
-    page_key = ("page", id(tokens), id(at), id(tpm))
-    page = memo.get(page_key)
-    if page is None:  # the workload's texts, escaped for the second formatting
-        page = memo[page_key] = tuple(_text(v, memo).replace("%", "%%") for v in (at, tpm, *tokens))
-    get, t, zero = memo.get, _text, _ZERO[0]
+    got = _quick_texts([b], [rank], memo)
+    return None if got is None else got[0]
+
+
+def offers_json(bills: Sequence[OfferBill | QuickBill], ranks: Sequence[int | None],
+                texts: dict[Any, Any] | None = None) -> list[str]:
+    """`[offer_json(b, rank, texts) for b, rank in zip(bills, ranks)]`, the same texts, written in one pass when
+    every bill is a `fastbill.QuickBill` (a page of the web API's bills)."""
+    memo: dict[Any, Any] = {} if texts is None else texts
+    got = _quick_texts(bills, ranks, memo) if all(getattr(b, "row", None) is not None for b in bills) else None
+    return got if got is not None else [offer_json(b, r, memo) for b, r in zip(bills, ranks, strict=True)]
+
+
+def _quick_texts(bills: Sequence[Any], ranks: Sequence[int | None], memo: dict[Any, Any]) -> list[str] | None:
+    """`offer_json` of `fastbill.QuickBill`s: their compact line items written through a template made from
+    `offer_record` itself (`_quick_template`), with each offer's fixed texts (names, rates, source) filled in once
+    per offer row and kept (`_ROW_TEMPLATES`), the workload's (date, token counts) once per page (in `memo`), and
+    only the offer's own amounts per bill (None: the template does not fit; use the generic writer)."""
+    zero = _ZERO[0]
     if zero is None:
         from llmflation.workload.bill import ZERO
 
         zero = _ZERO[0] = ZERO
-    # the offer's own amounts: new values (no memo) but for the zero items (bill.ZERO)
-    n = [_decimal_text(b.monthly_usd), _decimal_text(b.per_task_usd), _decimal_text(b.per_call_usd),
-         _json_value(b.usd_per_mtok), *['"0"' if v is zero else _decimal_text(v) for v in b.lines]]
-    if m is not None:
-        n += [get(id(v)) or t(v, memo) for v in (m.revenue_per_task_usd, m.gross_profit_per_task_usd,
-                                                 m.monthly_revenue_usd, m.monthly_gross_profit_usd, m.gross_margin)]
-    w = b.warnings
-    n += [",".join([_warning_text(x) for x in w]) if w else "", get(id(b.score)) or t(b.score, memo)]
-    if rank is not None:
-        n.insert(0, f"{rank:d}")
-    return (got[1] % page) % tuple(n)  # type: ignore[no-any-return]
+    get, t, dec, rows = memo.get, _text, _decimal_text, _ROW_TEMPLATES
+    page: Any = ()
+    tokens = at = tpm = None
+    out = []
+    for b, rank in zip(bills, ranks, strict=True):
+        row, m = b.row, b.margin
+        key = (id(row), rank is None, m is None)
+        got = rows.get(key)
+        if got is None or got[0] is not row:
+            fmt = _row_template(b, rank is not None, m is not None)
+            if fmt is None:
+                return None
+            if len(rows) >= 20_000:
+                rows.clear()
+            got = rows[key] = (row, fmt)  # the row is kept with its entry: its id is not reused meanwhile
+        if b.tokens is not tokens or b.at is not at or b.tokens_per_month is not tpm:
+            tokens, at, tpm = b.tokens, b.at, b.tokens_per_month
+            page_key = ("page", id(tokens), id(at), id(tpm))
+            page = memo.get(page_key)
+            if page is None:  # the workload's texts, escaped for the second formatting
+                page = memo[page_key] = tuple(t(v, memo).replace("%", "%%") for v in (at, tpm, *tokens))
+        # the offer's own amounts: new values (no memo) but for the zero items (bill.ZERO)
+        n = [dec(b.monthly_usd), dec(b.per_task_usd), dec(b.per_call_usd), _json_value(b.usd_per_mtok),
+             *['"0"' if v is zero else dec(v) for v in b.lines]]
+        if m is not None:
+            n += [get(id(v)) or t(v, memo) for v in (m.revenue_per_task_usd, m.gross_profit_per_task_usd,
+                                                     m.monthly_revenue_usd, m.monthly_gross_profit_usd,
+                                                     m.gross_margin)]
+        n += [_warnings_text(b.warnings), get(id(b.score)) or t(b.score, memo)]
+        if rank is not None:
+            n.insert(0, f"{rank:d}")
+        out.append((got[1] % page) % tuple(n))
+    return out
 
 
+def _warnings_text(ws: tuple[Any, ...]) -> str:
+    """The texts of a bill's warnings, joined (kept per warnings tuple: the itemiser shares them across bills)."""
+    if not ws:
+        return ""
+    got = _WARNINGS_TEXTS.get(id(ws))
+    if got is None or got[0] is not ws:
+        if len(_WARNINGS_TEXTS) >= 20_000:
+            _WARNINGS_TEXTS.clear()
+        got = _WARNINGS_TEXTS[id(ws)] = (ws, ",".join([_warning_text(x) for x in ws]))  # kept with its tuple
+    return got[1]
+
+
+_WARNINGS_TEXTS: dict[int, tuple[tuple[Any, ...], str]] = {}
 _ZERO: list[Any] = [None]  # bill.ZERO, the zero every bill's empty items share
 
 

@@ -423,12 +423,14 @@ class _Itemiser:
         """Offers `ks` of the table, itemised; `expected`: their exact monthly totals from the packed ranking."""
         from decimal import localcontext
 
-        from llmflation.workload.bill import PRECISION, ZERO, margin_here, unit_price_here
+        from llmflation.workload.bill import ADJUSTMENTS, PRECISION, ZERO, margin_here, unit_price_here
 
         pos, tokm, sh = sorted(self.pos), self.tokm, self.shares
         lng, off, bsh, gsh = sh["long"], sh["off"], sh["batch"], sh["regional"]
         calls, tasks = self.calls, self.tasks
         n_lines = 2 * len(BUCKETS)
+        mixed = bool(lng or off or bsh or gsh)
+        no_adjustments = [ZERO] * (2 * len(ADJUSTMENTS))
         numbers = []
         with localcontext(_STRICT):
             for k in ks:
@@ -444,6 +446,11 @@ class _Itemiser:
                         task = x * calls
                         lines[2 * b] = task
                         lines[2 * b + 1] = task * tasks
+                if not mixed:  # no long, off-peak, batch or regional calls: no adjustments
+                    lines += no_adjustments
+                    task_total = base * calls
+                    numbers.append((k, row, base, task_total, task_total * tasks, tuple(lines)))
+                    continue
                 d0 = d1 = base
                 if lng:
                     d0 = (1 - lng) * base + lng * sum([tokm[b] * r[1][b] for b in pos], ZERO)
