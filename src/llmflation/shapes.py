@@ -188,8 +188,7 @@ def offer_json(b: OfferBill | QuickBill, rank: int | None = None, texts: dict[An
         got = get(id(v))
         if got is None:
             if type(v) is Decimal:  # most values of a bill: plain_text inlined
-                got = format(v, "f")
-                got = memo[id(v)] = f'"{got.rstrip("0").rstrip(".") if "." in got else got}"'
+                got = memo[id(v)] = _decimal_text(v)
             else:
                 got = memo[id(v)] = _json_value(v)
         return got
@@ -218,11 +217,7 @@ def _text(v: Any, memo: dict[Any, Any]) -> str:
     """`_json_value(v)`, remembered in `memo` by the object's id (see offer_json's `texts`)."""
     got = memo.get(id(v))
     if got is None:
-        if type(v) is Decimal:
-            got = format(v, "f")
-            got = memo[id(v)] = f'"{got.rstrip("0").rstrip(".") if "." in got else got}"'
-        else:
-            got = memo[id(v)] = _json_value(v)
+        got = memo[id(v)] = _decimal_text(v) if type(v) is Decimal else _json_value(v)
     return got  # type: ignore[no-any-return]
 
 
@@ -305,8 +300,10 @@ _ZERO: list[Any] = [None]  # bill.ZERO, the zero every bill's empty items share
 
 
 def _decimal_text(v: Decimal) -> str:
-    """`_json_value` of a Decimal."""
-    t = format(v, "f")
+    """`_json_value` of a Decimal (`money.plain_text` in quotes)."""
+    t = str(v)  # as plain_text: str() is format(v, "f") unless it writes an exponent
+    if "E" in t:
+        t = format(v, "f")
     return f'"{t.rstrip("0").rstrip(".")}"' if "." in t else f'"{t}"'
 
 
