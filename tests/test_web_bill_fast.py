@@ -375,3 +375,24 @@ def test_price_answers_are_the_bytes_fastapi_would_render(shared_home: Any) -> N
         r = client.get("/api/price", params={"model": model, "at": at})
         assert r.status_code == 200 and r.headers["content-type"] == "application/json"
         assert r.content == JSONResponse(jsonable_encoder(r.json())).body
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(["a", "b", "tasks_per_month", "model", "", "a b", "%41", "x+y"]),
+                          st.text(max_size=6)), max_size=8),
+       st.sampled_from(["", "&", "&&", "=", "a", "a=", "=b", "%zz", "%e2%82%ac", "+", "\xff"]))
+def test_the_query_is_read_as_starlette_reads_it(pairs: list[tuple[str, str]], tail: str) -> None:
+    """The fast path's reading of a query string (api_bill._Params) against starlette's QueryParams: the same last
+    value per name, the same lists and the same items, escapes, blanks, repeats and odd bytes included."""
+    from urllib.parse import quote
+
+    from starlette.datastructures import QueryParams
+
+    from llmflation.web.api_bill import _Params
+
+    raw = "&".join(f"{quote(k)}={quote(v)}" if i % 3 else f"{k}={v}" for i, (k, v) in enumerate(pairs)) + tail
+    qs = raw.encode("latin-1", "replace") if all(ord(c) < 256 for c in raw) else raw.encode()
+    ours, theirs = _Params(qs), QueryParams(qs)
+    assert ours.multi_items() == theirs.multi_items()
+    for key in {k for k, _ in theirs.multi_items()} | {"a", "missing"}:
+        assert ours.get(key) == theirs.get(key) and ours.getlist(key) == theirs.getlist(key)

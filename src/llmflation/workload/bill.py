@@ -368,21 +368,35 @@ def rank_offers(ledger: Ledger, workload: Workload, at: date, *, models: Sequenc
             raise UnknownNameError("provider", provider, ledger.providers)
         offers = [p for p in offers if p.provider == prov]
     floor = workload.floor
-    below: set[str] = set()
-    unscored: set[str] = set()
+    below: Sequence[str] = ()
+    unscored: Sequence[str] = ()
     kept: list[Price] = []
     kept_scores: dict[int, Decimal] = {}
     if floor is not None:
-        table = scores if scores is not None else best_scores(ledger, floor.benchmark)
-        for p in offers:
-            s = table.get(p.model)
-            if s is None:
-                unscored.add(p.model)
-            elif s < floor.min:
-                below.add(p.model)
-            else:
-                kept_scores[len(kept)] = s
-                kept.append(p)
+        def select() -> tuple[list[Price], dict[int, Decimal], list[str], list[str]]:
+            table = scores if scores is not None else best_scores(ledger, floor.benchmark)
+            kept: list[Price] = []
+            kept_scores: dict[int, Decimal] = {}
+            below: set[str] = set()
+            unscored: set[str] = set()
+            for p in offers:
+                s = table.get(p.model)
+                if s is None:
+                    unscored.add(p.model)
+                elif s < floor.min:
+                    below.add(p.model)
+                else:
+                    kept_scores[len(kept)] = s
+                    kept.append(p)
+            return kept, kept_scores, sorted(below), sorted(unscored)
+
+        if models or provider or scores is not None:
+            kept, kept_scores, below, unscored = select()
+        else:  # every offer of the date against one floor: the same selection for every workload, kept
+            from llmflation.workload.fastbill import cached_per_ledger
+
+            kept, kept_scores, below, unscored = cached_per_ledger(
+                ledger, ("floor", at, tier, floor.benchmark, floor.min), select)
     else:
         kept = list(offers)
     tab = offer_table(ledger, at, tier, kept)  # their rates from the tariff, packed once per selection
@@ -396,7 +410,7 @@ def rank_offers(ledger: Ledger, workload: Workload, at: date, *, models: Sequenc
         bills.sort(key=lambda b: (b.monthly_usd, b.model, b.provider))
         ranked = bills
     return Ranking(at=at, offers=ranked, floor_benchmark=floor.benchmark if floor else None,
-                   floor_min=floor.min if floor else None, below_floor=sorted(below), unscored=sorted(unscored))
+                   floor_min=floor.min if floor else None, below_floor=list(below), unscored=list(unscored))
 
 
 def bill_model(ledger: Ledger, workload: Workload, model: str, at: date, provider: str | None = None,

@@ -155,6 +155,12 @@ def _cached(ledger: Ledger, key: tuple[Any, ...], build: Callable[[], Any]) -> A
     return got
 
 
+def cached_per_ledger(ledger: Ledger, key: tuple[Any, ...], build: Callable[[], Any]) -> Any:
+    """`build()`, kept per ledger under `key` in the bounded cache of the packed tables (the ledger never changes:
+    a write makes a new one)."""
+    return _cached(ledger, key, build)
+
+
 def offers_at(ledger: Ledger, at: date, tier: str) -> list[Price]:
     """`ledger.offers_at(at, tier)` sorted by (model, provider), cached per ledger."""
     return _cached(ledger, ("offers", at, tier),  # type: ignore[no-any-return]
@@ -362,6 +368,9 @@ class QuickBill:
 
 def _places(v: Decimal) -> int:
     """Decimal places of a finite value's digits (0 for an integer or zero)."""
+    exponent = v.as_tuple().exponent
+    if isinstance(exponent, int) and exponent >= 0:  # written without decimals (most token counts): none
+        return 0
     return _scale_of([v])
 
 
