@@ -368,8 +368,7 @@ class QuickBill:
 
 def _places(v: Decimal) -> int:
     """Decimal places of a finite value's digits (0 for an integer or zero)."""
-    exponent = v.as_tuple().exponent
-    if isinstance(exponent, int) and exponent >= 0:  # written without decimals (most token counts): none
+    if v.is_finite() and v == v.to_integral_value():  # a whole number (most token counts and shares): none
         return 0
     return _scale_of([v])
 
