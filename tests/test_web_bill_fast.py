@@ -25,7 +25,7 @@ from hypothesis import strategies as st
 
 from helpers.web_support import assert_envelope
 from llmflation.ledger.ledger import Ledger
-from llmflation.shapes import jsonable, offer_json, offer_record
+from llmflation.shapes import jsonable, offer_json, offer_record, offers_json
 from llmflation.web import WebSettings, create_app
 from llmflation.web.billing import BillQuery, bill_answer, bill_answer_json
 from llmflation.web.params import dump
@@ -66,6 +66,20 @@ def test_one_text_memo_across_a_page_changes_nothing(ledger: Ledger, w: Workload
     assert [offer_json(b, i, texts) for i, b in enumerate(page)] == [record_text(b, i) for i, b in enumerate(page)]
 
 
+@settings(max_examples=60, deadline=None)
+@given(ledgers(), workloads(), st.integers(0, 3))
+def test_a_page_written_in_one_pass_is_each_offer_as_the_record(ledger: Ledger, w: Workload, first: int) -> None:
+    """`offers_json` (the API's page writer: one pass over fast bills) gives each offer's record text, ranked or
+    not, with the page's bills repeated (the cheapest is shown twice on a first page)."""
+    offers = rank_offers(ledger, w, AT).offers
+    page = offers.page(0, 1) + offers.page(first, first + 30)
+    ranks: list[int | None] = [1, *range(first + 1, first + len(page))]
+    if len(page) > 2:
+        ranks[-1] = None  # an unranked offer too
+    ranks = ranks[:len(page)]
+    assert offers_json(page, ranks) == [record_text(b, r) for b, r in zip(page, ranks, strict=True)]
+
+
 def test_outside_the_exactness_bound_the_page_is_the_reference(ledger: Ledger) -> None:
     """A task count with 40 decimal places (tasks compounded by monthly growth, written out in full) times
     many-digit token counts needs more than the reference's 60 digits: the page is then itemised by the reference
@@ -97,6 +111,33 @@ def test_the_encoder_escapes_strings_as_json_does() -> None:
                         ("7", "-0.0", "1E+1", "5.000000000000000000000000001")):
         zeros = replace(bill, per_call_usd=D(a), per_task_usd=D(b_), monthly_usd=D(c), usd_per_mtok=D(d))
         assert offer_json(zeros, 2) == record_text(zeros, 2)  # trailing zeros and exponents as normalize() drops them
+
+
+def test_quick_bills_with_odd_text_margins_and_warnings_are_written_as_the_record() -> None:
+    """The template writer of itemised-fast bills (`shapes._quick_json`): names, providers and sources with `%`
+    (the template is a format string), quotes, control characters and non-ASCII; margins (with revenue, or
+    revenue 0 and no ratio), warnings (missing cached-input and batch prices), ranked and unranked."""
+    from helpers.workload_data import price
+    from llmflation.shapes import _quick_json
+
+    odd = ['50%% off "quoted" \\ %s %(x)s', "ünïcödé 💸\n\x01", "%", "plain"]
+    prices = [price(f"lab/{name}", name, str(i + 1), "2", cached_input=None if i % 2 else "0.5")
+              for i, name in enumerate(odd)]
+    for i, p in enumerate(prices):
+        prices[i] = replace(p, source=f"https://example.org/{odd[i]}", confidence="official" if i else "derived")
+    ledger = Ledger([], prices, [])
+    for extra in ({}, {"revenue_per_task": "0.25"}, {"revenue_per_task": "0"}, {"batch_share": "0.3"}):
+        w = load_workload({"tasks_per_month": 1234, "input_tokens": 5000, "output_tokens": 300,
+                           "cached_input_share": "0.4", **extra})
+        offers = rank_offers(ledger, w, AT).offers
+        assert isinstance(offers, LazyBills)
+        page = offers.page(0, len(offers))
+        texts: dict[Any, Any] = {}
+        for i, b in enumerate(page):
+            assert isinstance(b, QuickBill)
+            assert _quick_json(b, i + 1, texts) is not None  # the template path itself, not the generic one
+            assert offer_json(b, i + 1, texts) == record_text(b, i + 1) == record_text(b.full(), i + 1)
+            assert offer_json(b) == record_text(b, None)
 
 
 # -- the whole answer on the bundled ledger ------------------------------------------------------------------------
@@ -334,3 +375,24 @@ def test_price_answers_are_the_bytes_fastapi_would_render(shared_home: Any) -> N
         r = client.get("/api/price", params={"model": model, "at": at})
         assert r.status_code == 200 and r.headers["content-type"] == "application/json"
         assert r.content == JSONResponse(jsonable_encoder(r.json())).body
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(["a", "b", "tasks_per_month", "model", "", "a b", "%41", "x+y"]),
+                          st.text(max_size=6)), max_size=8),
+       st.sampled_from(["", "&", "&&", "=", "a", "a=", "=b", "%zz", "%e2%82%ac", "+", "\xff"]))
+def test_the_query_is_read_as_starlette_reads_it(pairs: list[tuple[str, str]], tail: str) -> None:
+    """The fast path's reading of a query string (api_bill._Params) against starlette's QueryParams: the same last
+    value per name, the same lists and the same items, escapes, blanks, repeats and odd bytes included."""
+    from urllib.parse import quote
+
+    from starlette.datastructures import QueryParams
+
+    from llmflation.web.api_bill import _Params
+
+    raw = "&".join(f"{quote(k)}={quote(v)}" if i % 3 else f"{k}={v}" for i, (k, v) in enumerate(pairs)) + tail
+    qs = raw.encode("latin-1", "replace") if all(ord(c) < 256 for c in raw) else raw.encode()
+    ours, theirs = _Params(qs), QueryParams(qs)
+    assert ours.multi_items() == theirs.multi_items()
+    for key in {k for k, _ in theirs.multi_items()} | {"a", "missing"}:
+        assert ours.get(key) == theirs.get(key) and ours.getlist(key) == theirs.getlist(key)

@@ -51,7 +51,9 @@ def plain(d: Decimal | None) -> str | None:
 def plain_text(d: Decimal) -> str:
     """`plain` for a Decimal: every digit, no exponent, no trailing zeros ("1.50" → "1.5", "1E+2" → "100",
     "0.00" → "0"). Exact at any length, where `normalize()` would round to the context's 28 digits."""
-    text = format(d, "f")
+    text = str(d)  # the same digits as format(d, "f") unless it needs an exponent (a faster call)
+    if "E" in text:
+        text = format(d, "f")
     return text.rstrip("0").rstrip(".") if "." in text else text
 
 

@@ -9,7 +9,8 @@ library, so any layer may use it.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping
+import re
+from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 from decimal import Decimal
 from enum import Enum
@@ -37,6 +38,7 @@ __all__ = [
     "model_record",
     "offer_json",
     "offer_record",
+    "offers_json",
     "point_record",
     "price_record",
     "series_point_record",
@@ -47,6 +49,13 @@ __all__ = [
 
 def jsonable(obj: Any) -> Any:
     """Convert dataclasses, Decimals and dates into JSON-ready values (Decimal → exact string)."""
+    t = type(obj)  # the common exact types first (what the general checks below make of them, without their cost)
+    if t is str or obj is None or t is int or t is bool or t is float:
+        return obj
+    if t is dict:
+        return {str(k): jsonable(v) for k, v in obj.items()}
+    if t is list or t is tuple:
+        return [jsonable(v) for v in obj]
     if isinstance(obj, Decimal):
         return plain_text(obj)
     if isinstance(obj, (date, datetime)):
@@ -159,7 +168,7 @@ def offer_record(b: OfferBill | QuickBill, rank: int | None = None) -> dict[str,
     return rec
 
 
-def offer_json(b: OfferBill | QuickBill, rank: int | None = None, texts: dict[int, str] | None = None) -> str:
+def offer_json(b: OfferBill | QuickBill, rank: int | None = None, texts: dict[Any, Any] | None = None) -> str:
     """`offer_record(b, rank)` as compact JSON text, written directly: the same characters as
     `json.dumps(jsonable(offer_record(b, rank)), ensure_ascii=False, separators=(",", ":"))` (a test holds the two
     together on random bills), several times faster. The web API's bill pages are built from it.
@@ -169,15 +178,17 @@ def offer_json(b: OfferBill | QuickBill, rank: int | None = None, texts: dict[in
     bills must hold their values, as OfferBill and QuickBill do, and stay alive while the dict is used). The
     offer's fixed parts (model, provider, tier; its price's start, source and confidence) are written once per
     offer and kept (`_OFFER_TEXTS`)."""
-    memo: dict[int, str] = {} if texts is None else texts
+    memo: dict[Any, Any] = {} if texts is None else texts
     get = memo.get
+    quick = _quick_json(b, rank, memo)
+    if quick is not None:
+        return quick
 
     def n(v: Any) -> str:
         got = get(id(v))
         if got is None:
             if type(v) is Decimal:  # most values of a bill: plain_text inlined
-                got = format(v, "f")
-                got = memo[id(v)] = f'"{got.rstrip("0").rstrip(".") if "." in got else got}"'
+                got = memo[id(v)] = _decimal_text(v)
             else:
                 got = memo[id(v)] = _json_value(v)
         return got
@@ -201,6 +212,185 @@ def offer_json(b: OfferBill | QuickBill, rank: int | None = None, texts: dict[in
             f'"usd_per_mtok":{n(b.usd_per_mtok)},"tokens_per_month":{n(b.tokens_per_month)},"items":{{{",".join(parts)}}},'
             f'"margin":{margin},"warnings":[{warnings}],"score":{n(b.score)},{fixed[1]}}}')
 
+
+def _text(v: Any, memo: dict[Any, Any]) -> str:
+    """`_json_value(v)`, remembered in `memo` by the object's id (see offer_json's `texts`)."""
+    got = memo.get(id(v))
+    if got is None:
+        got = memo[id(v)] = _decimal_text(v) if type(v) is Decimal else _json_value(v)
+    return got  # type: ignore[no-any-return]
+
+
+def _quick_json(b: Any, rank: int | None, memo: dict[Any, Any]) -> str | None:
+    """`offer_json` of a `fastbill.QuickBill` (None for any other bill): see `_quick_texts`."""
+    if getattr(b, "row", None) is None:
+        return None
+    got = _quick_texts([b], [rank], memo)
+    return None if got is None else got[0]
+
+
+def offers_json(bills: Sequence[OfferBill | QuickBill], ranks: Sequence[int | None],
+                texts: dict[Any, Any] | None = None) -> list[str]:
+    """`[offer_json(b, rank, texts) for b, rank in zip(bills, ranks)]`, the same texts, written in one pass when
+    every bill is a `fastbill.QuickBill` (a page of the web API's bills)."""
+    memo: dict[Any, Any] = {} if texts is None else texts
+    got = _quick_texts(bills, ranks, memo) if all(getattr(b, "row", None) is not None for b in bills) else None
+    return got if got is not None else [offer_json(b, r, memo) for b, r in zip(bills, ranks, strict=True)]
+
+
+def _quick_texts(bills: Sequence[Any], ranks: Sequence[int | None], memo: dict[Any, Any]) -> list[str] | None:
+    """`offer_json` of `fastbill.QuickBill`s: their compact line items written through a template made from
+    `offer_record` itself (`_quick_template`), with each offer's fixed texts (names, rates, source) filled in once
+    per offer row and kept (`_ROW_TEMPLATES`), the workload's (date, token counts) once per page (in `memo`), and
+    only the offer's own amounts per bill (None: the template does not fit; use the generic writer)."""
+    zero = _ZERO[0]
+    if zero is None:
+        from llmflation.workload.bill import ZERO
+
+        zero = _ZERO[0] = ZERO
+    get, t, dec, rows = memo.get, _text, _decimal_text, _ROW_TEMPLATES
+    page: Any = ()
+    tokens = at = tpm = None
+    out = []
+    for b, rank in zip(bills, ranks, strict=True):
+        row, m = b.row, b.margin
+        key = (id(row), rank is None, m is None)
+        got = rows.get(key)
+        if got is None or got[0] is not row:
+            fmt = _row_template(b, rank is not None, m is not None)
+            if fmt is None:
+                return None
+            if len(rows) >= 20_000:
+                rows.clear()
+            got = rows[key] = (row, fmt)  # the row is kept with its entry: its id is not reused meanwhile
+        if b.tokens is not tokens or b.at is not at or b.tokens_per_month is not tpm:
+            tokens, at, tpm = b.tokens, b.at, b.tokens_per_month
+            page_key = ("page", id(tokens), id(at), id(tpm))
+            page = memo.get(page_key)
+            if page is None:  # the workload's texts, escaped for the second formatting
+                page = memo[page_key] = tuple(t(v, memo).replace("%", "%%") for v in (at, tpm, *tokens))
+        # the offer's own amounts: new values (no memo) but for the zero items (bill.ZERO)
+        n = [dec(b.monthly_usd), dec(b.per_task_usd), dec(b.per_call_usd), _json_value(b.usd_per_mtok),
+             *['"0"' if v is zero else dec(v) for v in b.lines]]
+        if m is not None:
+            n += [get(id(v)) or t(v, memo) for v in (m.revenue_per_task_usd, m.gross_profit_per_task_usd,
+                                                     m.monthly_revenue_usd, m.monthly_gross_profit_usd,
+                                                     m.gross_margin)]
+        n += [_warnings_text(b.warnings), get(id(b.score)) or t(b.score, memo)]
+        if rank is not None:
+            n.insert(0, f"{rank:d}")
+        out.append((got[1] % page) % tuple(n))
+    return out
+
+
+def _warnings_text(ws: tuple[Any, ...]) -> str:
+    """The texts of a bill's warnings, joined (kept per warnings tuple: the itemiser shares them across bills)."""
+    if not ws:
+        return ""
+    got = _WARNINGS_TEXTS.get(id(ws))
+    if got is None or got[0] is not ws:
+        if len(_WARNINGS_TEXTS) >= 20_000:
+            _WARNINGS_TEXTS.clear()
+        got = _WARNINGS_TEXTS[id(ws)] = (ws, ",".join([_warning_text(x) for x in ws]))  # kept with its tuple
+    return got[1]
+
+
+_WARNINGS_TEXTS: dict[int, tuple[tuple[Any, ...], str]] = {}
+_ZERO: list[Any] = [None]  # bill.ZERO, the zero every bill's empty items share
+
+
+def _decimal_text(v: Decimal) -> str:
+    """`_json_value` of a Decimal (`money.plain_text` in quotes)."""
+    t = str(v)  # as plain_text: str() is format(v, "f") unless it writes an exponent
+    if "E" in t:
+        t = format(v, "f")
+    return f'"{t.rstrip("0").rstrip(".")}"' if "." in t else f'"{t}"'
+
+
+_SLOT = re.compile(r'"\\u001a([a-z0-9_]+)\\u001a"')
+
+
+def _slot(name: str) -> str:
+    return f"\x1a{name}\x1a"
+
+
+def _quick_slots(nb: int, rank: bool, margin: bool) -> tuple[list[str], list[str], list[str]]:
+    """The slots of a QuickBill's text: (the row's, the page's, the offer's), the last two in the order
+    `_quick_json` fills them."""
+    from llmflation.workload.bill import ITEM_NAMES
+
+    row = ["model", "provider", "tier", *(f"rate{i}" for i in range(nb)), "price_valid_from", "source", "confidence"]
+    page = ["at", "tokens_per_month", *(f"tok{i}" for i in range(nb))]
+    offer = [*(["rank"] if rank else []), "monthly", "per_task", "per_call", "unit",
+             *(f"{part}{i}" for i in range(len(ITEM_NAMES)) for part in ("task", "month")),
+             *(["m_rev", "m_profit", "m_mrev", "m_mprofit", "m_ratio"] if margin else []), "warnings", "score"]
+    return row, page, offer
+
+
+def _quick_template(nb: int, rank: bool, margin: bool) -> list[str] | None:
+    """`offer_record` of a probe bill whose values are named slots, encoded as every record is: the literal text
+    between the slots, alternating with the slots' names (None when the slots do not come in the order
+    `_quick_json` fills them). The shape stays `offer_record`'s alone."""
+    got = _TEMPLATES.get((nb, rank, margin))
+    if got is not None:
+        return got or None
+    import json
+    from types import SimpleNamespace as NS
+
+    from llmflation.workload.bill import ITEM_NAMES
+
+    s = _slot
+    items = [NS(name=name, tokens_per_task=s(f"tok{i}") if i < nb else None,
+                usd_per_mtok=s(f"rate{i}") if i < nb else None, per_task_usd=s(f"task{i}"),
+                monthly_usd=s(f"month{i}")) for i, name in enumerate(ITEM_NAMES)]
+    warning = NS(code=s("w_code"), message=s("w_message"))
+    probe = NS(model=s("model"), provider=s("provider"), tier=s("tier"), at=s("at"), monthly_usd=s("monthly"),
+               per_task_usd=s("per_task"), per_call_usd=s("per_call"), usd_per_mtok=s("unit"),
+               tokens_per_month=s("tokens_per_month"), items=items,
+               margin=NS(revenue_per_task_usd=s("m_rev"), gross_profit_per_task_usd=s("m_profit"),
+                         monthly_revenue_usd=s("m_mrev"), monthly_gross_profit_usd=s("m_mprofit"),
+                         gross_margin=s("m_ratio")) if margin else None,
+               warnings=[warning], score=s("score"), price_valid_from=s("price_valid_from"), source=s("source"),
+               confidence=s("confidence"))
+    text = json.dumps(jsonable(offer_record(probe, s("rank") if rank else None)),  # type: ignore[arg-type]
+                      ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+    one = _warning_text(warning)  # the warnings' list: every warning's text, written by _warning_text
+    parts: list[str] = _SLOT.split(text.replace(one, json.dumps(s("warnings")), 1)) if text.count(one) == 1 else []
+    row, page, offer = _quick_slots(nb, rank, margin)
+    names = parts[1::2]
+    ok = sorted(names) == sorted(row + page + offer) and [x for x in names if x in page] == page \
+        and [x for x in names if x in offer] == offer
+    _TEMPLATES[(nb, rank, margin)] = parts if ok else []
+    return parts if ok else None
+
+
+def _row_template(b: Any, rank: bool, margin: bool) -> str | None:
+    """The text of QuickBill `b` (`rank`: with a rank; `margin`: with a margin) with its row's fixed values written
+    in, as a format string taking first the page's values (`%s`), then the offer's (`%%s` until then)."""
+    tokens = b.tokens
+    parts = _quick_template(len(tokens), rank, margin)
+    if parts is None:
+        return None
+    from json.encoder import encode_basestring as s
+
+    page = _quick_slots(len(tokens), rank, margin)[1]
+    rates = b.row.rates[0]
+    fixed = {"model": s(b.model), "provider": s(b.provider), "tier": s(b.tier),
+             "price_valid_from": _json_value(b.price_valid_from), "source": s(b.source),
+             "confidence": s(b.confidence), **{f"rate{i}": _json_value(r) for i, r in enumerate(rates)}}
+    out = []
+    for i, part in enumerate(parts):
+        if i % 2 == 0:
+            out.append(part.replace("%", "%%%%"))
+        elif part in fixed:
+            out.append(fixed[part].replace("%", "%%%%"))
+        else:
+            out.append("%s" if part in page else "%%s")
+    return "".join(out)
+
+
+_TEMPLATES: dict[tuple[int, bool, bool], list[str]] = {}
+_ROW_TEMPLATES: dict[tuple[int, bool, bool], tuple[Any, str]] = {}
 
 # The text of an offer's fixed fields, per (model, provider, tier, price start, source, confidence): bounded, as a
 # long-running server meets only the ledger's offers (plus user prices).

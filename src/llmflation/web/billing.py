@@ -130,14 +130,16 @@ def bill_answer(ledger: Ledger, q: BillQuery, when: date) -> dict[str, Any]:
 def bill_answer_json(ledger: Ledger, q: BillQuery, when: date) -> bytes:
     """`bill_answer` as compact JSON bytes (what `params.dump` makes of it, byte for byte; a test holds them
     together), built fast: bills itemised by the exact fast path and written by `shapes.offer_json`."""
-    from llmflation.shapes import offer_json
+    from llmflation.shapes import offers_json
     from llmflation.web.params import dump
 
     head, shown, excluded = _bill_parts(ledger, q, when, quick=True)
-    texts: dict[int, str] = {}  # value texts shared by this page's bills (see offer_json)
-    cheapest = offer_json(shown[0], 1, texts) if shown else "null"
-    page = [offer_json(b, q.offset + i + 1, texts) if i or q.offset else cheapest  # rank 1 is the cheapest's text
-            for i, b in enumerate(shown[1:])]
+    # the cheapest, then the page (whose rank 1, on a first page, is the cheapest's text)
+    again = bool(shown) and q.offset == 0 and len(shown) > 1
+    bills, ranks = shown[:1] + shown[1 + again:], [1, *range(q.offset + 1 + again, q.offset + len(shown))]
+    texts = offers_json(bills, ranks[:len(bills)])
+    cheapest = texts[0] if shown else "null"
+    page = ([cheapest] if again else []) + texts[1:]
     tail = f',"cheapest":{cheapest},"offers":[{",".join(page)}],"excluded":'
     return b"".join((dump(jsonable(head))[:-1], tail.encode(), dump(excluded), b"}"))
 

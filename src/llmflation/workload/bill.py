@@ -300,7 +300,14 @@ def unit_price(monthly_usd: Decimal, tokens: Decimal) -> Decimal | None:
         return None
     with localcontext() as ctx:
         ctx.prec = PRECISION
-        return (monthly_usd * MTOK / tokens).quantize(UNIT_QUANTUM, rounding=ROUND_HALF_EVEN)
+        return unit_price_here(monthly_usd, tokens)
+
+
+def unit_price_here(monthly_usd: Decimal, tokens: Decimal) -> Decimal | None:
+    """`unit_price` under the caller's context, which must be a PRECISION-digit one (for many bills at once)."""
+    if tokens <= 0:
+        return None
+    return (monthly_usd * MTOK / tokens).quantize(UNIT_QUANTUM, rounding=ROUND_HALF_EVEN)
 
 
 def _short(d: Decimal) -> str:
@@ -313,10 +320,20 @@ def margin_of(w: Workload, cost_per_task: Decimal) -> Margin | None:
         return None
     with localcontext() as ctx:
         ctx.prec = PRECISION
-        rev = w.revenue_per_task
-        profit = rev - cost_per_task
-        ratio = (profit / rev).quantize(Decimal("0.000001"), rounding=ROUND_HALF_EVEN) if rev > 0 else None
-        return Margin(rev, profit, rev * w.tasks_per_month, profit * w.tasks_per_month, ratio)
+        return margin_here(w, cost_per_task)
+
+
+_RATIO_QUANTUM = Decimal("0.000001")
+
+
+def margin_here(w: Workload, cost_per_task: Decimal) -> Margin | None:
+    """`margin_of` under the caller's context, which must be a PRECISION-digit one (for many bills at once)."""
+    rev = w.revenue_per_task
+    if rev is None:
+        return None
+    profit = rev - cost_per_task
+    ratio = (profit / rev).quantize(_RATIO_QUANTUM, rounding=ROUND_HALF_EVEN) if rev > 0 else None
+    return Margin(rev, profit, rev * w.tasks_per_month, profit * w.tasks_per_month, ratio)
 
 
 # -- ranking over the ledger --------------------------------------------------------------------------------
@@ -351,21 +368,35 @@ def rank_offers(ledger: Ledger, workload: Workload, at: date, *, models: Sequenc
             raise UnknownNameError("provider", provider, ledger.providers)
         offers = [p for p in offers if p.provider == prov]
     floor = workload.floor
-    below: set[str] = set()
-    unscored: set[str] = set()
+    below: Sequence[str] = ()
+    unscored: Sequence[str] = ()
     kept: list[Price] = []
     kept_scores: dict[int, Decimal] = {}
     if floor is not None:
-        table = scores if scores is not None else best_scores(ledger, floor.benchmark)
-        for p in offers:
-            s = table.get(p.model)
-            if s is None:
-                unscored.add(p.model)
-            elif s < floor.min:
-                below.add(p.model)
-            else:
-                kept_scores[len(kept)] = s
-                kept.append(p)
+        def select() -> tuple[list[Price], dict[int, Decimal], list[str], list[str]]:
+            table = scores if scores is not None else best_scores(ledger, floor.benchmark)
+            kept: list[Price] = []
+            kept_scores: dict[int, Decimal] = {}
+            below: set[str] = set()
+            unscored: set[str] = set()
+            for p in offers:
+                s = table.get(p.model)
+                if s is None:
+                    unscored.add(p.model)
+                elif s < floor.min:
+                    below.add(p.model)
+                else:
+                    kept_scores[len(kept)] = s
+                    kept.append(p)
+            return kept, kept_scores, sorted(below), sorted(unscored)
+
+        if models or provider or scores is not None:
+            kept, kept_scores, below, unscored = select()
+        else:  # every offer of the date against one floor: the same selection for every workload, kept
+            from llmflation.workload.fastbill import cached_per_ledger
+
+            kept, kept_scores, below, unscored = cached_per_ledger(
+                ledger, ("floor", at, tier, floor.benchmark, floor.min), select)
     else:
         kept = list(offers)
     tab = offer_table(ledger, at, tier, kept)  # their rates from the tariff, packed once per selection
@@ -379,7 +410,7 @@ def rank_offers(ledger: Ledger, workload: Workload, at: date, *, models: Sequenc
         bills.sort(key=lambda b: (b.monthly_usd, b.model, b.provider))
         ranked = bills
     return Ranking(at=at, offers=ranked, floor_benchmark=floor.benchmark if floor else None,
-                   floor_min=floor.min if floor else None, below_floor=sorted(below), unscored=sorted(unscored))
+                   floor_min=floor.min if floor else None, below_floor=list(below), unscored=list(unscored))
 
 
 def bill_model(ledger: Ledger, workload: Workload, model: str, at: date, provider: str | None = None,

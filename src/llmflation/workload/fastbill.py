@@ -155,6 +155,12 @@ def _cached(ledger: Ledger, key: tuple[Any, ...], build: Callable[[], Any]) -> A
     return got
 
 
+def cached_per_ledger(ledger: Ledger, key: tuple[Any, ...], build: Callable[[], Any]) -> Any:
+    """`build()`, kept per ledger under `key` in the bounded cache of the packed tables (the ledger never changes:
+    a write makes a new one)."""
+    return _cached(ledger, key, build)
+
+
 def offers_at(ledger: Ledger, at: date, tier: str) -> list[Price]:
     """`ledger.offers_at(at, tier)` sorted by (model, provider), cached per ledger."""
     return _cached(ledger, ("offers", at, tier),  # type: ignore[no-any-return]
@@ -165,7 +171,7 @@ def offer_table(ledger: Ledger, at: date, tier: str, offers: Sequence[Price] | N
     """`offers` (default: every offer in effect at `at`, see `offers_at`; keep their order) with their rate
     vectors from the tariff, cached per ledger and selection (a bounded number per ledger)."""
     chosen = offers_at(ledger, at, tier) if offers is None else list(offers)
-    return _cached(ledger, ("table", at, tier, tuple(id(p) for p in chosen)),  # type: ignore[no-any-return]
+    return _cached(ledger, ("table", at, tier, tuple(map(id, chosen))),  # type: ignore[no-any-return]
                    lambda: _build(ledger, at, chosen))
 
 
@@ -209,7 +215,11 @@ class Totals:
     def order(self, keep: Sequence[int]) -> list[int]:
         """`keep` (ascending table indices) cheapest first; ties stay in (model, provider) order, the table's.
         Fixed-width big-endian fields compare as bytes exactly as their integers do (and sorted() is stable)."""
-        return sorted(keep, key=self._field)
+        buf, nb = self.buf, self.nbytes
+        if not nb:  # no offers
+            return list(keep)
+        fields = [buf[end - nb:end] for end in range(len(buf), 0, -nb)]  # offer i's field at index i
+        return sorted(keep, key=fields.__getitem__)
 
 
 def monthly_totals(table: _Table, w: Workload) -> Totals | None:
@@ -301,9 +311,14 @@ _BILL_FIELDS = ("model", "provider", "tier", "at", "per_call_usd", "per_task_usd
 class QuickBill:
     """An offer's itemised bill with the fields and values of `bill.OfferBill` (items are `QuickItem`s), built by
     `LazyBills.page` from the exact arithmetic below rather than by the Decimal reference; `full()` is the same
-    bill as an OfferBill (tests compare it with the reference's)."""
+    bill as an OfferBill (tests compare it with the reference's).
 
-    __slots__ = _BILL_FIELDS
+    The line items are held compactly and built on first read of `items`: `lines` (per task and monthly USD of
+    each item of `bill.ITEM_NAMES`, in turn), `tokens` (the tokens per task of each tariff bucket: the same tuple
+    for every bill of one workload) and `row` (the offer's packed-table row: its standard rates are the buckets'
+    USD per 1M tokens; the adjustments have neither). `shapes.offer_json` writes them without building items."""
+
+    __slots__ = (*(f for f in _BILL_FIELDS if f != "items"), "lines", "tokens", "row")
     model: str
     provider: str
     tier: str
@@ -313,24 +328,35 @@ class QuickBill:
     monthly_usd: Decimal
     tokens_per_month: Decimal
     usd_per_mtok: Decimal | None
-    items: tuple[QuickItem, ...]
     warnings: tuple[BillWarning, ...]
     margin: Margin | None
     price_valid_from: date
     source: str
     confidence: str
     score: Decimal | None
+    lines: tuple[Decimal, ...]
+    tokens: tuple[Decimal, ...]
+    row: _Row
 
     def __init__(self, model: str, provider: str, tier: str, at: date, per_call_usd: Decimal, per_task_usd: Decimal,
                  monthly_usd: Decimal, tokens_per_month: Decimal, usd_per_mtok: Decimal | None,
-                 items: tuple[QuickItem, ...], warnings: tuple[BillWarning, ...], margin: Margin | None,
-                 price_valid_from: date, source: str, confidence: str, score: Decimal | None) -> None:
+                 lines: tuple[Decimal, ...], warnings: tuple[BillWarning, ...], margin: Margin | None,
+                 price_valid_from: date, source: str, confidence: str, score: Decimal | None,
+                 tokens: tuple[Decimal, ...], row: _Row) -> None:
         self.model, self.provider, self.tier, self.at = model, provider, tier, at
         self.per_call_usd, self.per_task_usd, self.monthly_usd = per_call_usd, per_task_usd, monthly_usd
-        self.tokens_per_month, self.usd_per_mtok, self.items, self.warnings = tokens_per_month, usd_per_mtok, items, \
+        self.tokens_per_month, self.usd_per_mtok, self.lines, self.warnings = tokens_per_month, usd_per_mtok, lines, \
             warnings
         self.margin, self.price_valid_from, self.source, self.confidence = margin, price_valid_from, source, confidence
-        self.score = score
+        self.score, self.tokens, self.row = score, tokens, row
+
+    @property
+    def items(self) -> tuple[QuickItem, ...]:
+        from llmflation.workload.bill import ITEM_NAMES
+
+        nb, rates, v = len(self.tokens), self.row.rates[0], self.lines
+        return tuple(QuickItem(name, self.tokens[i], rates[i], v[2 * i], v[2 * i + 1]) if i < nb
+                     else QuickItem(name, None, None, v[2 * i], v[2 * i + 1]) for i, name in enumerate(ITEM_NAMES))
 
     def full(self) -> OfferBill:
         from llmflation.workload.bill import LineItem, OfferBill
@@ -342,6 +368,8 @@ class QuickBill:
 
 def _places(v: Decimal) -> int:
     """Decimal places of a finite value's digits (0 for an integer or zero)."""
+    if v.is_finite() and v == v.to_integral_value():  # a whole number (most token counts and shares): none
+        return 0
     return _scale_of([v])
 
 
@@ -403,29 +431,34 @@ class _Itemiser:
         """Offers `ks` of the table, itemised; `expected`: their exact monthly totals from the packed ranking."""
         from decimal import localcontext
 
-        from llmflation.workload.bill import ITEM_NAMES, ZERO, margin_of, unit_price
+        from llmflation.workload.bill import ADJUSTMENTS, PRECISION, ZERO, margin_here, unit_price_here
 
-        pos, tokm, tok_task, sh = self.pos, self.tokm, self.tok_task, self.shares
+        pos, tokm, sh = sorted(self.pos), self.tokm, self.shares
         lng, off, bsh, gsh = sh["long"], sh["off"], sh["batch"], sh["regional"]
         calls, tasks = self.calls, self.tasks
-        n_buckets = len(BUCKETS)
-        adjustments = ITEM_NAMES[n_buckets:]
+        n_lines = 2 * len(BUCKETS)
+        mixed = bool(lng or off or bsh or gsh)
+        no_adjustments = [ZERO] * (2 * len(ADJUSTMENTS))
         numbers = []
         with localcontext(_STRICT):
             for k in ks:
                 row = self.table.rows[k]
                 r = row.rates
                 rates = r[0]
-                items = []
+                lines = [ZERO] * n_lines  # per task and monthly USD of each bucket's item, in turn
                 base = ZERO
-                for b in range(n_buckets):
-                    x = tokm[b] * rates[b] if b in pos else ZERO
+                for b in pos:
+                    x = tokm[b] * rates[b]
                     if x:
                         base += x
                         task = x * calls
-                        items.append(QuickItem(ITEM_NAMES[b], tok_task[b], rates[b], task, task * tasks))
-                    else:
-                        items.append(QuickItem(ITEM_NAMES[b], tok_task[b], rates[b], ZERO, ZERO))
+                        lines[2 * b] = task
+                        lines[2 * b + 1] = task * tasks
+                if not mixed:  # no long, off-peak, batch or regional calls: no adjustments
+                    lines += no_adjustments
+                    task_total = base * calls
+                    numbers.append((k, row, base, task_total, task_total * tasks, tuple(lines)))
+                    continue
                 d0 = d1 = base
                 if lng:
                     d0 = (1 - lng) * base + lng * sum([tokm[b] * r[1][b] for b in pos], ZERO)
@@ -444,37 +477,44 @@ class _Itemiser:
                 with_region = (1 - off) * e0 * (1 + gsh * row.ru[0]) + off * e1 * (1 + gsh * row.ru[1]) \
                     if gsh else with_batch
                 before = base
-                for name, after in zip(adjustments, (d0, with_off, with_batch, with_region), strict=True):
+                for after in (d0, with_off, with_batch, with_region):  # the adjustments' items
                     v = after - before
-                    task = v * calls if v else ZERO
-                    items.append(QuickItem(name, None, None, task, task * tasks if v else ZERO))
+                    if v:
+                        task = v * calls
+                        lines.extend((task, task * tasks))
+                    else:
+                        lines.extend((ZERO, ZERO))
                     before = after
                 task_total = with_region * calls
-                numbers.append((k, row.price, with_region, task_total, task_total * tasks, tuple(items)))
+                numbers.append((k, row, with_region, task_total, task_total * tasks, tuple(lines)))
         out = []
-        for (k, p, call_total, task_total, month_total, lines), want in zip(numbers, expected, strict=True):
-            if not agrees(month_total, want):  # equal, unless a huge workload's tokens were rounded at 60 digits
-                raise FastBillMismatch(f"{p.model} on {p.provider}: packed total {want} ≠ itemised {month_total}; "
-                                       "please report this with your workload file")
-            out.append(QuickBill(p.model, p.provider, p.tier, at, call_total, task_total, month_total,
-                                 self.tokens_per_month, unit_price(month_total, self.tokens_per_month), lines,
-                                 self.warnings(k), margin_of(self.w, task_total), p.valid_from, p.source,
-                                 p.confidence, scores.get(k)))
+        w, tokens, tokens_per_month, warnings = self.w, self.tok_task, self.tokens_per_month, self.warnings
+        with localcontext() as ctx:  # the reference's context for the unit price and the margin
+            ctx.prec = PRECISION
+            for (k, row, call_total, task_total, month_total, lines_), want in zip(numbers, expected, strict=True):
+                p = row.price
+                if month_total != want and not agrees(month_total, want):  # agrees: when the tokens were rounded
+                    raise FastBillMismatch(f"{p.model} on {p.provider}: packed total {want} ≠ itemised "
+                                           f"{month_total}; please report this with your workload file")
+                out.append(QuickBill(p.model, p.provider, p.tier, at, call_total, task_total, month_total,
+                                     tokens_per_month, unit_price_here(month_total, tokens_per_month), lines_,
+                                     warnings(k), margin_here(w, task_total), p.valid_from, p.source,
+                                     p.confidence, scores.get(k), tokens, row))
         return out
 
     def warnings(self, k: int) -> tuple[BillWarning, ...]:
         """The reference's warnings: its fallback codes (bill.fallback_codes: they depend on the offer and on which
         buckets and shares are 0, 1 or between, so they are kept per offer row and that pattern in one bounded
         cache), worded by bill.bill_warnings (the messages quote the shares)."""
-        from decimal import localcontext
-
-        from llmflation.workload.bill import PRECISION, bill_warnings, fallback_codes
-
         row = self.table.rows[k]
         worded_key = (id(row), self.pattern, self.share_key)
         worded = _WORDED.get(worded_key)
         if worded is not None and worded[0] is row:  # the same offer, pattern and shares: the same warnings
             return worded[1]
+        from decimal import localcontext
+
+        from llmflation.workload.bill import PRECISION, bill_warnings, fallback_codes
+
         key = (id(row), self.pattern)
         hit = _CODES.get(key)
         with localcontext() as ctx:
