@@ -30,6 +30,12 @@ from urllib.parse import urlencode
 
 
 def queries(n: int, seed: int) -> list[bytes]:
+    """`n` distinct /api/bill query strings."""
+    return [urlencode(q).encode() for q in query_dicts(n, seed)]
+
+
+def query_dicts(n: int, seed: int) -> list[dict[str, str]]:
+    """`n` distinct /api/bill queries (parameter → value), seeded: the benchmarks' shared workload mix."""
     rng = random.Random(seed)
     dates = ["2023-06-01", "2024-01-15", "2024-07-01", "2025-01-01", "2025-04-20", "2025-09-01", "2026-03-01"]
     out = []
@@ -47,7 +53,7 @@ def queries(n: int, seed: int) -> list[bytes]:
                                ("revenue_per_task", .2, lambda: f"{rng.random() * 5:.2f}")):
             if rng.random() < p:
                 q[name] = str(value())
-        out.append(urlencode(q).encode())
+        out.append(q)
     return out
 
 

@@ -248,7 +248,6 @@ def in_process(n: int) -> dict[str, float]:
     """Thread CPU ms to build one /api/bill answer in this process (no HTTP), over `n` distinct workloads drawn as
     the Lua script draws them: the reference path (bill_answer: every shown offer itemised by the Decimal reference,
     jsonable + json.dumps) and ours (bill_answer_json), each on the same queries, alternating."""
-    import random
     import statistics
     from datetime import date
 
@@ -257,24 +256,9 @@ def in_process(n: int) -> dict[str, float]:
     from llmflation.web.params import dump
 
     ledger = open_ledger(None)
-    rng = random.Random(7)
-    dates = ["2023-06-01", "2024-01-15", "2024-07-01", "2025-01-01", "2025-04-20", "2025-09-01", "2026-03-01"]
-    queries = []
-    for i in range(n):
-        q: dict[str, Any] = {"tasks_per_month": str(1000 + 7 * i), "input_tokens": str(rng.randint(50, 200000)),
-                             "output_tokens": str(rng.randint(10, 8000)),
-                             "cached_input_share": f"{rng.random() * .9:.2f}", "at": rng.choice(dates)}
-        floor = rng.choice([None, None, None, "mmlu>=70", "gpqa_diamond>=40"])
-        if floor:
-            q["floor"] = floor
-        for name, p, value in (("calls_per_task", .3, lambda: rng.randint(1, 40)),
-                               ("reasoning_multiplier", .3, lambda: rng.randint(1, 10)),
-                               ("batch_share", .2, lambda: f"{rng.random():.2f}"),
-                               ("long_context_share", .2, lambda: f"{rng.random() * .5:.2f}"),
-                               ("revenue_per_task", .2, lambda: f"{rng.random() * 5:.2f}")):
-            if rng.random() < p:
-                q[name] = str(value())
-        queries.append(BillQuery(**q))
+    from bench_bill_answer import query_dicts  # the same workload mix as the answer benchmark
+
+    queries = [BillQuery(**q) for q in query_dicts(n, 7)]
     timings: dict[str, list[float]] = {"reference": [], "ours": []}
     for q in queries:
         when = date.fromisoformat(str(q.at))
