@@ -473,8 +473,10 @@ def price_key_sums(usage: ir.Table, t: ir.Table, shape: PriceShape, period: str 
     sums: dict[str, Any] = {c: rows[c].sum() for c in ("requests", *BUCKETS, *present_subs)}
     if "reported_cost" in values:
         sums.update(reported_cost=rows.reported_cost.sum(), reported_rows=rows.reported_cost.count())
-    sums["tier_unknown_requests"] = (rows.r_tier_unknown.sum() if "r_tier_unknown" in values
-                                     else ibis.literal(0, "int64"))
+    if "r_tier_unknown" in values:
+        sums["tier_unknown_requests"] = rows.r_tier_unknown.sum()
+    else:  # no tier column: no request asked for a tier the ledger cannot price
+        constant["tier_unknown_requests"] = ibis.literal(0, "int64")
     if by_offer:
         sums.update(first_day=rows.r_day.min(), last_day=rows.r_day.max())
     a = rows.group_by(group).aggregate(**sums)
