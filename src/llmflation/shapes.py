@@ -187,7 +187,7 @@ def offer_json(b: OfferBill | QuickBill, rank: int | None = None, texts: dict[An
     def n(v: Any) -> str:
         got = get(id(v))
         if got is None:
-            if type(v) is Decimal:  # most values of a bill: plain_text inlined
+            if type(v) is Decimal:  # most values of a bill
                 got = memo[id(v)] = _decimal_text(v)
             else:
                 got = memo[id(v)] = _json_value(v)
@@ -301,10 +301,7 @@ _ZERO: list[Any] = [None]  # bill.ZERO, the zero every bill's empty items share
 
 def _decimal_text(v: Decimal) -> str:
     """`_json_value` of a Decimal (`money.plain_text` in quotes)."""
-    t = str(v)  # as plain_text: str() is format(v, "f") unless it writes an exponent
-    if "E" in t:
-        t = format(v, "f")
-    return f'"{t.rstrip("0").rstrip(".")}"' if "." in t else f'"{t}"'
+    return f'"{plain_text(v)}"'
 
 
 _SLOT = re.compile(r'"\\u001a([a-z0-9_]+)\\u001a"')
