@@ -75,8 +75,23 @@ def free_port() -> int:
 PROC = Path("/proc")
 
 
-def listening_port(pid: int) -> int | None:
-    """The TCP port process `pid` listens on (read from Linux /proc), or None while it listens on none."""
+def children(pid: int) -> list[int]:
+    """The live child processes of `pid` (Linux /proc)."""
+    out = []
+    for entry in os.listdir(PROC):
+        if entry.isdigit():
+            try:
+                stat = (PROC / entry / "stat").read_text()
+            except OSError:
+                continue
+            if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
+                out.append(int(entry))
+    return out
+
+
+def socket_ports(pid: int, state: str) -> list[int]:
+    """The local TCP ports of process `pid`'s own sockets in `state` ("0A" LISTEN, "01" ESTABLISHED), one per
+    socket, read from Linux /proc."""
     inodes = set()
     try:
         for fd in (PROC / str(pid) / "fd").iterdir():
@@ -87,7 +102,8 @@ def listening_port(pid: int) -> int | None:
             if target.startswith("socket:["):
                 inodes.add(target[len("socket:["):-1])
     except OSError:
-        return None
+        return []
+    ports = []
     for table in ("tcp", "tcp6"):
         try:
             lines = (PROC / str(pid) / "net" / table).read_text().splitlines()[1:]
@@ -95,8 +111,18 @@ def listening_port(pid: int) -> int | None:
             continue
         for line in lines:
             fields = line.split()
-            if fields[3] == "0A" and fields[9] in inodes:  # 0A: LISTEN
-                return int(fields[1].rsplit(":", 1)[1], 16)
+            if fields[3] == state and fields[9] in inodes:
+                ports.append(int(fields[1].rsplit(":", 1)[1], 16))
+    return ports
+
+
+def listening_port(pid: int) -> int | None:
+    """The TCP port process `pid` or one of its children (`serve --workers N`: each worker listens on its own
+    socket) listens on, or None while none listens yet."""
+    for each in (pid, *children(pid)):
+        ports = socket_ports(each, "0A")
+        if ports:
+            return ports[0]
     return None
 
 

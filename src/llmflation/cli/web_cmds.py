@@ -41,6 +41,7 @@ def serve(
 
     from llmflation.ledger.store import Store
     from llmflation.web.settings import ALLOWED_HOSTS_ENV, LOOPBACK_HOSTS, TOKEN_ENV, WebSettings, normalise_host
+    from llmflation.web.workers import APP, ServeError, Workers, reuse_port_supported
 
     if log_level not in ("critical", "error", "warning", "info", "debug", "trace"):
         raise typer.BadParameter(
@@ -62,21 +63,29 @@ def serve(
         if host in ANY_ADDRESS and "*" not in hosts and hosts == LOOPBACK_HOSTS:
             info("Requests must name a loopback host; add the names clients use with --allow-host NAME.")
     Store(settings.ledger_path).ensure_current()  # migrate once here; the workers then only read the store
+    options = {"log_level": log_level, "server_header": False, "access_log": log_level in ("info", "debug", "trace")}
+    group = None
+    if n > 1 and reuse_port_supported():
+        group = Workers(n, host, port, options)  # binds now: a taken port fails here, port 0 becomes a real one
+        port = group.port
     mode = "read/write (token set)" if settings.writable else f"read-only (set {TOKEN_ENV} to enable writing)"
     shown = f"[{host}]" if ":" in host else host
     info(
         f"llmflation dashboard on http://{shown}:{port}/  ·  API docs /api/docs  ·  {mode}  ·  "
         f"{n} worker{'s' if n != 1 else ''}  ·  Ctrl-C stops"
     )
-    common = {"host": host, "port": port, "log_level": log_level, "server_header": False,
-              "access_log": log_level in ("info", "debug", "trace")}
     if n == 1:
         from llmflation.web.app import create_app
 
-        uvicorn.run(create_app(settings), **common)  # type: ignore[arg-type]
+        uvicorn.run(create_app(settings), host=host, port=port, **options)  # type: ignore[arg-type]
         return
     os.environ[ALLOWED_HOSTS_ENV] = ",".join(hosts)  # each worker rebuilds its settings from the environment
-    uvicorn.run("llmflation.web.app:app_from_env", factory=True, workers=n, **common)  # type: ignore[arg-type]
+    if group is None:  # no SO_REUSEPORT here: uvicorn's workers, sharing one socket
+        uvicorn.run(APP, factory=True, workers=n, host=host, port=port, **options)  # type: ignore[arg-type]
+        return
+    group.run()
+    if group.failed:
+        raise ServeError(group.failed)
 
 
 def register(app: typer.Typer) -> None:

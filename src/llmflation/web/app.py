@@ -59,11 +59,10 @@ def create_app(settings: WebSettings | None = None, ledger: Ledger | None = None
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        import gc
+        from llmflation.web.gc_policy import full_collections_on_a_timer
 
-        gc.collect()
-        gc.freeze()  # the Ledger's ~1k long-lived objects leave the GC's scans: shorter pauses under load
-        yield
+        async with full_collections_on_a_timer():
+            yield
 
     app = FastAPI(
         title="llmflation",
