@@ -29,6 +29,14 @@ def _workers(pid: int, port: int) -> list[int]:
     return sorted(c for c in children(pid) if port in socket_ports(c, "0A"))
 
 
+def _running(pid: int) -> bool:
+    """Whether `pid` is a live process (an exited one waiting to be reaped is not)."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
 def _wait_for(predicate, timeout: float = 30.0) -> None:  # type: ignore[no-untyped-def]
     deadline = time.monotonic() + timeout
     while not predicate():
@@ -84,7 +92,18 @@ def test_sigterm_stops_every_worker(shared_home: Path) -> None:
         procs[0].terminate()
         assert procs[0].wait(timeout=20) == 0
     for pid in workers:
-        assert not Path(f"/proc/{pid}").exists(), f"worker {pid} outlived the server"
+        assert not _running(pid), f"worker {pid} outlived the server"
+
+
+def test_workers_stop_when_the_supervisor_is_killed(shared_home: Path) -> None:
+    procs: list[subprocess.Popen[str]] = []
+    with running_server(shared_home, args=("--workers", "2"), procs=procs) as base:
+        port = int(base.rsplit(":", 1)[1])
+        _wait_for(lambda: len(_workers(procs[0].pid, port)) == 2)
+        workers = _workers(procs[0].pid, port)
+        procs[0].kill()  # SIGKILL: no chance to stop them itself
+        procs[0].wait(timeout=10)
+        _wait_for(lambda: not any(_running(pid) for pid in workers))
 
 
 @pytest.mark.parametrize("reuse_port", [False, True], ids=["plain-socket", "another-reuseport-server"])

@@ -14,8 +14,10 @@ Ctrl-C or SIGTERM. A worker that fails while starting stops the server: it would
 from __future__ import annotations
 
 import multiprocessing
+import os
 import signal
 import socket
+import sys
 import threading
 import time
 from typing import Any
@@ -34,8 +36,19 @@ class ServeError(LlmflationError):
 
 
 def reuse_port_supported() -> bool:
-    """Whether this system can spread one port's connections over several listening sockets."""
-    return hasattr(socket, "SO_REUSEPORT")
+    """Whether this system spreads one port's connections over several listening sockets: Linux does with
+    SO_REUSEPORT; the BSDs and macOS accept the option without balancing."""
+    return sys.platform.startswith("linux") and hasattr(socket, "SO_REUSEPORT")
+
+
+def _die_with_the_parent() -> None:
+    """Linux: this worker gets SIGTERM when the supervisor dies, even by SIGKILL (no orphan keeps the port)."""
+    try:
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # 1 = PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
 
 
 def _address(host: str, port: int) -> tuple[socket.AddressFamily, tuple[Any, ...]]:
@@ -60,12 +73,13 @@ def _bound(family: socket.AddressFamily, addr: tuple[Any, ...]) -> socket.socket
     return sock
 
 
-def _worker(family: socket.AddressFamily, addr: tuple[Any, ...], options: dict[str, Any]) -> None:
+def _worker(family: socket.AddressFamily, addr: tuple[Any, ...], options: dict[str, Any], supervisor: int) -> None:
     """One worker process: its own listening socket on the shared port, one uvicorn server on it."""
-    import sys
-
     import uvicorn
 
+    _die_with_the_parent()
+    if os.getppid() != supervisor:  # the supervisor died before the line above took effect
+        sys.exit(STARTUP_FAILURE)
     try:
         sock = _bound(family, addr)
     except OSError as exc:
@@ -102,7 +116,8 @@ class Workers:
         self.failed: str | None = None
 
     def _start_one(self) -> Any:
-        proc = self._context.Process(target=_worker, args=(self._family, self._addr, self._options), daemon=False)
+        args = (self._family, self._addr, self._options, os.getpid())
+        proc = self._context.Process(target=_worker, args=args, daemon=False)
         proc.start()
         return proc
 
