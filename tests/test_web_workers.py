@@ -11,6 +11,8 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -44,12 +46,19 @@ def _wait_for(predicate, timeout: float = 30.0) -> None:  # type: ignore[no-unty
         time.sleep(0.2)
 
 
-def test_each_worker_listens_on_the_port_and_connections_spread_over_them(shared_home: Path) -> None:
+@contextmanager
+def _two_workers(home: Path) -> Iterator[tuple[subprocess.Popen[str], str, int]]:
+    """`serve --workers 2` running, both workers listening: (the supervisor, the base URL, the port)."""
     procs: list[subprocess.Popen[str]] = []
-    with running_server(shared_home, args=("--workers", "2"), procs=procs) as base:
+    with running_server(home, args=("--workers", "2"), procs=procs) as base:
         port = int(base.rsplit(":", 1)[1])
         _wait_for(lambda: len(_workers(procs[0].pid, port)) == 2)
-        workers = _workers(procs[0].pid, port)
+        yield procs[0], base, port
+
+
+def test_each_worker_listens_on_the_port_and_connections_spread_over_them(shared_home: Path) -> None:
+    with _two_workers(shared_home) as (server, _, port):
+        workers = _workers(server.pid, port)
         conns: list[socket.socket] = []
         try:
             # 40 keep-alive connections opened in one burst (as a load generator opens them), then one request
@@ -70,39 +79,30 @@ def test_each_worker_listens_on_the_port_and_connections_spread_over_them(shared
 
 
 def test_a_worker_that_dies_is_replaced_and_the_server_keeps_answering(shared_home: Path) -> None:
-    procs: list[subprocess.Popen[str]] = []
-    with running_server(shared_home, args=("--workers", "2"), procs=procs) as base:
-        port = int(base.rsplit(":", 1)[1])
-        _wait_for(lambda: len(_workers(procs[0].pid, port)) == 2)
+    with _two_workers(shared_home) as (server, base, port):
         time.sleep(5.5)  # past the start-up window, where a death means "cannot start" and stops the server
-        victim, survivor = _workers(procs[0].pid, port)
+        victim, survivor = _workers(server.pid, port)
         os.kill(victim, signal.SIGKILL)
-        _wait_for(lambda: len(_workers(procs[0].pid, port)) == 2 and victim not in _workers(procs[0].pid, port))
-        assert survivor in _workers(procs[0].pid, port)
-        assert procs[0].poll() is None
+        _wait_for(lambda: len(_workers(server.pid, port)) == 2 and victim not in _workers(server.pid, port))
+        assert survivor in _workers(server.pid, port)
+        assert server.poll() is None
         assert httpx.get(base + "/api/price", params={"model": "gpt-4o", "at": "2024-06-15"}).status_code == 200
 
 
 def test_sigterm_stops_every_worker(shared_home: Path) -> None:
-    procs: list[subprocess.Popen[str]] = []
-    with running_server(shared_home, args=("--workers", "2"), procs=procs) as base:
-        port = int(base.rsplit(":", 1)[1])
-        _wait_for(lambda: len(_workers(procs[0].pid, port)) == 2)
-        workers = _workers(procs[0].pid, port)
-        procs[0].terminate()
-        assert procs[0].wait(timeout=20) == 0
+    with _two_workers(shared_home) as (server, _, port):
+        workers = _workers(server.pid, port)
+        server.terminate()
+        assert server.wait(timeout=20) == 0
     for pid in workers:
         assert not _running(pid), f"worker {pid} outlived the server"
 
 
 def test_workers_stop_when_the_supervisor_is_killed(shared_home: Path) -> None:
-    procs: list[subprocess.Popen[str]] = []
-    with running_server(shared_home, args=("--workers", "2"), procs=procs) as base:
-        port = int(base.rsplit(":", 1)[1])
-        _wait_for(lambda: len(_workers(procs[0].pid, port)) == 2)
-        workers = _workers(procs[0].pid, port)
-        procs[0].kill()  # SIGKILL: no chance to stop them itself
-        procs[0].wait(timeout=10)
+    with _two_workers(shared_home) as (server, _, port):
+        workers = _workers(server.pid, port)
+        server.kill()  # SIGKILL: no chance to stop them itself
+        server.wait(timeout=10)
         _wait_for(lambda: not any(_running(pid) for pid in workers))
 
 
