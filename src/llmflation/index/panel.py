@@ -147,7 +147,7 @@ def build_panel(
         raise InputError(f"the window starts {start} after it ends {end}; swap the start and end dates")
     scores, imputed = capability_scores(ledger, score, impute)
     wi, wo = blend
-    prices = [p for p in ledger.all_prices() if p.tier == STANDARD_TIER]
+    prices = [p for p in ledger.market_prices() if p.tier == STANDARD_TIER]
     if hosts == "first-party":
         prices = [p for p in prices if p.first_party]
     months = month_range(start, end)
@@ -179,11 +179,8 @@ def build_panel(
                 ctx = float(ctx_median)
             if p.model in imputed:
                 used_imputed[p.model] = imputed[p.model]
-            price = blended[id(p)]
-            if price <= 0:
-                continue  # a free offer has no log price; it is not a market price signal
             offers.append(Offer(
-                m, p.model, p.provider, price, p.input, p.output,
+                m, p.model, p.provider, blended[id(p)], p.input, p.output,
                 {"score": scores[p.model], "reasoning": float(model.reasoning),
                  "open_weights": float(model.open_weights), "context": math.log2(ctx),
                  "first_party": float(p.first_party)},

@@ -265,6 +265,14 @@ class Ledger:
     def all_prices(self) -> list[Price]:
         return list(self._prices)
 
+    def market_prices(self) -> list[Price]:
+        """Every price row except free ones (input or output at $0: a launch promotion, a free beta).
+
+        A free offer is what was billed, so price lookups, bills and usage pricing see it. It is no signal of what
+        the market charges (and a log price needs a positive price), so the trends, the indices and the report's
+        launch prices read these rows instead."""
+        return [p for p in self._prices if p.input > 0 and p.output > 0]
+
     def history(self, model: str) -> list[Price]:
         m = self.resolve(model)
         return sorted(self._prices_of[m.id], key=lambda p: (p.provider, p.tier, p.valid_from))

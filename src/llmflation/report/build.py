@@ -352,7 +352,7 @@ def price_history(ledger: Ledger, today: date) -> list[HistoryRow]:
                 continue
         if model is None:
             continue
-        offers = [p for p in ledger.all_prices() if p.model == model.id and p.tier == "standard"]
+        offers = [p for p in ledger.market_prices() if p.model == model.id and p.tier == "standard"]
         if not offers:
             continue
         first_day = min(p.valid_from for p in offers)

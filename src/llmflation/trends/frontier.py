@@ -47,7 +47,7 @@ def frontier_vs_floor(
     """
     scores = model_scores(ledger, series.benchmark)
     wi, wo = series.blend
-    offers = [p for p in ledger.all_prices() if p.tier == "standard" and p.model in scores]
+    offers = [p for p in ledger.market_prices() if p.tier == "standard" and p.model in scores]
     if not frontier_reasoning:
         offers = [p for p in offers if not ledger.model(p.model).reasoning]
     if series.hosts == "first-party":

@@ -195,7 +195,7 @@ def cheapest_at_capability(
             " among non-reasoning models (include reasoning models to add them)" if exclude_reasoning else ""
         )
         raise NoSeriesError(f"No model reaches {thr.label}{extra}: {best_txt}. Choose a lower threshold.")
-    offers = [p for p in ledger.all_prices() if p.model in eligible and p.tier == "standard"]
+    offers = [p for p in ledger.market_prices() if p.model in eligible and p.tier == "standard"]
     if hosts == "first-party":
         offers = [p for p in offers if p.first_party]
     if not offers:
