@@ -92,3 +92,24 @@ def test_usage_in_the_free_weeks_is_priced_at_zero_not_left_unpriced(tmp_path: P
     assert report.total.unpriced_requests == 0
     assert [(r.as_dict()["period"], r.as_dict()["cost_usd"]) for r in report.rows] == [
         (date(2024, 2, 1), D(0)), (date(2024, 3, 1), D("0.002"))]
+
+
+def test_every_bundled_free_offer_is_a_dated_first_party_promotion_that_ends_in_a_paid_price() -> None:
+    """The bundled ledger records a free launch period only on the developer's own API, with the vendor's dates
+    (`effective`), and only as a free -> paid transition: the $0 row ends and a paid row of the same offer starts that
+    very day. An open-ended $0 row, or one that is not followed by a price, would be a guess, not a promotion."""
+    from llmflation.ledger.loading import load_bundled
+
+    bundled = load_bundled()
+    ledger = Ledger(bundled.models, bundled.prices, bundled.scores, names=bundled.names, lifecycle=bundled.lifecycle)
+    free = [p for p in ledger.all_prices() if p.input == 0 or p.output == 0]
+    assert free, "the bundled data records at least one free launch period"
+    changes = {(a.model, a.provider, a.tier, a.valid_to): b for a, b in ledger.price_changes()}
+    for p in free:
+        where = f"{p.model} @ {p.provider} from {p.valid_from}"
+        assert p.input == 0 and p.output == 0, where
+        assert p.first_party and p.date_basis == "effective" and p.valid_to is not None, where
+        paid = changes.get((p.model, p.provider, p.tier, p.valid_to))
+        assert paid is not None and paid.valid_from == p.valid_to, where
+        assert paid.input > 0 and paid.output > 0 and paid.date_basis == "effective", where
+        assert p not in ledger.market_prices() and paid in ledger.market_prices(), where
