@@ -74,7 +74,7 @@ def test_each_worker_listens_on_the_port_and_connections_spread_over_them(shared
                 s.close()
         assert sum(held.values()) == 40, held
         # hashed over two sockets, fewer than 6 of 40 on one worker has odds of about 1 in 10^6; one shared socket
-        # gave splits like 45/5 and 49/1
+        # gave splits like 43/7 under load, and 40/0 and 38/2 here
         assert min(held.values()) >= 6, held
 
 

@@ -1,7 +1,7 @@
 """Worker processes for `llmflation serve --workers N`, each listening on its own socket of one port.
 
 Why not uvicorn's own `--workers`: there every worker accepts from one shared socket, and whichever wakes first takes
-most of a burst of connections. With 50 keep-alive clients on 2 workers we measured splits of 43/7, 45/5 and 49/1: one
+most of a burst of connections. With 50 keep-alive clients on 2 workers we measured splits of 43/7 and 44/6: one
 worker queues most of the load while the other idles, and its clients see several times the latency. Here each worker
 binds the port with SO_REUSEPORT, and the kernel spreads new connections across the workers' sockets by a hash of the
 connection's addresses (Linux; where the option is missing, `serve` falls back to uvicorn's workers).
