@@ -510,6 +510,18 @@ def report_json(data: ReportData) -> dict[str, Any]:
     )
 
 
+RANKED_MIN_POINTS = 5  # a rate fitted on fewer record lows has an interval spanning orders of magnitude
+
+
+def rate_range(curves: Sequence[CurveResult]) -> tuple[list[CurveResult], list[CurveResult]]:
+    """The fitted curves whose rates can be compared, slowest first (at least RANKED_MIN_POINTS record lows), and
+    the fitted ones left out: with 3 points a 90% interval ran from 0.0×/yr to 10^27×/yr, and its central rate
+    (664,776×/yr) would have headed the range."""
+    fitted = [c for c in curves if c.fit is not None]
+    ranked = sorted((c for c in fitted if c.fit.n >= RANKED_MIN_POINTS), key=lambda c: c.fit.factor_per_year)
+    return ranked, [c for c in fitted if c.fit.n < RANKED_MIN_POINTS]
+
+
 def summary_lines(result: ReportResult) -> list[str]:
     """A short terminal summary (Rich markup)."""
     d = result.data
@@ -539,13 +551,15 @@ def summary_lines(result: ReportResult) -> list[str]:
             )
             if fc.note:
                 lines.append(f"Note: {fc.note}.")
-    rated = [c for c in d.curves if c.fit is not None]
+    rated, few = rate_range(d.curves)
     if rated:
-        lo = min(rated, key=lambda c: c.fit.factor_per_year)
-        hi = max(rated, key=lambda c: c.fit.factor_per_year)
+        lo, hi = rated[0], rated[-1]
         lines.append(
-            f"Across {len(rated)} thresholds: {fmt_factor(lo.fit.factor_per_year)}/yr ({labels.threshold(lo.name)}) to "
-            f"{fmt_factor(hi.fit.factor_per_year)}/yr ({labels.threshold(hi.name)})."
+            f"Across {len(rated)} thresholds with ≥ {RANKED_MIN_POINTS} record lows: "
+            f"{fmt_factor(lo.fit.factor_per_year)}/yr ({labels.threshold(lo.name)}) to "
+            f"{fmt_factor(hi.fit.factor_per_year)}/yr ({labels.threshold(hi.name)})"
+            + (f"; {len(few)} more fitted on fewer points (intervals too wide to rank: see the report)." if few
+               else ".")
         )
     if d.frontier:
         p = d.frontier[-1]
