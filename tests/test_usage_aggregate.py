@@ -378,3 +378,30 @@ def test_small_tables_carry_the_schema_duckdb_gives_their_views(tmp_path: Path) 
             mine = e.memtable(small)
             assert mine.schema() == e.con.table(mine.op().name).schema()
             assert mine.count().execute() == small.num_rows
+
+
+def test_small_table_writes_each_value_exactly_whatever_repeats() -> None:
+    """small_table writes each distinct value of a column once and reuses its text: repeated values, equal decimals
+    written with different trailing zeros, NULL next to the empty string, quotes and commas in text, and dates must
+    all come back as they went in."""
+    import pyarrow as pa
+
+    from llmflation.usage.small_tables import small_table
+
+    dec = pa.decimal128(19, 9)
+    prices = [D("1.5"), D("1.500"), None, D("0.000000001"), D("1.5"), D("0"), None]
+    names = ['a,"b"', "", None, "\\N", 'a,"b"', "é", ""]
+    days = [date(2024, 2, 29), date(2024, 2, 29), None, date(1999, 12, 31), date(2024, 2, 29), date(2024, 3, 1),
+            None]
+    flags = [True, False, None, True, True, False, False]
+    ints = [3, 3, None, -1, 0, 3, 2**40]
+    t = small_table({"p": (dec, prices), "n": (pa.string(), names), "d": (pa.date32(), days),
+                     "f": (pa.bool_(), flags), "i": (pa.int64(), ints)})
+    assert t.schema.types == [dec, pa.string(), pa.date32(), pa.bool_(), pa.int64()]
+    assert t.column("p").to_pylist() == prices  # Decimal equality: 1.5 == 1.500000000
+    assert t.column("n").to_pylist() == names
+    assert t.column("d").to_pylist() == days
+    assert t.column("f").to_pylist() == flags
+    assert t.column("i").to_pylist() == ints
+    with pytest.raises(ValueError, match="different lengths"):
+        small_table({"a": (pa.int64(), [1, 2]), "b": (pa.int64(), [1])})

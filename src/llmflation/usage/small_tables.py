@@ -31,10 +31,10 @@ def small_table(columns: Mapping[str, tuple[pa.DataType, Sequence[Any]]]) -> pa.
     lengths = {len(values) for _, values in columns.values()}
     if len(lengths) > 1:
         raise ValueError(f"small_table: columns of different lengths {sorted(lengths)}")
-    writers = [_writer(t) for t, _ in columns.values()]
-    lines = [",".join(_quoted(n) for n in names)]
-    for row in zip(*(values for _, values in columns.values()), strict=True):
-        lines.append(",".join(NULL if v is None else w(v) for w, v in zip(writers, row, strict=True)))
+    # column by column, each distinct value written once (a ledger repeats a few hundred rates over thousands of
+    # cells); the rows are then joined in one pass
+    texts = [_column_text(t, values) for t, values in columns.values()]
+    lines = [",".join(_quoted(n) for n in names), *map(",".join, zip(*texts, strict=True))]
     text = ("\n".join(lines) + "\n").encode()
     schema = {n: t for n, (t, _) in columns.items()}
     table = pcsv.read_csv(
@@ -46,6 +46,23 @@ def small_table(columns: Mapping[str, tuple[pa.DataType, Sequence[Any]]]) -> pa.
                                             false_values=["false"]),
     )
     return table if table.num_columns else pa.table({})
+
+
+def _column_text(t: pa.DataType, values: Sequence[Any]) -> list[str]:
+    """The CSV text of each value (NULL for None). Equal values have equal text up to trailing zeros of a decimal,
+    which Arrow reads as the same number, so each distinct value is written once."""
+    write = _writer(t)
+    memo: dict[Any, str] = {}
+    out = []
+    for v in values:
+        if v is None:
+            out.append(NULL)
+            continue
+        text = memo.get(v)
+        if text is None:
+            text = memo[v] = write(v)
+        out.append(text)
+    return out
 
 
 def _quoted(v: str) -> str:
