@@ -564,7 +564,8 @@ def summary_lines(result: ReportResult) -> list[str]:
     if d.frontier:
         p = d.frontier[-1]
         prem = "n/a" if p.premium is None else fmt_factor(float(p.premium))
-        lines.append(f"Frontier now: {nm(p.frontier_model)} at {fmt_price(p.frontier_price)}/M, {prem} the floor.")
+        by = f" (highest {labels.benchmark(d.frontier_benchmark)} on record)" if d.frontier_benchmark else ""
+        lines.append(f"Frontier now{by}: {nm(p.frontier_model)} at {fmt_price(p.frontier_price)}/M, {prem} the floor.")
     counts: dict[str, int] = {}
     for r in d.claims:
         counts[r.verdict] = counts.get(r.verdict, 0) + 1
