@@ -235,3 +235,34 @@ def test_bill_flags_for_the_pricing_dimensions(cli) -> None:
     bad = cli("bill", "--model", "gpt-5", "--service-tier", "scale", "--tasks-per-month", "1", "--input-tokens", "1",
               "--output-tokens", "1")
     assert bad.returncode != 0 and "service_tier" in bad.stderr
+
+
+def test_shutdown_notice_names_a_deprecation_without_a_shutdown_date() -> None:
+    """A deprecated offer with no shutdown date on record is still priced, with a note that the vendor deprecated
+    it (and its successor); no note before the deprecation, the usual 'shuts down on' once a date is set, and
+    none after the shutdown (the price itself is refused then)."""
+    from datetime import date
+
+    from llmflation.ledger.ledger import Ledger
+    from llmflation.ledger.records import Lifecycle
+
+    deprecated = Lifecycle("cohere/command-r", "cohere", "https://x", "official", deprecated_on=date(2025, 9, 15),
+                           successor="cohere/command-a-03-2025")
+    scheduled = Lifecycle("openai/gpt-4.1-2025-04-14", "openai", "https://x", "official",
+                          deprecated_on=date(2026, 10, 14), shutdown_on=date(2027, 1, 14))
+    ledger = Ledger([], [], [], lifecycle=[deprecated, scheduled])
+    note = ledger.shutdown_notice("cohere/command-r", "cohere", date(2026, 12, 2))
+    assert note == ("cohere/command-r at cohere was deprecated on 2025-09-15; no shutdown date is on record; the "
+                    "vendor's successor is cohere/command-a-03-2025.")
+    assert ledger.shutdown_notice("cohere/command-r", "cohere", date(2025, 9, 14)) is None
+    assert ledger.shutdown_notice("cohere/command-r", "bedrock", date(2026, 12, 2)) is None
+    assert "shuts down on 2027-01-14" in (ledger.shutdown_notice("openai/gpt-4.1-2025-04-14", "openai",
+                                                                  date(2026, 12, 2)) or "")
+    assert ledger.shutdown_notice("openai/gpt-4.1-2025-04-14", "openai", date(2027, 1, 14)) is None
+
+
+def test_price_of_a_deprecated_offer_says_so(cli) -> None:
+    r = cli("price", "command-r", "--provider", "cohere", "--at", "2026-12-01")
+    assert r.returncode == 0, r.stderr
+    assert "was deprecated on 2025-09-15" in r.stderr and "cohere/command-a-03-2025" in r.stderr, r.stderr
+    assert "deprecated" not in r.stdout

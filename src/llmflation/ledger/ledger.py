@@ -246,11 +246,16 @@ class Ledger:
         return self._lifecycle.get((model, provider))
 
     def shutdown_notice(self, model: str, provider: str, at: date) -> str | None:
-        """A sentence for an offer whose announced shutdown is still to come on `at` (None otherwise): the price
-        is real on that day, and the day it stops being sold is part of the answer."""
+        """A sentence for an offer that is deprecated or has an announced shutdown still to come on `at` (None
+        otherwise): the price is real on that day, and that the vendor is retiring the offer is part of the answer."""
         lc = self._lifecycle.get((model, provider))
-        if lc is None or lc.shutdown_on is None or lc.shutdown_on <= at:
+        if lc is None or (lc.shutdown_on is not None and lc.shutdown_on <= at):
             return None
+        if lc.shutdown_on is None:
+            if lc.deprecated_on is None or lc.deprecated_on > at:
+                return None
+            return (f"{model} at {provider} was deprecated on {lc.deprecated_on}; no shutdown date is on record"
+                    f"{_successor_clause(lc)}.")
         notice = f" (deprecated {lc.deprecated_on})" if lc.deprecated_on else ""
         return f"{model} at {provider}{notice} shuts down on {lc.shutdown_on}{_successor_clause(lc)}."
 
