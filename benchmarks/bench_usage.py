@@ -134,7 +134,7 @@ def litellm_sample(path: str, n: int, out: Path) -> None:
 
 
 LITELLM_SCRIPT = r"""
-import json, sys, time
+import importlib.metadata, json, sys, time
 import litellm
 recs = json.load(open(sys.argv[1]))
 # time only rows whose model LiteLLM knows, so failed look-ups do not flatter or slow its rate
@@ -151,7 +151,7 @@ for r in known:
 dt = time.perf_counter() - t0
 print(json.dumps({"seconds": dt, "rows": len(known), "priced": ok, "failed": fail,
                   "unknown_to_litellm": len(recs) - len(known),
-                  "version": getattr(litellm, "__version__", "?")}))
+                  "version": importlib.metadata.version("litellm")}))
 """
 
 
