@@ -68,29 +68,52 @@ def price(
     model: str = typer.Argument(..., help="Model id, alias or display name (case-insensitive)."),
     provider: str | None = typer.Option(None, "--provider", "-p", help="Only this provider (e.g. openai, together)."),
     at: str | None = typer.Option(None, "--at", help="Date (YYYY-MM-DD); default today."),
+    tier: str = typer.Option("standard", "--tier", "-t",
+                             help="Service tier: standard, flex, priority or off-peak (any letter case)."),
     as_json: bool = JSON,
 ) -> None:
     """The price in effect for a model name at a date, per provider (cheapest first).
 
     The name is resolved as sent on that day: a moving alias (gpt-4o, deepseek-chat, *-latest) means the snapshot
-    it pointed to then, and the answer says so ("gpt-4o on 2025-01-10 → openai/gpt-4o-2024-08-06").
+    it pointed to then, and the answer says so ("gpt-4o on 2025-01-10 → openai/gpt-4o-2024-08-06"). Flex,
+    priority and off-peak prices are separate tiers (`--tier`); the answer names the other tiers on sale.
     """
+    from llmflation.errors import InputError
+    from llmflation.ledger.user_layer import KNOWN_TIERS, normalise_tier
+
     when = parse_date(at)
+    try:
+        tier = normalise_tier(tier)  # "FLEX" is flex, as in the web API
+    except InputError:
+        raise typer.BadParameter(f"{tier!r}: choose {', '.join(KNOWN_TIERS)}", param_hint="--tier") from None
     ledger = _ledger()
-    resolution, found = ledger.price_resolved(model, at=when, provider=provider)
+    resolution, found = ledger.price_resolved(model, at=when, provider=provider, tier=tier)
     warn_past_data(ledger, when)
     records = [price_record(p, resolution) for p in found]
     if as_json:
         emit_json(records[0] if len(records) == 1 else records)
         return
+    day = when or date.today()
     info(f"Resolved: {resolution.describe()}")
-    table(f"{found[0].model} on {when or 'today'} (USD per 1M tokens)",
+    label = "" if tier == "standard" else f", {tier} tier"
+    table(f"{found[0].model}{label} on {fmt.date(day)} (USD per 1M tokens)",
           ["provider", "input", "output", "cached in", "batch off", "from", "to", "confidence", "source"],
           [(p.provider, _per_mtok(p.input), _per_mtok(p.output), _per_mtok(p.cached_input), _share(p.batch_discount),
             fmt.date(p.valid_from), fmt.date(p.valid_to) if p.valid_to else "current", p.confidence, p.source)
            for p in found], justify_right=["input", "output", "cached in", "batch off"],
           drop=("source", "confidence", "batch off", "cached in"))  # the price and its dates stay whole
+    _note_windows(found)
+    others = ledger.other_tiers(found[0].model, day, provider, tier)
+    if others:
+        info(f"Also sold in other tiers on {fmt.date(day)}: {', '.join(others)} (pass --tier).")
     _warn_shutdowns(ledger, found, when)
+
+
+def _note_windows(found: Any) -> None:
+    """An off-peak price applies only inside its UTC window: say which, since the table has no column for it."""
+    for p in found:
+        if p.window_utc:
+            info(f"{p.provider} {p.tier}: applies {p.window_utc} UTC only; outside it the standard price applies.")
 
 
 def _warn_shutdowns(ledger: Any, found: Any, when: date | None) -> None:

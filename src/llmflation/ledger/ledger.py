@@ -306,6 +306,11 @@ class Ledger:
             if prov not in known:
                 raise UnknownNameError(f"provider for {m.id}", provider, known or ["(none: no prices on record)"])
             offers = [p for p in offers if p.provider == prov]
+        if not offers and tier != STANDARD_TIER:
+            sold = sorted({p.tier for p in self._prices_of[m.id] if provider is None or p.provider == provider.lower()})
+            who = f" from {provider.lower()}" if provider else ""
+            raise NoPriceError(f"No {tier}-tier price on record for {m.id}{who}; its tiers on record: "
+                               f"{', '.join(sold) or 'none'}.", model=m.id, at=when)
         current = [p for p in offers if p.in_effect(when)]
         live = [p for p in current if not self._is_shut(p.model, p.provider, when)]
         if live:
@@ -316,6 +321,14 @@ class Ledger:
             raise ShutDownError(_shutdown_message(m, when, shut), model=m.id, at=when,
                                 successor=shut[0].successor, provider=shut[0].provider)
         raise _no_price(m, when, offers, provider)
+
+    def other_tiers(self, model: str, at: date, provider: str | None = None,
+                    tier: str = STANDARD_TIER) -> list[str]:
+        """The service tiers other than `tier` in which the model is sold on `at` (by `provider` when given),
+        so an answer for one tier can say that flex, priority or off-peak prices exist too."""
+        prov = provider.lower() if provider else None
+        return sorted({p.tier for p in self._prices_of.get(model, ()) if p.tier != tier and p.in_effect(at)
+                       and (prov is None or p.provider == prov) and not self._is_shut(p.model, p.provider, at)})
 
     def off_peak_row(self, model: str, provider: str, at: date) -> Price | None:
         """The offer's off-peak (time-of-day) row in effect on `at`, if any."""
