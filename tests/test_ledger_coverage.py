@@ -141,6 +141,26 @@ def test_stale_first_party_rows_around_the_45_day_edge() -> None:
     assert cov.checked_first_party == 3
     assert cov.stale_first_party == 2
     assert cov.record()["stale_before"] == date(2026, 4, 17)
+    # the host's row is counted apart, by the same 45-day rule, and is no target
+    assert (cov.current_host, cov.checked_host, cov.stale_host) == (1, 0, 1)
+    assert "stale_host" not in {t.name for t in cov.targets()}
+
+
+def test_host_rows_go_stale_by_the_same_rule() -> None:
+    ms = [f"acme/m{i}" for i in range(1, 6)]
+    prices = [
+        _price(ms[0], "host", "2026-01-01", checked_on="2026-04-17"),  # exactly 45 days before: fresh
+        _price(ms[1], "host", "2026-01-01", checked_on="2026-04-16"),  # 46 days before: stale
+        _price(ms[2], "gateway", "2026-01-01"),  # never checked: stale
+        _price(ms[3], "host", "2025-01-01", "2026-05-01"),  # closed before the release: not current
+        _price(ms[4], "host", "2025-01-01"),  # the host shut this offer down: not current
+        _price(ms[0], "acme", "2026-01-01"),  # first-party: counted apart
+    ]
+    cov = _coverage(_load([_model(m) for m in ms], prices, lifecycle=[_shutdown(ms[4], "host", "2026-02-01")]))
+    assert (cov.current_host, cov.checked_host, cov.stale_host) == (3, 2, 2)
+    assert (cov.current_first_party, cov.stale_first_party) == (1, 1)
+    record = cov.record()
+    assert (record["current_host"], record["checked_host"], record["stale_host"]) == (3, 2, 2)
 
 
 def test_open_offers_past_shutdown_per_provider() -> None:

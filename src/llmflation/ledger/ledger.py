@@ -125,6 +125,10 @@ class Coverage:
     # not a target: open host offers of closed-weight models their developer has shut down on its own API, with no
     # shutdown on record for the host (hosts often serve a model for months after; each needs the host's own date)
     hosts_after_developer_shutdown: tuple[tuple[str, str, date], ...] = ()
+    # not a target: the same freshness count for the hosts' and gateways' rows (`Price.first_party` false)
+    current_host: int = 0
+    checked_host: int = 0
+    stale_host: int = 0
 
     @property
     def open_past_shutdown(self) -> int:
@@ -144,6 +148,7 @@ class Coverage:
             "first_price": self.first_price, "last_change": self.last_change, "release": self.release,
             "stale_before": stale_before(self.release), "current_first_party": self.current_first_party,
             "checked_first_party": self.checked_first_party, "stale_first_party": self.stale_first_party,
+            "current_host": self.current_host, "checked_host": self.checked_host, "stale_host": self.stale_host,
             "open_past_shutdown": self.open_past_shutdown,
             "open_past_shutdown_offers": [{"model": m, "provider": p, "shutdown_on": d}
                                           for m, p, d in self.open_past_shutdown_offers],
@@ -433,6 +438,8 @@ class Ledger:
         - `current_first_party`: first-party rows (sold by the model's developer: `Price.first_party`) of any tier in
           effect on `release`, offers past their shutdown left out; `checked_first_party`: those with a
           `checked_on`; `stale_first_party`: those unchecked or checked before `release` − STALE_AFTER_DAYS.
+        - `current_host` / `checked_host` / `stale_host` (reported, not a target): the same for the rows of hosts and
+          gateways (Bedrock, OpenRouter, Together, …), whose prices go stale as surely as the developers'.
         - `open_past_shutdown_offers`: (model, provider, shutdown_on) of offers with an open-ended price row whose
           shutdown (lifecycle.csv, per provider) is on or before `release`.
         - `hosts_after_developer_shutdown` (reported, not a target): (model, host, the developer's shutdown date) of
@@ -453,8 +460,9 @@ class Ledger:
         lo, hi = RECENT_RELEASES
         recent = sum(1 for m in scored if m in self._models
                      and (rd := self._models[m].release_date) is not None and lo <= rd <= hi)
-        current = [p for p in self._prices if p.first_party and p.in_effect(on)
-                   and not self._is_shut(p.model, p.provider, on)]
+        live = [p for p in self._prices if p.in_effect(on) and not self._is_shut(p.model, p.provider, on)]
+        current = [p for p in live if p.first_party]
+        hosts = [p for p in live if not p.first_party]
         cutoff = stale_before(on)
         past = {(p.model, p.provider, lc.shutdown_on) for p, lc in rows_past_shutdown(self._prices,
                                                                                       self._lifecycle.values())
@@ -471,6 +479,8 @@ class Ledger:
             stale_first_party=sum(1 for p in current if p.checked_on is None or p.checked_on < cutoff),
             open_past_shutdown_offers=tuple(sorted(past)),
             hosts_after_developer_shutdown=self._hosts_after_developer_shutdown(on),
+            current_host=len(hosts), checked_host=sum(1 for p in hosts if p.checked_on),
+            stale_host=sum(1 for p in hosts if p.checked_on is None or p.checked_on < cutoff),
         )
 
     def _hosts_after_developer_shutdown(self, on: date) -> tuple[tuple[str, str, date], ...]:
