@@ -8,6 +8,7 @@ import os
 from pathlib import Path
 
 import pytest
+
 from conftest import ROOT
 from helpers.cli import run_cli_process
 
@@ -27,9 +28,9 @@ def _plugin_on_path(tmp: Path) -> Path:
     site = tmp / "site"
     (site / "marker_plugin-1.0.dist-info").mkdir(parents=True)
     (site / "marker_plugin.py").write_text(PLUGIN)
-    (site / "marker_plugin-1.0.dist-info" / "METADATA").write_text("Metadata-Version: 2.1\nName: marker-plugin\n"
-                                                                   "Version: 1.0\n")
-    (site / "marker_plugin-1.0.dist-info" / "entry_points.txt").write_text("[pydantic]\nmarker = marker_plugin:plugin\n")
+    info = site / "marker_plugin-1.0.dist-info"
+    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: marker-plugin\nVersion: 1.0\n")
+    (info / "entry_points.txt").write_text("[pydantic]\nmarker = marker_plugin:plugin\n")
     return site
 
 
