@@ -52,3 +52,19 @@ def test_import_skips_the_tiny_key_and_keeps_the_rest(ledger: Ledger, tmp_path: 
     assert report.rows, "the other keys still land"
     assert all(r.price.input > 0 and r.price.output > 0 for r in report.rows)
     assert not [r for r in report.rows if r.source_key == "gpt-tiny-price-test"]
+
+
+def test_a_zero_component_price_on_a_paid_entry_is_not_recorded() -> None:
+    """LiteLLM writes `cache_creation_input_token_cost: 0` on OpenAI models at gateways: no separate write charge.
+    Stored as 0 it would bill cache writes at $0; left out, they price at the input rate (the pricing's fallback)."""
+    entry = {"input_cost_per_token": 2e-06, "output_cost_per_token": 8e-06, "cache_read_input_token_cost": 5e-07,
+             "cache_creation_input_token_cost": 0, "cache_creation_input_token_cost_above_1hr": 0.0, "mode": "chat"}
+    got = terms_of("vercel_ai_gateway/openai/gpt-4.1", entry)
+    assert isinstance(got, Terms)
+    assert (got.input, got.output, got.cached_input) == (Decimal(2), Decimal(8), Decimal("0.5"))
+    assert got.cache_write is None and got.cache_write_1h is None
+    # a real cache-write price is kept, and a free offer stays free (input and output 0 are never "not applicable")
+    paid = terms_of("m", {**entry, "cache_creation_input_token_cost": 2.5e-06})
+    assert isinstance(paid, Terms) and paid.cache_write == Decimal("2.5")
+    free = Terms(input=Decimal(0), output=Decimal(0), cached_input=Decimal(0))
+    assert free.cached_input == 0

@@ -167,15 +167,17 @@ def data_check(as_json: bool = JSON) -> None:
     Exit 0 when the data is valid, even when coverage targets are unmet (they measure coverage, not validity: see
     `targets` in --json); exit 1 when the data is invalid.
     """
-    from llmflation.ledger.loading import dating_warnings, lifecycle_warnings, load_bundled
+    from llmflation.ledger.loading import consistency_warnings, dating_warnings, lifecycle_warnings, load_bundled
 
     data = load_bundled()  # raises DataError listing every bad line
     dating = [w for p in data.prices for w in dating_warnings(p)]
+    models = {m.id: m for m in data.models}
+    consistency = [w for p in data.prices for w in consistency_warnings(p, models.get(p.model))]
     ledger = _ledger()
     cov = ledger.coverage(data.release)
     warnings = lifecycle_warnings(data.prices, data.lifecycle)
     record = {
-        "ok": True, "dating_warnings": dating, **cov.record(),
+        "ok": True, "dating_warnings": dating, "consistency_warnings": consistency, **cov.record(),
         "store": str(ledger.store.path) if ledger.store else None,
         "names": len(data.names), "lifecycle": len(data.lifecycle), "warnings": warnings,
     }
@@ -185,7 +187,7 @@ def data_check(as_json: bool = JSON) -> None:
     info("[green]Ledger data is valid.[/green]")
     rows = []
     for k, v in record.items():
-        if k in ("ok", "warnings", "dating_warnings", "targets", "open_past_shutdown_offers",
+        if k in ("ok", "warnings", "dating_warnings", "consistency_warnings", "targets", "open_past_shutdown_offers",
                  "hosts_after_developer_shutdown_offers"):
             continue
         if isinstance(v, dict):
@@ -213,6 +215,8 @@ def data_check(as_json: bool = JSON) -> None:
              "shut down are still open with no host date on record (not a target; --json lists them)")
     for w in warnings:
         info(f"[yellow]warning:[/yellow] {w}")
+    for w in consistency:
+        info(f"[yellow]consistency:[/] {w}")
     for w in dating[:20]:
         info(f"[yellow]dating:[/] {w}")
     if len(dating) > 20:

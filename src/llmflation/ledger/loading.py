@@ -309,6 +309,40 @@ def dating_warnings(p: Price) -> list[str]:
     return []
 
 
+# Component prices a source may write as 0 when it means "not applicable" (no separate charge, no such tier): on a
+# paid row a 0 there bills those tokens at $0, so the cell should stay empty unless the vendor bills them at $0.
+_COMPONENTS = ("cached_input", "cache_write", "cache_write_1h", "long_input", "long_output", "long_cached_input",
+               "input_audio", "output_audio")
+
+
+def consistency_warnings(p: Price, model: Model | None) -> list[str]:
+    """Prices that are allowed but unlikely, as copying mistakes leave them (reported by `data check`):
+
+    - a long-context tier that starts above the model's context window (it can never apply: the row's prices
+      probably belong to another model, as when a moving alias's price was filed under one snapshot);
+    - a cache-read price above the input price, or a long-context price below its base price;
+    - a $0 component price (cache read or write, long-context, audio) on a row whose input or output is paid.
+    """
+    where = f"{p.model} @ {p.provider} ({p.tier}) from {p.valid_from}"
+    out: list[str] = []
+    window = model.context_window if model is not None else None
+    if p.long_context_threshold is not None and window is not None and p.long_context_threshold > window:
+        out.append(f"{where}: long-context prices above {p.long_context_threshold} tokens, but the model's context "
+                   f"window is {window}; the tier can never apply (were these another model's prices?)")
+    if p.cached_input is not None and p.cached_input > p.input:
+        out.append(f"{where}: cache-read price {p.cached_input} is above the input price {p.input}")
+    for long, base in (("long_input", "input"), ("long_output", "output"), ("long_cached_input", "cached_input")):
+        lv, bv = getattr(p, long), getattr(p, base)
+        if lv is not None and bv is not None and lv < bv:
+            out.append(f"{where}: {long} {lv} is below {base} {bv}")
+    if p.input or p.output:
+        zero = [c for c in _COMPONENTS if getattr(p, c) is not None and getattr(p, c) == 0]
+        if zero:
+            out.append(f"{where}: {', '.join(zero)} = 0 on a paid offer bills those tokens at $0; leave the cell "
+                       "empty unless the vendor bills them at $0 (a source's 0 often means 'no such charge')")
+    return out
+
+
 def parse_window(text: str) -> tuple[int, int] | None:
     """A UTC time-of-day window "HH:MM-HH:MM" as minutes after midnight (start, end); end may be before start
     (the window wraps midnight, e.g. DeepSeek's 16:30-00:30). None when malformed or empty."""

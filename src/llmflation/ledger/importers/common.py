@@ -17,9 +17,16 @@ STORE_QUANTUM = Decimal("1e-9")  # the store keeps USD per 1M tokens as DECIMAL(
 CHARS_PER_TOKEN = Decimal(4)  # English approximation used to convert per-character prices
 
 
+ZERO_MEANS_NONE = ("cached_input", "cache_write", "cache_write_1h", "long_input", "long_output", "long_cached_input")
+
+
 @dataclass(frozen=True, slots=True)
 class Terms:
-    """Prices in USD per 1M tokens, as a source states them (converted exactly from the source's unit)."""
+    """Prices in USD per 1M tokens, as a source states them (converted exactly from the source's unit).
+
+    On a paid entry a component price of 0 (cache read or write, long-context) is dropped: price maps write 0 for
+    "no separate charge" (LiteLLM's `cache_creation_input_token_cost: 0` on OpenAI models at gateways), and a stored
+    0 would bill those tokens at $0 instead of at the input rate the pricing falls back to."""
 
     input: Decimal
     output: Decimal
@@ -33,6 +40,12 @@ class Terms:
     per_character: bool = False
     tier: str = STANDARD_TIER
     cache_write_1h: Decimal | None = None
+
+    def __post_init__(self) -> None:
+        if self.input or self.output:
+            for name in ZERO_MEANS_NONE:
+                if getattr(self, name) == 0:
+                    object.__setattr__(self, name, None)
 
     def same_price(self, other: Terms) -> bool:
         return (self.input, self.output) == (other.input, other.output)
