@@ -225,3 +225,25 @@ def test_one_forecast_panel_per_threshold_each_band_on_its_own_axis() -> None:
     svg = vlc.vegalite_to_svg(spec, vl_version=VL_VERSION)
     assert svg.count("mark-area") == 2
     assert forecast_panels_spec([Curve(c.name, c.series, c.fit) for c in curves], as_of=None) is None
+
+
+def test_jevons_chart_leaves_free_months_off_its_log_scales_and_says_so() -> None:
+    """A month on a free offer (Gemini 1.5 Pro's free preview until 2024-05-30) bills $0: the bill is right, but a log
+    scale cannot draw 0 (Vega warns and breaks the axis). The panels filter it out and the subtitle says so."""
+    from datetime import date
+
+    from llmflation.charts.dashboard import jevons
+
+    def row(month: str, measure: str, value: float) -> dict[str, object]:
+        return {"month": month, "measure": measure, "value": value, "scenario": "cheapest", "model": "m",
+                "period": "history"}
+
+    rows = [row("2024-05-01", "Monthly bill (USD)", 0.0), row("2024-06-01", "Monthly bill (USD)", 283.4),
+            row("2024-05-01", "Unit price (USD per 1M tokens)", 0.0),
+            row("2024-06-01", "Unit price (USD per 1M tokens)", 4.4)]
+    spec = jevons(rows, date(2024, 6, 1))
+    panels = spec["vconcat"]
+    assert all({"filter": {"field": "value", "gt": 0}} in p["transform"] for p in panels)
+    assert "months billed at $0 (a free offer) are not drawn" in spec["title"]["subtitle"]
+    paid = jevons(rows[1::2], date(2024, 6, 1))
+    assert "free offer" not in paid["title"]["subtitle"]

@@ -187,6 +187,7 @@ def jevons(rows: list[dict[str, Any]], anchor: date, *, title: str = "Jevons: th
                    alt.Tooltip("model:N", title="Model(s)"),
                    alt.Tooltip("value:Q", title=axis_title, format="$,.4~f"), alt.Tooltip("period:N", title="Period")]
         chart = (alt.Chart().transform_filter(alt.FieldEqualPredicate(field="measure", equal=measure))
+                 .transform_filter(alt.FieldGTPredicate(field="value", gt=0))  # a log scale has no $0
                  .mark_line(interpolate="monotone", point=alt.OverlayMarkDef(size=18))
                  .encode(x=x, y=alt.Y("value:Q", scale=alt.Scale(type="log"), title=axis_title), color=colour,
                          strokeDash=dash, detail="period:N", tooltip=tooltip)
@@ -195,12 +196,16 @@ def jevons(rows: list[dict[str, Any]], anchor: date, *, title: str = "Jevons: th
             chart = chart.add_params(alt.selection_interval(name="jzoom", encodings=["x"], bind="scales"))
         return chart
 
+    free = any(r.get("value") == 0 for r in rows)  # a month on a free offer (a launch promotion, a free preview)
+    subtitle = ("Monthly bill and effective USD per 1M tokens · log scales · dashed = "
+                f"projected after {anchor.isoformat()} (prices held flat) · scroll to zoom")
+    if free:
+        subtitle += " · months billed at $0 (a free offer) are not drawn on the log scales"
     chart = alt.vconcat(
         panel("Monthly bill (USD)", "Monthly bill (USD)", True),
         panel("Unit price (USD per 1M tokens)", "USD per 1M tokens", False),
         data=alt.Data(values=rows),
-        title=alt.TitleParams(title, subtitle="Monthly bill and effective USD per 1M tokens · log scales · dashed = "
-                              f"projected after {anchor.isoformat()} (prices held flat) · scroll to zoom"),
+        title=alt.TitleParams(title, subtitle=subtitle),
     ).resolve_scale(x="shared")
     spec: dict[str, Any] = chart.to_dict(validate=False)
     spec["$schema"] = SCHEMA
