@@ -50,6 +50,14 @@ CASES = [
     ("gpt-oss-120b", "cerebras", "2025-09-01", "openai/gpt-oss-120b"),
     ("Meta-Llama-3.3-70B-Instruct", "sambanova", "2025-06-01", "meta/llama-3.3-70b-instruct"),
     ("@cf/meta/llama-3.3-70b-instruct-fp8-fast", "cloudflare", "2025-06-01", "meta/llama-3.3-70b-instruct"),
+    ("llama3-70b-8192", "groq", "2024-09-01", "meta/llama-3-70b-instruct"),
+    ("llama-3.1-70b-versatile", "groq", "2024-10-01", "meta/llama-3.1-70b-instruct"),
+    ("llama-3.3-70b-versatile", "groq", "2025-03-01", "meta/llama-3.3-70b-instruct"),
+    ("llama-3.1-8b-instant", "groq", "2025-03-01", "meta/llama-3.1-8b-instruct"),
+    ("meta-llama/Llama-3.3-70B-Instruct-Turbo", "together", "2025-02-01", "meta/llama-3.3-70b-instruct"),
+    ("meta.llama3-1-70b-instruct-v1:0", "bedrock", "2024-09-01", "meta/llama-3.1-70b-instruct"),
+    ("us.meta.llama3-3-70b-instruct-v1:0", "bedrock", "2025-04-01", "meta/llama-3.3-70b-instruct"),
+    ("gpt-35-turbo-0125", "azure", "2024-06-01", "openai/gpt-3.5-turbo-0125"),
 ]
 
 
