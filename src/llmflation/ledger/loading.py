@@ -19,6 +19,7 @@ from typing import Any
 
 from llmflation.errors import DataError
 from llmflation.ledger.records import (
+    COMPONENT_PRICES,
     CONFIDENCE_LEVELS,
     DATE_BASES,
     NAME_KINDS,
@@ -309,12 +310,6 @@ def dating_warnings(p: Price) -> list[str]:
     return []
 
 
-# Component prices a source may write as 0 when it means "not applicable" (no separate charge, no such tier): on a
-# paid row a 0 there bills those tokens at $0, so the cell should stay empty unless the vendor bills them at $0.
-_COMPONENTS = ("cached_input", "cache_write", "cache_write_1h", "long_input", "long_output", "long_cached_input",
-               "input_audio", "output_audio")
-
-
 def consistency_warnings(p: Price, model: Model | None) -> list[str]:
     """Prices that are allowed but unlikely, as copying mistakes leave them (reported by `data check`):
 
@@ -336,7 +331,7 @@ def consistency_warnings(p: Price, model: Model | None) -> list[str]:
         if lv is not None and bv is not None and lv < bv:
             out.append(f"{where}: {long} {lv} is below {base} {bv}")
     if p.input or p.output:
-        zero = [c for c in _COMPONENTS if getattr(p, c) is not None and getattr(p, c) == 0]
+        zero = [c for c in COMPONENT_PRICES if getattr(p, c) is not None and getattr(p, c) == 0]
         if zero:
             out.append(f"{where}: {', '.join(zero)} = 0 on a paid offer bills those tokens at $0; leave the cell "
                        "empty unless the vendor bills them at $0 (a source's 0 often means 'no such charge')")

@@ -11,6 +11,10 @@ STANDARD_TIER = "standard"
 OFF_PEAK_TIER = "off-peak"
 # Service tiers a price row may belong to. `off-peak` rows carry a UTC time-of-day window (`window_utc`).
 TIERS = (STANDARD_TIER, "flex", "priority", OFF_PEAK_TIER)
+# Price components beside input and output. A source's 0 there usually means "no such charge": on a paid row it would
+# bill those tokens at $0, so importers leave it out and `data check` flags it (loading.consistency_warnings).
+COMPONENT_PRICES = ("cached_input", "cache_write", "cache_write_1h", "long_input", "long_output", "long_cached_input",
+                    "input_audio", "output_audio")
 # What a row's valid_from means: the vendor's own effective date, or only the day a source first showed the price.
 DATE_BASES = ("effective", "first_seen")
 

@@ -9,15 +9,12 @@ from decimal import Decimal
 from typing import Any
 
 from llmflation.errors import InputError
-from llmflation.ledger.records import STANDARD_TIER
+from llmflation.ledger.records import COMPONENT_PRICES, STANDARD_TIER
 from llmflation.money import to_decimal
 
 MTOK = Decimal(1_000_000)
 STORE_QUANTUM = Decimal("1e-9")  # the store keeps USD per 1M tokens as DECIMAL(20, 9)
 CHARS_PER_TOKEN = Decimal(4)  # English approximation used to convert per-character prices
-
-
-ZERO_MEANS_NONE = ("cached_input", "cache_write", "cache_write_1h", "long_input", "long_output", "long_cached_input")
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,8 +40,8 @@ class Terms:
 
     def __post_init__(self) -> None:
         if self.input or self.output:
-            for name in ZERO_MEANS_NONE:
-                if getattr(self, name) == 0:
+            for name in COMPONENT_PRICES:
+                if getattr(self, name, None) == 0:
                     object.__setattr__(self, name, None)
 
     def same_price(self, other: Terms) -> bool:
