@@ -313,3 +313,24 @@ def spreadsheet_safe(cell: object) -> object:
             if d.is_finite():
                 return cell
     return "'" + cell
+
+
+# What people call each rate of a price row (prices.csv columns; `long_…` = the same above the long-context threshold).
+RATE_LABELS = {
+    "input": "input", "output": "output", "cached_input": "cache read", "cache_write": "cache write",
+    "cache_write_1h": "1-hour cache write", "input_audio": "audio input", "output_audio": "audio output",
+    "long_context_threshold": "long-context tier from", "batch_discount": "batch discount",
+    "regional_uplift": "regional uplift", "window_utc": "off-peak window (UTC)",
+}
+
+
+def rate_change(rate: str, before: object, after: object) -> str:
+    """One changed rate of a price row, before → after: `cache read $0.20 → $0.10`, `batch discount none → 50%`,
+    `long-context tier from 200K → none` (what `tariff.RateChange` holds)."""
+    base = rate.removeprefix("long_") if rate != "long_context_threshold" else rate
+    label = RATE_LABELS.get(base, base.replace("_", " "))
+    if base != rate:
+        label = f"long-context {label}"
+    show = (tokens if rate == "long_context_threshold" else percent if rate in ("batch_discount", "regional_uplift")
+            else text if rate == "window_utc" else money)
+    return f"{label} {'none' if before is None else show(before)} → {'none' if after is None else show(after)}"

@@ -347,6 +347,7 @@ def _move_record(m: PriceMove) -> dict[str, Any]:
         "output_change_pct": m.output_pct,
         "blended_change_pct": m.blended_pct,
         "factor": m.factor,
+        "changed": [{"rate": c.rate, "before": c.before, "after": c.after, "dearer": c.dearer} for c in m.changed],
     }
 
 
@@ -402,6 +403,8 @@ def data_diff(
 
 def show_diff(d: Diff) -> None:
     """The diff as tables on stdout (shared by `data diff` and `data update`)."""
+    from llmflation.ledger.importers.changes import own_moves
+
     table(
         f"New models ({len(d.new_models)})",
         ["model", "provider", "from", "input", "output", "confidence", "date is"],
@@ -418,22 +421,28 @@ def show_diff(d: Diff) -> None:
     for title, moves, word in (
         ("Price cuts", d.cuts, "cheaper"),
         ("Price increases", d.increases, "dearer"),
+        ("Restructured (some rates up, some down)", d.restructures, ""),
         ("First sightings of a different price (dated when a source first showed it; not a dated cut)",
          d.first_sightings, ""),
     ):
+        if not moves and moves is d.restructures:
+            continue
         table(
             f"{title} ({len(moves)})",
-            ["day", "model", "provider", "input", "output", "blended", "×"],
+            ["day", "model", "provider", "tier", "input", "output", "blended", "×", "other rates"],
             [
                 (
                     m.day,
                     m.model,
                     m.provider,
+                    m.tier,
                     f"{_m(m.before.input)}→{_m(m.after.input)} ({_signed(m.input_pct)})",
                     f"{_m(m.before.output)}→{_m(m.after.output)} ({_signed(m.output_pct)})",
                     _signed(m.blended_pct),
                     f"{_factor(m.factor)} {word or ('cheaper' if m.direction == 'cut' else 'dearer')}"
-                    if m.factor else "",
+                    if m.factor and m.blended_pct else "",
+                    "; ".join(_rate_change(c.rate, c.before, c.after)
+                              for c in own_moves(m.before, m.after, m.changed)),
                 )
                 for m in moves
             ],
@@ -455,6 +464,12 @@ def _m(d: Any) -> str:
     from llmflation.format import money
 
     return money(d)
+
+
+def _rate_change(rate: str, before: Any, after: Any) -> str:
+    from llmflation.format import rate_change
+
+    return rate_change(rate, before, after)
 
 
 def _factor(v: Any) -> str:

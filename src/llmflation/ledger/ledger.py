@@ -21,6 +21,7 @@ from llmflation.errors import (
 )
 from llmflation.ledger.records import STANDARD_TIER, Lifecycle, Model, NameRow, Price, Score
 from llmflation.ledger.store import Store
+from llmflation.ledger.tariff import rate_changes
 
 # Leaderboard ratings recomputed over time: a model's rating is its latest snapshot (see Ledger.best_score).
 LATEST_SCORE_BENCHMARKS = frozenset({"lmarena_elo"})
@@ -365,9 +366,15 @@ class Ledger:
     def price_changes(self) -> list[tuple[Price, Price]]:
         """(before, after) pairs: a price replaced by another for the same model/provider/tier on the same day.
 
-        An offer's first row is never a change. The pairs include changes onto `first_seen` rows (`after.date_basis`):
-        callers that date cuts keep those apart (`data diff` lists them as first sightings, the trends never make
-        them record lows, `coverage` counts them apart from `effective` changes)."""
+        A change is a row whose rates differ from the row before it in anything a request pays
+        (`tariff.rate_changes`: input, output, cache reads and writes, audio, the long-context tier, the batch
+        discount, the regional uplift, an off-peak window), not only its input and output prices: a cut of the
+        cache-read rate changes an agent's bill as surely as a cut of the input rate. Rows split only for their
+        source or note are not a change. An offer's first row is never a change.
+
+        The pairs include changes onto `first_seen` rows (`after.date_basis`): callers that date cuts keep those
+        apart (`data diff` lists them as first sightings, the trends never make them record lows, `coverage`
+        counts them apart from `effective` changes)."""
         groups: dict[tuple[str, str, str], list[Price]] = defaultdict(list)
         for p in self._prices:
             groups[(p.model, p.provider, p.tier)].append(p)
@@ -375,7 +382,7 @@ class Ledger:
         for group in groups.values():
             group.sort(key=lambda p: p.valid_from)
             for a, b in zip(group, group[1:], strict=False):
-                if a.valid_to == b.valid_from and (a.input, a.output) != (b.input, b.output):
+                if a.valid_to == b.valid_from and rate_changes(a, b):
                     pairs.append((a, b))
         return sorted(pairs, key=lambda ab: ab[1].valid_from)
 

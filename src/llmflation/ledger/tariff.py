@@ -151,6 +151,60 @@ def rate_card(p: Price) -> RateCard:
     return RateCard(p, std, lng, fb, lfb)
 
 
+# -- what changed between two rows ------------------------------------------------------------------------------
+# The rates a request can pay, named as the prices.csv columns people read (bucket cache_read = cached_input).
+_RATE_COLUMNS = (("input", "input"), ("output", "output"), ("cache_read", "cached_input"),
+                 ("cache_write", "cache_write"), ("cache_write_1h", "cache_write_1h"),
+                 ("input_audio", "input_audio"), ("output_audio", "output_audio"))
+
+
+@dataclass(frozen=True, slots=True)
+class RateChange:
+    """One rate a request pays that differs from one price row to the next: `rate` is a prices.csv column
+    (`input`, `cached_input`, `long_output`, `long_context_threshold`, `batch_discount`, `regional_uplift`,
+    `window_utc`), `before`/`after` its values (None: none, e.g. no long-context tier), `dearer` whether a request
+    that uses it pays more after (None: neither, a moved off-peak window)."""
+
+    rate: str
+    before: Decimal | int | str | None
+    after: Decimal | int | str | None
+    dearer: bool | None
+
+
+def rate_changes(a: Price, b: Price) -> tuple[RateChange, ...]:
+    """Every rate a request billed by row `a` would pay differently when billed by row `b`, by the rules of
+    `rate_card` (empty: every request bills the same, e.g. a row split only for its source or note).
+
+    A rate both rows take from the same fallback (cache reads at the input rate on both) is not listed apart: the
+    change of the rate it falls back to is. A long-context tier that appears, goes or moves is one
+    `long_context_threshold` change (dearer when long prompts start paying long rates sooner)."""
+    ca, cb = rate_card(a), rate_card(b)
+    out: list[RateChange] = []
+
+    def money(name: str, old: Decimal, new: Decimal, both_fallback: bool) -> None:
+        if old != new and not both_fallback:
+            out.append(RateChange(name, old, new, new > old))
+
+    for bucket, column in _RATE_COLUMNS:
+        money(column, ca.standard[bucket], cb.standard[bucket], bucket in ca.fallback and bucket in cb.fallback)
+    ta, tb = ca.threshold, cb.threshold
+    if ta != tb:
+        out.append(RateChange("long_context_threshold", ta, tb,
+                              (tb if tb is not None else float("inf")) < (ta if ta is not None else float("inf"))))
+    if ca.long is not None and cb.long is not None:
+        for bucket, column in _RATE_COLUMNS:
+            money(f"long_{column}", ca.long[bucket], cb.long[bucket],
+                  bucket in ca.long_fallback and bucket in cb.long_fallback)
+    for name, old, new, dearer_if_more in (
+            ("batch_discount", a.batch_discount or Decimal(0), b.batch_discount or Decimal(0), False),
+            ("regional_uplift", a.regional_uplift or Decimal(0), b.regional_uplift or Decimal(0), True)):
+        if old != new:
+            out.append(RateChange(name, getattr(a, name), getattr(b, name), (new > old) == dearer_if_more))
+    if a.window_utc != b.window_utc:
+        out.append(RateChange("window_utc", a.window_utc, b.window_utc, None))
+    return tuple(out)
+
+
 # -- one call --------------------------------------------------------------------------------------------------
 @dataclass(frozen=True, slots=True)
 class Call:

@@ -23,7 +23,7 @@ def overview(request: Request) -> Response:
     developer_of = {m.id: m.developer for m in ledger.models()}
     prices = ledger.all_prices()
     scatter = charts.offers_scatter(prices, developer_of) if prices else None
-    changes = list(reversed(ledger.price_changes()))[:15]
+    changes = [(a, b, other_rates(a, b)) for a, b in list(reversed(ledger.price_changes()))[:15]]
     extra: dict[str, Any] = {}
     if features.available("trends"):
         from llmflation.web.trends_web import overview_context
@@ -31,6 +31,15 @@ def overview(request: Request) -> Response:
         extra = overview_context(state_of(request))
     return page(request, "overview.html", "overview", cov=cov, scatter=scatter, changes=changes,
                 trends=features.available("trends"), **extra)
+
+
+def other_rates(a: Any, b: Any) -> str:
+    """What changed besides input and output, as `data diff` shows it (changes.own_moves)."""
+    from llmflation import format as fmt
+    from llmflation.ledger.importers.changes import own_moves
+    from llmflation.ledger.tariff import rate_changes
+
+    return "; ".join(fmt.rate_change(c.rate, c.before, c.after) for c in own_moves(a, b, rate_changes(a, b)))
 
 
 if not features.available("workload"):

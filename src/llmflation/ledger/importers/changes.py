@@ -21,6 +21,7 @@ from decimal import ROUND_HALF_EVEN, Decimal
 
 from llmflation.ledger.records import Model, Price
 from llmflation.ledger.store import ImportedRow
+from llmflation.ledger.tariff import RateChange, rate_changes
 
 ONE_PLACE = Decimal("0.1")
 
@@ -46,13 +47,14 @@ class PriceMove:
     provider: str
     tier: str
     day: date
-    direction: str  # cut | increase | restructure (blended unchanged)
+    direction: str  # cut | increase | restructure (see `_move`)
     before: Price
     after: Price
     input_pct: Decimal | None
     output_pct: Decimal | None
     blended_pct: Decimal | None
     factor: Decimal | None  # × cheaper for cuts, × dearer for increases (3:1 blended)
+    changed: tuple[RateChange, ...] = ()  # every rate a request pays differently (tariff.rate_changes)
 
 
 @dataclass
@@ -91,9 +93,10 @@ def diff(prices: Sequence[Price], models: dict[str, Model], since: date, until: 
         for a, b in itertools.pairwise(group):
             if not (since <= b.valid_from <= until) or a.valid_to != b.valid_from:
                 continue
-            if (a.input, a.output) == (b.input, b.output):
+            changed = rate_changes(a, b)
+            if not changed:
                 continue
-            move = _move(a, b)
+            move = _move(a, b, changed)
             if b.date_basis == "first_seen":
                 out.first_sightings.append(move)
             else:
@@ -108,13 +111,42 @@ def diff(prices: Sequence[Price], models: dict[str, Model], since: date, until: 
     return out
 
 
-def _move(a: Price, b: Price) -> PriceMove:
+def _move(a: Price, b: Price, changed: tuple[RateChange, ...] | None = None) -> PriceMove:
+    """The move from row a to row b. Its direction: by the 3:1 blended input/output price when that moved;
+    otherwise by the other rates that changed (a cache-read cut, a long-context tier dropped, a bigger batch
+    discount): `cut` when every one got cheaper, `increase` when every one got dearer, else `restructure`."""
+    changed = rate_changes(a, b) if changed is None else changed
     old, new = a.blended(), b.blended()
-    direction = "cut" if new < old else "increase" if new > old else "restructure"
+    if new != old:
+        direction = "cut" if new < old else "increase"
+    else:
+        dearer = {c.dearer for c in changed}
+        direction = "cut" if dearer == {False} else "increase" if dearer == {True} else "restructure"
     return PriceMove(
         b.model, b.provider, b.tier, b.valid_from, direction, a, b,
-        pct(a.input, b.input), pct(a.output, b.output), pct(old, new), factor(old, new),
+        pct(a.input, b.input), pct(a.output, b.output), pct(old, new), factor(old, new), changed,
     )
+
+
+_OUTPUT_SIDE = ("output_audio", "long_output", "long_output_audio")
+
+
+def own_moves(a: Price, b: Price, changed: Sequence[RateChange]) -> list[RateChange]:
+    """The changed rates of a move besides input and output that a reader would not infer from those two (what
+    `data diff` and the dashboard show beside them): a rate that moved by the same factor as the input (cache
+    reads and writes, audio input, long-context input) or the output (audio and long-context output) is left out;
+    a new, dropped or moved long-context tier, batch discount, regional uplift or off-peak window is always shown.
+    JSON answers list every changed rate (`PriceMove.changed`)."""
+    shown = []
+    for c in changed:
+        if c.rate in ("input", "output"):
+            continue
+        old, new = (a.output, b.output) if c.rate in _OUTPUT_SIDE else (a.input, b.input)
+        if (isinstance(c.before, Decimal) and isinstance(c.after, Decimal) and old and new
+                and c.before * new == c.after * old):
+            continue
+        shown.append(c)
+    return shown
 
 
 def diff_between(before: Iterable[Price], after: Sequence[Price], models: dict[str, Model]) -> Diff:
@@ -143,8 +175,8 @@ def diff_between(before: Iterable[Price], after: Sequence[Price], models: dict[s
                 out.new_offers.append(b)
             continue
         prev = next((a for a in by_key[key] if a.valid_to == b.valid_from), None)
-        if prev is not None and (prev.input, prev.output) != (b.input, b.output):
-            move = _move(prev, b)
+        if prev is not None and (changed := rate_changes(prev, b)):
+            move = _move(prev, b, changed)
             target = out.first_sightings if b.date_basis == "first_seen" else {
                 "cut": out.cuts, "increase": out.increases, "restructure": out.restructures}[move.direction]
             target.append(move)
