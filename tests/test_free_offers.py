@@ -94,8 +94,10 @@ def test_usage_in_the_free_weeks_is_priced_at_zero_not_left_unpriced(tmp_path: P
         (date(2024, 2, 1), D(0)), (date(2024, 3, 1), D("0.002"))]
 
 
-def test_every_bundled_free_offer_is_a_dated_first_party_promotion_that_ends_in_a_paid_price() -> None:
-    """The bundled ledger records a free launch period only on the developer's own API, with the vendor's dates
+def test_every_bundled_free_offer_is_a_seller_dated_promotion_that_ends_in_a_paid_price() -> None:
+    """The bundled ledger records a free period only where the seller itself billed $0 and dated its end: on the
+    developer's own API, or on a host whose own page states it (`official`, e.g. Cloudflare Workers AI, free until
+    it began charging on 2024-04-01), never from a gateway's or dataset's $0 listing; with the seller's dates
     (`effective`), and only as a free -> paid transition: the $0 row ends and a paid row of the same offer starts that
     very day. An open-ended $0 row, or one that is not followed by a price, would be a guess, not a promotion."""
     from llmflation.ledger.loading import load_bundled
@@ -108,7 +110,8 @@ def test_every_bundled_free_offer_is_a_dated_first_party_promotion_that_ends_in_
     for p in free:
         where = f"{p.model} @ {p.provider} from {p.valid_from}"
         assert p.input == 0 and p.output == 0, where
-        assert p.first_party and p.date_basis == "effective" and p.valid_to is not None, where
+        assert p.first_party or p.confidence == "official", where
+        assert p.date_basis == "effective" and p.valid_to is not None, where
         paid = changes.get((p.model, p.provider, p.tier, p.valid_to))
         assert paid is not None and paid.valid_from == p.valid_to, where
         assert paid.input > 0 and paid.output > 0 and paid.date_basis == "effective", where
