@@ -138,3 +138,36 @@ def test_data_diff_and_check_count_and_show_a_cache_only_change(tmp_path: Path) 
     assert (cut["day"], cut["direction"], cut["blended_change_pct"]) == ("2025-06-01", "cut", "0")
     assert cut["changed"] == [{"rate": "cached_input", "before": "0.2", "after": "0.1", "dearer": False}]
     assert "Price cuts (1)" in human and "cache read $0.20 → $0.10" in human
+
+
+def test_data_diff_keeps_scheduled_changes_and_ends_apart_from_what_happened(tmp_path: Path) -> None:
+    """A change or an end announced for a later day is listed as scheduled (tables and `scheduled` in JSON), so
+    "what changed since" never reads an announced price as one already billed; the tier is shown (several tiers of
+    one offer can change the same day)."""
+    model = {"id": "acme/m", "name": "Acme M", "developer": "acme", "release_date": "2025-01-01", "source": SRC,
+             "confidence": "official"}
+    row = {"model": "acme/m", "provider": "acme", "source": SRC, "confidence": "official", "date_basis": "effective"}
+    prices = [{**row, "tier": "standard", "valid_from": "2025-01-01", "valid_to": "2025-06-01", "input": "2",
+               "output": "10"},
+              {**row, "tier": "standard", "valid_from": "2025-06-01", "valid_to": "2099-01-01", "input": "1",
+               "output": "5"},
+              {**row, "tier": "standard", "valid_from": "2099-01-01", "valid_to": "2099-06-01", "input": "3",
+               "output": "15"},
+              {**row, "tier": "flex", "valid_from": "2025-01-01", "valid_to": "2025-07-01", "input": "1",
+               "output": "5"}]
+    texts = {"models.csv": _csv(MODEL_COLUMNS, [model]), "prices.csv": _csv(PRICE_COLUMNS, prices),
+             "scores.csv": _csv(SCORE_COLUMNS, []), "release.toml": "release = 2025-07-01\n"}
+    saved = loading.bundled_texts
+    loading.bundled_texts = lambda: dict(texts)
+    try:
+        as_json = json.loads(run_cli("data", "diff", "--since", "2025-05-01", "--json", home=tmp_path / "a").stdout)
+        human = run_cli("--wide", "data", "diff", "--since", "2025-05-01", home=tmp_path / "b").stdout
+    finally:
+        loading.bundled_texts = saved
+    assert [(m["day"], m["scheduled"]) for m in as_json["price_cuts"]] == [("2025-06-01", False)]
+    assert [(m["day"], m["scheduled"]) for m in as_json["price_increases"]] == [("2099-01-01", True)]
+    assert sorted((p["tier"], p["valid_to"], p["scheduled"]) for p in as_json["ended"]) == [
+        ("flex", "2025-07-01", False), ("standard", "2099-06-01", True)]
+    assert "Price cuts (1)" in human and "Price increases (0)" in human
+    assert "Price increases, scheduled after today" in human
+    assert "Ended offers (1)" in human and "Offers ending after today" in human and "flex" in human

@@ -348,6 +348,7 @@ def _move_record(m: PriceMove) -> dict[str, Any]:
         "blended_change_pct": m.blended_pct,
         "factor": m.factor,
         "changed": [{"rate": c.rate, "before": c.before, "after": c.after, "dearer": c.dearer} for c in m.changed],
+        "scheduled": m.day > date.today(),
     }
 
 
@@ -373,7 +374,8 @@ def diff_record(d: Diff) -> dict[str, Any]:
         "price_cuts": [_move_record(m) for m in d.cuts],
         "price_increases": [_move_record(m) for m in d.increases],
         "restructured": [_move_record(m) for m in d.restructures],
-        "ended": [price_record(p) for p in d.ended],
+        "ended": [{**price_record(p), "scheduled": p.valid_to is not None and p.valid_to > date.today()}
+                  for p in d.ended],
         "first_sightings": [_move_record(m) for m in d.first_sightings],
     }
 
@@ -418,6 +420,7 @@ def show_diff(d: Diff) -> None:
         ["model", "provider", "from", "input", "output", "date is"],
         [(p.model, p.provider, p.valid_from, _m(p.input), _m(p.output), _basis(p)) for p in d.new_offers],
     )
+    today = date.today()
     for title, moves, word in (
         ("Price cuts", d.cuts, "cheaper"),
         ("Price increases", d.increases, "dearer"),
@@ -425,34 +428,40 @@ def show_diff(d: Diff) -> None:
         ("First sightings of a different price (dated when a source first showed it; not a dated cut)",
          d.first_sightings, ""),
     ):
-        if not moves and moves is d.restructures:
-            continue
-        table(
-            f"{title} ({len(moves)})",
-            ["day", "model", "provider", "tier", "input", "output", "blended", "×", "other rates"],
-            [
-                (
-                    m.day,
-                    m.model,
-                    m.provider,
-                    m.tier,
-                    f"{_m(m.before.input)}→{_m(m.after.input)} ({_signed(m.input_pct)})",
-                    f"{_m(m.before.output)}→{_m(m.after.output)} ({_signed(m.output_pct)})",
-                    _signed(m.blended_pct),
-                    f"{_factor(m.factor)} {word or ('cheaper' if m.direction == 'cut' else 'dearer')}"
-                    if m.factor and m.blended_pct else "",
-                    "; ".join(_rate_change(c.rate, c.before, c.after)
-                              for c in own_moves(m.before, m.after, m.changed)),
-                )
-                for m in moves
-            ],
-        )
-    if d.ended:
-        table(
-            f"Ended offers ({len(d.ended)})",
-            ["model", "provider", "ended", "last input", "last output"],
-            [(p.model, p.provider, p.valid_to, _m(p.input), _m(p.output)) for p in d.ended],
-        )
+        past = [m for m in moves if m.day <= today]
+        later = [m for m in moves if m.day > today]
+        for part, heading in ((past, title), (later, f"{title}, scheduled after today ({today})")):
+            if not part and (part is later or moves is d.restructures):
+                continue
+            table(
+                f"{heading} ({len(part)})",
+                ["day", "model", "provider", "tier", "input", "output", "blended", "×", "other rates"],
+                [
+                    (
+                        m.day,
+                        m.model,
+                        m.provider,
+                        m.tier,
+                        f"{_m(m.before.input)}→{_m(m.after.input)} ({_signed(m.input_pct)})",
+                        f"{_m(m.before.output)}→{_m(m.after.output)} ({_signed(m.output_pct)})",
+                        _signed(m.blended_pct),
+                        f"{_factor(m.factor)} {word or ('cheaper' if m.direction == 'cut' else 'dearer')}"
+                        if m.factor and m.blended_pct else "",
+                        "; ".join(_rate_change(c.rate, c.before, c.after)
+                                  for c in own_moves(m.before, m.after, m.changed)),
+                    )
+                    for m in part
+                ],
+            )
+    ended = [p for p in d.ended if p.valid_to is not None and p.valid_to <= today]
+    ending = [p for p in d.ended if p.valid_to is not None and p.valid_to > today]
+    for part, heading in ((ended, "Ended offers"), (ending, f"Offers ending after today ({today}), as announced")):
+        if part:
+            table(
+                f"{heading} ({len(part)})",
+                ["model", "provider", "tier", "ends" if part is ending else "ended", "last input", "last output"],
+                [(p.model, p.provider, p.tier, p.valid_to, _m(p.input), _m(p.output)) for p in part],
+            )
 
 
 def _basis(p: Any) -> str:
