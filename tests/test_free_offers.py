@@ -116,3 +116,11 @@ def test_every_bundled_free_offer_is_a_seller_dated_promotion_that_ends_in_a_pai
         assert paid is not None and paid.valid_from == p.valid_to, where
         assert paid.input > 0 and paid.output > 0 and paid.date_basis == "effective", where
         assert p not in ledger.market_prices() and paid in ledger.market_prices(), where
+
+
+def test_the_capability_view_shows_a_model_at_its_cheapest_paid_offer_during_free_weeks() -> None:
+    from llmflation.trends.capability import capability_view
+
+    view = capability_view(_ledger(), "mmlu", at=date(2024, 2, 1))  # acme's own offer is free that day
+    assert {(p.model, p.provider, p.price) for p in view.points} == {
+        ("acme/promo", "hostx", D(2)), ("acme/paid", "acme", D("3.25"))}  # 3:1 blends, all positive (log axis)

@@ -98,13 +98,15 @@ def pareto(pairs: list[tuple[Decimal, Decimal]]) -> list[bool]:
 def capability_view(
     ledger: Ledger, benchmark: str, *, at: date | None = None, blend: tuple[int, int] = (3, 1)
 ) -> CapabilityView:
-    """Every scored model with an offer in effect on `at` (default today): its cheapest price and its score."""
+    """Every scored model with a paid offer in effect on `at` (default today): its cheapest price and its score."""
     when = at or date.today()
     bench = benchmark.strip().lower()
     scores = model_scores(ledger, bench)  # unknown benchmark → UnknownNameError with did-you-mean
     cheapest: dict[str, Any] = {}
     for p in ledger.offers_at(when):
-        if p.model not in scores:
+        # a free offer (a launch promotion, a host's free beta) is no market price and has no log price: skip it,
+        # as `Ledger.market_prices()` does, so the model shows at its cheapest PAID offer (or not at all)
+        if p.model not in scores or p.input <= 0 or p.output <= 0:
             continue
         price = p.blended(*blend)
         cur = cheapest.get(p.model)
