@@ -455,12 +455,12 @@ def show_diff(d: Diff) -> None:
             )
     ended = [p for p in d.ended if p.valid_to is not None and p.valid_to <= today]
     ending = [p for p in d.ended if p.valid_to is not None and p.valid_to > today]
-    for part, heading in ((ended, "Ended offers"), (ending, f"Offers ending after today ({today}), as announced")):
-        if part:
+    for rows, heading in ((ended, "Ended offers"), (ending, f"Offers ending after today ({today}), as announced")):
+        if rows:
             table(
-                f"{heading} ({len(part)})",
-                ["model", "provider", "tier", "ends" if part is ending else "ended", "last input", "last output"],
-                [(p.model, p.provider, p.tier, p.valid_to, _m(p.input), _m(p.output)) for p in part],
+                f"{heading} ({len(rows)})",
+                ["model", "provider", "tier", "ends" if rows is ending else "ended", "last input", "last output"],
+                [(p.model, p.provider, p.tier, p.valid_to, _m(p.input), _m(p.output)) for p in rows],
             )
 
 
