@@ -116,3 +116,15 @@ def test_every_bundled_free_offer_is_a_seller_dated_promotion_that_ends_in_a_pai
         assert paid is not None and paid.valid_from == p.valid_to, where
         assert paid.input > 0 and paid.output > 0 and paid.date_basis == "effective", where
         assert p not in ledger.market_prices() and paid in ledger.market_prices(), where
+
+
+def test_the_capability_view_takes_the_cheapest_paid_offer() -> None:
+    """The report's capability-vs-price chart (log price axis): in the free weeks the promo model's point is the
+    host's $2/$2, not the developer's $0; a model free everywhere that day would have no point."""
+    from llmflation.trends.capability import capability_view
+
+    ledger = _ledger()
+    free_weeks = {p.model: (p.provider, p.price) for p in capability_view(ledger, "mmlu", at=date(2024, 2, 1)).points}
+    assert free_weeks == {"acme/promo": ("hostx", D(2)), "acme/paid": ("acme", D("3.25"))}
+    after = {p.model: (p.provider, p.price) for p in capability_view(ledger, "mmlu", at=date(2024, 3, 1)).points}
+    assert after["acme/promo"] == ("acme", D("1.25"))

@@ -98,14 +98,16 @@ def pareto(pairs: list[tuple[Decimal, Decimal]]) -> list[bool]:
 def capability_view(
     ledger: Ledger, benchmark: str, *, at: date | None = None, blend: tuple[int, int] = (3, 1)
 ) -> CapabilityView:
-    """Every scored model with an offer in effect on `at` (default today): its cheapest price and its score."""
+    """Every scored model with a paid offer in effect on `at` (default today): its cheapest price and its score.
+
+    Free offers ($0 launch weeks) are left out, as in the trends: a model free everywhere that day has no point."""
     when = at or date.today()
     bench = benchmark.strip().lower()
     scores = model_scores(ledger, bench)  # unknown benchmark → UnknownNameError with did-you-mean
     cheapest: dict[str, Any] = {}
     for p in ledger.offers_at(when):
-        if p.model not in scores:
-            continue
+        if p.model not in scores or not (p.input > 0 and p.output > 0):
+            continue  # unscored, or a free offer (no market price, no log price: `Ledger.market_prices`)
         price = p.blended(*blend)
         cur = cheapest.get(p.model)
         if cur is None or (price, p.provider) < (cur.blended(*blend), cur.provider):
