@@ -118,9 +118,13 @@ def test_every_bundled_free_offer_is_a_seller_dated_promotion_that_ends_in_a_pai
         assert p not in ledger.market_prices() and paid in ledger.market_prices(), where
 
 
-def test_the_capability_view_shows_a_model_at_its_cheapest_paid_offer_during_free_weeks() -> None:
+def test_the_capability_view_takes_the_cheapest_paid_offer() -> None:
+    """The report's capability-vs-price chart (log price axis): in the free weeks the promo model's point is the
+    host's $2/$2, not the developer's $0; a model free everywhere that day would have no point."""
     from llmflation.trends.capability import capability_view
 
-    view = capability_view(_ledger(), "mmlu", at=date(2024, 2, 1))  # acme's own offer is free that day
-    assert {(p.model, p.provider, p.price) for p in view.points} == {
-        ("acme/promo", "hostx", D(2)), ("acme/paid", "acme", D("3.25"))}  # 3:1 blends, all positive (log axis)
+    ledger = _ledger()
+    free_weeks = {p.model: (p.provider, p.price) for p in capability_view(ledger, "mmlu", at=date(2024, 2, 1)).points}
+    assert free_weeks == {"acme/promo": ("hostx", D(2)), "acme/paid": ("acme", D("3.25"))}
+    after = {p.model: (p.provider, p.price) for p in capability_view(ledger, "mmlu", at=date(2024, 3, 1)).points}
+    assert after["acme/promo"] == ("acme", D("1.25"))
