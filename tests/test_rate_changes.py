@@ -134,6 +134,8 @@ def test_data_diff_and_check_count_and_show_a_cache_only_change(tmp_path: Path) 
     finally:
         loading.bundled_texts = saved
     assert (check["price_changes"], check["effective_changes"]) == (1, 1)
+    assert check["effective_changes_by_kind"] == {"input_or_output": 0, "other_rates_only": 1,
+                                                  "of_which_a_rate_first_offered": 0}
     (cut,) = as_json["price_cuts"]
     assert (cut["day"], cut["direction"], cut["blended_change_pct"]) == ("2025-06-01", "cut", "0")
     assert cut["changed"] == [{"rate": "cached_input", "before": "0.2", "after": "0.1", "dearer": False}]
@@ -171,3 +173,22 @@ def test_data_diff_keeps_scheduled_changes_and_ends_apart_from_what_happened(tmp
     assert "Price cuts (1)" in human and "Price increases (0)" in human
     assert "Price increases, scheduled after today" in human
     assert "Ended offers (1)" in human and "Offers ending after today" in human and "flex" in human
+
+
+def test_coverage_splits_effective_changes_by_what_moved() -> None:
+    """`data check` says how many effective changes moved input or output, how many only another rate, and how
+    many of those only began offering a rate (caching, a batch discount, a long-context tier): the reader judges."""
+    rows = [BASE,  # 2025-01-01..06-01, cache read 0.2
+            replace(BASE, valid_from=date(2025, 6, 1), valid_to=date(2025, 9, 1), cached_input=D("0.1"),
+                    date_basis="effective"),  # another rate moved
+            replace(BASE, valid_from=date(2025, 9, 1), valid_to=date(2025, 12, 1), cached_input=D("0.1"),
+                    batch_discount=D("0.5"), date_basis="effective"),  # a rate first offered
+            replace(BASE, valid_from=date(2025, 12, 1), valid_to=None, input=D(1), cached_input=D("0.1"),
+                    batch_discount=D("0.5"), date_basis="effective"),  # input moved
+            replace(BASE, provider="hostx", valid_to=date(2025, 3, 1)),
+            replace(BASE, provider="hostx", valid_from=date(2025, 3, 1), valid_to=None, cached_input=D("0.05"),
+                    date_basis="first_seen")]  # a first sighting: not counted as effective at all
+    cov = Ledger([MODEL], rows, []).coverage(date(2026, 1, 1))
+    assert (cov.price_changes, cov.effective_changes, cov.first_seen_changes) == (4, 3, 1)
+    assert cov.record()["effective_changes_by_kind"] == {"input_or_output": 1, "other_rates_only": 2,
+                                                         "of_which_a_rate_first_offered": 1}

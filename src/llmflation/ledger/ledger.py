@@ -100,6 +100,16 @@ class Target:
         return f"{'≥' if self.kind == 'min' else '≤'} {self.bound}"
 
 
+def _only_new_rates(a: Price, b: Price) -> bool:
+    """Whether every rate that moved from row a to row b is one row a did not offer at all (caching, a batch
+    discount, a 1-hour cache write, a long-context tier or a regional uplift that begins that day)."""
+    return all(getattr(a, c.rate, None) is None and c.rate in _OFFERED_RATES for c in rate_changes(a, b))
+
+
+_OFFERED_RATES = ("cached_input", "cache_write", "cache_write_1h", "batch_discount", "long_context_threshold",
+                  "regional_uplift", "input_audio", "output_audio")
+
+
 @dataclass(frozen=True, slots=True)
 class Coverage:
     """How much the ledger holds and how current it is, as of the data's `release` date (see Ledger.coverage)."""
@@ -130,6 +140,10 @@ class Coverage:
     current_host: int = 0
     checked_host: int = 0
     stale_host: int = 0
+    # of `effective_changes`: those where only rates other than input and output moved (a cache-read cut, a batch
+    # discount or a long-context tier that begins or ends), and of those the ones where a rate is first offered
+    effective_other_rate_changes: int = 0
+    effective_new_rate_changes: int = 0
 
     @property
     def open_past_shutdown(self) -> int:
@@ -142,7 +156,12 @@ class Coverage:
         """The JSON shape `data check --json` prints (money-free counts and dates)."""
         return {
             "models": self.models, "prices": self.prices, "price_changes": self.price_changes,
-            "effective_changes": self.effective_changes, "first_seen_changes": self.first_seen_changes,
+            "effective_changes": self.effective_changes,
+            "effective_changes_by_kind": {
+                "input_or_output": self.effective_changes - self.effective_other_rate_changes,
+                "other_rates_only": self.effective_other_rate_changes,
+                "of_which_a_rate_first_offered": self.effective_new_rate_changes},
+            "first_seen_changes": self.first_seen_changes,
             "unrecorded_changes": self.unrecorded_changes, "scores": self.scores,
             "scored_models": self.scored_models, "scored_models_2025_2026": self.scored_models_2025_2026,
             "unsourced": self.unsourced, "providers": self.providers, "benchmarks": self.benchmarks,
@@ -463,6 +482,8 @@ class Ledger:
             per_bench[s.benchmark] += 1
         changes = self.price_changes()
         basis = [b.date_basis for _, b in changes]
+        other = [(a, b) for a, b in changes
+                 if b.date_basis == "effective" and (a.input, a.output) == (b.input, b.output)]
         scored = {s.model for s in self._scores}
         lo, hi = RECENT_RELEASES
         recent = sum(1 for m in scored if m in self._models
@@ -488,6 +509,8 @@ class Ledger:
             hosts_after_developer_shutdown=self._hosts_after_developer_shutdown(on),
             current_host=len(hosts), checked_host=sum(1 for p in hosts if p.checked_on),
             stale_host=sum(1 for p in hosts if p.checked_on is None or p.checked_on < cutoff),
+            effective_other_rate_changes=len(other), effective_new_rate_changes=sum(1 for a, b in other
+                                                                                    if _only_new_rates(a, b)),
         )
 
     def _hosts_after_developer_shutdown(self, on: date) -> tuple[tuple[str, str, date], ...]:
