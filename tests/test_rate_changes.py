@@ -192,3 +192,15 @@ def test_coverage_splits_effective_changes_by_what_moved() -> None:
     assert (cov.price_changes, cov.effective_changes, cov.first_seen_changes) == (4, 3, 1)
     assert cov.record()["effective_changes_by_kind"] == {"input_or_output": 1, "other_rates_only": 2,
                                                          "of_which_a_rate_first_offered": 1}
+
+
+def test_the_dashboard_lists_a_cache_only_change_with_what_moved() -> None:
+    from fastapi.testclient import TestClient
+
+    from llmflation.web import WebSettings, create_app
+
+    b = _after(cached_input=D("0.1"), date_basis="effective")
+    client = TestClient(create_app(WebSettings(), ledger=Ledger([MODEL], [BASE, b], [])))
+    html = client.get("/").text
+    table = html[html.index('id="changes-table"'):]
+    assert "<th>Other rates</th>" in table and "cache read $0.20 → $0.10" in table
