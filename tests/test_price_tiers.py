@@ -31,9 +31,11 @@ def test_the_answer_names_the_other_tiers_on_sale(cli) -> None:
     assert "on 2026-09-01 (USD per 1M tokens)" in r.stdout and "Also sold" not in r.stdout
     flex = cli("price", "gpt-5.6-sol", "--provider", "openai", "--at", "2026-09-01", "--tier", "flex")
     assert "flex tier on 2026-09-01" in flex.stdout and "priority, standard" in flex.stderr, flex.stderr
-    # before flex and priority existed for it, nothing else is on sale: no line
-    azure = cli("price", "gpt-5.6-sol", "--provider", "azure", "--at", "2026-09-01")
+    # at Azure before its flex tier (2026-09-01), nothing else is on sale: no line; from that day, flex
+    azure = cli("price", "gpt-5.6-sol", "--provider", "azure", "--at", "2026-08-01")
     assert azure.returncode == 0 and "other tiers" not in azure.stderr, azure.stderr
+    later = cli("price", "gpt-5.6-sol", "--provider", "azure", "--at", "2026-09-01")
+    assert "Also sold in other tiers on 2026-09-01: flex (pass --tier)." in later.stderr, later.stderr
 
 
 def test_off_peak_answer_says_its_window(cli) -> None:
@@ -45,8 +47,8 @@ def test_off_peak_answer_says_its_window(cli) -> None:
 def test_a_tier_the_model_is_not_sold_in_names_the_tiers_it_is(cli) -> None:
     r = cli("price", "gpt-5.6-sol", "--provider", "azure", "--at", "2026-09-01", "--tier", "priority")
     assert r.returncode == 1 and r.stdout == ""
-    assert "No priority-tier price on record for openai/gpt-5.6-sol from azure; its tiers on record: standard." \
-        in r.stderr.replace("\n", " "), r.stderr
+    assert "No priority-tier price on record for openai/gpt-5.6-sol from azure; its tiers on record: flex, " \
+        "standard." in r.stderr.replace("\n", " "), r.stderr
 
 
 @pytest.mark.parametrize("bad", ["gold", "standard,flex", "flex;rm"])
@@ -76,4 +78,4 @@ def test_api_price_tier_matches_the_cli(ledger) -> None:
         assert (p["tier"], p["input_usd_per_mtok"], p["output_usd_per_mtok"]) == ("flex", "2", "10")
         missing = client.get("/api/price", params={"model": "gpt-5.6-sol", "provider": "azure",
                                                    "at": "2026-09-01", "tier": "priority"})
-        assert missing.status_code == 404 and "its tiers on record: standard" in missing.text, missing.text
+        assert missing.status_code == 404 and "its tiers on record: flex, standard" in missing.text, missing.text
