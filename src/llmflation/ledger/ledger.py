@@ -301,7 +301,7 @@ class Ledger:
         A free offer is what was billed, so price lookups, bills and usage pricing see it. It is no signal of what
         the market charges (and a log price needs a positive price), so the trends, the indices and the report's
         launch prices read these rows instead."""
-        return [p for p in self._prices if p.input > 0 and p.output > 0]
+        return [p for p in self._prices if not p.free]
 
     def history(self, model: str) -> list[Price]:
         m = self.resolve(model)

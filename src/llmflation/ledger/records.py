@@ -76,6 +76,12 @@ class Price:
     def in_effect(self, at: date) -> bool:
         return self.valid_from <= at and (self.valid_to is None or at < self.valid_to)
 
+    @property
+    def free(self) -> bool:
+        """Input or output at $0 (a launch promotion, a free beta): what was billed, but no market price and no log
+        price, so the trends, indices and charts leave it out (`Ledger.market_prices`)."""
+        return not (self.input > 0 and self.output > 0)
+
     def blended(self, input_weight: int = 3, output_weight: int = 1) -> Decimal:
         """Blended $/M at an input:output token ratio (3:1 as Epoch and Artificial Analysis use)."""
         total = input_weight + output_weight

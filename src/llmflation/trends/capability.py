@@ -104,9 +104,9 @@ def capability_view(
     scores = model_scores(ledger, bench)  # unknown benchmark → UnknownNameError with did-you-mean
     cheapest: dict[str, Any] = {}
     for p in ledger.offers_at(when):
-        # a free offer (a launch promotion, a host's free beta) is no market price and has no log price: skip it,
-        # as `Ledger.market_prices()` does, so the model shows at its cheapest PAID offer (or not at all)
-        if p.model not in scores or p.input <= 0 or p.output <= 0:
+        # a free offer is no market price and has no log price (`Price.free`, as `Ledger.market_prices`): the
+        # model shows at its cheapest PAID offer (or not at all)
+        if p.model not in scores or p.free:
             continue
         price = p.blended(*blend)
         cur = cheapest.get(p.model)
