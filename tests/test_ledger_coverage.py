@@ -288,3 +288,31 @@ def test_data_check_refuses_a_malformed_release_file(tmp_path: Path) -> None:
     result = _check(texts, tmp_path, "--json")
     assert result.returncode == 1
     assert "release.toml:1:" in result.stderr and result.stdout == ""
+
+
+def test_coverage_lists_names_that_resolve_on_days_without_a_price() -> None:
+    """`data check`'s `names_without_price`: a dated name that points at its model before the model's first price
+    (logs of those days would be quarantined though the vendor billed them) is listed; the days after the offer's
+    shutdown are not (a refusal is right there), nor days a price covers."""
+    from dataclasses import replace
+    from decimal import Decimal
+
+    from llmflation.ledger.records import Lifecycle, Model, NameRow, Price
+
+    model = Model("acme/m", "M", "acme", None, False, False, SRC, "official")
+    base = Price("acme/m", "acme", date(2025, 1, 1), None, Decimal(2), Decimal(10), SRC, "official")
+    early = NameRow("m-latest", "acme/m", "alias", date(2024, 12, 20), SRC, "official")  # price from 2025-01-01
+    host = NameRow("hostx/m", "acme/m", "provider_id", date(2025, 1, 1), SRC, "official", provider="hostx")
+    shut = NameRow("acme-m", "acme/m", "snapshot", date(2025, 1, 1), SRC, "official", provider="acme")
+    prices = [base, replace(base, provider="hostx", valid_from=date(2025, 2, 1), valid_to=date(2025, 3, 1))]
+    ledger = Ledger([model], prices, [], names=[early, host, shut],
+                    lifecycle=[Lifecycle("acme/m", "hostx", SRC, "official", shutdown_on=date(2025, 4, 1))])
+    cov = ledger.coverage(date(2025, 6, 1))
+    assert cov.names_without_price == (
+        ("hostx/m", "hostx", "acme/m", date(2025, 1, 1), date(2025, 2, 1)),   # before the host's first price
+        ("hostx/m", "hostx", "acme/m", date(2025, 3, 1), date(2025, 4, 1)),   # its row ended before its shutdown
+        ("m-latest", "", "acme/m", date(2024, 12, 20), date(2025, 1, 1)))     # the alias before any price
+    rec = cov.record()
+    assert (rec["names_without_price"], rec["names_without_price_days"]) == (3, 31 + 31 + 12)
+    assert rec["names_without_price_spans"][2] == {"name": "m-latest", "provider": None, "model": "acme/m",
+                                                  "from": date(2024, 12, 20), "to": date(2025, 1, 1), "days": 12}

@@ -204,3 +204,4 @@ def test_the_dashboard_lists_a_cache_only_change_with_what_moved() -> None:
     html = client.get("/").text
     table = html[html.index('id="changes-table"'):]
     assert "<th>Other rates</th>" in table and "cache read $0.20 → $0.10" in table
+

@@ -144,6 +144,10 @@ class Coverage:
     # discount or a long-context tier that begins or ends), and of those the ones where a rate is first offered
     effective_other_rate_changes: int = 0
     effective_new_rate_changes: int = 0
+    # not a target, for review: stretches where a dated name (names.csv) resolves to a model that has no price at the
+    # name's provider (any provider for a provider-less name) and is not shut down there: logs of those days are
+    # quarantined "no price" although the vendor billed them. (name, provider or "", model, first day, end day)
+    names_without_price: tuple[tuple[str, str, str, date, date], ...] = ()
 
     @property
     def open_past_shutdown(self) -> int:
@@ -175,6 +179,10 @@ class Coverage:
             "hosts_after_developer_shutdown": len(self.hosts_after_developer_shutdown),
             "hosts_after_developer_shutdown_offers": [{"model": m, "provider": p, "developer_shutdown_on": d}
                                                       for m, p, d in self.hosts_after_developer_shutdown],
+            "names_without_price": len(self.names_without_price),
+            "names_without_price_days": sum((b - a).days for *_, a, b in self.names_without_price),
+            "names_without_price_spans": [{"name": n, "provider": p or None, "model": m, "from": a, "to": b,
+                                           "days": (b - a).days} for n, p, m, a, b in self.names_without_price],
             "targets": {t.name: {"value": t.value, "target": t.bound, "op": ">=" if t.kind == "min" else "<=",
                                  "met": t.met} for t in self.targets()},
         }
@@ -511,7 +519,35 @@ class Ledger:
             stale_host=sum(1 for p in hosts if p.checked_on is None or p.checked_on < cutoff),
             effective_other_rate_changes=len(other), effective_new_rate_changes=sum(1 for a, b in other
                                                                                     if _only_new_rates(a, b)),
+            names_without_price=self._names_without_price(on),
         )
+
+    def _names_without_price(self, on: date) -> tuple[tuple[str, str, str, date, date], ...]:
+        """Coverage's `names_without_price`, up to `on`: per dated name row, the days it resolves to its model while
+        no price row of that model is in effect at its provider (any provider for a provider-less name) and the
+        offer is not shut down (after a shutdown a refusal is the right answer)."""
+        out = []
+        for n in (n for rows in self._names.values() for n in rows):
+            end = min(n.valid_to or on, on)
+            if n.valid_from >= end:
+                continue
+            rows = [p for p in self._prices_of.get(n.model, ()) if not n.provider or p.provider == n.provider]
+            covered = [(p.valid_from, p.valid_to or date.max) for p in rows]
+            shut = [lc.shutdown_on for (m, prov), lc in self._lifecycle.items()
+                    if m == n.model and lc.shutdown_on and (prov == n.provider if n.provider else True)]
+            offers = {p.provider for p in rows}
+            if shut and (n.provider or len(shut) >= len(offers)):  # a provider-less name: shut everywhere it sold
+                covered.append((max(shut), date.max))
+            day = n.valid_from
+            while day < end:
+                reach = [b for a, b in covered if a <= day < b]
+                if reach:
+                    day = max(reach)
+                    continue
+                nxt = min([a for a, _ in covered if a > day] + [end])
+                out.append((n.name, n.provider or "", n.model, day, nxt))
+                day = nxt
+        return tuple(sorted(out, key=lambda g: (g[0].lower(), g[1], g[3])))
 
     def _hosts_after_developer_shutdown(self, on: date) -> tuple[tuple[str, str, date], ...]:
         out = set()
