@@ -4,6 +4,7 @@ their own terms (a flag or a query parameter), and the user layer is the same co
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -114,3 +115,25 @@ def test_a_name_asked_for_outside_its_dates_is_worded_by_each_front_end(ledger: 
     assert "meant nothing on 2020-01-01" in str(exc) and exc.spans and "--" not in str(exc)
     assert "Pass --at inside one of those intervals, or the model id itself." in describe_error(exc)
     assert "at= inside one of those intervals" in api_hint(exc) and "--" not in api_hint(exc)
+
+
+def test_no_price_after_the_last_row_says_why_it_may_be_and_what_to_do() -> None:
+    """A price row that ended with no shutdown on record: the offer may be delisted or the data may stop short; the
+    neutral message says both, each front end its own next step."""
+    from llmflation.ledger.ledger import Ledger
+    from llmflation.ledger.records import Model, Price
+
+    src = "https://example.org/p"
+    ledger = Ledger([Model("acme/m", "M", "acme", None, False, False, src, "official")],
+                    [Price("acme/m", "acme", date(2025, 1, 1), date(2025, 6, 1), Decimal(1), Decimal(2), src,
+                           "official")], [])
+    with pytest.raises(NoPriceError) as info:
+        ledger.price("acme/m", at=date(2025, 7, 1))
+    exc = info.value
+    assert exc.ended == date(2025, 6, 1) and exc.first_priced is None
+    assert "the last price on record ended 2025-06-01 (acme) and no shutdown is on record" in str(exc)
+    assert "may have been delisted, or the data does not reach that day yet" in str(exc)
+    assert "--" not in str(exc) and "llmflation" not in str(exc)
+    assert describe_error(exc).endswith("Run `llmflation data update` to fetch newer prices, or pass an earlier --at.")
+    assert api_hint(exc).endswith("Ask with an earlier at=, or GET /api/history?model=acme/m for the recorded "
+                                  "intervals.")

@@ -141,6 +141,7 @@ def describe_error(exc: BaseException) -> str:
             return f"{text} Try --at {exc.first_priced}."
         if exc.ended is None:
             return f"{text} Run `llmflation history {exc.model}` to see the recorded intervals."
+        return f"{text} Run `llmflation data update` to fetch newer prices, or pass an earlier --at."
     return text
 
 

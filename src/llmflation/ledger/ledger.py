@@ -595,9 +595,11 @@ def _no_price(m: Model, when: date, offers: Sequence[Price], provider: str | Non
                             first_priced=first.valid_from)
     ended = max((p for p in offers if p.valid_to), key=lambda p: p.valid_to or date.min, default=None)
     if ended and ended.valid_to and when >= ended.valid_to:
+        # no shutdown on record (that is a refusal of its own): the offer may be gone, or the data stops short
         return NoPriceError(f"No price for {m.id}{who} on {when}: the last price on record ended {ended.valid_to} "
-                            f"({ended.provider}, model retired or delisted).", model=m.id, at=when,
-                            ended=ended.valid_to)
+                            f"({ended.provider}) and no shutdown is on record: the offer may have been delisted, or "
+                            "the data does not reach that day yet.",
+                            model=m.id, at=when, ended=ended.valid_to)
     return NoPriceError(f"No price for {m.id}{who} on {when}.", model=m.id, at=when)
 
 

@@ -87,6 +87,7 @@ def api_hint(exc: LlmflationError) -> str:
             return f"{text} Try at={exc.first_priced}."
         if exc.ended is None:
             return f"{text} GET /api/history?model={exc.model} lists the recorded intervals."
+        return f"{text} Ask with an earlier at=, or GET /api/history?model={exc.model} for the recorded intervals."
     return text
 
 
