@@ -533,11 +533,11 @@ class Ledger:
                 continue
             rows = [p for p in self._prices_of.get(n.model, ()) if not n.provider or p.provider == n.provider]
             covered = [(p.valid_from, p.valid_to or date.max) for p in rows]
-            shut = [lc.shutdown_on for (m, prov), lc in self._lifecycle.items()
-                    if m == n.model and lc.shutdown_on and (prov == n.provider if n.provider else True)]
-            offers = {p.provider for p in rows}
-            if shut and (n.provider or len(shut) >= len(offers)):  # a provider-less name: shut everywhere it sold
-                covered.append((max(shut), date.max))
+            # refused from the shutdown on: at the name's provider, or (provider-less) once every seller shut it
+            stops = [self._lifecycle.get((n.model, prov)) for prov in ({n.provider} if n.provider
+                                                                       else {p.provider for p in rows})]
+            if stops and all(lc is not None and lc.shutdown_on for lc in stops):
+                covered.append((max(lc.shutdown_on for lc in stops if lc and lc.shutdown_on), date.max))
             day = n.valid_from
             while day < end:
                 reach = [b for a, b in covered if a <= day < b]
