@@ -316,3 +316,89 @@ def test_coverage_lists_names_that_resolve_on_days_without_a_price() -> None:
     assert (rec["names_without_price"], rec["names_without_price_days"]) == (3, 31 + 31 + 12)
     assert rec["names_without_price_spans"][2] == {"name": "m-latest", "provider": None, "model": "acme/m",
                                                   "from": date(2024, 12, 20), "to": date(2025, 1, 1), "days": 12}
+
+
+def test_first_party_includes_the_developers_own_companys_apis() -> None:
+    """Qwen at Alibaba Cloud, GLM at Z.ai, Nova at Bedrock, Phi at Azure and Gemini at Vertex are the developer's own
+    bill (records.OWN_PROVIDERS): counted, and gone stale, as first-party; another developer's model at the same
+    cloud stays a host row."""
+    from llmflation.ledger.records import own_providers, sold_by_developer
+
+    assert own_providers("qwen") == ("qwen", "alibaba")
+    assert own_providers("google") == ("google", "vertex")
+    assert own_providers("acme") == ("acme",) and own_providers(None) == ()
+    assert sold_by_developer("zhipu", "zai") and sold_by_developer("amazon", "bedrock")
+    assert not sold_by_developer("openai", "azure") and not sold_by_developer(None, "acme")
+    models = [_model("qwen/q"), _model("zhipu/glm"), _model("microsoft/phi"), _model("openai/gpt")]
+    prices = [
+        _price("qwen/q", "alibaba", "2026-01-01", checked_on="2026-05-01"),  # first-party, fresh
+        _price("zhipu/glm", "zai", "2026-01-01"),  # first-party, never checked: stale
+        _price("microsoft/phi", "azure", "2026-01-01", checked_on="2026-01-02"),  # first-party, stale
+        _price("openai/gpt", "azure", "2026-01-01"),  # OpenAI's model at Microsoft's cloud: a host row
+        _price("qwen/q", "together", "2026-01-01", checked_on="2026-05-01"),  # a host
+    ]
+    data = _load(models, prices)
+    assert [p.first_party for p in data.prices] == [True, True, True, False, False]
+    cov = _coverage(data)
+    assert (cov.current_first_party, cov.checked_first_party, cov.stale_first_party) == (3, 2, 2)
+    assert (cov.current_host, cov.stale_host) == (2, 1)
+
+
+def test_usage_prices_a_row_naming_no_provider_at_the_developers_own_company() -> None:
+    """The usage engine's provider rule uses the same first-party rule: a Qwen row naming no provider is priced at
+    Alibaba Cloud (rule first-party), not at the host listed earliest."""
+    from llmflation.usage.pricing import provider_choices
+
+    data = _load([_model("qwen/q"), _model("acme/x")], [
+        _price("qwen/q", "deepinfra", "2025-01-01"), _price("qwen/q", "alibaba", "2025-06-01"),
+        _price("acme/x", "host-b", "2025-01-01"), _price("acme/x", "host-a", "2025-01-01")])
+    ledger = Ledger(data.models, data.prices, data.scores)
+    choices = provider_choices(ledger).to_pydict()
+    assert dict(zip(choices["c_model"], zip(choices["c_provider"], choices["c_rule"], strict=True), strict=True)) == {
+        "qwen/q": ("alibaba", "first-party"), "acme/x": ("host-a", "earliest-listed")}
+
+
+def test_coverage_by_provider_counts_each_sellers_rows(tmp_path: Path) -> None:
+    """`data check --by-provider`: per seller, current rows checked and stale by the 45-day rule, effective changes
+    (with first-offered rates and changes scheduled after the release counted apart), first-seen changes, retired
+    offers and the sources most cited — and the per-seller counts add up to the overall ones."""
+    m, n = "acme/m", "acme/n"
+    prices = [
+        _price(m, "acme", "2025-01-01", "2025-06-01", "10", "20", date_basis="effective"),
+        _price(m, "acme", "2025-06-01", "2026-07-01", "8", "16", date_basis="effective", checked_on="2026-05-01"),
+        # a cache rate first offered, then a scheduled cut after the release (2026-06-01)
+        _price(m, "acme", "2026-07-01", "2026-08-01", "8", "16", cached_input="4", date_basis="effective"),
+        _price(m, "acme", "2026-08-01", "", "6", "12", cached_input="3", date_basis="effective"),
+        {**_price(m, "host", "2025-01-01", "2025-03-01", "12", "24"), "source": "github:acme/prices@" + "a" * 40
+         + ":p.json"},
+        {**_price(m, "host", "2025-03-01", "", "11", "22", date_basis="first_seen"),
+         "source": "https://www.host.example/pricing"},
+        _price(n, "host", "2024-01-01", ""),
+    ]
+    texts = _texts([_model(m), _model(n)], prices, lifecycle=[_shutdown(n, "host", "2026-01-01")])
+    data = load_bundled(texts)
+    ledger = Ledger(data.models, data.prices, data.scores, names=data.names, lifecycle=data.lifecycle)
+    by = {c.provider: c for c in ledger.provider_coverage(data.release)}
+    acme, host = by["acme"], by["host"]
+    assert (acme.models, acme.prices, acme.current, acme.checked, acme.stale) == (1, 4, 1, 1, 0)
+    assert (acme.effective_changes, acme.effective_new_rates, acme.scheduled_changes) == (3, 1, 2)
+    assert (acme.first_seen_changes, acme.retired_offers) == (0, 0)
+    assert (host.models, host.prices, host.current, host.checked, host.stale) == (2, 3, 1, 0, 1)
+    assert (host.effective_changes, host.first_seen_changes, host.retired_offers) == (0, 1, 1)
+    assert dict(host.top_sources) == {"github:acme/prices": 1, "host.example": 1, "example.org": 1}
+    cov = ledger.coverage(data.release)
+    assert sum(c.effective_changes for c in by.values()) == cov.effective_changes
+    assert sum(c.scheduled_changes for c in by.values()) == cov.effective_scheduled_changes == 2
+    assert cov.record()["effective_changes_by_kind"]["of_which_scheduled_after_release"] == 2
+    assert sum(c.stale for c in by.values()) == cov.stale_first_party + cov.stale_host
+    # the CLI: a table on stdout, and `by_provider` in --json only when asked for
+    shown = _check(texts, tmp_path, "--by-provider")
+    assert shown.returncode == 0, shown.stderr
+    assert "Coverage by provider" in shown.stdout and "host.example (1)" in shown.stdout
+    as_json = json.loads(_check(texts, tmp_path, "--by-provider", "--json").stdout)
+    row = next(r for r in as_json["by_provider"] if r["provider"] == "acme")
+    assert row == {"provider": "acme", "models": 1, "prices": 4, "current": 1, "checked": 1, "stale": 0,
+                   "effective_changes": 3, "of_which_a_rate_first_offered": 1,
+                   "of_which_scheduled_after_release": 2, "first_seen_changes": 0, "retired_offers": 0,
+                   "top_sources": [{"source": "example.org", "rows": 4}]}
+    assert "by_provider" not in json.loads(_check(texts, tmp_path, "--json").stdout)

@@ -135,7 +135,8 @@ def test_data_diff_and_check_count_and_show_a_cache_only_change(tmp_path: Path) 
         loading.bundled_texts = saved
     assert (check["price_changes"], check["effective_changes"]) == (1, 1)
     assert check["effective_changes_by_kind"] == {"input_or_output": 0, "other_rates_only": 1,
-                                                  "of_which_a_rate_first_offered": 0}
+                                                  "of_which_a_rate_first_offered": 0,
+                                                  "of_which_scheduled_after_release": 0}
     (cut,) = as_json["price_cuts"]
     assert (cut["day"], cut["direction"], cut["blended_change_pct"]) == ("2025-06-01", "cut", "0")
     assert cut["changed"] == [{"rate": "cached_input", "before": "0.2", "after": "0.1", "dearer": False}]
@@ -191,7 +192,8 @@ def test_coverage_splits_effective_changes_by_what_moved() -> None:
     cov = Ledger([MODEL], rows, []).coverage(date(2026, 1, 1))
     assert (cov.price_changes, cov.effective_changes, cov.first_seen_changes) == (4, 3, 1)
     assert cov.record()["effective_changes_by_kind"] == {"input_or_output": 1, "other_rates_only": 2,
-                                                         "of_which_a_rate_first_offered": 1}
+                                                         "of_which_a_rate_first_offered": 1,
+                                                         "of_which_scheduled_after_release": 0}
 
 
 def test_the_dashboard_lists_a_cache_only_change_with_what_moved() -> None:

@@ -161,12 +161,18 @@ def scores(model: str = typer.Argument(...), as_json: bool = JSON) -> None:
 
 
 @data_app.command("check")
-def data_check(as_json: bool = JSON) -> None:
+def data_check(
+    as_json: bool = JSON,
+    by_provider: bool = typer.Option(False, "--by-provider",
+                                     help="Also count per seller: current rows checked and stale, effective and "
+                                          "first-seen changes, retired offers, the sources most rows cite."),
+) -> None:
     """Validate the bundled data and the store; print coverage counts and the coverage targets.
 
     Exit 0 when the data is valid, even when coverage targets are unmet (they measure coverage, not validity: see
     `targets` in --json); exit 1 when the data is invalid.
     """
+    from llmflation.ledger.ledger import stale_before
     from llmflation.ledger.loading import consistency_warnings, dating_warnings, lifecycle_warnings, load_bundled
 
     data = load_bundled()  # raises DataError listing every bad line
@@ -181,6 +187,9 @@ def data_check(as_json: bool = JSON) -> None:
         "store": str(ledger.store.path) if ledger.store else None,
         "names": len(data.names), "lifecycle": len(data.lifecycle), "warnings": warnings,
     }
+    per_provider = ledger.provider_coverage(data.release) if by_provider else None
+    if per_provider is not None:
+        record["by_provider"] = [c.record() for c in per_provider]
     if as_json:
         emit_json(record)
         return
@@ -188,7 +197,7 @@ def data_check(as_json: bool = JSON) -> None:
     rows = []
     for k, v in record.items():
         if k in ("ok", "warnings", "dating_warnings", "consistency_warnings", "targets", "open_past_shutdown_offers",
-                 "hosts_after_developer_shutdown_offers"):
+                 "hosts_after_developer_shutdown_offers", "names_without_price_spans", "by_provider"):
             continue
         if isinstance(v, dict):
             rows.append((k, ", ".join(f"{name} {n}" for name, n in v.items()) or "—"))
@@ -197,6 +206,17 @@ def data_check(as_json: bool = JSON) -> None:
         else:
             rows.append((k, "—" if v is None else str(v)))
     table("Coverage", ["what", "count"], rows)
+    if per_provider is not None:
+        table(f"Coverage by provider (current = in effect on {cov.release}; checked = on or after "
+              f"{stale_before(cov.release)})",
+              ["provider", "models", "rows", "current", "checked", "stale", "effective changes", "first offered",
+               "scheduled", "first-seen changes", "retired", "sources most cited"],
+              [(c.provider, fmt.count(c.models), fmt.count(c.prices), fmt.count(c.current), fmt.count(c.checked),
+                fmt.count(c.stale), fmt.count(c.effective_changes), fmt.count(c.effective_new_rates),
+                fmt.count(c.scheduled_changes), fmt.count(c.first_seen_changes), fmt.count(c.retired_offers),
+                ", ".join(f"{s} ({n})" for s, n in c.top_sources)) for c in per_provider],
+              justify_right=["models", "rows", "current", "checked", "stale", "effective changes", "first offered",
+                             "scheduled", "first-seen changes", "retired"])
     targets = cov.targets()
     table("Coverage targets", ["target", "value", "goal", "met"],
           [(t.name, fmt.count(t.value), t.goal, "yes" if t.met else "NOT MET") for t in targets],

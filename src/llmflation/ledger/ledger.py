@@ -148,6 +148,9 @@ class Coverage:
     # name's provider (any provider for a provider-less name) and is not shut down there: logs of those days are
     # quarantined "no price" although the vendor billed them. (name, provider or "", model, first day, end day)
     names_without_price: tuple[tuple[str, str, str, date, date], ...] = ()
+    # of `effective_changes`: those that take effect after the release date (announced ahead: a promotion's end,
+    # a scheduled increase)
+    effective_scheduled_changes: int = 0
 
     @property
     def open_past_shutdown(self) -> int:
@@ -164,7 +167,8 @@ class Coverage:
             "effective_changes_by_kind": {
                 "input_or_output": self.effective_changes - self.effective_other_rate_changes,
                 "other_rates_only": self.effective_other_rate_changes,
-                "of_which_a_rate_first_offered": self.effective_new_rate_changes},
+                "of_which_a_rate_first_offered": self.effective_new_rate_changes,
+                "of_which_scheduled_after_release": self.effective_scheduled_changes},
             "first_seen_changes": self.first_seen_changes,
             "unrecorded_changes": self.unrecorded_changes, "scores": self.scores,
             "scored_models": self.scored_models, "scored_models_2025_2026": self.scored_models_2025_2026,
@@ -186,6 +190,46 @@ class Coverage:
             "targets": {t.name: {"value": t.value, "target": t.bound, "op": ">=" if t.kind == "min" else "<=",
                                  "met": t.met} for t in self.targets()},
         }
+
+
+@dataclass(frozen=True, slots=True)
+class ProviderCoverage:
+    """One seller's share of the coverage counts (`Ledger.provider_coverage`), as of the data's release date: what
+    a maintainer reviews per vendor — how many of its current rows were re-checked lately, how many of its price
+    changes carry the vendor's own date, which of its offers are retired, and where its facts come from."""
+
+    provider: str
+    models: int
+    prices: int
+    current: int
+    checked: int
+    stale: int
+    effective_changes: int
+    effective_new_rates: int
+    scheduled_changes: int
+    first_seen_changes: int
+    retired_offers: int
+    top_sources: tuple[tuple[str, int], ...]
+
+    def record(self) -> dict[str, object]:
+        return {"provider": self.provider, "models": self.models, "prices": self.prices, "current": self.current,
+                "checked": self.checked, "stale": self.stale, "effective_changes": self.effective_changes,
+                "of_which_a_rate_first_offered": self.effective_new_rates,
+                "of_which_scheduled_after_release": self.scheduled_changes,
+                "first_seen_changes": self.first_seen_changes, "retired_offers": self.retired_offers,
+                "top_sources": [{"source": s, "rows": n} for s, n in self.top_sources]}
+
+
+def source_origin(source: str) -> str:
+    """Where a source points, coarsely: a URL's host (without www.) or a repository's owner/name — what a
+    per-vendor review lists as 'the sources used'."""
+    text = source.strip()
+    if text.startswith("github:"):
+        return "github:" + text[len("github:"):].split("@", 1)[0]
+    if "://" in text:
+        host = text.split("://", 1)[1].split("/", 1)[0].lower()
+        return host.removeprefix("www.")
+    return text.split(" ", 1)[0][:60]
 
 
 class Ledger:
@@ -469,7 +513,8 @@ class Ledger:
           row's `date_basis` (a first sighting is not a dated price change).
         - `scored_models_2025_2026`: models with at least one score whose models.csv `release_date` lies in
           RECENT_RELEASES (2025-01-01 to 2026-12-31).
-        - `current_first_party`: first-party rows (sold by the model's developer: `Price.first_party`) of any tier in
+        - `current_first_party`: first-party rows (sold by the model's developer or its own company's API:
+          `Price.first_party`, records.OWN_PROVIDERS) of any tier in
           effect on `release`, offers past their shutdown left out; `checked_first_party`: those with a
           `checked_on`; `stale_first_party`: those unchecked or checked before `release` − STALE_AFTER_DAYS.
         - `current_host` / `checked_host` / `stale_host` (reported, not a target): the same for the rows of hosts and
@@ -520,7 +565,44 @@ class Ledger:
             effective_other_rate_changes=len(other), effective_new_rate_changes=sum(1 for a, b in other
                                                                                     if _only_new_rates(a, b)),
             names_without_price=self._names_without_price(on),
+            effective_scheduled_changes=sum(1 for _, b in changes if b.date_basis == "effective" and b.valid_from > on),
         )
+
+    def provider_coverage(self, release: date | None = None) -> list[ProviderCoverage]:
+        """`coverage` per seller (provider column), by the same rules: current rows in effect on `release` and not
+        shut down; `checked` those checked on or after `stale_before(release)`, `stale` the others; effective
+        changes as `coverage` counts them (with the ones where only a first-offered rate moved, and the ones
+        scheduled after `release`, counted apart); `retired_offers` lifecycle shutdowns on or before `release`;
+        `top_sources` the three origins (`source_origin`) that most of its rows cite."""
+        from llmflation.ledger.loading import bundled_release
+
+        on = release or bundled_release()
+        cutoff = stale_before(on)
+        rows: dict[str, list[Price]] = defaultdict(list)
+        for p in self._prices:
+            rows[p.provider].append(p)
+        changes: dict[str, list[tuple[Price, Price]]] = defaultdict(list)
+        for a, b in self.price_changes():
+            changes[b.provider].append((a, b))
+        out = []
+        for prov in sorted(rows):
+            prices = rows[prov]
+            live = [p for p in prices if p.in_effect(on) and not self._is_shut(p.model, p.provider, on)]
+            eff = [(a, b) for a, b in changes[prov] if b.date_basis == "effective"]
+            origins: dict[str, int] = defaultdict(int)
+            for p in prices:
+                origins[source_origin(p.source)] += 1
+            out.append(ProviderCoverage(
+                provider=prov, models=len({p.model for p in prices}), prices=len(prices), current=len(live),
+                checked=sum(1 for p in live if p.checked_on is not None and p.checked_on >= cutoff),
+                stale=sum(1 for p in live if p.checked_on is None or p.checked_on < cutoff),
+                effective_changes=len(eff), effective_new_rates=sum(1 for a, b in eff if _only_new_rates(a, b)),
+                scheduled_changes=sum(1 for _, b in eff if b.valid_from > on),
+                first_seen_changes=sum(1 for _, b in changes[prov] if b.date_basis == "first_seen"),
+                retired_offers=sum(1 for lc in self._lifecycle.values()
+                                   if lc.provider == prov and lc.shutdown_on is not None and lc.shutdown_on <= on),
+                top_sources=tuple(sorted(origins.items(), key=lambda kv: (-kv[1], kv[0]))[:3])))
+        return out
 
     def _names_without_price(self, on: date) -> tuple[tuple[str, str, str, date, date], ...]:
         """Coverage's `names_without_price`, up to `on`: per dated name row, the days it resolves to its model while

@@ -589,7 +589,9 @@ def lifecycle_warnings(prices: Iterable[Price], lifecycle: Iterable[Lifecycle]) 
 def _with_first_party(p: Price, developer_of: dict[str, str]) -> Price:
     from dataclasses import replace
 
-    return replace(p, first_party=developer_of.get(p.model) == p.provider)
+    from llmflation.ledger.records import sold_by_developer
+
+    return replace(p, first_party=sold_by_developer(developer_of.get(p.model), p.provider))
 
 
 def read_text_file(path: Path) -> str:

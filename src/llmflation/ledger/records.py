@@ -11,6 +11,27 @@ STANDARD_TIER = "standard"
 OFF_PEAK_TIER = "off-peak"
 # Service tiers a price row may belong to. `off-peak` rows carry a UTC time-of-day window (`window_utc`).
 TIERS = (STANDARD_TIER, "flex", "priority", OFF_PEAK_TIER)
+
+# The company that builds a model also sells it under provider slugs other than its developer slug: Alibaba Cloud
+# Model Studio (`alibaba`) for Qwen, Z.ai (`zai`) beside bigmodel.cn (`zhipu`) for GLM, Amazon Bedrock for Nova, Azure
+# for Microsoft's Phi, Vertex AI beside the Gemini API for Google's models. A price there is the developer's own bill:
+# first-party, re-checked as such (`data check`'s stale_first_party), and the default seller for logs naming none.
+OWN_PROVIDERS: dict[str, tuple[str, ...]] = {
+    "qwen": ("alibaba",), "zhipu": ("zhipu", "zai"), "amazon": ("bedrock",), "microsoft": ("azure",),
+    "google": ("google", "vertex"),
+}
+
+
+def own_providers(developer: str | None) -> tuple[str, ...]:
+    """The providers that are `developer`'s own company, its own slug first (then OWN_PROVIDERS' order)."""
+    if not developer:
+        return ()
+    return tuple(dict.fromkeys((developer, *OWN_PROVIDERS.get(developer, ()))))
+
+
+def sold_by_developer(developer: str | None, provider: str) -> bool:
+    """THE first-party rule: `provider` is the model's developer or one of its own company's APIs."""
+    return provider in own_providers(developer)
 # Price components beside input and output. A source's 0 there usually means "no such charge": on a paid row it would
 # bill those tokens at $0, so importers leave it out and `data check` flags it (loading.consistency_warnings).
 COMPONENT_PRICES = ("cached_input", "cache_write", "cache_write_1h", "long_input", "long_output", "long_cached_input",

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 from llmflation.errors import InputError, LlmflationError, UnknownNameError
 from llmflation.ledger import records as _records
 from llmflation.ledger.loading import Problems, check_overlaps, parse_prices, price_from_row, read_text_file
-from llmflation.ledger.records import STANDARD_TIER, Discount, Price
+from llmflation.ledger.records import STANDARD_TIER, Discount, Price, sold_by_developer
 from llmflation.money import MAX_USD_PER_MTOK, PRICE_PLACES, money_problem
 from llmflation.values import parse_decimal
 
@@ -101,7 +101,8 @@ def _resolve(ledger: Ledger, prices: Sequence[tuple[str, int, Price]], problems:
         for message in bad:
             problems.add(where, line, message)
         if not bad:
-            resolved.append(replace(checked, model=model.id, first_party=model.developer == p.provider))
+            own = sold_by_developer(model.developer, p.provider)
+            resolved.append(replace(checked, model=model.id, first_party=own))
     return resolved
 
 

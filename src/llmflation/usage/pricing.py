@@ -8,7 +8,8 @@ It is a plain left join with inequality predicates, which DuckDB, Spark and most
 
 Which provider's price applies to a row (kept explicit in every output as `provider_rule`):
   1. `row`: the provider the log row names (LiteLLM custom_llm_provider, OTel gen_ai.provider.name, …);
-  2. `first-party`: else the model's developer, when the ledger has the developer's own price for it;
+  2. `first-party`: else the model's developer, when the ledger has the developer's own price for it (or its own
+     company's: Qwen at Alibaba Cloud, GLM at Z.ai, Nova at Bedrock, Phi at Azure — records.OWN_PROVIDERS);
   3. `earliest-listed`: else the provider whose price for the model starts earliest (ties: alphabetical).
 A row whose provider has no price in effect that day is UNPRICED with its reason — never $0.
 
@@ -38,7 +39,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from llmflation.errors import InputError
-from llmflation.ledger.records import STANDARD_TIER
+from llmflation.ledger.records import STANDARD_TIER, own_providers
 from llmflation.usage.records import BUCKETS, SUB_BUCKETS
 from llmflation.usage.small_tables import small_table
 
@@ -124,10 +125,10 @@ def provider_choices(ledger: Ledger) -> pa.Table:
             by_model.setdefault(p.model, []).append(p)
     models, providers, rules = [], [], []
     for model, prices in sorted(by_model.items()):
-        developer = _developer(ledger, model)
-        own = [p for p in prices if p.provider == developer]
+        sellers = {p.provider for p in prices}
+        own = [prov for prov in own_providers(_developer(ledger, model)) if prov in sellers]
         if own:
-            chosen, rule = developer, "first-party"
+            chosen, rule = own[0], "first-party"
         else:
             chosen = min(prices, key=lambda p: (p.valid_from, p.provider)).provider
             rule = "earliest-listed"

@@ -13,7 +13,7 @@ from importlib import resources
 from llmflation.errors import UnknownModelError, suggest
 from llmflation.ledger.importers.common import Entry
 from llmflation.ledger.ledger import Ledger
-from llmflation.ledger.records import Model, Price
+from llmflation.ledger.records import Model, Price, sold_by_developer
 from llmflation.ledger.store import ImportedRow
 
 _DATED = re.compile(r"(\d{4}-?\d{2}-?\d{2}|-\d{4}$|-\d{3}$|@\d{8})")
@@ -228,7 +228,7 @@ def price_of(
         date_basis=date_basis,
         checked_on=checked_on,
         origin="imported",
-        first_party=model.developer == provider,
+        first_party=sold_by_developer(model.developer, provider),
     )
 
 
