@@ -121,3 +121,49 @@ def test_report_counts_the_steps_that_rest_on_first_sightings() -> None:
     rec = _curve_record(CurveResult("mmlu ≥ 87", s, None, None, "few points"))
     assert (rec["steps"], rec["first_seen_steps"], rec["first_seen_records"]) == (len(s.steps), 1, 0)
     assert rec["n"] == len(s.records) == len(s.steps) - 1
+
+
+def test_a_curve_without_a_new_low_for_over_a_year_is_flagged_as_a_plateau() -> None:
+    """months_without_new_low / plateaued: the one rule behind the report's 'No new low for over a year' note and
+    the JSON's `last_record_low`, `months_without_new_low`, `plateau` — counted from the data's as-of date, with the
+    365-day edge exact."""
+    from datetime import timedelta
+
+    from llmflation.report.build import PLATEAU_DAYS, CurveResult, _curve_record, months_without_new_low, plateaued
+
+    s = cheapest_at_capability(synthetic_ledger(), "mmlu", "87", end=date(2025, 12, 31))
+    c = CurveResult("mmlu ≥ 87", s, None, None, None)
+    last = s.records[-1].date
+    assert months_without_new_low(c, None) == (last, None) and not plateaued(c, None)
+    edge = last + timedelta(days=PLATEAU_DAYS)
+    assert not plateaued(c, edge) and plateaued(c, edge + timedelta(days=1))
+    assert months_without_new_low(c, date(last.year + 1, last.month, last.day)) == (last, 12)
+    day_before = date(last.year + 1, last.month, last.day) - timedelta(days=1)
+    assert months_without_new_low(c, day_before) == (last, 11)  # a month counts only once it is complete
+    rec = _curve_record(c, edge + timedelta(days=1))
+    assert (rec["last_record_low"], rec["plateau"]) == (last, True)
+    assert _curve_record(c, last)["months_without_new_low"] == 0
+
+
+def test_report_names_each_plateaued_fit_in_html_and_json(shared_home, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import json
+    import re
+
+    from helpers.cli import run_cli
+
+    r = run_cli("report", "--out", str(tmp_path / "rep"), "--no-images", "--json", home=shared_home)
+    assert r.returncode == 0, r.stderr
+    curves = json.loads(r.stdout)["curves"]
+    html = (tmp_path / "rep" / "report.html").read_text()
+    text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
+    flat = [c for c in curves if c["plateau"]]
+    for c in curves:
+        assert c["months_without_new_low"] is None or c["months_without_new_low"] >= 0
+        if c["plateau"]:
+            assert c["factor_per_year"] is not None and c["months_without_new_low"] >= 12
+    if flat:
+        assert "No new low for over a year:" in text
+        for c in flat:
+            assert f"(since {c['last_record_low']}, {c['months_without_new_low']} months)" in text
+    else:
+        assert "No new low for over a year" not in text

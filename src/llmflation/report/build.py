@@ -83,6 +83,27 @@ class CurveResult:
     backtest: Backtest | None = None
 
 
+# A fit whose newest record low is older than this (before the data's as-of date) describes a past pace: the floor
+# has not moved since, and the report says so beside the rate.
+PLATEAU_DAYS = 365
+
+
+def months_without_new_low(c: CurveResult, as_of: date | None) -> tuple[date | None, int | None]:
+    """(the day of the curve's newest record low, whole months from it to `as_of`), or (day, None) when `as_of` is
+    unknown — the one rule the JSON and the HTML use to say a curve has gone flat."""
+    if not c.series.records:
+        return None, None
+    last = c.series.records[-1].date
+    if as_of is None:
+        return last, None
+    return last, max(0, (as_of.year - last.year) * 12 + as_of.month - last.month - (as_of.day < last.day))
+
+
+def plateaued(c: CurveResult, as_of: date | None) -> bool:
+    last, _ = months_without_new_low(c, as_of)
+    return last is not None and as_of is not None and (as_of - last).days > PLATEAU_DAYS
+
+
 @dataclass(frozen=True, slots=True)
 class HistoryRow:
     label: str
@@ -136,16 +157,17 @@ class ReportResult:
             "out_dir": str(self.out_dir),
             "seconds": round(self.seconds, 2),
             "charts": {k: [str(p) for p in v] for k, v in self.files.items()},
-            "curves": [_curve_record(c) for c in self.data.curves],
+            "curves": [_curve_record(c, self.data.as_of) for c in self.data.curves],
             "skipped": self.data.skipped,
-            "headline": None if h is None else _curve_record(h),
+            "headline": None if h is None else _curve_record(h, self.data.as_of),
             "claims": [{"id": r.claim.id, "verdict": r.verdict, "computed": r.computed} for r in self.data.claims],
         }
 
 
-def _curve_record(c: CurveResult) -> dict[str, Any]:
+def _curve_record(c: CurveResult, as_of: date | None = None) -> dict[str, Any]:
     f = c.fit
     last = c.series.floor_at(c.series.end)
+    last_low, months = months_without_new_low(c, as_of)
     return {
         "series": c.name,
         "benchmark": c.series.benchmark,
@@ -161,6 +183,9 @@ def _curve_record(c: CurveResult) -> dict[str, Any]:
         "refusal": c.refusal,
         "floor_now": None if last is None else str(last.price),
         "floor_model": None if last is None else last.model,
+        "last_record_low": last_low,
+        "months_without_new_low": months,
+        "plateau": plateaued(c, as_of),
         "forecast": None
         if c.forecast is None
         else {

@@ -148,6 +148,9 @@ bootstrap (2,000 resamples) show how much the answer depends on single points. F
 {% endfor %}
 </table>
 <p class="asof">Fits on record lows up to {{ as_of }} (data as of).</p>
+{% if plateaus %}<p class="note plateaus"><b>No new low for over a year:</b> {{ plateaus | join("; ") }}. These rates
+describe how fast the floor fell up to its newest record low; no cheaper qualifying offer has appeared since, so read
+them as the pace of that period, not of today (the backtest below shows what that does to a forecast).</p>{% endif %}
 {% if 'decline-rates' in charts %}{{ chart('decline-rates') }}{% endif %}
 
 <h2>5. Forecasts and backtests</h2>
@@ -259,7 +262,7 @@ def render_html(data: ReportData, bundle: str) -> str:
 
     from llmflation import __version__
     from llmflation.charts.theme import responsive
-    from llmflation.report.build import CAPABILITY_BENCHMARK, backtest_words
+    from llmflation.report.build import CAPABILITY_BENCHMARK, backtest_words, months_without_new_low, plateaued
 
     env = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined)
     env.filters["money"] = money
@@ -285,7 +288,11 @@ def render_html(data: ReportData, bundle: str) -> str:
     decline = []
     forecasts = []
     backtests = []
+    plateaus = []
     for c in data.curves:
+        if c.fit is not None and plateaued(c, data.as_of):
+            low_day, months = months_without_new_low(c, data.as_of)
+            plateaus.append(f"{labels.threshold(c.name)} (since {low_day}, {months} months)")
         f = c.fit
         if f is None:
             decline.append(
@@ -454,6 +461,7 @@ def render_html(data: ReportData, bundle: str) -> str:
         backtest_words=[w for c in data.curves if (w := backtest_words(c))],
         skipped=data.skipped,
         decline=decline,
+        plateaus=plateaus,
         horizon=data.horizon,
         forecasts=forecasts,
         backtests=backtests,
