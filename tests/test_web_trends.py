@@ -73,3 +73,19 @@ def test_overview_has_curves_declines_and_claims(client: TestClient) -> None:
     html = client.get("/").text
     assert 'id="trend-mmlu"' in html and 'id="decline-table"' in html and 'id="claims-table"' in html
     assert "× per year" in html and "supported" in html
+
+
+def test_overview_marks_the_same_plateaued_fits_as_the_report(client: TestClient) -> None:
+    """The dashboard's decline table flags a fit with no new record low for over a year by the report's own rule
+    (report.build.plateaued), with the same day and months."""
+    from llmflation.report.build import months_without_new_low, plateaued
+    from llmflation.web.trends_web import overview_data
+
+    html = client.get("/").text
+    data = overview_data(client.app.state.llmflation)  # type: ignore[attr-defined]
+    flat = [c for c in data.curves if c.fit is not None and plateaued(c, data.as_of)]
+    for c in flat:
+        day, months = months_without_new_low(c, data.as_of)
+        assert f"no new low since {day} ({months} mo)" in html
+    assert ('"no new low since" was fitted on record lows' in html) == bool(flat)
+    assert html.count('class="muted small plateau"') == len(flat)

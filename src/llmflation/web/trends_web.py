@@ -146,10 +146,13 @@ def overview_context(st: AppState) -> dict[str, Any]:
 
     curve_charts = [(k.removeprefix("curves-"), labels.benchmark(k.removeprefix("curves-"), short=True),
                      interactive(v, 420)) for k, v in data.specs.items() if k.startswith("curves-")]
+    from llmflation.report.build import months_without_new_low, plateaued
+
     declines = []
     for c in data.curves:
         f = c.fit
         last = c.series.floor_at(c.series.end)
+        low_day, months = months_without_new_low(c, data.as_of)
         declines.append({
             "name": c.name, "benchmark": c.series.benchmark, "n": f.n if f else len(c.series.records),
             "factor": f.factor_per_year if f else None, "ci_low": f.ci_low if f else None,
@@ -161,6 +164,8 @@ def overview_context(st: AppState) -> dict[str, Any]:
             "forecast_low": c.forecast.low if c.forecast is not None else None,
             "forecast_high": c.forecast.high if c.forecast is not None else None,
             **_forecast_texts(c.forecast),
+            "last_record_low": low_day, "months_without_new_low": months,
+            "plateau": f is not None and plateaued(c, data.as_of),
         })
     return {
         "trend_charts": curve_charts,
