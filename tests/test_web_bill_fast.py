@@ -396,3 +396,26 @@ def test_the_query_is_read_as_starlette_reads_it(pairs: list[tuple[str, str]], t
     assert ours.multi_items() == theirs.multi_items()
     for key in {k for k, _ in theirs.multi_items()} | {"a", "missing"}:
         assert ours.get(key) == theirs.get(key) and ours.getlist(key) == theirs.getlist(key)
+
+
+def test_a_revenue_of_a_sliver_of_a_cent_gives_a_margin_not_a_500(shared_home: Any) -> None:
+    """Found by schemathesis exploring /api/bill: revenue_per_task=2.28e-260 made the gross-margin ratio (about
+    -1e255) too long to quantize to 6 places in the bill's 60-digit context, and the request failed with a 500.
+    The ratio now keeps its 60 significant digits; the margin is exact and negative, in the API and the Decimal
+    reference alike."""
+    from llmflation.ledger.ledger import open_ledger
+    from llmflation.workload.bill import margin_of
+
+    w = load_workload({"tasks_per_month": "1.0", "input_tokens": "1000", "output_tokens": "100",
+                       "revenue_per_task": "2.280071878978768e-260"})
+    m = margin_of(w, D("0.000022"))
+    assert m is not None and m.gross_margin is not None
+    assert m.gross_margin < -10**250 and m.gross_profit_per_task_usd == D("2.280071878978768e-260") - D("0.000022")
+    assert margin_of(w.model_copy(update={"revenue_per_task": D("2")}), D("0.5")).gross_margin == D("0.750000")
+    client = TestClient(create_app(replace(WebSettings(), answer_cache=False),
+                                   ledger=open_ledger(shared_home / "ledger.duckdb")))
+    r = client.get("/api/bill", params={"input_tokens": "1000", "output_tokens": "100", "tasks_per_month": "1.0",
+                                        "at": "", "revenue_per_task": "2.280071878978768e-260"})
+    assert r.status_code == 200, r.text
+    margin = r.json()["cheapest"]["margin"]
+    assert D(margin["gross_margin"]) < 0 and D(margin["gross_profit_per_task_usd"]) < 0

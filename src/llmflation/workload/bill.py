@@ -80,7 +80,8 @@ class Margin:
     gross_profit_per_task_usd: Decimal
     monthly_revenue_usd: Decimal
     monthly_gross_profit_usd: Decimal
-    gross_margin: Decimal | None  # fraction of revenue, rounded to 6 places; None when revenue is 0
+    # fraction of revenue, rounded to 6 places (60 significant digits when larger); None when revenue is 0
+    gross_margin: Decimal | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -332,7 +333,13 @@ def margin_here(w: Workload, cost_per_task: Decimal) -> Margin | None:
     if rev is None:
         return None
     profit = rev - cost_per_task
-    ratio = (profit / rev).quantize(_RATIO_QUANTUM, rounding=ROUND_HALF_EVEN) if rev > 0 else None
+    ratio = None
+    if rev > 0:
+        ratio = profit / rev
+        # a ratio too large to carry 6 decimal places in PRECISION digits (a revenue of a sliver of a cent against a
+        # real cost) keeps its PRECISION significant digits instead of failing the quantize
+        if ratio.adjusted() + 7 <= PRECISION:
+            ratio = ratio.quantize(_RATIO_QUANTUM, rounding=ROUND_HALF_EVEN)
     return Margin(rev, profit, rev * w.tasks_per_month, profit * w.tasks_per_month, ratio)
 
 
