@@ -130,11 +130,16 @@ def test_a_curve_without_a_new_low_for_over_a_year_is_flagged_as_a_plateau() -> 
     from datetime import timedelta
 
     from llmflation.report.build import PLATEAU_DAYS, CurveResult, _curve_record, months_without_new_low, plateaued
+    from llmflation.trends.fit import fit_decline
 
     s = cheapest_at_capability(synthetic_ledger(), "mmlu", "87", end=date(2025, 12, 31))
-    c = CurveResult("mmlu ≥ 87", s, None, None, None)
+    c = CurveResult("mmlu ≥ 87", s, fit_decline([(p.date, p.price) for p in s.records], bootstrap=0), None, None)
     last = s.records[-1].date
     assert months_without_new_low(c, None) == (last, None) and not plateaued(c, None)
+    # a curve with no fitted rate has no rate to qualify, however old its newest low
+    unfitted = CurveResult("mmlu ≥ 87", s, None, None, "few points")
+    assert not plateaued(unfitted, last + timedelta(days=10 * PLATEAU_DAYS))
+    assert months_without_new_low(unfitted, last + timedelta(days=31)) == (last, 1)
     edge = last + timedelta(days=PLATEAU_DAYS)
     assert not plateaued(c, edge) and plateaued(c, edge + timedelta(days=1))
     assert months_without_new_low(c, date(last.year + 1, last.month, last.day)) == (last, 12)

@@ -83,7 +83,7 @@ def test_overview_marks_the_same_plateaued_fits_as_the_report(client: TestClient
 
     html = client.get("/").text
     data = overview_data(client.app.state.llmflation)  # type: ignore[attr-defined]
-    flat = [c for c in data.curves if c.fit is not None and plateaued(c, data.as_of)]
+    flat = [c for c in data.curves if plateaued(c, data.as_of)]
     for c in flat:
         day, months = months_without_new_low(c, data.as_of)
         assert f"no new low since {day} ({months} mo)" in html

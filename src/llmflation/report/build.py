@@ -83,8 +83,8 @@ class CurveResult:
     backtest: Backtest | None = None
 
 
-# A fit whose newest record low is older than this (before the data's as-of date) describes a past pace: the floor
-# has not moved since, and the report says so beside the rate.
+# A fit whose newest record low is older than this (before the data's as-of date) describes a past pace: no cheaper
+# qualifying offer has appeared since, and the report says so beside the rate.
 PLATEAU_DAYS = 365
 
 
@@ -100,8 +100,9 @@ def months_without_new_low(c: CurveResult, as_of: date | None) -> tuple[date | N
 
 
 def plateaued(c: CurveResult, as_of: date | None) -> bool:
+    """Whether the curve has a fitted decline rate whose newest record low is more than PLATEAU_DAYS before `as_of`."""
     last, _ = months_without_new_low(c, as_of)
-    return last is not None and as_of is not None and (as_of - last).days > PLATEAU_DAYS
+    return c.fit is not None and last is not None and as_of is not None and (as_of - last).days > PLATEAU_DAYS
 
 
 @dataclass(frozen=True, slots=True)

@@ -290,7 +290,7 @@ def render_html(data: ReportData, bundle: str) -> str:
     backtests = []
     plateaus = []
     for c in data.curves:
-        if c.fit is not None and plateaued(c, data.as_of):
+        if plateaued(c, data.as_of):
             low_day, months = months_without_new_low(c, data.as_of)
             plateaus.append(f"{labels.threshold(c.name)} (since {low_day}, {months} months)")
         f = c.fit

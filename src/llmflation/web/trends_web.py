@@ -165,7 +165,7 @@ def overview_context(st: AppState) -> dict[str, Any]:
             "forecast_high": c.forecast.high if c.forecast is not None else None,
             **_forecast_texts(c.forecast),
             "last_record_low": low_day, "months_without_new_low": months,
-            "plateau": f is not None and plateaued(c, data.as_of),
+            "plateau": plateaued(c, data.as_of),
         })
     return {
         "trend_charts": curve_charts,
