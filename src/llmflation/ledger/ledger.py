@@ -82,6 +82,11 @@ def stale_before(release: date) -> date:
     return release - timedelta(days=STALE_AFTER_DAYS)
 
 
+def is_stale(p: Price, cutoff: date) -> bool:
+    """The freshness rule every coverage count uses: no checked_on, or one before `cutoff` (`stale_before`)."""
+    return p.checked_on is None or p.checked_on < cutoff
+
+
 @dataclass(frozen=True, slots=True)
 class Target:
     """One coverage target: `value` measured, `bound` aimed at, `kind` "min" (at least) or "max" (at most)."""
@@ -541,7 +546,7 @@ class Ledger:
         lo, hi = RECENT_RELEASES
         recent = sum(1 for m in scored if m in self._models
                      and (rd := self._models[m].release_date) is not None and lo <= rd <= hi)
-        live = [p for p in self._prices if p.in_effect(on) and not self._is_shut(p.model, p.provider, on)]
+        live = self._current(self._prices, on)
         current = [p for p in live if p.first_party]
         hosts = [p for p in live if not p.first_party]
         cutoff = stale_before(on)
@@ -557,16 +562,20 @@ class Ledger:
             release=on, effective_changes=basis.count("effective"), first_seen_changes=basis.count("first_seen"),
             unrecorded_changes=basis.count(None), scored_models_2025_2026=recent,
             current_first_party=len(current), checked_first_party=sum(1 for p in current if p.checked_on),
-            stale_first_party=sum(1 for p in current if p.checked_on is None or p.checked_on < cutoff),
+            stale_first_party=sum(1 for p in current if is_stale(p, cutoff)),
             open_past_shutdown_offers=tuple(sorted(past)),
             hosts_after_developer_shutdown=self._hosts_after_developer_shutdown(on),
             current_host=len(hosts), checked_host=sum(1 for p in hosts if p.checked_on),
-            stale_host=sum(1 for p in hosts if p.checked_on is None or p.checked_on < cutoff),
+            stale_host=sum(1 for p in hosts if is_stale(p, cutoff)),
             effective_other_rate_changes=len(other), effective_new_rate_changes=sum(1 for a, b in other
                                                                                     if _only_new_rates(a, b)),
             names_without_price=self._names_without_price(on),
             effective_scheduled_changes=sum(1 for _, b in changes if b.date_basis == "effective" and b.valid_from > on),
         )
+
+    def _current(self, prices: Iterable[Price], on: date) -> list[Price]:
+        """The rows of `prices` in effect on `on` whose offer is not shut down by then (coverage's 'current')."""
+        return [p for p in prices if p.in_effect(on) and not self._is_shut(p.model, p.provider, on)]
 
     def provider_coverage(self, release: date | None = None) -> list[ProviderCoverage]:
         """`coverage` per seller (provider column), by the same rules: current rows in effect on `release` and not
@@ -587,15 +596,15 @@ class Ledger:
         out = []
         for prov in sorted(rows):
             prices = rows[prov]
-            live = [p for p in prices if p.in_effect(on) and not self._is_shut(p.model, p.provider, on)]
+            live = self._current(prices, on)
             eff = [(a, b) for a, b in changes[prov] if b.date_basis == "effective"]
             origins: dict[str, int] = defaultdict(int)
             for p in prices:
                 origins[source_origin(p.source)] += 1
             out.append(ProviderCoverage(
                 provider=prov, models=len({p.model for p in prices}), prices=len(prices), current=len(live),
-                checked=sum(1 for p in live if p.checked_on is not None and p.checked_on >= cutoff),
-                stale=sum(1 for p in live if p.checked_on is None or p.checked_on < cutoff),
+                checked=sum(1 for p in live if not is_stale(p, cutoff)),
+                stale=sum(1 for p in live if is_stale(p, cutoff)),
                 effective_changes=len(eff), effective_new_rates=sum(1 for a, b in eff if _only_new_rates(a, b)),
                 scheduled_changes=sum(1 for _, b in eff if b.valid_from > on),
                 first_seen_changes=sum(1 for _, b in changes[prov] if b.date_basis == "first_seen"),
