@@ -31,10 +31,13 @@ TOKEN = "schemathesis-token-0123456789"
 
 # operation → the error text of the rules the schema cannot express there (cross-field or data-dependent)
 UNSTATABLE_422 = {
-    # the window holds no data, or from > until
-    "GET /api/trend": r"^(?:No qualifying offer .* is in effect between|the window starts \S+ after it ends)",
-    # the target precedes the data, or lies too far past it
-    "GET /api/forecast": r"^(?:to \S+ is not after the last data point|target date \S+: forecasts reach at most)",
+    # the window holds no data, or from > until; threshold is a score or a model's name (free text), so the schema
+    # cannot refuse a non-finite number such as "-Infinity" without refusing names (found by schemathesis exploring)
+    "GET /api/trend": r"^(?:No qualifying offer .* is in effect between|the window starts \S+ after it ends"
+                      r"|threshold: must be a finite number)",
+    # the target precedes the data, or lies too far past it; a non-finite threshold as for /api/trend
+    "GET /api/forecast": r"^(?:to \S+ is not after the last data point|target date \S+: forecasts reach at most"
+                         r"|threshold: must be a finite number)",
     "GET /api/capability": r"^at: \S+ is outside .*; give a date inside the data",
     "GET /api/index": r"^the window starts \S+ after it ends",
     # floor= excludes benchmark/min_score, which go together; reasoning_tokens excludes reasoning_multiplier; the
@@ -119,3 +122,19 @@ def test_bill_cross_field_rules_are_the_listed_ones(params: dict[str, str]) -> N
                  client.get("/openapi.json").json()["paths"]["/api/bill"]["get"]["parameters"]}
     for name in params:
         assert "not both" in described[name] or "at most 1" in described[name], (name, described[name])
+
+
+def test_a_non_finite_threshold_is_a_clear_422_on_trend_and_forecast() -> None:
+    """The case schemathesis found (threshold=-Infinity): refused with the field named and what to give, never a 500;
+    the only non-finite refusal UNSTATABLE_422 lets through."""
+    from fastapi.testclient import TestClient
+
+    client = TestClient(create_app(WebSettings(), ledger=small_ledger()))
+    for path, extra in (("/api/trend", {"from": "1996-02-29", "include_reasoning": "true"}),
+                        ("/api/forecast", {"to": "2030-01"})):
+        for bad in ("-Infinity", "inf", "NaN"):
+            r = client.get(path, params={"threshold": bad, **extra})
+            assert r.status_code == 422, (path, bad, r.text)
+            body = r.json()
+            assert body["field"] == "threshold" and body["error"].startswith("threshold: must be a finite number")
+            assert re.search(UNSTATABLE_422[f"GET {path}"], body["error"])
