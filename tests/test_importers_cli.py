@@ -94,6 +94,7 @@ def test_import_history_then_diff_status_conflicts(home: Path, tmp_path: Path) -
         "restructured",
         "ended",
         "first_sightings",
+        "name_moves",
     }
     up = next(m for m in diff["price_increases"] if m["provider"] == "together")
     assert up["input_change_pct"] == "18.2" and up["factor"] == "1.18"

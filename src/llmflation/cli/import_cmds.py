@@ -377,6 +377,27 @@ def diff_record(d: Diff) -> dict[str, Any]:
         "ended": [{**price_record(p), "scheduled": p.valid_to is not None and p.valid_to > date.today()}
                   for p in d.ended],
         "first_sightings": [_move_record(m) for m in d.first_sightings],
+        "name_moves": [_name_move_record(m) for m in d.name_moves],
+    }
+
+
+def _name_move_record(m: Any) -> dict[str, Any]:
+    """One `NameMove` for JSON: the name, where and when, the two models and rows, and how the day is known."""
+    from llmflation.ledger.importers.changes import pct
+
+    old, new = m.before.blended(), m.after.blended()
+    return {
+        "day": m.day, "name": m.name, "provider": m.provider, "kind": m.row.kind, "direction": m.direction,
+        "before": {"model": m.before.model, "input_usd_per_mtok": m.before.input,
+                   "output_usd_per_mtok": m.before.output, "source": m.before.source},
+        "after": {"model": m.after.model, "input_usd_per_mtok": m.after.input,
+                  "output_usd_per_mtok": m.after.output, "source": m.after.source},
+        "input_change_pct": pct(m.before.input, m.after.input),
+        "output_change_pct": pct(m.before.output, m.after.output),
+        "blended_change_pct": pct(old, new),
+        "changed": [{"rate": c.rate, "before": c.before, "after": c.after, "dearer": c.dearer} for c in m.changed],
+        "vendor_dated": m.vendor_dated, "name_source": m.row.source, "name_confidence": m.row.confidence,
+        "scheduled": m.day > date.today(),
     }
 
 
@@ -395,7 +416,7 @@ def data_diff(
 
     start = parse_date(since, "--since") or date.today() - timedelta(days=30)
     ledger = open_ledger()
-    d = diff(ledger.all_prices(), {m.id: m for m in ledger.models()}, start)
+    d = diff(ledger.all_prices(), {m.id: m for m in ledger.models()}, start, name_moves=ledger.name_price_moves())
     if as_json:
         emit_json(diff_record(d))
         return
@@ -453,6 +474,22 @@ def show_diff(d: Diff) -> None:
                     for m in part
                 ],
             )
+    if d.name_moves:
+        from llmflation.ledger.importers.changes import pct
+
+        table(
+            f"Names that bill another model from that day ({len(d.name_moves)}): an alias moved or a retired name "
+            "redirects; no price row changed, but a log sending the name pays differently",
+            ["day", "name", "provider", "was", "now", "input", "output", "blended", "other rates", "day is"],
+            [
+                (m.day, m.name, m.provider, m.before.model, m.after.model,
+                 f"{_m(m.before.input)}→{_m(m.after.input)}", f"{_m(m.before.output)}→{_m(m.after.output)}",
+                 _signed(pct(m.before.blended(), m.after.blended())) or "—",
+                 "; ".join(_rate_change(c.rate, c.before, c.after) for c in own_moves(m.before, m.after, m.changed)),
+                 "the vendor's" if m.vendor_dated else "inferred")
+                for m in d.name_moves
+            ],
+        )
     ended = [p for p in d.ended if p.valid_to is not None and p.valid_to <= today]
     ending = [p for p in d.ended if p.valid_to is not None and p.valid_to > today]
     for rows, heading in ((ended, "Ended offers"), (ending, f"Offers ending after today ({today}), as announced")):

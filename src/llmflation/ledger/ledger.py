@@ -21,7 +21,7 @@ from llmflation.errors import (
 )
 from llmflation.ledger.records import STANDARD_TIER, Lifecycle, Model, NameRow, Price, Score
 from llmflation.ledger.store import Store
-from llmflation.ledger.tariff import rate_changes
+from llmflation.ledger.tariff import RateChange, rate_changes
 
 # Leaderboard ratings recomputed over time: a model's rating is its latest snapshot (see Ledger.best_score).
 LATEST_SCORE_BENCHMARKS = frozenset({"lmarena_elo"})
@@ -105,6 +105,60 @@ class Target:
         return f"{'≥' if self.kind == 'min' else '≤'} {self.bound}"
 
 
+# confidences of a names.csv row whose day is the vendor's own (its page, notice or docs commit) rather than inferred
+VENDOR_DATED = frozenset({"official", "archived"})
+
+
+@dataclass(frozen=True, slots=True)
+class NameMove:
+    """A dated name that bills another model from `day` (an alias moved to a new snapshot, a retired name redirected)
+    where what a request by that name pays changed: the bill of a log that only ever sends this name changes that
+    day although no price row did. `provider`: where it was billed (the name's provider, or for a provider-less name
+    each of the developer's own APIs that priced both models); `before`/`after`: the price rows in effect the day
+    before and on `day`; `row`: the names.csv row that starts on `day`. `vendor_dated`: the row's confidence is
+    official or archived, so the day is the vendor's; a `derived` row's day is inferred (a -latest alias assumed to
+    move on its new snapshot's release), like a first sighting."""
+
+    name: str
+    provider: str
+    day: date
+    before: Price
+    after: Price
+    row: NameRow
+    changed: tuple[RateChange, ...]
+
+    @property
+    def vendor_dated(self) -> bool:
+        return self.row.confidence in VENDOR_DATED
+
+    @property
+    def direction(self) -> str:
+        """`cut` or `increase` by the 3:1 blended input/output price; when that is unchanged, by the other rates
+        (as `data diff` calls a price row's move), else `restructure`."""
+        old, new = self.before.blended(), self.after.blended()
+        if new != old:
+            return "cut" if new < old else "increase"
+        dearer = {c.dearer for c in self.changed}
+        return "cut" if dearer == {False} else "increase" if dearer == {True} else "restructure"
+
+
+def distinct_name_moves(moves: Iterable[NameMove], changes: Iterable[tuple[Price, Price]]) -> list[NameMove]:
+    """The moves a strict count takes: those where the input or output price moved (a move where only, say, the
+    batch discount differs may be no more than a rate the ledger does not know for the new model), one per event —
+    names that moved together (deepseek-chat and deepseek-reasoner onto V3.2 the same day) count once, by (old
+    model, new model, provider, day) — and none that a price row already records: a model whose id ends in the name
+    (`openai/gpt-3.5-turbo` for the name gpt-3.5-turbo) has a price change at that provider that day."""
+    rows = {(b.model.rsplit("/", 1)[-1].lower(), b.provider, b.valid_from) for _, b in changes}
+    out: dict[tuple[str, str, str, date], NameMove] = {}
+    for m in moves:
+        if (m.name.rsplit("/", 1)[-1].lower(), m.provider, m.day) in rows:
+            continue
+        if (m.before.input, m.before.output) == (m.after.input, m.after.output):
+            continue
+        out.setdefault((m.before.model, m.after.model, m.provider, m.day), m)
+    return list(out.values())
+
+
 def _only_new_rates(a: Price, b: Price) -> bool:
     """Whether every rate that moved from row a to row b is one row a did not offer at all (caching, a batch
     discount, a 1-hour cache write, a long-context tier or a regional uplift that begins that day)."""
@@ -156,6 +210,13 @@ class Coverage:
     # of `effective_changes`: those that take effect after the release date (announced ahead: a promotion's end,
     # a scheduled increase)
     effective_scheduled_changes: int = 0
+    # not price rows: days a dated name started to bill another model at another price (`Ledger.name_price_moves`):
+    # every such move, those the vendor dated (official or archived names.csv rows), and of those the distinct
+    # events where input or output moved (`distinct_name_moves`: one per old model, new model, provider and day, none
+    # a price row already counts)
+    name_moves: int = 0
+    name_moves_vendor_dated: int = 0
+    name_moves_vendor_dated_distinct: int = 0
 
     @property
     def open_past_shutdown(self) -> int:
@@ -174,6 +235,8 @@ class Coverage:
                 "other_rates_only": self.effective_other_rate_changes,
                 "of_which_a_rate_first_offered": self.effective_new_rate_changes,
                 "of_which_scheduled_after_release": self.effective_scheduled_changes},
+            "name_moves": {"total": self.name_moves, "vendor_dated": self.name_moves_vendor_dated,
+                           "vendor_dated_distinct": self.name_moves_vendor_dated_distinct},
             "first_seen_changes": self.first_seen_changes,
             "unrecorded_changes": self.unrecorded_changes, "scores": self.scores,
             "scored_models": self.scored_models, "scored_models_2025_2026": self.scored_models_2025_2026,
@@ -539,6 +602,7 @@ class Ledger:
         for s in self._scores:
             per_bench[s.benchmark] += 1
         changes = self.price_changes()
+        moves = [m for m in self.name_price_moves() if m.day <= on]
         basis = [b.date_basis for _, b in changes]
         other = [(a, b) for a, b in changes
                  if b.date_basis == "effective" and (a.input, a.output) == (b.input, b.output)]
@@ -571,6 +635,8 @@ class Ledger:
                                                                                     if _only_new_rates(a, b)),
             names_without_price=self._names_without_price(on),
             effective_scheduled_changes=sum(1 for _, b in changes if b.date_basis == "effective" and b.valid_from > on),
+            name_moves=len(moves), name_moves_vendor_dated=sum(1 for m in moves if m.vendor_dated),
+            name_moves_vendor_dated_distinct=len(distinct_name_moves([m for m in moves if m.vendor_dated], changes)),
         )
 
     def _current(self, prices: Iterable[Price], on: date) -> list[Price]:
@@ -612,6 +678,50 @@ class Ledger:
                                    if lc.provider == prov and lc.shutdown_on is not None and lc.shutdown_on <= on),
                 top_sources=tuple(sorted(origins.items(), key=lambda kv: (-kv[1], kv[0]))[:3])))
         return out
+
+    def name_price_moves(self) -> list[NameMove]:
+        """Every day a dated name (names.csv) starts to bill another model at a different price (`NameMove`), oldest
+        first. A move onto the same price is none (deepseek-chat from V2 to V2.5), nor is a move where either model
+        has no standard-tier price at that provider on its side of the day (`names_without_price` lists those). A
+        provider-less name counts at its developer's own APIs (records.OWN_PROVIDERS) that priced both models: a
+        host bills such a name by its own ids, which have rows of their own."""
+        out: list[NameMove] = []
+        for rows in self._names.values():
+            by_provider: dict[str, list[NameRow]] = defaultdict(list)
+            for n in rows:
+                by_provider[n.provider or ""].append(n)
+            for prov, group in by_provider.items():
+                group.sort(key=lambda n: n.valid_from)
+                for a, b in zip(group, group[1:], strict=False):
+                    if a.valid_to != b.valid_from or a.model == b.model:
+                        continue
+                    day = b.valid_from
+                    for seller in [prov] if prov else self._own_sellers(a.model, b.model):
+                        old = self._standard_row(a.model, seller, day - timedelta(days=1))
+                        new = self._standard_row(b.model, seller, day)
+                        if old is None or new is None:
+                            continue
+                        changed = rate_changes(old, new)
+                        if changed:
+                            out.append(NameMove(b.name, seller, day, old, new, b, changed))
+        return sorted(out, key=lambda m: (m.day, m.name.lower(), m.provider))
+
+    def _own_sellers(self, *models: str) -> list[str]:
+        """The developer's own providers (records.OWN_PROVIDERS) that have price rows for every one of `models`."""
+        from llmflation.ledger.records import own_providers
+
+        first = self._models.get(models[0])
+        if first is None:
+            return []
+        return [prov for prov in own_providers(first.developer)
+                if all(any(p.provider == prov for p in self._prices_of.get(m, ())) for m in models)]
+
+    def _standard_row(self, model: str, provider: str, on: date) -> Price | None:
+        """The standard-tier row of an offer in effect on `on` (None when none is, or the offer is shut down)."""
+        if self._is_shut(model, provider, on):
+            return None
+        return next((p for p in self._prices_of.get(model, ())
+                     if p.provider == provider and p.tier == STANDARD_TIER and p.in_effect(on)), None)
 
     def _names_without_price(self, on: date) -> tuple[tuple[str, str, str, date, date], ...]:
         """Coverage's `names_without_price`, up to `on`: per dated name row, the days it resolves to its model while

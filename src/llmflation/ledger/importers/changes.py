@@ -18,10 +18,14 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import ROUND_HALF_EVEN, Decimal
+from typing import TYPE_CHECKING
 
 from llmflation.ledger.records import Model, Price
 from llmflation.ledger.store import ImportedRow
 from llmflation.ledger.tariff import RateChange, rate_changes
+
+if TYPE_CHECKING:
+    from llmflation.ledger.ledger import NameMove
 
 ONE_PLACE = Decimal("0.1")
 
@@ -69,12 +73,16 @@ class Diff:
     restructures: list[PriceMove] = field(default_factory=list)
     ended: list[Price] = field(default_factory=list)
     first_sightings: list[PriceMove] = field(default_factory=list)  # changes dated only by a first sighting
+    # a dated name that bills another model at another price from that day (an alias moved, a name redirected):
+    # no price row changed, yet a log that sends the name pays differently (`Ledger.name_price_moves`)
+    name_moves: list[NameMove] = field(default_factory=list)
 
 
-def diff(prices: Sequence[Price], models: dict[str, Model], since: date, until: date | None = None) -> Diff:
-    """Changes in the effective prices with a day in [since, until]."""
+def diff(prices: Sequence[Price], models: dict[str, Model], since: date, until: date | None = None,
+         name_moves: Iterable[NameMove] = ()) -> Diff:
+    """Changes in the effective prices with a day in [since, until], and the `name_moves` in that span."""
     until = until or date.max
-    out = Diff(since=since)
+    out = Diff(since=since, name_moves=[m for m in name_moves if since <= m.day <= until])
     groups: dict[tuple[str, str, str], list[Price]] = defaultdict(list)
     first_of_model: dict[str, Price] = {}
     for p in prices:
