@@ -21,7 +21,7 @@ from llmflation.errors import (
 )
 from llmflation.ledger.records import STANDARD_TIER, Lifecycle, Model, NameRow, Price, Score
 from llmflation.ledger.store import Store
-from llmflation.ledger.tariff import RateChange, rate_changes
+from llmflation.ledger.tariff import RateChange, move_direction, rate_changes
 
 # Leaderboard ratings recomputed over time: a model's rating is its latest snapshot (see Ledger.best_score).
 LATEST_SCORE_BENCHMARKS = frozenset({"lmarena_elo"})
@@ -133,13 +133,8 @@ class NameMove:
 
     @property
     def direction(self) -> str:
-        """`cut` or `increase` by the 3:1 blended input/output price; when that is unchanged, by the other rates
-        (as `data diff` calls a price row's move), else `restructure`."""
-        old, new = self.before.blended(), self.after.blended()
-        if new != old:
-            return "cut" if new < old else "increase"
-        dearer = {c.dearer for c in self.changed}
-        return "cut" if dearer == {False} else "increase" if dearer == {True} else "restructure"
+        """`cut`, `increase` or `restructure`, by the rule `data diff` applies to a price row's move."""
+        return move_direction(self.before, self.after, self.changed)
 
 
 def distinct_name_moves(moves: Iterable[NameMove], changes: Iterable[tuple[Price, Price]]) -> list[NameMove]:

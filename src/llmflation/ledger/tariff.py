@@ -206,6 +206,17 @@ def rate_changes(a: Price, b: Price) -> tuple[RateChange, ...]:
 
 
 # -- one call --------------------------------------------------------------------------------------------------
+def move_direction(a: Price, b: Price, changed: Sequence[RateChange]) -> str:
+    """Which way a request's price moved from row a to row b: by the 3:1 blended input/output price when that moved;
+    otherwise by the other rates that changed (a cache-read cut, a long-context tier dropped, a bigger batch
+    discount): `cut` when every one got cheaper, `increase` when every one got dearer, else `restructure`."""
+    old, new = a.blended(), b.blended()
+    if new != old:
+        return "cut" if new < old else "increase"
+    dearer = {c.dearer for c in changed}
+    return "cut" if dearer == {False} else "increase" if dearer == {True} else "restructure"
+
+
 @dataclass(frozen=True, slots=True)
 class Call:
     """One request as the engine sees it: tokens per bucket and the attributes that pick rates."""

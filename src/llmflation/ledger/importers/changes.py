@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 
 from llmflation.ledger.records import Model, Price
 from llmflation.ledger.store import ImportedRow
-from llmflation.ledger.tariff import RateChange, rate_changes
+from llmflation.ledger.tariff import RateChange, move_direction, rate_changes
 
 if TYPE_CHECKING:
     from llmflation.ledger.ledger import NameMove
@@ -120,18 +120,11 @@ def diff(prices: Sequence[Price], models: dict[str, Model], since: date, until: 
 
 
 def _move(a: Price, b: Price, changed: tuple[RateChange, ...] | None = None) -> PriceMove:
-    """The move from row a to row b. Its direction: by the 3:1 blended input/output price when that moved;
-    otherwise by the other rates that changed (a cache-read cut, a long-context tier dropped, a bigger batch
-    discount): `cut` when every one got cheaper, `increase` when every one got dearer, else `restructure`."""
+    """The move from row a to row b, its direction by `tariff.move_direction`."""
     changed = rate_changes(a, b) if changed is None else changed
     old, new = a.blended(), b.blended()
-    if new != old:
-        direction = "cut" if new < old else "increase"
-    else:
-        dearer = {c.dearer for c in changed}
-        direction = "cut" if dearer == {False} else "increase" if dearer == {True} else "restructure"
     return PriceMove(
-        b.model, b.provider, b.tier, b.valid_from, direction, a, b,
+        b.model, b.provider, b.tier, b.valid_from, move_direction(a, b, changed), a, b,
         pct(a.input, b.input), pct(a.output, b.output), pct(old, new), factor(old, new), changed,
     )
 
