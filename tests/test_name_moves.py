@@ -121,3 +121,19 @@ def test_bundled_gpt_4o_moving_to_its_august_snapshot_is_a_vendor_dated_cut(cli)
     assert table.returncode == 0 and "Names that bill another model" in table.stdout and "gpt-4o" in table.stdout
     check = json.loads(cli("data", "check", "--json").stdout)["name_moves"]
     assert check["total"] >= check["vendor_dated"] >= check["vendor_dated_distinct"] > 0
+
+
+def test_the_dashboard_lists_the_latest_name_moves() -> None:
+    from fastapi.testclient import TestClient
+
+    from llmflation.web import WebSettings, create_app
+
+    ledger = _ledger(_alias("acme-latest", "acme/old", "acme/new", confidence="derived"))
+    html = TestClient(create_app(WebSettings(), ledger=ledger)).get("/").text
+    table = html[html.index('id="name-moves-table"'):]
+    row = table[table.index("<tbody>"):table.index("</tbody>")]
+    assert "2025-03-01" in row and "acme-latest" in row and "acme/old" in row and "acme/new" in row
+    assert "$2.00 → $1.00" in row and "$10.00 → $5.00" in row and "inferred" in row
+    # no name moved: no table
+    quiet = TestClient(create_app(WebSettings(), ledger=_ledger(_alias("same", "acme/old", "acme/twin"))))
+    assert 'id="name-moves-table"' not in quiet.get("/").text

@@ -24,12 +24,13 @@ def overview(request: Request) -> Response:
     prices = ledger.all_prices()
     scatter = charts.offers_scatter(prices, developer_of) if prices else None
     changes = [(a, b, other_rates(a, b)) for a, b in list(reversed(ledger.price_changes()))[:15]]
+    name_moves = [(m, other_rates(m.before, m.after)) for m in reversed(ledger.name_price_moves()[-10:])]
     extra: dict[str, Any] = {}
     if features.available("trends"):
         from llmflation.web.trends_web import overview_context
 
         extra = overview_context(state_of(request))
-    return page(request, "overview.html", "overview", cov=cov, scatter=scatter, changes=changes,
+    return page(request, "overview.html", "overview", cov=cov, scatter=scatter, changes=changes, name_moves=name_moves,
                 trends=features.available("trends"), **extra)
 
 
