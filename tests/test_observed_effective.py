@@ -118,7 +118,7 @@ def test_report_counts_the_steps_that_rest_on_first_sightings() -> None:
 
     led = with_basis(synthetic_ledger(), TURBO, date(2024, 6, 1), "first_seen")
     s = cheapest_at_capability(led, "mmlu", "87", end=date(2025, 12, 31))
-    rec = _curve_record(CurveResult("mmlu ≥ 87", s, None, None, "few points"))
+    rec = _curve_record(CurveResult("mmlu ≥ 87", s, None, None, "few points"), None)
     assert (rec["steps"], rec["first_seen_steps"], rec["first_seen_records"]) == (len(s.steps), 1, 0)
     assert rec["n"] == len(s.records) == len(s.steps) - 1
 
@@ -166,6 +166,11 @@ def test_report_names_each_plateaued_fit_in_html_and_json(shared_home, tmp_path)
         assert c["months_without_new_low"] is None or c["months_without_new_low"] >= 0
         if c["plateau"]:
             assert c["factor_per_year"] is not None and c["months_without_new_low"] >= 12
+    # report-data.json (written beside the HTML) carries the same curve records as the printed summary: a curve's
+    # plateau is one fact, whichever JSON a reader opens
+    written = json.loads((tmp_path / "rep" / "report-data.json").read_text())["curves"]
+    assert [(c["series"], c["last_record_low"], c["months_without_new_low"], c["plateau"]) for c in written] == [
+        (c["series"], c["last_record_low"], c["months_without_new_low"], c["plateau"]) for c in curves]
     if flat:
         assert "No new low for over a year:" in text
         for c in flat:

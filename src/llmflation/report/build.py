@@ -165,7 +165,7 @@ class ReportResult:
         }
 
 
-def _curve_record(c: CurveResult, as_of: date | None = None) -> dict[str, Any]:
+def _curve_record(c: CurveResult, as_of: date | None) -> dict[str, Any]:
     f = c.fit
     last = c.series.floor_at(c.series.end)
     last_low, months = months_without_new_low(c, as_of)
@@ -526,7 +526,7 @@ def report_json(data: ReportData) -> dict[str, Any]:
             "horizon": data.horizon,
             "coverage": data.coverage,
             "price_history": data.history,
-            "curves": [_curve_record(c) for c in data.curves],
+            "curves": [_curve_record(c, data.as_of) for c in data.curves],
             "skipped": data.skipped,
             "frontier_vs_floor": data.frontier,
             "frontier_floor": data.frontier_label,
