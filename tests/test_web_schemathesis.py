@@ -138,3 +138,29 @@ def test_a_non_finite_threshold_is_a_clear_422_on_trend_and_forecast() -> None:
             body = r.json()
             assert body["field"] == "threshold" and body["error"].startswith("threshold: must be a finite number")
             assert re.search(UNSTATABLE_422[f"GET {path}"], body["error"])
+
+
+def test_the_not_blank_rule_is_what_python_strips_in_every_regex_engine() -> None:
+    """The case schemathesis found: a model named "\\x85" (NEL) matched the schema's `[^\\s…]` in JSON Schema's regex
+    engine, where \\s lacks NEL, but Pydantic refused it, so valid data got a 422. The pattern now lists exactly what
+    str.strip() removes: every code point matches it iff strip() keeps it, and the API agrees on the cases where the
+    engines' \\s differ (NEL, the \\x1c-\\x1f separators, U+FEFF)."""
+    from fastapi.testclient import TestClient
+
+    from llmflation.web.schemas import NOT_BLANK
+
+    assert [c for c in range(0x110000) if bool(re.search(NOT_BLANK, chr(c))) != bool(chr(c).strip())] == []
+    # no shorthand class (\s, \w, \d, \b and their negations), whose meaning depends on the engine: JSON Schema
+    # readers use ECMAScript's, Pydantic Rust's, the loader Python's
+    assert not re.search(r"\\[sSwWdDbB]", NOT_BLANK), NOT_BLANK
+    client = TestClient(_write_app())
+    auth = {"Authorization": f"Bearer {TOKEN}"}
+    for blank in ("\x85", "\x1c\x1f", " \u3000\x85"):
+        price = {"model": blank, "provider": "acme", "valid_from": "2025-01-01", "input": "1", "output": "2"}
+        r = client.post("/api/user/prices", json={"prices": [price]}, headers=auth)
+        assert r.status_code == 422 and r.json()["details"][0]["field"] == "prices.0.model", r.text
+    # U+FEFF is no whitespace to Python: the name passes the schema and is refused as the unknown model it is
+    price = {"model": "\ufeffgpt-nope", "provider": "acme", "valid_from": "2025-01-01", "input": "1", "output": "2"}
+    r = client.post("/api/user/prices", json={"prices": [price]}, headers=auth)
+    assert r.status_code != 422 or "pattern" not in r.text, r.text
+    assert r.status_code < 500 and r.json()["ok"] is False
