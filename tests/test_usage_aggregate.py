@@ -405,3 +405,17 @@ def test_small_table_writes_each_value_exactly_whatever_repeats() -> None:
     assert t.column("i").to_pylist() == ints
     with pytest.raises(ValueError, match="different lengths"):
         small_table({"a": (pa.int64(), [1, 2]), "b": (pa.int64(), [1])})
+
+
+@pytest.mark.spark
+def test_the_local_spark_session_stays_on_loopback_with_the_throughput_collector(spark_engine: str) -> None:
+    """The session the Spark engine runs on: bound to 127.0.0.1 (no traffic leaves loopback), UTC, and a driver JVM
+    on the parallel (throughput) collector, which scans usage faster than the default G1 in local mode."""
+    from llmflation.usage.pricing import spark_session
+
+    session = spark_session()
+    conf = session.sparkContext.getConf()
+    assert conf.get("spark.driver.bindAddress") == "127.0.0.1" and conf.get("spark.driver.host") == "127.0.0.1"
+    assert conf.get("spark.sql.session.timeZone") == "UTC"
+    beans = session.sparkContext._jvm.java.lang.management.ManagementFactory.getGarbageCollectorMXBeans()
+    assert {b.getName() for b in beans} == {"PS MarkSweep", "PS Scavenge"}
