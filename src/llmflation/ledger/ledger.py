@@ -19,7 +19,7 @@ from llmflation.errors import (
     UnknownNameError,
     suggest,
 )
-from llmflation.ledger.records import STANDARD_TIER, Lifecycle, Model, NameRow, Price, Score
+from llmflation.ledger.records import STANDARD_TIER, Lifecycle, Model, NameRow, Price, Score, own_providers
 from llmflation.ledger.store import Store
 from llmflation.ledger.tariff import RateChange, move_direction, rate_changes
 
@@ -703,8 +703,6 @@ class Ledger:
 
     def _own_sellers(self, *models: str) -> list[str]:
         """The developer's own providers (records.OWN_PROVIDERS) that have price rows for every one of `models`."""
-        from llmflation.ledger.records import own_providers
-
         first = self._models.get(models[0])
         if first is None:
             return []
