@@ -442,8 +442,9 @@ def price_key_sums(usage: ir.Table, t: ir.Table, shape: PriceShape, period: str 
         # epoch: a CASE stops at the first match, where a sum of comparisons makes all of them (20M rows on 2 cores:
         # ~0.2 s less). A row of no offer compares with NULLs, matches none and takes the last epoch; its names
         # keep it apart (k_model, k_provider).
-        epoch: Any = ibis.cases(*[(t.day < t[c], i) for i, c in enumerate(bcols)], else_=len(bcols)).cast("int8") \
-            if bcols else ibis.literal(0, "int8")
+        epoch: Any = ibis.literal(0, "int8")
+        if bcols:
+            epoch = ibis.cases(*[(t.day < t[c], i) for i, c in enumerate(bcols)], else_=len(bcols)).cast("int8")
         none = t.e_id.isnull()
         keyed: dict[str, Any] = {
             "e_id": t.e_id, "k_model": ibis.ifelse(none, t.model, ibis.null(str)),
