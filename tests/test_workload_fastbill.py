@@ -6,6 +6,8 @@ sorted: (monthly_usd, model, provider)."""
 
 from __future__ import annotations
 
+import sys
+from collections.abc import Sequence
 from datetime import date
 from decimal import Decimal as D
 from pathlib import Path
@@ -234,3 +236,46 @@ def test_huge_many_digit_workload_itemises_without_a_mismatch(ledger: Ledger) ->
         exact = ranking.offers.total(i)
         assert agrees(bill.monthly_usd, exact)
         assert abs(bill.monthly_usd - exact) < D("1e-20")
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.integers(1, 3).flatmap(lambda q: st.tuples(
+    st.just(q), st.lists(st.sampled_from([0, 1, 2 ** 63, 2 ** 64 - 1, 2 ** 64, 3 * 2 ** 64 + 5, 2 ** (64 * q) - 1]),
+                         max_size=60))), st.data())
+def test_both_orders_of_the_packed_totals_are_the_exact_stable_order(shape: tuple[int, list[int]],
+                                                                      data: st.DataObject) -> None:
+    """`Totals.order` sorts with numpy's lexsort over 64-bit words where numpy is loaded, else the byte fields in
+    Python: both give every kept offer cheapest first, ties in table order, for any width and any selection
+    (values that differ only in a low word, in the high word, and equal ones)."""
+    import numpy as np
+
+    from llmflation.workload.fastbill import Totals
+
+    q, values = shape
+    values = [v % 2 ** (64 * q) for v in values]
+    nb = 8 * q
+    totals = Totals(b"".join(v.to_bytes(nb, "big") for v in reversed(values)), nb, len(values), 9)
+    assert [totals.int_at(i) for i in range(len(values))] == values
+    keeps: list[Sequence[int]] = [range(len(values)),
+                                  sorted(data.draw(st.sets(st.integers(0, max(len(values) - 1, 0)))))
+                                  if values else []]
+    for keep in keeps:
+        want = sorted(keep, key=lambda i: (values[i], i))
+        assert totals._order_bytes(keep) == want
+        if len(keep) > 1:
+            assert totals._order_words(keep, np) == want
+
+
+@pytest.mark.parametrize("with_numpy", [False, True], ids=["bytes", "numpy"])
+def test_rankings_with_and_without_numpy_loaded_are_the_reference(ledger: Ledger, monkeypatch: pytest.MonkeyPatch,
+                                                                  with_numpy: bool) -> None:
+    """A one-shot CLI process has no numpy loaded (the ranking sorts bytes), a server has (lexsort): the bundled
+    ledger's rankings are the reference's either way, with and without a floor."""
+    import numpy  # noqa: F401
+
+    if not with_numpy:
+        monkeypatch.setitem(sys.modules, "numpy", None)  # sys.modules.get("numpy") is then None, as before import
+    for w in (load_workload(EXAMPLES[0]), load_workload(EXAMPLES[0]).replace(floor=None)):
+        ranking = rank_offers(ledger, w, date(2025, 9, 1))
+        assert isinstance(ranking.offers, LazyBills)
+        assert list(ranking.offers) == reference(ledger, w, date(2025, 9, 1))

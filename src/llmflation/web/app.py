@@ -59,6 +59,8 @@ def create_app(settings: WebSettings | None = None, ledger: Ledger | None = None
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        import numpy  # noqa: F401  (loaded once here, bill rankings sort their totals with it: fastbill.Totals.order)
+
         from llmflation.web.gc_policy import full_collections_on_a_timer
 
         async with full_collections_on_a_timer():

@@ -406,7 +406,8 @@ def rank_offers(ledger: Ledger, workload: Workload, at: date, *, models: Sequenc
                 ledger, ("floor", at, tier, floor.benchmark, floor.min), select)
     else:
         kept = list(offers)
-    tab = offer_table(ledger, at, tier, kept)  # their rates from the tariff, packed once per selection
+    # their rates from the tariff, packed once per selection (every offer of the date: no selection to key by)
+    tab = offer_table(ledger, at, tier, None if floor is None and not models and not provider else kept)
     totals = monthly_totals(tab, workload) if packed else None
     ranked: Sequence[OfferBill]
     if totals is not None:  # the exact packed totals rank every offer at once (workload/fastbill.py)

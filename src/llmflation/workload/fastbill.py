@@ -34,6 +34,7 @@ warnings from the reference's own rule), giving the reference's bills whenever t
 
 from __future__ import annotations
 
+import sys
 import threading
 import weakref
 from collections.abc import Callable, Iterator, Sequence
@@ -170,7 +171,10 @@ def offers_at(ledger: Ledger, at: date, tier: str) -> list[Price]:
 def offer_table(ledger: Ledger, at: date, tier: str, offers: Sequence[Price] | None = None) -> _Table:
     """`offers` (default: every offer in effect at `at`, see `offers_at`; keep their order) with their rate
     vectors from the tariff, cached per ledger and selection (a bounded number per ledger)."""
-    chosen = offers_at(ledger, at, tier) if offers is None else list(offers)
+    if offers is None:  # keyed by the date alone: no tuple of 400 ids to build and hash per ranking
+        return _cached(ledger, ("table", at, tier),  # type: ignore[no-any-return]
+                       lambda: _build(ledger, at, offers_at(ledger, at, tier)))
+    chosen = list(offers)
     return _cached(ledger, ("table", at, tier, tuple(map(id, chosen))),  # type: ignore[no-any-return]
                    lambda: _build(ledger, at, chosen))
 
@@ -214,12 +218,32 @@ class Totals:
 
     def order(self, keep: Sequence[int]) -> list[int]:
         """`keep` (ascending table indices) cheapest first; ties stay in (model, provider) order, the table's.
-        Fixed-width big-endian fields compare as bytes exactly as their integers do (and sorted() is stable)."""
+
+        Fixed-width big-endian fields compare as bytes exactly as their integers do, and both sorts are stable.
+        Where numpy is already loaded (a server loads it at start-up, `web/app.py`), its lexsort orders the fields
+        as 64-bit words, high word first (about 4× faster on 400 offers); a one-shot CLI ranking does not pay
+        numpy's import for it and sorts the byte fields in Python. Both give the same list (tested)."""
+        np = sys.modules.get("numpy")
+        if np is not None and len(keep) > 1:
+            return self._order_words(keep, np)
+        return self._order_bytes(keep)
+
+    def _order_bytes(self, keep: Sequence[int]) -> list[int]:
         buf, nb = self.buf, self.nbytes
         if not nb:  # no offers
             return list(keep)
         fields = [buf[end - nb:end] for end in range(len(buf), 0, -nb)]  # offer i's field at index i
         return sorted(keep, key=fields.__getitem__)
+
+    def _order_words(self, keep: Sequence[int], np: Any) -> list[int]:
+        # every width is a multiple of 64 bits (`monthly_totals`): offer i's field is row i of n × (nbytes/8)
+        # big-endian words once the buffer (offer 0's field last) is read backwards by rows
+        words = np.frombuffer(self.buf, dtype=">u8").reshape(self.n, self.nbytes // 8)[::-1]
+        # lexsort's last key is the primary one: the words low to high, so the high word decides first
+        if keep == range(self.n):  # every offer (rank_offers): no selection to gather
+            return np.lexsort(words.T[::-1]).tolist()  # type: ignore[no-any-return]
+        idx = np.fromiter(keep, dtype=np.intp, count=len(keep))
+        return idx[np.lexsort(words[idx].T[::-1])].tolist()  # type: ignore[no-any-return]
 
 
 def monthly_totals(table: _Table, w: Workload) -> Totals | None:
