@@ -281,4 +281,5 @@ def register(app: typer.Typer) -> None:
     from llmflation.cli.usage_cmds import app as usage_app
 
     app.command("index")(index)
-    usage_app.command("index")(usage_index)
+    if not any(c.name == "index" for c in usage_app.registered_commands):  # once, however many trees are built
+        usage_app.command("index")(usage_index)

@@ -3,21 +3,13 @@
 from __future__ import annotations
 
 import importlib
+import os
 import sys
+from collections.abc import Sequence
 from typing import Any
 
 import typer
 import typer.main
-
-app = typer.Typer(
-    name="llmflation",
-    help="What LLM inference costs, why it is falling, where it is going, and what it means for your bill.",
-    no_args_is_help=True,
-    add_completion=True,
-    pretty_exceptions_enable=False,
-    rich_markup_mode=None,
-    context_settings={"help_option_names": ["-h", "--help"]},
-)
 
 
 def _version(value: bool) -> None:
@@ -28,7 +20,6 @@ def _version(value: bool) -> None:
         raise typer.Exit()
 
 
-@app.callback()
 def _root(
     version: bool = typer.Option(False, "--version", "-V", callback=_version, is_eager=True,
                                  help="Print the version and exit."),
@@ -40,6 +31,7 @@ def _root(
         from llmflation.cli.output import set_wide
 
         set_wide(True)
+
 
 # Each module defines register(app). One line per capability keeps merges trivial.
 COMMAND_MODULES = [
@@ -54,8 +46,52 @@ COMMAND_MODULES = [
     "llmflation.cli.plot_cmds",
 ]
 
-for _name in COMMAND_MODULES:
-    importlib.import_module(_name).register(app)
+# The modules behind each top-level command: a run of one known command loads and builds only those (the other
+# commands' modules and Click objects were about a fifth of `bill`'s start-up). `data` and `usage` take subcommands
+# from two modules each. tests/test_cli_lazy_tree.py checks that each command's tree built from these equals the
+# full tree's.
+COMMANDS: dict[str, tuple[str, ...]] = {
+    **{c: ("llmflation.cli.ledger_cmds",) for c in ("models", "price", "history", "scores", "user")},
+    "data": ("llmflation.cli.ledger_cmds", "llmflation.cli.import_cmds"),
+    "import": ("llmflation.cli.import_cmds",),
+    **{c: ("llmflation.cli.trends_cmds",) for c in ("trend", "forecast", "claims", "report")},
+    **{c: ("llmflation.cli.workload_cmds",) for c in ("bill", "jevons")},
+    "selfhost": ("llmflation.cli.serving_cmds",),
+    "usage": ("llmflation.cli.usage_cmds", "llmflation.cli.index_cmds"),
+    "serve": ("llmflation.cli.web_cmds",),
+    "index": ("llmflation.cli.index_cmds",),
+    "plot": ("llmflation.cli.plot_cmds",),
+}
+_ROOT_FLAGS = ("--wide",)  # root options that may come before the command name and take no value
+
+
+def _app(modules: Sequence[str]) -> typer.Typer:
+    """The Typer app with the commands of `modules` registered."""
+    app = typer.Typer(
+        name="llmflation",
+        help="What LLM inference costs, why it is falling, where it is going, and what it means for your bill.",
+        no_args_is_help=True,
+        add_completion=True,
+        pretty_exceptions_enable=False,
+        rich_markup_mode=None,
+        context_settings={"help_option_names": ["-h", "--help"]},
+    )
+    app.callback()(_root)
+    for name in modules:
+        importlib.import_module(name).register(app)
+    return app
+
+
+def modules_for(argv: Sequence[str] | None) -> Sequence[str]:
+    """The command modules a run with these arguments (after the program's name) needs: those behind its command
+    when it names a known one; every module otherwise (no command, root help, an unknown or misspelt name that
+    Click answers with the list of commands, shell completion)."""
+    if argv is None or os.environ.get("_LLMFLATION_COMPLETE"):
+        return COMMAND_MODULES
+    args = list(argv)
+    while args and args[0] in _ROOT_FLAGS:
+        args.pop(0)
+    return COMMANDS.get(args[0], COMMAND_MODULES) if args else COMMAND_MODULES
 
 
 def _readable_metavars(command: Any) -> None:
@@ -93,10 +129,12 @@ def _evaluate_annotations(typer_app: typer.Typer) -> None:
             _evaluate_annotations(group.typer_instance)
 
 
-def command() -> Any:
-    """The Click command behind the CLI, with readable metavars and pydantic-free value conversion (cli/coerce.py)."""
+def command(argv: Sequence[str] | None = None) -> Any:
+    """The Click command behind the CLI, with readable metavars and pydantic-free value conversion (cli/coerce.py):
+    every command, or, given the arguments of a run, only what that run's command needs (`modules_for`)."""
     from llmflation.cli import coerce
 
+    app = _app(modules_for(argv))
     _evaluate_annotations(app)
     cmd = typer.main.get_command(app)
     _readable_metavars(cmd)
@@ -147,8 +185,6 @@ def describe_error(exc: BaseException) -> str:
 
 def main() -> None:
     """Run the CLI; LlmflationError → message on stderr and exit 1 (usage errors exit 2 via Click)."""
-    import os
-
     from llmflation.errors import LlmflationError
 
     # Pydantic looks for its plugins (observability hooks) in every installed distribution's entry points the first
@@ -156,7 +192,7 @@ def main() -> None:
     # never uses. Export PYDANTIC_DISABLE_PLUGINS (even empty) to decide otherwise.
     os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
     try:
-        command()(prog_name="llmflation")
+        command(sys.argv[1:])(prog_name="llmflation")
     except LlmflationError as exc:
         from llmflation.format import text
 
