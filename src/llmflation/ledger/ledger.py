@@ -320,6 +320,8 @@ class Ledger:
         for s in self._scores:
             self._scores_of[s.model].append(s)
         self._best: dict[str, dict[str, Score]] = {}
+        # the benchmarks with scores, once (a bill request checks its floor's benchmark against them)
+        self._benchmarks = tuple(sorted({s.benchmark for s in self._scores}))
 
     # -- models --------------------------------------------------------------------------------------------
     def models(self, search: str | None = None) -> list[Model]:
@@ -523,7 +525,7 @@ class Ledger:
     # -- scores --------------------------------------------------------------------------------------------
     @property
     def benchmarks(self) -> list[str]:
-        return sorted({s.benchmark for s in self._scores})
+        return list(self._benchmarks)
 
     def scores(self, model: str) -> list[Score]:
         m = self.resolve(model)
