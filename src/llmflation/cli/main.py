@@ -48,8 +48,8 @@ COMMAND_MODULES = [
 
 # The modules behind each top-level command: a run of one known command loads and builds only those, not the other
 # commands' modules and Click objects (on the 2-core machine, median of 15: `price gpt-4o` 0.39 → 0.34 s, `bill`
-# 0.63 → 0.61 s). `data` and `usage` take subcommands from two modules each. tests/test_cli_lazy_tree.py checks that each command's tree built from these equals the
-# full tree's.
+# 0.63 → 0.61 s). `data` and `usage` take subcommands from two modules each. tests/test_cli_lazy_tree.py checks
+# that each command's tree built from these equals the full tree's.
 COMMANDS: dict[str, tuple[str, ...]] = {
     **{c: ("llmflation.cli.ledger_cmds",) for c in ("models", "price", "history", "scores", "user")},
     "data": ("llmflation.cli.ledger_cmds", "llmflation.cli.import_cmds"),
