@@ -224,7 +224,8 @@ class Totals:
         as 64-bit words, high word first (about 4× faster on 400 offers); a one-shot CLI ranking does not pay
         numpy's import for it and sorts the byte fields in Python. Both give the same list (tested)."""
         np = sys.modules.get("numpy")
-        if np is not None and len(keep) > 1:
+        # (another thread may be importing numpy: a module still without lexsort is not used)
+        if np is not None and len(keep) > 1 and hasattr(np, "lexsort"):
             return self._order_words(keep, np)
         return self._order_bytes(keep)
 
