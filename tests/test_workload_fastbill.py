@@ -20,7 +20,7 @@ from helpers.workload_data import price
 from llmflation.ledger.ledger import Ledger
 from llmflation.ledger.records import OFF_PEAK_TIER, Model, Price, Score
 from llmflation.workload.bill import OfferBill, bill_offer, rank_offers
-from llmflation.workload.fastbill import LazyBills, agrees, monthly_totals, offer_table
+from llmflation.workload.fastbill import LazyBills, _fewest_places, _fixed, agrees, monthly_totals, offer_table
 from llmflation.workload.spec import Workload, load_workload
 
 AT = date(2025, 3, 1)
@@ -279,3 +279,43 @@ def test_rankings_with_and_without_numpy_loaded_are_the_reference(ledger: Ledger
         ranking = rank_offers(ledger, w, date(2025, 9, 1))
         assert isinstance(ranking.offers, LazyBills)
         assert list(ranking.offers) == reference(ledger, w, date(2025, 9, 1))
+
+
+def _decimals_any_places() -> st.SearchStrategy[D]:
+    """Finite decimals with up to 130 places (past the 63 powers of five `_fixed` looks up), zeros, signs and
+    trailing zeros written out (1.500 is 3/2: one place)."""
+    return st.one_of(
+        st.decimals(allow_nan=False, allow_infinity=False),
+        st.builds(lambda m, e: D(f"{m}E-{e}"), st.integers(-10 ** 40, 10 ** 40), st.integers(0, 130)),
+        st.builds(lambda k, e: D(f"{5 ** k}E-{k + e}"), st.integers(0, 90), st.integers(0, 20)),  # 2**-k·10**-e
+        st.sampled_from([D("0"), D("-0"), D("1.500"), D("0.04"), D("0.008"), D("1E+5"), D("5E-64"), D("2E-65")]))
+
+
+@settings(max_examples=400, deadline=None)
+@given(_decimals_any_places())
+def test_fixed_point_form_is_exact_with_the_fewest_places(v: D) -> None:
+    m, s = _fixed(v)
+    assert s >= 0
+    assert D(f"{m}E-{s}") == v  # exact (no context rounding): Decimal compares by value
+    assert s == 0 or m % 10  # fewest places: no trailing zero left to drop
+    assert _fewest_places(m * 10 ** 3, s + 3) == s
+
+
+def test_shares_with_more_digits_than_the_default_context_rank_exactly(ledger: Ledger) -> None:
+    """Shares of 30 significant digits: their complements (1 − L, 1 − F) need all 30, more than Python's default
+    28-digit context, and the packed totals must stay the exact values the 60-digit reference computes."""
+    share30 = "0.123456789012345678901234567891"
+    w = load_workload({"tasks_per_month": 1000, "input_tokens": 12_345, "output_tokens": 678,
+                       "cached_input_share": "0.25", "long_context_share": share30, "off_peak_share": share30,
+                       "batch_share": "0.3333333333333333333333333333331"})
+    at = date(2025, 6, 1)  # DeepSeek's off-peak rows are in effect
+    ranking = rank_offers(ledger, w, at)
+    assert isinstance(ranking.offers, LazyBills)
+    ref = rank_offers(ledger, w, at, packed=False).offers
+    assert len(ref) > 50
+    offers = ranking.offers
+    assert [(offers.price(i).model, offers.price(i).provider) for i in range(len(ref))] == \
+        [(b.model, b.provider) for b in ref]
+    # the reference rounds at 60 digits (0.41102999…9 for an exact 0.41103): equal, or equal to that precision
+    assert all(agrees(b.monthly_usd, offers.total(i)) for i, b in enumerate(ref))
+    assert any(b.monthly_usd != offers.total(i) for i, b in enumerate(ref))

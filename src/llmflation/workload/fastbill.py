@@ -11,7 +11,8 @@ w = (1−L or L)(1−F or F), t_b the tariff's token buckets of the average call
 reference falls back to), bd the batch discount and ru the regional uplift of the slot's row (0 when missing). The
 mixture over batch and regional calls factorises because the multiplier is a product of independent terms. Every
 quantity is a decimal, so with all of them scaled to integers the bill is an integer divided by a power of ten:
-no rounding anywhere (the workload side runs under a Decimal context that traps Inexact).
+no rounding anywhere (the workload's coefficients are integers over powers of ten, `_fixed`, multiplied as
+Python integers).
 
 Why it is fast. The rates of all offers are packed once per (ledger, date, tier) into one Python integer per
 (slot, bucket, term), each offer in its own fixed-width bit field (`_Table`). One multiplication of a packed integer
@@ -72,6 +73,35 @@ def _as_int(v: Decimal, scale: int) -> int:
     if out != out.to_integral_value():
         raise ValueError(f"{v} has more than {scale} decimal places")
     return int(out)
+
+
+_LOG5 = {5 ** i: i for i in range(64)}
+
+
+def _fixed(v: Decimal) -> tuple[int, int]:
+    """A finite decimal as (m, s) with v = m / 10**s exactly and s the fewest places (0 for a whole number): from
+    its reduced ratio n/d, d = 2**a · 5**b, so s = max(a, b) and m = n · 2**(s−a) · 5**(s−b)."""
+    n, d = v.as_integer_ratio()
+    if d == 1:
+        return n, 0
+    a = (d & -d).bit_length() - 1
+    d5 = d >> a
+    b = _LOG5.get(d5)
+    if b is None:  # more than 63 places of fives
+        b = 0
+        while d5 > 1:
+            d5 //= 5
+            b += 1
+    s = max(a, b)
+    return n << (s - a) if s == b else n * 5 ** (s - b) << (s - a), s
+
+
+def _fewest_places(m: int, s: int) -> int:
+    """The fewest decimal places of m / 10**s."""
+    while s and not m % 10:
+        m //= 10
+        s -= 1
+    return s
 
 
 @dataclass(frozen=True, slots=True)
@@ -264,33 +294,38 @@ def monthly_totals(table: _Table, w: Workload) -> Totals | None:
     with localcontext() as ctx:  # the reference's token buckets (bill.bill_offer works at PRECISION digits)
         ctx.prec = PRECISION
         toks = call_tokens(w)
-    k = _EXACT.multiply(w.calls_per_task, w.tasks_per_month)
-    coef: dict[tuple[int, int], Decimal] = {}
+    # every coefficient K · w_slot · t_b in exact integer arithmetic: (m, s) stands for m / 10**s
+    (km, ks), (tasks_m, tasks_s) = _fixed(w.calls_per_task), _fixed(w.tasks_per_month)
+    km, ks = km * tasks_m, ks + tasks_s
+    tok = [(b, _fixed(t)) for b, name in enumerate(BUCKETS) if (t := toks[name])]
+    (lm, ls), (fm, fs) = _fixed(lng), _fixed(off)
+    long_w, off_w = ((10 ** ls - lm, lm), ls), ((10 ** fs - fm, fm), fs)
+    coef: list[tuple[tuple[int, int], int, int]] = []  # ((slot, bucket), m, s)
     for s, (is_long, is_off) in enumerate(SLOTS):
-        ws = _EXACT.multiply(lng if is_long else 1 - lng, off if is_off else 1 - off)
-        if not ws:
+        wm = long_w[0][is_long] * off_w[0][is_off]
+        if not wm:
             continue
-        wk = _EXACT.multiply(ws, k)
-        for b, name in enumerate(BUCKETS):
-            t = toks[name]
-            if t:
-                coef[(s, b)] = _EXACT.multiply(wk, t)
-    if any(c < 0 for c in coef.values()):
+        wm *= km
+        wsc = long_w[1] + off_w[1] + ks
+        for b, (tm, ts) in tok:
+            coef.append(((s, b), wm * tm, wsc + ts))
+    if any(m < 0 for _, m, _ in coef):
         return None
-    sc = _scale_of(list(coef.values()))
-    sb, sg = _scale_of([bsh]), _scale_of([gsh])
-    cint = {key: _as_int(c, sc) for key, c in coef.items()}
-    b_int, g_int = _as_int(bsh, sb), _as_int(gsh, sg)
+    sc = max([0, *(_fewest_places(m, ms) for _, m, ms in coef if m)])
+    cint = [(key, m * 10 ** (sc - ms) if sc >= ms else m // 10 ** (ms - sc)) for key, m, ms in coef]
+    (b_int, sb), (g_int, sg) = _fixed(bsh), _fixed(gsh)
     one_b, one_g = 10 ** sb, 10 ** sg
     # bound of any field: Σc · max value · (1 + G) · 1 (scaled), with room
-    bound = sum(cint.values()) * max(table.max_value, 1) * (one_g + g_int) * one_b
+    bound = sum(c for _, c in cint) * max(table.max_value, 1) * (one_g + g_int) * one_b
     width = max(64, (bound.bit_length() + 2 + 63) // 64 * 64)
     # Σ c·r·(1 + G·ru) − B·Σ c·r·bd·(1 + G·ru), each sum one big-integer multiply-add per (slot, bucket)
+    terms = [t for t, on in ((0, True), (1, bool(b_int)), (2, bool(g_int)), (3, bool(b_int and g_int))) if on]
     sums = [0, 0, 0, 0]
-    for (s, b), c in cint.items():
-        for term, on in ((0, True), (1, bool(b_int)), (2, bool(g_int)), (3, bool(b_int and g_int))):
-            if on:
-                p = table.packed(width, (s, b, term))
+    packed = table.packed
+    for (s, b), c in cint:
+        if c:
+            for term in terms:
+                p = packed(width, (s, b, term))
                 if p is not None:
                     sums[term] += c * p
     pos = sums[0] * one_g + sums[2] * g_int if g_int else sums[0]
