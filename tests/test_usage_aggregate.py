@@ -419,3 +419,23 @@ def test_the_local_spark_session_stays_on_loopback_with_the_throughput_collector
     assert conf.get("spark.sql.session.timeZone") == "UTC"
     beans = session.sparkContext._jvm.java.lang.management.ManagementFactory.getGarbageCollectorMXBeans()
     assert {b.getName() for b in beans} == {"PS MarkSweep", "PS Scavenge"}
+
+
+def test_the_ledger_side_tables_are_built_once_per_ledger_and_never_shared(tmp_path: Path) -> None:
+    """A ledger's price tables are kept for it (the web's usage page prices several views per request) and no other
+    ledger ever sees them: two ledgers differing in one price bill the same log at their own prices, in any order,
+    and a ledger whose price cannot be priced exactly fails every time rather than being remembered half-built."""
+    from llmflation.usage.pricing import ledger_price_tables
+
+    cheap = Ledger([_model("acme/a")], [_flat("acme/a", "acme", START, None, "1")], [])
+    dear = Ledger([_model("acme/a")], [_flat("acme/a", "acme", START, None, "3")], [])
+    first = ledger_price_tables(cheap)
+    assert ledger_price_tables(cheap) is first  # kept
+    assert ledger_price_tables(dear) is not first
+    log = write_log(tmp_path / "one.parquet", [_one(date(2025, 3, 5), 600, 1_000_000)])
+    for ledger, usd in ((cheap, D(1)), (dear, D(3)), (cheap, D(1)), (dear, D(3))):
+        assert analytics.spend(log, ledger, by=()).total.cost_usd == usd
+    bad = Ledger([_model("acme/a")], [_flat("acme/a", "acme", START, None, "1.0000000001")], [])
+    for _ in range(2):
+        with pytest.raises(InputError, match="more than 9 decimal places"):
+            analytics.spend(log, bad, by=())
