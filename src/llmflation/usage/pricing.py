@@ -901,7 +901,7 @@ def ledger_price_tables(ledger: Ledger) -> tuple[pa.Table, pa.Table, pa.Table, P
     (`price_table`, `with_threshold_rank`), the provider choices, the offers' price-change dates
     (`offer_boundaries`) and the price shape (without its engine table). Built once per ledger and kept while the
     ledger lives (a ledger never changes; a write makes a new one): the web's usage page prices three views per
-    request and `usage compare` two periods, and building these costs about 0.1-0.15 s each time on 2 cores."""
+    request and `usage jevons` two periods, and building these costs about 0.1-0.15 s each time on 2 cores."""
     with _LEDGER_TABLES_LOCK:
         got = _LEDGER_TABLES.get(ledger)
     if got is None:
