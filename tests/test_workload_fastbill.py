@@ -208,9 +208,9 @@ def test_threads_ranking_many_dates_through_a_tiny_cache_agree(ledger: Ledger, m
     thread still gets the reference ranking."""
     from concurrent.futures import ThreadPoolExecutor
 
-    import llmflation.workload.fastbill as fastbill
+    import llmflation.ledger.derived as derived
 
-    monkeypatch.setattr(fastbill, "_CACHE_PER_LEDGER", 2)
+    monkeypatch.setattr(derived, "CACHE_PER_LEDGER", 2)
     w = load_workload(EXAMPLES[0]).replace(floor=None)
     dates = [date(2024, m, 1) for m in range(1, 13)] * 2
 

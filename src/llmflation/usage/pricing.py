@@ -31,11 +31,9 @@ from __future__ import annotations
 import functools
 import os
 import tempfile
-import threading
-import weakref
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -884,16 +882,9 @@ def _parquet_glob(p: Path) -> str:
 def pricing_inputs(engine: Engine, ledger: Ledger) -> tuple[ir.Table, ir.Table, PriceShape]:
     """The price segments (with their threshold rank), the provider choices and the price shape (with the offers'
     price-change dates), on `engine`."""
-    from dataclasses import replace
-
     ranked, choices, boundaries, shape = ledger_price_tables(ledger)
     return (engine.memtable(ranked), engine.memtable(choices),
             replace(shape, boundaries=engine.memtable(boundaries)))
-
-
-_LEDGER_TABLES: weakref.WeakKeyDictionary[Ledger, tuple[pa.Table, pa.Table, pa.Table, PriceShape]] = \
-    weakref.WeakKeyDictionary()
-_LEDGER_TABLES_LOCK = threading.Lock()
 
 
 def ledger_price_tables(ledger: Ledger) -> tuple[pa.Table, pa.Table, pa.Table, PriceShape]:
@@ -902,13 +893,12 @@ def ledger_price_tables(ledger: Ledger) -> tuple[pa.Table, pa.Table, pa.Table, P
     (`offer_boundaries`) and the price shape (without its engine table). Built once per ledger and kept while the
     ledger lives (a ledger never changes; a write makes a new one): the web's usage page prices three views per
     request and `usage jevons` two periods, and building these costs about 0.1-0.15 s each time on 2 cores."""
-    with _LEDGER_TABLES_LOCK:
-        got = _LEDGER_TABLES.get(ledger)
-    if got is None:
+    from llmflation.ledger.derived import cached_per_ledger
+
+    def build() -> tuple[pa.Table, pa.Table, pa.Table, PriceShape]:
         table = price_table(ledger)
         choices = provider_choices(ledger)
         shape = price_shape(table)
-        got = (with_threshold_rank(table, shape), choices, offer_boundaries(table, choices), shape)
-        with _LEDGER_TABLES_LOCK:
-            _LEDGER_TABLES[ledger] = got
-    return got
+        return with_threshold_rank(table, shape), choices, offer_boundaries(table, choices), shape
+
+    return cached_per_ledger(ledger, ("usage price tables",), build)  # type: ignore[no-any-return]

@@ -400,7 +400,7 @@ def rank_offers(ledger: Ledger, workload: Workload, at: date, *, models: Sequenc
         if models or provider or scores is not None:
             kept, kept_scores, below, unscored = select()
         else:  # every offer of the date against one floor: the same selection for every workload, kept
-            from llmflation.workload.fastbill import cached_per_ledger
+            from llmflation.ledger.derived import cached_per_ledger
 
             kept, kept_scores, below, unscored = cached_per_ledger(
                 ledger, ("floor", at, tier, floor.benchmark, floor.min), select)

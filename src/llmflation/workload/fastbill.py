@@ -36,15 +36,14 @@ warnings from the reference's own rule), giving the reference's bills whenever t
 from __future__ import annotations
 
 import sys
-import threading
-import weakref
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Context, Decimal, Inexact
 from typing import TYPE_CHECKING, Any, NamedTuple, overload
 
 from llmflation.errors import LlmflationError
+from llmflation.ledger.derived import cached_per_ledger as _cached
 from llmflation.ledger.records import Price
 from llmflation.ledger.tariff import BUCKETS
 
@@ -56,7 +55,6 @@ if TYPE_CHECKING:
 
 SLOTS = ((False, False), (True, False), (False, True), (True, True))  # (long, off-peak)
 _EXACT = Context(prec=400, traps=[Inexact])
-_CACHE_PER_LEDGER = 512  # tables and offer lists (a jevons timeline ranks one date per month)
 
 
 class FastBillMismatch(LlmflationError):
@@ -165,31 +163,6 @@ class _Table:
             got = int.from_bytes(b"".join(v.to_bytes(nbytes, "little") for v in col), "little")
             self._packs[(width, key)] = got
         return got
-
-
-_TABLES: weakref.WeakKeyDictionary[Ledger, dict[tuple[Any, ...], Any]] = weakref.WeakKeyDictionary()
-
-
-_LOCK = threading.Lock()  # the web server may rank from several threads; building twice is harmless, evicting isn't
-
-
-def _cached(ledger: Ledger, key: tuple[Any, ...], build: Callable[[], Any]) -> Any:
-    with _LOCK:
-        per = _TABLES.setdefault(ledger, {})
-        got = per.get(key)
-    if got is None:
-        got = build()
-        with _LOCK:
-            if len(per) >= _CACHE_PER_LEDGER:
-                per.pop(next(iter(per)))
-            per[key] = got
-    return got
-
-
-def cached_per_ledger(ledger: Ledger, key: tuple[Any, ...], build: Callable[[], Any]) -> Any:
-    """`build()`, kept per ledger under `key` in the bounded cache of the packed tables (the ledger never changes:
-    a write makes a new one)."""
-    return _cached(ledger, key, build)
 
 
 def offers_at(ledger: Ledger, at: date, tier: str) -> list[Price]:
