@@ -411,7 +411,7 @@ def test_a_revenue_of_a_sliver_of_a_cent_gives_a_margin_not_a_500(shared_home: A
     m = margin_of(w, D("0.000022"))
     assert m is not None and m.gross_margin is not None
     assert m.gross_margin < -10**250 and m.gross_profit_per_task_usd == D("2.280071878978768e-260") - D("0.000022")
-    assert margin_of(w.model_copy(update={"revenue_per_task": D("2")}), D("0.5")).gross_margin == D("0.750000")
+    assert margin_of(w.with_values(revenue_per_task=D("2")), D("0.5")).gross_margin == D("0.750000")
     client = TestClient(create_app(replace(WebSettings(), answer_cache=False),
                                    ledger=open_ledger(shared_home / "ledger.duckdb")))
     r = client.get("/api/bill", params={"input_tokens": "1000", "output_tokens": "100", "tasks_per_month": "1.0",

@@ -143,7 +143,7 @@ def test_ranking_meets_the_floor_cheapest_first() -> None:
     assert r.offers[0].monthly_usd == D("0.16") and r.offers[0].score == 80
     # after the price cut hosta is cheapest
     assert rank_offers(ledger, w, date(2024, 8, 1)).cheapest.provider == "hosta"  # type: ignore[union-attr]
-    no_floor = rank_offers(ledger, load_workload({**w.model_dump(), "floor": None}), date(2024, 3, 1))
+    no_floor = rank_offers(ledger, load_workload({**w.to_dict(), "floor": None}), date(2024, 3, 1))
     assert no_floor.cheapest is not None and no_floor.cheapest.model == "open/unscored"
 
 

@@ -141,7 +141,7 @@ def trend_record(s: CapabilitySeries, fit: DeclineFit) -> dict[str, Any]:
 
 def workload_record(w: Workload) -> dict[str, Any]:
     """A workload's fields plus the derived per-call and per-month token counts."""
-    data = w.model_dump(mode="python")
+    data = w.to_dict()
     data["derived"] = {"reasoning_tokens_per_call": w.reasoning_per_call, "calls_per_month": w.calls_per_month,
                        "tokens_per_call": w.tokens_per_call, "tokens_per_month": w.tokens_per_month}
     return data

@@ -114,8 +114,8 @@ def bounds_problem(v: Decimal, low: Decimal | None, high: Decimal | None, *, ope
     if high is not None and open_high and v >= high:
         return f"must be below {high} (got {v})"
     if high is not None and v > high:
-        typo = "; is that a typo?" if high > 1 else ""
-        return f"must be at most {high:,} (got {v}){typo}"
+        typo = ": is that a typo?" if high > 1 else ""
+        return f"must be at most {high:,} (got {v}{typo})"
     return None
 
 

@@ -1,9 +1,10 @@
 """The workload spec: what one task of your product consumes, how many tasks a month, and what a task earns.
 
-A workload is written as a TOML file (see `examples/`) or assembled from CLI flags, and validated here with
-Pydantic v2. Every number is a `Decimal` (TOML floats are parsed as Decimal, so `0.1` stays exactly 0.1).
-Invalid input raises `InputError` whose message names the offending field, e.g. `cached_input_share: must be
-at most 1 (got 1.5)`.
+A workload is written as a TOML file (see `examples/`) or assembled from CLI flags, and validated here, every
+problem at once. Every number is a `Decimal` (TOML floats are parsed as Decimal, so `0.1` stays exactly 0.1) read by
+the one number parser, `llmflation.values.parse_decimal`. Invalid input raises `InputError` whose message names
+the offending field, e.g. `cached_input_share: must be at most 1 (got 1.5)`. Stdlib only: `bill` imports this at
+start-up, and a schema library would add a sixth of a second to every run.
 
 Token counts are averages **per call** and the buckets are disjoint:
 
@@ -27,10 +28,8 @@ from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator, model_validator
-
 from llmflation.errors import InputError, UnknownModelError, UnknownNameError, suggest
-from llmflation.values import WORKLOAD_FIELDS
+from llmflation.values import FLOOR_SCORE_BOUND, WORKLOAD_FIELDS, parse_decimal, parse_floor
 
 if TYPE_CHECKING:
     from llmflation.ledger.ledger import Ledger
@@ -42,140 +41,210 @@ MAX_CALLS_PER_TASK = WORKLOAD_FIELDS["calls_per_task"].high
 MAX_TASKS_PER_MONTH = WORKLOAD_FIELDS["tasks_per_month"].high
 MAX_REASONING_MULTIPLIER = WORKLOAD_FIELDS["reasoning_multiplier"].high
 
-_STRICT = ConfigDict(extra="forbid", frozen=True)
+
+class _Problems:
+    """Every problem of one input, each as `location: message`, collected so a user fixes them in one go."""
+
+    def __init__(self) -> None:
+        self.lines: list[str] = []
+
+    def add(self, where: str, message: str) -> None:
+        self.lines.append(f"{where}: {message}")
+
+    def number(self, value: object, where: str, **bounds: Any) -> Decimal | None:
+        try:
+            return parse_decimal(value, where, **bounds)
+        except InputError as exc:
+            self.lines.append(str(exc))
+            return None
+
+    def text(self, value: object, where: str, *, lower: bool = False, required: bool = False) -> str | None:
+        if not isinstance(value, str):
+            self.add(where, f"expected text, got {type(value).__name__}")
+            return None
+        out = value.strip().lower() if lower else value
+        if required and not out.strip():
+            self.add(where, "must not be empty")
+            return None
+        return out
+
+    def unknown(self, data: Mapping[str, Any], known: tuple[str, ...], where: str = "") -> None:
+        for key in data:
+            if key not in known:
+                self.add(f"{where}{key}", f"unknown field (known: {', '.join(known)})")
 
 
-def _dec(v: Any) -> Any:
-    """Accept ints, Decimals and numeric strings; floats go through their repr (what the user typed)."""
-    if isinstance(v, bool):
-        raise ValueError("expected a number, got a boolean")
-    if isinstance(v, float):
-        return Decimal(repr(v))
-    if isinstance(v, str):
-        return v.strip().replace("_", "")
+class _Frozen:
+    """An immutable record of `_fields`: equal and hashed by its values, as the records it replaces were."""
+
+    __slots__: tuple[str, ...] = ()
+    _fields: tuple[str, ...] = ()
+
+    def _set(self, values: Mapping[str, Any]) -> None:
+        for f in self._fields:
+            object.__setattr__(self, f, values[f])
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise AttributeError(f"{type(self).__name__} is immutable; make a new one (Workload.replace)")
+
+    def __delattr__(self, name: str) -> None:
+        raise AttributeError(f"{type(self).__name__} is immutable")
+
+    def _values(self) -> tuple[Any, ...]:
+        return tuple(getattr(self, f) for f in self._fields)
+
+    def __eq__(self, other: object) -> bool:
+        return type(other) is type(self) and self._values() == other._values()  # type: ignore[attr-defined]
+
+    def __hash__(self) -> int:
+        return hash((type(self).__name__, self._values()))
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({', '.join(f'{f}={getattr(self, f)!r}' for f in self._fields)})"
+
+    def to_dict(self) -> dict[str, Any]:
+        """The fields as plain values (nested records as dicts), in their order: what `load_workload` reads back."""
+        return {f: _plain(getattr(self, f)) for f in self._fields}
+
+
+def _plain(v: Any) -> Any:
+    if isinstance(v, _Frozen):
+        return v.to_dict()
+    if type(v) is tuple:
+        return tuple(_plain(x) for x in v)
     return v
 
 
-class Floor(BaseModel):
+class Floor(_Frozen):
     """The capability floor: only models scoring at least `min` on `benchmark` qualify."""
 
-    model_config = _STRICT
-    benchmark: str = Field(min_length=1)
+    __slots__ = ("benchmark", "min")
+    _fields = ("benchmark", "min")
+    benchmark: str
     min: Decimal
 
-    @field_validator("min", mode="before")
+    def __init__(self, benchmark: str, min: Decimal) -> None:
+        self._set({"benchmark": benchmark, "min": min})
+
     @classmethod
-    def _num(cls, v: Any) -> Any:
-        return _dec(v)
+    def parse(cls, value: object, where: str, problems: _Problems) -> Floor | None:
+        """A floor from its table ({benchmark, min}), its text (`mmlu>=80`, as the CLI flag) or a Floor."""
+        if isinstance(value, Floor):
+            return value
+        if isinstance(value, str):
+            try:
+                f = parse_floor(value, where)
+            except InputError as exc:
+                problems.lines.append(str(exc))
+                return None
+            return cls(f.benchmark, f.minimum)
+        if not isinstance(value, Mapping):
+            problems.add(where, f"expected a table {{benchmark, min}} or text like mmlu>=80, got "
+                                f"{type(value).__name__}")
+            return None
+        problems.unknown(value, cls._fields, f"{where}.")
+        if "benchmark" not in value or "min" not in value:
+            for key in ("benchmark", "min"):
+                if key not in value:
+                    problems.add(f"{where}.{key}", "required field is missing")
+            return None
+        bench = problems.text(value["benchmark"], f"{where}.benchmark", lower=True, required=True)
+        low = problems.number(value["min"], f"{where}.min", low=-FLOOR_SCORE_BOUND, high=FLOOR_SCORE_BOUND)
+        return None if bench is None or low is None else cls(bench, low)
 
-    @field_validator("benchmark")
-    @classmethod
-    def _lower(cls, v: str) -> str:
-        return v.strip().lower()
 
-
-class ModelShare(BaseModel):
+class ModelShare(_Frozen):
     """One model in the workload's current mix; `share` of calls go to it (shares sum to 1)."""
 
-    model_config = _STRICT
-    model: str = Field(min_length=1)
-    provider: str | None = None
-    share: Decimal = Decimal(1)
+    __slots__ = ("model", "provider", "share")
+    _fields = ("model", "provider", "share")
+    model: str
+    provider: str | None
+    share: Decimal
 
-    @field_validator("share", mode="before")
+    def __init__(self, model: str, provider: str | None = None, share: Decimal = Decimal(1)) -> None:
+        self._set({"model": model, "provider": provider, "share": share})
+
     @classmethod
-    def _num(cls, v: Any) -> Any:
-        return _dec(v)
+    def parse(cls, value: object, where: str, problems: _Problems) -> ModelShare | None:
+        if isinstance(value, ModelShare):
+            return value
+        if not isinstance(value, Mapping):
+            problems.add(where, f"expected a table {{model, provider, share}}, got {type(value).__name__}")
+            return None
+        problems.unknown(value, cls._fields, f"{where}.")
+        if "model" not in value:
+            problems.add(f"{where}.model", "required field is missing")
+            return None
+        model = problems.text(value["model"], f"{where}.model", required=True)
+        provider = value.get("provider")
+        if provider is not None:
+            provider = problems.text(provider, f"{where}.provider", lower=True, required=True)
+        share = problems.number(value.get("share", 1), f"{where}.share", low=0, high=1, open_low=True)
+        return None if model is None or share is None or (provider is None and value.get("provider") is not None) \
+            else cls(model, provider, share)
 
-    @field_validator("share")
-    @classmethod
-    def _share(cls, v: Decimal) -> Decimal:
-        if not (0 < v <= 1):
-            raise ValueError(f"must be above 0 and at most 1 (got {v})")
-        return v
 
-    @field_validator("provider")
-    @classmethod
-    def _prov(cls, v: str | None) -> str | None:
-        return None if v is None else v.strip().lower()
+_TEXTS = {"name": "workload", "description": ""}
 
 
-_DECIMALS = tuple(WORKLOAD_FIELDS)
+def _field_order() -> tuple[str, ...]:
+    """The workload's fields in the order of its JSON shape: name, description, the numbers (WORKLOAD_FIELDS) with
+    the service tier after the last share, the floor and the model mix."""
+    numbers = list(WORKLOAD_FIELDS)
+    cut = numbers.index("regional_share") + 1
+    return ("name", "description", *numbers[:cut], "service_tier", *numbers[cut:], "floor", "models")
 
 
-class Workload(BaseModel):
-    """A validated workload. Build one with `load_workload(path | dict)`; instances are immutable."""
+class Workload(_Frozen):
+    """A validated workload. Build one with `load_workload(path | dict)` (or `Workload(**fields)`, validated the
+    same way); instances are immutable."""
 
-    model_config = _STRICT
+    FIELDS = _field_order()
+    __slots__ = FIELDS
+    _fields = FIELDS
 
-    name: str = "workload"
-    description: str = ""
+    name: str
+    description: str
     tasks_per_month: Decimal
-    calls_per_task: Decimal = Decimal(1)
+    calls_per_task: Decimal
     input_tokens: Decimal
     output_tokens: Decimal
-    reasoning_tokens: Decimal | None = None
-    reasoning_multiplier: Decimal | None = None
-    cached_input_share: Decimal = Decimal(0)
-    cache_write_share: Decimal = Decimal(0)
-    batch_share: Decimal = Decimal(0)
-    long_context_share: Decimal = Decimal(0)
+    reasoning_tokens: Decimal | None
+    reasoning_multiplier: Decimal | None
+    cached_input_share: Decimal
+    cache_write_share: Decimal
+    batch_share: Decimal
+    long_context_share: Decimal
     # pricing dimensions (see ledger/tariff.py): 1-hour cache writes (share of input), calls in the offer's
     # off-peak UTC window, audio (share of uncached input / of output), calls to regional endpoints, service tier
-    cache_write_1h_share: Decimal = Decimal(0)
-    off_peak_share: Decimal = Decimal(0)
-    input_audio_share: Decimal = Decimal(0)
-    output_audio_share: Decimal = Decimal(0)
-    regional_share: Decimal = Decimal(0)
-    service_tier: str = "standard"
-    monthly_growth: Decimal = Decimal(0)
-    revenue_per_task: Decimal | None = None
-    floor: Floor | None = None
-    models: tuple[ModelShare, ...] = ()
+    cache_write_1h_share: Decimal
+    off_peak_share: Decimal
+    input_audio_share: Decimal
+    output_audio_share: Decimal
+    regional_share: Decimal
+    service_tier: str
+    monthly_growth: Decimal
+    revenue_per_task: Decimal | None
+    floor: Floor | None
+    models: tuple[ModelShare, ...]
 
-    @field_validator(*_DECIMALS, mode="before")
+    def __init__(self, **fields: Any) -> None:
+        self._set(_validated(fields, "workload"))
+
     @classmethod
-    def _num(cls, v: Any) -> Any:
-        return _dec(v)
+    def _trusted(cls, values: Mapping[str, Any]) -> Workload:
+        w = object.__new__(cls)
+        w._set(values)
+        return w
 
-    @field_validator(*_DECIMALS)
-    @classmethod
-    def _bounds(cls, v: Decimal | None, info: ValidationInfo) -> Decimal | None:
-        if v is None:
-            return None
-        assert info.field_name is not None
-        problem = WORKLOAD_FIELDS[info.field_name].problem(v)
-        if problem:
-            raise ValueError(problem)
-        return v
-
-    @field_validator("service_tier")
-    @classmethod
-    def _tier(cls, v: str) -> str:
-        from llmflation.ledger.tariff import SERVICE_TIERS
-
-        t = v.strip().lower()
-        if t not in SERVICE_TIERS:
-            raise ValueError(f"must be one of {', '.join(SERVICE_TIERS)} (got {v!r}); off-peak hours are "
-                             "off_peak_share")
-        return t
-
-    @model_validator(mode="after")
-    def _consistent(self) -> Workload:
-        if self.reasoning_tokens is not None and self.reasoning_multiplier is not None:
-            raise ValueError("reasoning_tokens: give reasoning_tokens or reasoning_multiplier, not both")
-        if self.cached_input_share + self.cache_write_share + self.cache_write_1h_share > 1:
-            raise ValueError(
-                f"cache_write_share: cached_input_share + cache_write_share + cache_write_1h_share must be at most 1 "
-                f"(got {self.cached_input_share} + {self.cache_write_share} + {self.cache_write_1h_share})")
-        if self.models:
-            total = sum((m.share for m in self.models), Decimal(0))
-            if total != 1:
-                raise ValueError(f"models: the shares must sum to 1 (got {total})")
-            keys = [(m.model.lower(), m.provider) for m in self.models]
-            if len(set(keys)) != len(keys):
-                raise ValueError("models: the same model and provider is listed twice")
-        return self
+    def with_values(self, **changes: Any) -> Workload:
+        """A copy with some fields changed, NOT validated again: for callers that change only values they have
+        already checked (the timeline's monthly volumes and mixes). Anything else: `replace`."""
+        unknown = [k for k in changes if k not in self._fields]
+        if unknown:
+            raise TypeError(f"Workload has no field {', '.join(unknown)}")
+        return self._trusted({**{f: getattr(self, f) for f in self._fields}, **changes})
 
     # -- derived quantities ---------------------------------------------------------------------------------
     @property
@@ -202,7 +271,7 @@ class Workload(BaseModel):
 
     def replace(self, **changes: Any) -> Workload:
         """A validated copy with some fields changed (scenarios use this)."""
-        data = self.model_dump()
+        data = self.to_dict()
         data.update(changes)
         return load_workload(data, where=f"workload {self.name!r}")
 
@@ -232,30 +301,70 @@ class Workload(BaseModel):
                     raise InputError(f"models[{i}].provider: {err}")
 
 
-def _loc(loc: tuple[int | str, ...]) -> str:
-    out = ""
-    for part in loc:
-        if isinstance(part, int):
-            out += f"[{part}]"
+def _validated(data: Mapping[str, Any], where: str) -> dict[str, Any]:
+    """The workload's fields from `data` (keys as in the TOML file), each parsed by the one rule for its kind; every
+    problem is reported at once (`where: field: message; field: message`) as one InputError."""
+    problems = _Problems()
+    problems.unknown(data, Workload.FIELDS)
+    out: dict[str, Any] = {}
+    for key, default in _TEXTS.items():
+        out[key] = problems.text(data[key], key) if key in data else default
+    for key, f in WORKLOAD_FIELDS.items():
+        if key not in data:
+            if f.required:
+                problems.add(key, "required field is missing")
+            out[key] = f.default
+        elif data[key] is None and not f.required and f.default is None:
+            out[key] = None
         else:
-            out += ("." if out else "") + part
+            out[key] = problems.number(data[key], key, low=f.low, high=f.high, open_low=f.open_low)
+    out["service_tier"] = _service_tier(data.get("service_tier", "standard"), problems)
+    floor = data.get("floor")
+    out["floor"] = None if floor is None else Floor.parse(floor, "floor", problems)
+    out["models"] = _model_shares(data.get("models", ()), problems)
+    if not problems.lines:  # the rules across fields, once each field is valid on its own
+        _consistent(out, problems)
+    if problems.lines:
+        raise InputError(f"{where}: " + "; ".join(problems.lines))
     return out
 
 
-def _format_errors(exc: ValidationError, where: str) -> str:
-    lines = []
-    for err in exc.errors():
-        field = _loc(err["loc"])
-        msg = err["msg"].removeprefix("Value error, ")
-        # model-level errors carry their field at the front of the message ("models: ...")
-        if not field and ": " in msg:
-            field, msg = msg.split(": ", 1)
-        if err["type"] == "extra_forbidden":
-            msg = f"unknown field (known: {', '.join(Workload.model_fields)})"
-        elif err["type"] == "missing":
-            msg = "required field is missing"
-        lines.append(f"{field or '(workload)'}: {msg}")
-    return f"{where}: " + "; ".join(lines)
+def _service_tier(value: object, problems: _Problems) -> str | None:
+    from llmflation.ledger.tariff import SERVICE_TIERS
+
+    tier = problems.text(value, "service_tier", lower=True)
+    if tier is not None and tier not in SERVICE_TIERS:
+        problems.add("service_tier", f"must be one of {', '.join(SERVICE_TIERS)} (got {value!r}), as off-peak "
+                                     "hours are a share of calls (off_peak_share)")
+        return None
+    return tier
+
+
+def _model_shares(value: object, problems: _Problems) -> tuple[ModelShare, ...]:
+    if value is None:
+        return ()
+    if isinstance(value, (str, bytes, Mapping)) or not isinstance(value, (list, tuple)):
+        problems.add("models", f"expected a list of tables {{model, provider, share}}, got {type(value).__name__}")
+        return ()
+    got = [ModelShare.parse(v, f"models[{i}]", problems) for i, v in enumerate(value)]
+    return tuple(m for m in got if m is not None)
+
+
+def _consistent(w: Mapping[str, Any], problems: _Problems) -> None:
+    if w["reasoning_tokens"] is not None and w["reasoning_multiplier"] is not None:
+        problems.add("reasoning_tokens", "give reasoning_tokens or reasoning_multiplier, not both")
+    cached, write, write_1h = w["cached_input_share"], w["cache_write_share"], w["cache_write_1h_share"]
+    if cached + write + write_1h > 1:
+        problems.add("cache_write_share", "cached_input_share + cache_write_share + cache_write_1h_share must be at "
+                                          f"most 1 (got {cached} + {write} + {write_1h})")
+    models = w["models"]
+    if models:
+        total = sum((m.share for m in models), Decimal(0))
+        if total != 1:
+            problems.add("models", f"the shares must sum to 1 (got {total})")
+        keys = [(m.model.lower(), m.provider) for m in models]
+        if len(set(keys)) != len(keys):
+            problems.add("models", "the same model and provider is listed twice")
 
 
 def load_workload(source: str | Path | Mapping[str, Any], *, where: str | None = None,
@@ -282,7 +391,4 @@ def load_workload(source: str | Path | Mapping[str, Any], *, where: str | None =
     for key, value in (overrides or {}).items():
         if value is not None:
             data[key] = value
-    try:
-        return Workload.model_validate(data)
-    except ValidationError as exc:
-        raise InputError(_format_errors(exc, where)) from None
+    return Workload._trusted(_validated(data, where))

@@ -187,7 +187,7 @@ def workload_at(workload: Workload, scenario: Scenario, k: int, n: int, grown: i
     if not changes:
         return workload
     # growth can push tasks past the spec's sanity limit over a long horizon; that is the scenario's doing
-    return workload.model_copy(update=changes)
+    return workload.with_values(**changes)
 
 
 def _point(month: date, scenario: Scenario, projected: bool, w: Workload,
