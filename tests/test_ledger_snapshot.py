@@ -102,3 +102,31 @@ def test_a_snapshot_of_another_store_state_is_not_used(store_home: Path) -> None
     snapshot.discard(path)
     snapshot.save(path, ("another", "state"), contents)
     assert not snapshot.path_for(path).exists()
+
+
+def test_rewritten_bundled_files_make_the_snapshot_stale(store_home: Path, tmp_path: Path, monkeypatch: Any) -> None:
+    """The key holds the bundled files' state, read without hashing them: rewriting one (even with the same bytes,
+    as a package upgrade does) changes it, so the next read goes to DuckDB (which then compares the digest)."""
+    import shutil
+
+    from llmflation.ledger import loading
+
+    data = tmp_path / "data"
+    shutil.copytree(Path(loading.__file__).with_name("data"), data)
+    before = loading.bundled_state(data)
+    assert before is not None and [row[0] for row in before] == list(loading.BUNDLED_FILES)
+    assert loading.bundled_state(data) == before
+    text = (data / "prices.csv").read_bytes()
+    (data / "prices.csv").unlink()
+    (data / "prices.csv").write_bytes(text)  # same bytes, a new file
+    assert loading.bundled_state(data) != before
+    (data / "names.csv").unlink()
+    assert loading.bundled_state(data) is None  # not plain files: the key falls back to the digest
+
+    path = store_home / "ledger.duckdb"
+    assert _gpt4o(path) and snapshot.load(path) is not None  # the first open saved a snapshot; it is used
+    monkeypatch.setattr(loading, "bundled_state", lambda directory=None: (("prices.csv", 1, 2, 3, 4),))
+    assert snapshot.load(path) is None
+    monkeypatch.setattr(loading, "bundled_state", lambda directory=None: None)
+    assert snapshot.load(path) is None  # the digest is another key again
+    assert _gpt4o(path) == Decimal("5") and snapshot.load(path) is not None  # read through DuckDB, saved anew

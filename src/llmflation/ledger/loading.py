@@ -499,6 +499,23 @@ def bundled_texts() -> dict[str, str]:
     return {name: (base / name).read_text(encoding="utf-8") for name in BUNDLED_FILES}
 
 
+def bundled_state(directory: Path | None = None) -> tuple[Any, ...] | None:
+    """What changes whenever the bundled files are rewritten (each file's inode, size, modification and change
+    times), read without reading them: the read snapshot's key (snapshot.py), where hashing ~2 MB of CSV on every
+    run would cost a tenth of `price`'s start-up. None when the data is not plain files (a zipped package): use the
+    digest then."""
+    if directory is None:
+        directory = Path(__file__).with_name("data")
+    out = []
+    for name in BUNDLED_FILES:
+        try:
+            st = (directory / name).stat()
+        except OSError:
+            return None
+        out.append((name, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns))
+    return tuple(out)
+
+
 def bundled_digest(texts: dict[str, str]) -> str:
     """A short fingerprint of the bundled CSVs: the store reloads its bundled tables when it changes."""
     import hashlib

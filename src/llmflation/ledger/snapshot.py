@@ -6,8 +6,9 @@ machine). After each full read `Store.read_ledger` writes what it read, pickled,
 beside the store; the next read uses it when nothing it depends on has changed:
 
 * the store file and its write-ahead log (inode, size, modification and change times): any commit changes them;
-* the bundled data's digest (a package upgrade with new CSVs), the newest migration, the package version and the
-  record types' fields (a snapshot from another version of the code is never unpickled into the wrong shape).
+* the bundled files' state (inode, size and times: a package upgrade with new CSVs rewrites them; their digest
+  where they are not plain files), the newest migration, the package version and the record types' fields (a
+  snapshot from another version of the code is never unpickled into the wrong shape).
 
 Every write through `Store` (its transactions and write connections) deletes the snapshot before it starts and
 after it ends, so a reader never gets the state before a write that has begun; a read that saw the files change
@@ -60,11 +61,12 @@ def _field_names() -> list[tuple[str, ...]]:
 
 def _code_key() -> tuple[Any, ...]:
     from llmflation import __version__
-    from llmflation.ledger.loading import bundled_digest, bundled_texts
+    from llmflation.ledger.loading import bundled_digest, bundled_state, bundled_texts
     from llmflation.ledger.store import MIGRATIONS
 
     layout = tuple(zip((cls.__name__ for cls in _RECORDS), _field_names(), strict=True))
-    return (FORMAT, __version__, MIGRATIONS[-1][0], bundled_digest(bundled_texts()), layout)
+    bundled = bundled_state() or bundled_digest(bundled_texts())
+    return (FORMAT, __version__, MIGRATIONS[-1][0], bundled, layout)
 
 
 class _Unpickler(pickle.Unpickler):
