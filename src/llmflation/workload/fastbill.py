@@ -119,7 +119,9 @@ class _Table:
     def __init__(self, rows: list[_Row]) -> None:
         self.rows = rows
         self.n = len(rows)
-        rates = [r for row in rows for slot in row.rates for r in slot]
+        # each distinct Decimal object once (the slots of an offer without long or off-peak prices share one card's
+        # objects: ~1,500 of ~17,000 rates), so reading each one's exponent is not most of a one-shot `bill`
+        rates = list({id(r): r for row in rows for slot in row.rates for r in slot}.values())
         mults = [x for row in rows for x in (*row.bd, *row.ru)]
         self.ok = all(r >= 0 for r in rates) and all(0 <= x <= 1 for x in mults)
         # decimal places: the rates' as written (the tariff rounds derived ones to 1e-9), the multipliers' least
@@ -183,15 +185,17 @@ def offer_table(ledger: Ledger, at: date, tier: str, offers: Sequence[Price] | N
 
 
 def _build(ledger: Ledger, at: date, offers: list[Price]) -> _Table:
+    from operator import itemgetter
+
     from llmflation.ledger.tariff import rate_card
 
+    in_order = itemgetter(*BUCKETS)  # a card's rates in BUCKETS order
     rows = []
     for p in offers:
         off = ledger.off_peak_row(p.model, p.provider, at)
         std = rate_card(p)
         oc = rate_card(off) if off is not None else std
-        rates = tuple(tuple(card.rates(long)[0][b] for b in BUCKETS)
-                      for long, is_off in SLOTS for card in [oc if is_off else std])
+        rates = tuple(in_order((oc if is_off else std).rates(long)[0]) for long, is_off in SLOTS)
         bd = tuple(x.batch_discount or Decimal(0) for x in (p, off or p))
         ru = tuple(x.regional_uplift or Decimal(0) for x in (p, off or p))
         rows.append(_Row(p, off, rates, (bd[0], bd[1]), (ru[0], ru[1]), std, oc if off is not None else None))
