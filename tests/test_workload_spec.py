@@ -181,3 +181,35 @@ def test_bill_and_jevons_runs_never_import_a_schema_library(shared_home: Path) -
         assert run.returncode == 0, run.stderr
         assert run.stderr.rstrip().endswith("SCHEMA []"), run.stderr[-300:]
         assert json.loads(run.stdout)["workload"]["tasks_per_month"] == "20000"
+
+
+_any_value = st.recursive(
+    st.one_of(st.none(), st.booleans(), st.integers(-10**15, 10**15), st.floats(allow_nan=True),
+              st.decimals(allow_nan=True, allow_infinity=True), st.text(max_size=12),
+              st.sampled_from(["0.5", "1e3", " 7 ", "1_000", "mmlu>=80", "standard", "Flex", "-1", "NaN", "sNaN"])),
+    lambda inner: st.one_of(st.lists(inner, max_size=3),
+                            st.dictionaries(st.sampled_from(["model", "provider", "share", "benchmark", "min", "x"]),
+                                            inner, max_size=4)),
+    max_leaves=8)
+
+
+@settings(max_examples=400, derandomize=True)
+@given(st.dictionaries(st.sampled_from([*Workload.FIELDS, "colour"]), _any_value, max_size=8))
+def test_any_input_gives_a_workload_or_an_input_error_naming_fields(data: dict[str, Any]) -> None:
+    """Whatever a file or a form holds: a valid workload, or one InputError whose every part names a field (never
+    another exception, never a value let through unparsed)."""
+    try:
+        w = load_workload({**BASE, **data}, where="w.toml")
+    except InputError as exc:
+        text = str(exc)
+        assert text.startswith("w.toml: ")
+        known = ("(workload)", *Workload.FIELDS, "colour")
+        assert all(part.split(": ", 1)[0].split(".")[0].split("[")[0] in known
+                   for part in text.removeprefix("w.toml: ").split("; ")), text
+        return
+    assert all(type(getattr(w, f)) is D or (getattr(w, f) is None and not WORKLOAD_FIELDS[f].required
+                                            and WORKLOAD_FIELDS[f].default is None) for f in WORKLOAD_FIELDS)
+    assert all(getattr(w, f).is_finite() for f in WORKLOAD_FIELDS if getattr(w, f) is not None)
+    assert w.floor is None or (type(w.floor.min) is D and w.floor.benchmark == w.floor.benchmark.strip().lower())
+    assert sum((m.share for m in w.models), D(0)) in (0, 1)
+    assert load_workload(w.to_dict()) == w
