@@ -162,7 +162,7 @@ def test_what_a_workload_writes_reads_back_the_same(tasks: int, calls: int, i: i
     assert w.service_tier == tier and (w.floor is None or w.floor.benchmark == "mmlu")
 
 
-def test_bill_and_jevons_runs_never_import_a_schema_library(shared_home: Path) -> None:
+def test_bill_jevons_and_price_runs_never_import_a_schema_library(shared_home: Path) -> None:
     """The spec is stdlib only so that a `bill` run does not pay for Pydantic (about a sixth of a second): a real
     run in a fresh process bills the example and leaves pydantic unimported; the web app still imports it."""
     import json
@@ -175,12 +175,14 @@ def test_bill_and_jevons_runs_never_import_a_schema_library(shared_home: Path) -
              "    sys.stderr.write('\\nSCHEMA ' + json.dumps(sorted(m for m in ('pydantic', 'pydantic_core') "
              "if m in sys.modules)))\n")
     env = {**os.environ, "LLMFLATION_HOME": str(shared_home)}
-    for args in (["bill", "examples/coding-agent.toml", "--json"], ["jevons", "examples/coding-agent.toml", "--json"]):
+    for args in (["bill", "examples/coding-agent.toml", "--json"], ["jevons", "examples/coding-agent.toml", "--json"],
+                 ["price", "gpt-4o", "--json"]):
         run = subprocess.run([sys.executable, "-c", probe, *args], capture_output=True, text=True, env=env,
                              timeout=120, cwd=Path(__file__).parents[1])
         assert run.returncode == 0, run.stderr
         assert run.stderr.rstrip().endswith("SCHEMA []"), run.stderr[-300:]
-        assert json.loads(run.stdout)["workload"]["tasks_per_month"] == "20000"
+        answer = json.loads(run.stdout)
+        assert answer["workload"]["tasks_per_month"] == "20000" if args[0] != "price" else answer
 
 
 _any_value = st.recursive(

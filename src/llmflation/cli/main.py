@@ -187,10 +187,6 @@ def main() -> None:
     """Run the CLI; LlmflationError → message on stderr and exit 1 (usage errors exit 2 via Click)."""
     from llmflation.errors import LlmflationError
 
-    # Pydantic looks for its plugins (observability hooks) in every installed distribution's entry points the first
-    # time a model class is built: 0.1-0.2 s of a 0.4 s `bill` in a full environment, for plugins a command-line run
-    # never uses. Export PYDANTIC_DISABLE_PLUGINS (even empty) to decide otherwise.
-    os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
     try:
         command(sys.argv[1:])(prog_name="llmflation")
     except LlmflationError as exc:
