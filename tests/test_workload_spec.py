@@ -114,6 +114,14 @@ def test_a_workload_is_immutable_and_equal_by_value() -> None:
     with pytest.raises(AttributeError, match="immutable"):
         del a.name
     assert "output_tokens=Decimal('200')" in repr(a)
+    import json
+
+    from llmflation import jsonable
+
+    mixed = load_workload({**BASE, "floor": "mmlu>=70", "models": [{"model": "x/a"}]})
+    assert jsonable(mixed) == jsonable(mixed.to_dict())
+    assert json.loads(json.dumps(jsonable(mixed)))["floor"] == {"benchmark": "mmlu", "min": "70"}
+    assert jsonable(mixed)["models"] == [{"model": "x/a", "provider": None, "share": "1"}]
 
 
 def test_the_constructor_validates_and_with_values_does_not() -> None:

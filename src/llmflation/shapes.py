@@ -68,6 +68,8 @@ def jsonable(obj: Any) -> Any:
         return {str(k): jsonable(v) for k, v in obj.items()}
     if isinstance(obj, (list, tuple, set, frozenset)):
         return [jsonable(v) for v in obj]
+    if hasattr(obj, "to_dict"):  # a workload (workload/spec.py) and its floor and model shares
+        return jsonable(obj.to_dict())
     if hasattr(obj, "model_dump"):
         return jsonable(obj.model_dump())
     return obj
