@@ -114,6 +114,12 @@ def test_a_workload_is_immutable_and_equal_by_value() -> None:
     with pytest.raises(AttributeError, match="immutable"):
         del a.name
     assert "output_tokens=Decimal('200')" in repr(a)
+    import copy
+    import pickle
+
+    nested = load_workload({**BASE, "floor": "mmlu>=70", "models": [{"model": "x/a", "share": 1}]})
+    for again in (pickle.loads(pickle.dumps(nested)), copy.deepcopy(nested), copy.copy(nested)):
+        assert again == nested and type(again.floor) is Floor and again.models[0] == nested.models[0]
     import json
 
     from llmflation import jsonable

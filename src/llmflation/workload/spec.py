@@ -106,6 +106,15 @@ class _Frozen:
         """The fields as plain values (nested records as dicts), in their order: what `load_workload` reads back."""
         return {f: _plain(getattr(self, f)) for f in self._fields}
 
+    def __reduce__(self) -> tuple[Any, ...]:  # pickle and copy: rebuilt from the values, past the immutability guard
+        return _restore, (type(self), self._values())
+
+
+def _restore(cls: type[_Frozen], values: tuple[Any, ...]) -> _Frozen:
+    obj = object.__new__(cls)
+    obj._set(dict(zip(cls._fields, values, strict=True)))
+    return obj
+
 
 def _plain(v: Any) -> Any:
     if isinstance(v, _Frozen):
