@@ -185,13 +185,15 @@ class ModelShare(_Frozen):
         if "model" not in value:
             problems.add(f"{where}.model", "required field is missing")
             return None
+        before = len(problems.lines)
         model = problems.text(value["model"], f"{where}.model", required=True)
         provider = value.get("provider")
         if provider is not None:
             provider = problems.text(provider, f"{where}.provider", lower=True, required=True)
         share = problems.number(value.get("share", 1), f"{where}.share", low=0, high=1, open_low=True)
-        return None if model is None or share is None or (provider is None and value.get("provider") is not None) \
-            else cls(model, provider, share)
+        if model is None or share is None or len(problems.lines) > before:  # a field of this entry is invalid
+            return None
+        return cls(model, provider, share)
 
 
 _TEXTS = {"name": "workload", "description": ""}
