@@ -6,7 +6,7 @@ import pytest
 
 from helpers.ledger_data import fixture_texts
 from llmflation.errors import DataError
-from llmflation.ledger.loading import load_bundled
+from llmflation.ledger.loading import load_bundled, parse_window
 
 HEADER = fixture_texts()["prices.csv"].splitlines()[0]
 
@@ -103,6 +103,10 @@ def test_pricing_dimension_columns_load_exactly() -> None:
         ("openai/gpt-4-0314,openai,off-peak,2023-03-14,,30,60,,,,,,,,https://x,official", "window_utc"),
         ("openai/gpt-4-0314,openai,standard,2023-03-14,,30,60,16:30-00:30,,,,,,,https://x,official", "window_utc"),
         ("openai/gpt-4-0314,openai,off-peak,2023-03-14,,30,60,25:00-01:00,,,,,,,https://x,official", "window_utc"),
+        ('openai/gpt-4-0314,openai,off-peak,2023-03-14,,30,60,"04:00-06:00,",,,,,,,https://x,official', "window_utc"),
+        ('openai/gpt-4-0314,openai,off-peak,2023-03-14,,30,60,"04:00-06:00;10:00-01:00",,,,,,,https://x,official',
+         "window_utc"),
+        ("openai/gpt-4-0314,openai,off-peak,2023-03-14,,30,60,4:0-6:00,,,,,,,https://x,official", "window_utc"),
         ("openai/gpt-4-0314,openai,standard,2023-03-14,,30,60,,1.2,,,,,,https://x,official", "regional_uplift"),
         ("openai/gpt-4-0314,openai,standard,2023-03-14,,30,60,,,observed,,,,,https://x,official", "date_basis"),
         ("openai/gpt-4-0314,openai,standard,2023-03-14,,30,60,,,,2026-02-30,,,,https://x,official", "checked_on"),
@@ -113,6 +117,33 @@ def test_bad_dimension_values_are_reported_with_the_field(row: str, expected: st
     with pytest.raises(DataError) as info:
         load_bundled(with_dimension_rows(row))
     assert any(p.startswith("prices.csv:2:") and expected in p for p in info.value.problems), info.value.problems
+
+
+def test_a_window_may_have_several_disjoint_ranges() -> None:
+    """DeepSeek's off-peak hours on every day are 04:00-06:00 and 10:00-01:00 UTC: one row, two ranges."""
+    data = load_bundled(with_dimension_rows(
+        "openai/gpt-4-0314,openai,STANDARD,2023-03-14,,30,60,,,,,,,,https://x,official",
+        'openai/gpt-4-0314,openai,off-peak,2023-03-14,,15,30,"04:00-06:00,10:00-01:00",,,,,,,https://x,official',
+    ))
+    off = next(p for p in data.prices if p.tier == "off-peak")
+    assert off.window_utc == "04:00-06:00,10:00-01:00"
+    assert parse_window(off.window_utc) == ((240, 360), (600, 60))
+    assert parse_window("00:00-24:00") == ((0, 1440),)
+
+
+@pytest.mark.parametrize(("window", "why"), [
+    ("04:00-06:00,05:00-07:00", "has ranges that overlap"),
+    ("10:00-01:00,00:30-02:00", "has ranges that overlap"),  # the first range wraps midnight into the second
+    ("10:00-01:00,10:00-01:00", "has ranges that overlap"),
+    ("04:00-06:00,07:00-07:00", "starts and ends at the same minute"),
+    ("04:00-06:00,7-8", "is not a UTC time-of-day window"),
+])
+def test_a_window_with_overlapping_or_empty_ranges_says_why(window: str, why: str) -> None:
+    row = f'openai/gpt-4-0314,openai,off-peak,2023-03-14,,30,60,"{window}",,,,,,,https://x,official'
+    with pytest.raises(DataError) as info:
+        load_bundled(with_dimension_rows(row))
+    assert any(f"window_utc: '{window}' {why}" in p for p in info.value.problems), info.value.problems
+    assert parse_window(window) is None
 
 
 def test_an_empty_window_says_why_it_is_refused() -> None:

@@ -94,12 +94,19 @@ def price_rows(draw: st.DrawFn) -> list[Price]:
         kw.update(long_context_threshold=draw(st.sampled_from([50_000, 128_000, 200_000, 272_000])),
                   long_input=draw(money), long_output=draw(money), long_cached_input=draw(opt_money))
     rows = [_price(**kw)]
-    if draw(st.booleans()):  # a DeepSeek-style off-peak row (its window may wrap midnight)
+    if draw(st.booleans()):  # a DeepSeek-style off-peak row (its window may wrap midnight, or be two ranges)
         start = draw(st.integers(0, 95)) * 15
-        length = draw(st.integers(1, 95)) * 15
+        length = draw(st.integers(1, 94)) * 15
         end = (start + length) % 1440
+        window = f"{start // 60:02d}:{start % 60:02d}-{end // 60:02d}:{end % 60:02d}"
+        if draw(st.booleans()):  # a second range in the quarter-hours after the first one ends
+            free = (1440 - length) // 15
+            skip = draw(st.integers(0, free - 1))
+            a = (end + 15 * skip) % 1440
+            b = (a + 15 * draw(st.integers(1, free - skip))) % 1440
+            window += f",{a // 60:02d}:{a % 60:02d}-{b // 60:02d}:{b % 60:02d}"
         rows.append(_price("off-peak", input=draw(money), output=draw(money), cached_input=draw(opt_money),
-                           window_utc=f"{start // 60:02d}:{start % 60:02d}-{end // 60:02d}:{end % 60:02d}"))
+                           window_utc=window))
     for tier in ("flex", "priority"):
         if draw(st.booleans()):
             rows.append(_price(tier, input=draw(money), output=draw(money), cached_input=draw(opt_money),
@@ -209,6 +216,20 @@ def test_off_peak_window_wraps_midnight() -> None:
     segs = [s for s in segments([std, off]) if s.tier == "standard"]
     covered = sorted((s.minute_from, s.minute_to, s.price.tier) for s in segs)
     assert covered == [(0, 30, "off-peak"), (30, 990, "standard"), (990, 1440, "off-peak")]
+
+
+def test_off_peak_window_of_two_ranges() -> None:
+    """DeepSeek since 2026-08-16: off-peak on every day 04:00-06:00 and 10:00-01:00 UTC (one row, two ranges)."""
+    std = _price(input=D("1.32"), output=D("3.96"))
+    off = _price("off-peak", input=D("0.66"), output=D("1.98"), window_utc="04:00-06:00,10:00-01:00")
+    at = datetime(2026, 9, 1)
+    for hour, minute, want in ((0, 59, off), (1, 0, std), (3, 59, std), (4, 0, off), (5, 59, off), (6, 0, std),
+                               (9, 59, std), (10, 0, off), (23, 59, off)):
+        assert choose_row([std, off], DAY, "standard", at.replace(hour=hour, minute=minute))[0] is want, (hour, minute)
+    segs = [s for s in segments([std, off]) if s.tier == "standard"]
+    covered = sorted((s.minute_from, s.minute_to, s.price.tier) for s in segs)
+    assert covered == [(0, 60, "off-peak"), (60, 240, "standard"), (240, 360, "off-peak"), (360, 600, "standard"),
+                       (600, 1440, "off-peak")]
 
 
 def test_missing_components_are_named_fallbacks_never_zero() -> None:

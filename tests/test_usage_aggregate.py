@@ -26,6 +26,7 @@ from hypothesis import strategies as st
 from helpers.usage_helpers import write_usage_rows
 from llmflation.errors import InputError
 from llmflation.ledger.ledger import Ledger
+from llmflation.ledger.loading import parse_window
 from llmflation.ledger.records import Lifecycle, Model, Price
 from llmflation.usage import analytics
 from llmflation.usage.pricing import open_engine, pricing_inputs, row_costs_expr
@@ -70,10 +71,12 @@ def offer_rows(draw: st.DrawFn, model: str, provider: str) -> list[Price]:
         start = draw(st.sampled_from([0, 30, 600, 990, 1380]))
         length = draw(st.sampled_from([60, 480, 900]))
         end = (start + length) % 1440
+        window = f"{start // 60:02d}:{start % 60:02d}-{end // 60:02d}:{end % 60:02d}"
+        if draw(st.booleans()) and parse_window(f"{window},04:00-06:00") is not None:  # DeepSeek's second range
+            window += ",04:00-06:00"
         rows.append(Price(model=model, provider=provider, valid_from=first, valid_to=last, tier="off-peak",
                           input=draw(money), output=draw(money), cached_input=draw(opt_money), source=SRC,
-                          confidence="official",
-                          window_utc=f"{start // 60:02d}:{start % 60:02d}-{end // 60:02d}:{end % 60:02d}"))
+                          confidence="official", window_utc=window))
     for tier in ("flex", "priority"):
         if draw(st.integers(0, 2)) == 0:
             rows.append(Price(model=model, provider=provider, valid_from=first, valid_to=last, tier=tier,
@@ -97,7 +100,7 @@ def ledgers(draw: st.DrawFn) -> Ledger:
     return Ledger([_model(m) for m in MODELS], prices, [], lifecycle=lifecycle)
 
 
-MINUTES = (0, 29, 30, 59, 60, 599, 600, 989, 990, 1079, 1080, 1379, 1380, 1439)
+MINUTES = (0, 29, 30, 59, 60, 239, 240, 359, 360, 599, 600, 989, 990, 1079, 1080, 1379, 1380, 1439)
 TIERS = (None, "standard", "default", "flex", "priority", "scale", "batch", "FLEX")
 
 

@@ -188,6 +188,26 @@ def test_writes_need_the_token(writable: TestClient) -> None:
     assert price["prices"][0]["input_usd_per_mtok"] == "1" and price["prices"][0]["origin"] == "user"
 
 
+def test_an_off_peak_window_of_two_ranges_is_written_and_overlap_refused(writable: TestClient) -> None:
+    model, _ = _some_model(writable)
+    auth = {"Authorization": f"Bearer {TOKEN}"}
+
+    def row(tier: str, window: str | None, provider: str = "mycloud") -> dict[str, str | None]:
+        return {"model": model, "provider": provider, "tier": tier, "valid_from": "2032-01-01", "input": "2",
+                "output": "4", "window_utc": window}
+
+    bad = assert_envelope(writable.post("/api/user/prices", headers=auth, json={"prices": [
+        row("standard", None, "other"), row("off-peak", "04:00-06:00,05:00-01:00", "other")]}), 422)
+    assert any("window_utc: '04:00-06:00,05:00-01:00' has ranges that overlap" in p for p in bad["problems"]), bad
+    ok = writable.post("/api/user/prices", headers=auth, json={"prices": [
+        row("standard", None), row("off-peak", "04:00-06:00,10:00-01:00")]})
+    assert ok.status_code == 201, ok.text
+    got = writable.get("/api/price", params={"model": model, "provider": "mycloud", "at": "2032-02-01",
+                                             "tier": "off-peak"}).json()
+    assert got["prices"][0]["window_utc"] == "04:00-06:00,10:00-01:00"
+    assert_envelope(writable.get("/api/price", params={"model": model, "provider": "other"}), 404)  # nothing written
+
+
 def test_bad_write_is_rejected_whole(writable: TestClient) -> None:
     model, _ = _some_model(writable)
     auth = {"Authorization": f"Bearer {TOKEN}"}

@@ -47,10 +47,10 @@ UNSTATABLE_422 = {
                      r"not both|workload: cache_write_share: cached_input_share \+ cache_write_share \+ "
                      r"cache_write_1h_share must be at most 1)",
     # valid_to after valid_from; the model must be on record; window_utc goes with tier off-peak only and its
-    # start and end differ (found by schemathesis: "00:00-00:00" matches the pattern)
+    # ranges are not empty ("00:00-00:00" matches the pattern; found by schemathesis) and do not overlap
     "POST /api/user/prices": r"^prices\[\d+\]:\d+: (?:valid_to: \S+ is not after valid_from|model: Unknown model"
                              r"|window_utc: is required for tier 'off-peak' rows and only for them"
-                             r"|window_utc: '[^']*' starts and ends at the same minute)",
+                             r"|window_utc: '[^']*' (?:starts and ends at the same minute|has ranges that overlap))",
     "POST /api/user/discounts": r"^valid_to: \S+ must be after valid_from",
     "POST /api/usage/upload": r"^file: name it \.jsonl, \.json, \.csv, \.tsv or \.parquet",  # a multipart file name
 }

@@ -86,7 +86,8 @@ class Price:
     cache_write_1h: Decimal | None = None  # 1-hour cache writes (cache_write is the default/5-minute lifetime)
     input_audio: Decimal | None = None
     output_audio: Decimal | None = None
-    window_utc: str | None = None  # "HH:MM-HH:MM" for time-of-day (off-peak) rows; may wrap midnight
+    # off-peak rows: "HH:MM-HH:MM" UTC, or disjoint ranges joined by commas; a range may wrap midnight
+    window_utc: str | None = None
     regional_uplift: Decimal | None = None  # fraction added on regional (vs global) endpoints, e.g. 0.1
     date_basis: str | None = None  # effective | first_seen (None: not recorded)
     checked_on: date | None = None  # the day the row was last checked against its source

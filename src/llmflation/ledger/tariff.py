@@ -289,14 +289,14 @@ def minute_of_day(ts: datetime) -> int:
 
 
 def window_minutes(p: Price) -> list[tuple[int, int]]:
-    """An off-peak row's window as [start, end) minute ranges within one UTC day (a wrap splits in two)."""
+    """An off-peak row's window as [start, end) minute ranges within one UTC day, ascending (a range that wraps
+    midnight splits in two)."""
     from llmflation.ledger.loading import parse_window
 
-    w = parse_window(p.window_utc or "")
-    if w is None:
-        return []
-    s, e = w
-    return [(s, e)] if s < e else [(s, DAY_MINUTES), (0, e)]
+    out: list[tuple[int, int]] = []
+    for s, e in parse_window(p.window_utc or "") or ():
+        out += [(s, e)] if s < e else [(s, DAY_MINUTES), (0, e)]
+    return sorted(r for r in out if r[0] < r[1])
 
 
 def in_window(p: Price, ts: datetime) -> bool:

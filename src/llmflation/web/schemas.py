@@ -96,7 +96,8 @@ class PriceOut(BaseModel):
     cache_write_1h_usd_per_mtok: str | None = None
     input_audio_usd_per_mtok: str | None = None
     output_audio_usd_per_mtok: str | None = None
-    window_utc: str | None = Field(None, description="UTC time-of-day window HH:MM-HH:MM of an off-peak row.")
+    window_utc: str | None = Field(None, description="UTC time-of-day window of an off-peak row: HH:MM-HH:MM, or "
+                                   "disjoint ranges joined by commas.")
     regional_uplift: str | None = None
     batch_discount: str | None
     long_context: LongContextOut | None
@@ -147,6 +148,7 @@ class WriteAnswer(BaseModel):
 
 
 PRICE_SCHEMA: dict[str, Any] = {"pattern": PRICE_PATTERN}
+_RANGE = r"(?:[01]\d|2[0-3]):[0-5]\d-(?:[01]\d|2[0-3]):[0-5]\d"  # one HH:MM-HH:MM range of a window_utc
 # The tiers the pricing uses, any letter case (user_layer.normalise_tier): "STANDARD" is stored as "standard".
 TIER_PATTERN = "^(?:" + "|".join("".join(f"[{c.lower()}{c.upper()}]" if c.isalpha() else c for c in t)
                                  for t in TIERS) + ")$"
@@ -176,10 +178,10 @@ class PriceIn(BaseModel):
                        json_schema_extra=PRICE_SCHEMA)
     output: str = Field(max_length=30, description="USD per 1M output tokens.", json_schema_extra=PRICE_SCHEMA)
     cached_input: str | None = Field(None, max_length=30, json_schema_extra=PRICE_SCHEMA)
-    window_utc: str | None = Field(None, max_length=11,
-                                   pattern=r"^(?:[01]\d|2[0-3]):[0-5]\d-(?:[01]\d|2[0-3]):[0-5]\d$",
-                                   description="UTC time-of-day window HH:MM-HH:MM: required for tier off-peak and "
-                                   "only for it.", examples=["16:30-00:30"])
+    window_utc: str | None = Field(None, max_length=47, pattern=rf"^{_RANGE}(?:,{_RANGE}){{0,3}}$",
+                                   description="UTC time-of-day window HH:MM-HH:MM (it may wrap midnight), or up to "
+                                   "four disjoint ranges joined by commas: required for tier off-peak and only for "
+                                   "it.", examples=["16:30-00:30", "04:00-06:00,10:00-01:00"])
     batch_discount: str | None = Field(None, max_length=30, description='Fraction off for batch, e.g. "0.5".',
                                        json_schema_extra={"pattern": FRACTION_PATTERN})
     source: str = Field(
