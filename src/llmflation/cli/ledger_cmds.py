@@ -113,7 +113,8 @@ def _note_windows(found: Any) -> None:
     """An off-peak price applies only inside its UTC window: say which, since the table has no column for it."""
     for p in found:
         if p.window_utc:
-            info(f"{p.provider} {p.tier}: applies {p.window_utc} UTC only; outside it the standard price applies.")
+            hours = " and ".join(r.strip() for r in p.window_utc.split(","))
+            info(f"{p.provider} {p.tier}: applies {hours} UTC only; outside that the standard price applies.")
 
 
 def _warn_shutdowns(ledger: Any, found: Any, when: date | None) -> None:
