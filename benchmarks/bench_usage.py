@@ -42,7 +42,8 @@ WITH priced AS (
   JOIN prices AS p
     ON u.model = p.p_model AND u.provider = p.p_provider AND p.p_tier = 'standard'
    AND p.valid_from <= u.day AND u.day < coalesce(p.valid_to, DATE '9999-12-31')
-   AND p.m_from <= hour(u.ts) * 60 + minute(u.ts) AND hour(u.ts) * 60 + minute(u.ts) < p.m_to
+   AND p.m_from <= (isodow(u.ts) - 1) * 1440 + hour(u.ts) * 60 + minute(u.ts)
+   AND (isodow(u.ts) - 1) * 1440 + hour(u.ts) * 60 + minute(u.ts) < p.m_to
 )
 SELECT month, batch_discount, sum(requests) AS requests,
        sum(CAST(input_uncached AS DECIMAL(18, 0))

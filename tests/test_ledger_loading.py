@@ -6,7 +6,8 @@ import pytest
 
 from helpers.ledger_data import fixture_texts
 from llmflation.errors import DataError
-from llmflation.ledger.loading import load_bundled, parse_window
+from llmflation.ledger.loading import load_bundled
+from llmflation.ledger.windows import parse_window
 
 HEADER = fixture_texts()["prices.csv"].splitlines()[0]
 
@@ -127,8 +128,10 @@ def test_a_window_may_have_several_disjoint_ranges() -> None:
     ))
     off = next(p for p in data.prices if p.tier == "off-peak")
     assert off.window_utc == "04:00-06:00,10:00-01:00"
-    assert parse_window(off.window_utc) == ((240, 360), (600, 60))
-    assert parse_window("00:00-24:00") == ((0, 1440),)
+    week = parse_window(off.window_utc)  # minutes of the week, Monday 00:00 = 0
+    assert week is not None and week[:3] == ((0, 60), (240, 360), (600, 1500)) and week[-1] == (9240, 10080)
+    assert sum(b - a for a, b in week) == 7 * (120 + 900)
+    assert parse_window("00:00-24:00") == tuple((d * 1440, (d + 1) * 1440) for d in range(7))
 
 
 @pytest.mark.parametrize(("window", "why"), [
@@ -137,13 +140,31 @@ def test_a_window_may_have_several_disjoint_ranges() -> None:
     ("10:00-01:00,10:00-01:00", "has ranges that overlap"),
     ("04:00-06:00,07:00-07:00", "starts and ends at the same minute"),
     ("04:00-06:00,7-8", "is not a UTC time-of-day window"),
+    ("Mon-Fri 10:00-01:00,Sat 00:00-02:00", "has ranges that overlap"),  # Friday's range runs into Saturday
+    ("Sun 23:00-02:00,Mon 01:00-03:00", "has ranges that overlap"),  # Sunday's runs into Monday (the week wraps)
+    ("Mo 04:00-06:00", "'Mo' is not a day or a span of days"),
+    ("Mon-Fry 04:00-06:00", "'Mon-Fry' is not a day or a span of days"),
+    ("Mon-Fri 07:00-07:00", "starts and ends at the same minute"),
 ])
 def test_a_window_with_overlapping_or_empty_ranges_says_why(window: str, why: str) -> None:
     row = f'openai/gpt-4-0314,openai,off-peak,2023-03-14,,30,60,"{window}",,,,,,,https://x,official'
     with pytest.raises(DataError) as info:
         load_bundled(with_dimension_rows(row))
-    assert any(f"window_utc: '{window}' {why}" in p for p in info.value.problems), info.value.problems
+    assert any(f"window_utc: '{window}'" in p and why in p for p in info.value.problems), info.value.problems
     assert parse_window(window) is None
+
+
+def test_a_window_may_name_days() -> None:
+    """DeepSeek since 2026-08-16: peak only on weekdays, so its off-peak minutes name days; a range past midnight
+    runs into the next day and Sunday's into Monday."""
+    window = "Mon-Fri 04:00-06:00,Mon-Fri 10:00-01:00,Sat 01:00-24:00,Sun 00:00-24:00,Mon 00:00-01:00"
+    week = parse_window(window)
+    assert week is not None
+    assert sum(b - a for a, b in week) == 7 * 1440 - 5 * (180 + 240)  # all but the weekday peak hours
+    peak = {d * 1440 + m for d in range(5) for m in (*range(60, 240), *range(360, 600))}
+    assert all(not (a <= m < b) for m in peak for a, b in week)
+    assert parse_window("fri-mon 22:00-02:00") == ((0, 120), (1320, 1560), (7080, 7320), (8520, 8760),
+                                                   (9960, 10080))  # any letter case; the span wraps the week
 
 
 def test_an_empty_window_says_why_it_is_refused() -> None:

@@ -42,10 +42,11 @@ def test_off_peak_answer_says_its_window(cli) -> None:
     r = cli("price", "deepseek-chat", "--provider", "deepseek", "--at", "2025-03-01", "--tier", "off-peak")
     assert r.returncode == 0, r.stderr
     assert "applies 16:30-00:30 UTC only" in r.stderr and "standard" in r.stderr, r.stderr
-    # DeepSeek V4 (from 2026-08-16): the hours off-peak on every day are two ranges, both named
+    # DeepSeek V4 (from 2026-08-16): off-peak is every minute of the week but the weekday peak hours
     v4 = cli("price", "deepseek-v4-pro", "--provider", "deepseek", "--at", "2026-10-01", "--tier", "off-peak")
     assert v4.returncode == 0 and "$0.66" in v4.stdout, v4.stderr
-    assert "applies 04:00-06:00 and 10:00-01:00 UTC only" in " ".join(v4.stderr.split()), v4.stderr
+    assert "applies Mon-Fri 04:00-06:00, Mon-Fri 10:00-01:00, Sat 01:00-24:00, Sun 00:00-24:00 and Mon 00:00-01:00 " \
+        "UTC only" in " ".join(v4.stderr.split()), v4.stderr
 
 
 def test_a_tier_the_model_is_not_sold_in_names_the_tiers_it_is(cli) -> None:

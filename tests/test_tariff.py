@@ -32,6 +32,9 @@ from llmflation.workload.spec import load_workload
 D = Decimal
 CI = os.environ.get("CI") == "true"
 DAY = date(2025, 6, 1)
+# DeepSeek's off-peak minutes since 2026-08-16: all but weekday 01:00-04:00 and 06:00-10:00 UTC
+DEEPSEEK_2026 = "Mon-Fri 04:00-06:00,Mon-Fri 10:00-01:00,Sat 01:00-24:00,Sun 00:00-24:00,Mon 00:00-01:00"
+WEEKLY_WINDOWS = (DEEPSEEK_2026, "Sat-Sun 00:00-24:00", "Fri-Mon 22:00-02:00", "Wed 10:00-01:00")
 MODEL = "acme/m"
 
 
@@ -62,10 +65,11 @@ class Scenario:
     batch: bool
     minute: int
     tier: str
+    days: int = 0  # after DAY (a Sunday): the weekday matters to windows that name days
 
     @property
     def ts(self) -> datetime:
-        return datetime(DAY.year, DAY.month, DAY.day) + timedelta(minutes=self.minute)
+        return datetime(DAY.year, DAY.month, DAY.day) + timedelta(days=self.days, minutes=self.minute)
 
     def buckets(self) -> dict[str, int]:
         p = D(self.prompt)
@@ -105,6 +109,8 @@ def price_rows(draw: st.DrawFn) -> list[Price]:
             a = (end + 15 * skip) % 1440
             b = (a + 15 * draw(st.integers(1, free - skip))) % 1440
             window += f",{a // 60:02d}:{a % 60:02d}-{b // 60:02d}:{b % 60:02d}"
+        if draw(st.integers(0, 2)) == 0:  # or a window that names days
+            window = draw(st.sampled_from(WEEKLY_WINDOWS))
         rows.append(_price("off-peak", input=draw(money), output=draw(money), cached_input=draw(opt_money),
                            window_utc=window))
     for tier in ("flex", "priority"):
@@ -123,7 +129,8 @@ def scenarios(draw: st.DrawFn) -> Scenario:
     return Scenario(prompt=draw(st.integers(0, 40)) * 10_000, cached=cached, write5=write5, write1h=write1h,
                     audio_in=draw(share), output=draw(st.integers(0, 300)) * 100, audio_out=draw(share),
                     reasoning=draw(st.integers(0, 20_000)), batch=draw(st.booleans()),
-                    minute=draw(st.integers(0, 1439)), tier=draw(st.sampled_from(["standard", "flex", "priority"])))
+                    minute=draw(st.integers(0, 1439)), tier=draw(st.sampled_from(["standard", "flex", "priority"])),
+                    days=draw(st.integers(0, 6)))
 
 
 def bill_path(rows: list[Price], sc: Scenario) -> Decimal:
@@ -205,6 +212,13 @@ def test_the_long_context_cache_call_of_issue_12_prices_the_same_on_both_paths(t
     assert usage_path([row], [sc], tmp_path, "duckdb")["call-000"] == by_hand
 
 
+def _day_cover(segs: list[Any], weekday: int) -> list[tuple[int, int, str]]:
+    """The standard-tier segments over one weekday (Monday = 0), as (from, to, tier) in minutes of that day."""
+    lo, hi = weekday * 1440, (weekday + 1) * 1440
+    return sorted((max(s.minute_from, lo) - lo, min(s.minute_to, hi) - lo, s.price.tier) for s in segs
+                  if s.tier == "standard" and s.minute_from < hi and s.minute_to > lo)
+
+
 def test_off_peak_window_wraps_midnight() -> None:
     std = _price(input=D("0.27"), output=D("1.1"))
     off = _price("off-peak", input=D("0.135"), output=D("0.55"), window_utc="16:30-00:30")
@@ -213,9 +227,9 @@ def test_off_peak_window_wraps_midnight() -> None:
     assert choose_row([std, off], DAY, "standard", at.replace(hour=16, minute=30))[0] is off
     assert choose_row([std, off], DAY, "standard", at.replace(hour=0, minute=29))[0] is off
     assert choose_row([std, off], DAY, "standard", at.replace(hour=0, minute=30))[0] is std
-    segs = [s for s in segments([std, off]) if s.tier == "standard"]
-    covered = sorted((s.minute_from, s.minute_to, s.price.tier) for s in segs)
-    assert covered == [(0, 30, "off-peak"), (30, 990, "standard"), (990, 1440, "off-peak")]
+    for weekday in range(7):  # the same every day
+        assert _day_cover(segments([std, off]), weekday) == [(0, 30, "off-peak"), (30, 990, "standard"),
+                                                             (990, 1440, "off-peak")]
 
 
 def test_off_peak_window_of_two_ranges() -> None:
@@ -226,10 +240,30 @@ def test_off_peak_window_of_two_ranges() -> None:
     for hour, minute, want in ((0, 59, off), (1, 0, std), (3, 59, std), (4, 0, off), (5, 59, off), (6, 0, std),
                                (9, 59, std), (10, 0, off), (23, 59, off)):
         assert choose_row([std, off], DAY, "standard", at.replace(hour=hour, minute=minute))[0] is want, (hour, minute)
-    segs = [s for s in segments([std, off]) if s.tier == "standard"]
-    covered = sorted((s.minute_from, s.minute_to, s.price.tier) for s in segs)
-    assert covered == [(0, 60, "off-peak"), (60, 240, "standard"), (240, 360, "off-peak"), (360, 600, "standard"),
-                       (600, 1440, "off-peak")]
+    assert _day_cover(segments([std, off]), 3) == [(0, 60, "off-peak"), (60, 240, "standard"),
+                                                   (240, 360, "off-peak"), (360, 600, "standard"),
+                                                   (600, 1440, "off-peak")]
+
+
+def test_off_peak_window_that_names_days() -> None:
+    """DeepSeek since 2026-08-16: peak 01:00-04:00 and 06:00-10:00 UTC on weekdays only; every other minute of the
+    week (weekends whole) is off-peak. Friday's 10:00-01:00 runs into Saturday; Sunday's day runs into Monday."""
+    std = _price(input=D("1.32"), output=D("3.96"))
+    off = _price("off-peak", input=D("0.66"), output=D("1.98"), window_utc=DEEPSEEK_2026)
+    friday, saturday, sunday, monday = (datetime(2026, 9, d) for d in (4, 5, 6, 7))
+    cases = [(friday.replace(hour=3, minute=59), std), (friday.replace(hour=23, minute=59), off),
+             (saturday.replace(hour=0, minute=30), off), (saturday.replace(hour=2), off),  # Saturday's peak hours
+             (saturday.replace(hour=7), off), (sunday.replace(hour=9, minute=59), off),
+             (monday.replace(hour=0, minute=59), off), (monday.replace(hour=1), std), (monday.replace(hour=4), off),
+             (monday.replace(hour=6), std), (monday.replace(hour=10), off)]
+    for ts, want in cases:
+        assert choose_row([std, off], ts.date(), "standard", ts)[0] is want, ts
+    for weekday in (5, 6):  # weekends: every segment off-peak, covering the whole day
+        cover = _day_cover(segments([std, off]), weekday)
+        assert {t for *_, t in cover} == {"off-peak"} and sum(b - a for a, b, _ in cover) == 1440, cover
+    assert _day_cover(segments([std, off]), 2) == [(0, 60, "off-peak"), (60, 240, "standard"),
+                                                   (240, 360, "off-peak"), (360, 600, "standard"),
+                                                   (600, 1440, "off-peak")]
 
 
 def test_missing_components_are_named_fallbacks_never_zero() -> None:

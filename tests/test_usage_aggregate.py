@@ -26,14 +26,17 @@ from hypothesis import strategies as st
 from helpers.usage_helpers import write_usage_rows
 from llmflation.errors import InputError
 from llmflation.ledger.ledger import Ledger
-from llmflation.ledger.loading import parse_window
 from llmflation.ledger.records import Lifecycle, Model, Price
+from llmflation.ledger.windows import parse_window
 from llmflation.usage import analytics
 from llmflation.usage.pricing import open_engine, pricing_inputs, row_costs_expr
 
 D = Decimal
 CI = os.environ.get("CI") == "true"
 START = date(2025, 3, 1)
+# windows that name days; the first is DeepSeek's off-peak minutes since 2026-08-16
+WEEKLY_WINDOWS = ("Mon-Fri 04:00-06:00,Mon-Fri 10:00-01:00,Sat 01:00-24:00,Sun 00:00-24:00,Mon 00:00-01:00",
+                  "Sat-Sun 00:00-24:00", "Fri-Mon 22:00-02:00", "Wed 10:00-01:00")
 MODELS = ("acme/a", "acme/b", "beta/c", "gamma/d")
 SRC = "https://example.org/prices"
 
@@ -74,6 +77,8 @@ def offer_rows(draw: st.DrawFn, model: str, provider: str) -> list[Price]:
         window = f"{start // 60:02d}:{start % 60:02d}-{end // 60:02d}:{end % 60:02d}"
         if draw(st.booleans()) and parse_window(f"{window},04:00-06:00") is not None:  # DeepSeek's second range
             window += ",04:00-06:00"
+        if draw(st.integers(0, 2)) == 0:  # or a window that names days (the logs span every weekday)
+            window = draw(st.sampled_from(WEEKLY_WINDOWS))
         rows.append(Price(model=model, provider=provider, valid_from=first, valid_to=last, tier="off-peak",
                           input=draw(money), output=draw(money), cached_input=draw(opt_money), source=SRC,
                           confidence="official", window_utc=window))

@@ -205,6 +205,11 @@ def test_an_off_peak_window_of_two_ranges_is_written_and_overlap_refused(writabl
     got = writable.get("/api/price", params={"model": model, "provider": "mycloud", "at": "2032-02-01",
                                              "tier": "off-peak"}).json()
     assert got["prices"][0]["window_utc"] == "04:00-06:00,10:00-01:00"
+    weekly = writable.post("/api/user/prices", headers=auth, json={"prices": [
+        row("standard", None, "weekcloud"), row("off-peak", "Mon-Fri 04:00-06:00,Sat-Sun 00:00-24:00", "weekcloud")]})
+    assert weekly.status_code == 201, weekly.text
+    assert_envelope(writable.post("/api/user/prices", headers=auth, json={"prices": [
+        row("standard", None, "typo"), row("off-peak", "Mo 04:00-06:00", "typo")]}), 422)
     assert_envelope(writable.get("/api/price", params={"model": model, "provider": "other"}), 404)  # nothing written
 
 

@@ -113,8 +113,10 @@ def _note_windows(found: Any) -> None:
     """An off-peak price applies only inside its UTC window: say which, since the table has no column for it."""
     for p in found:
         if p.window_utc:
-            hours = " and ".join(r.strip() for r in p.window_utc.split(","))
-            info(f"{p.provider} {p.tier}: applies {hours} UTC only; outside that the standard price applies.")
+            from llmflation.ledger.windows import describe
+
+            info(f"{p.provider} {p.tier}: applies {describe(p.window_utc)} UTC only; outside that the standard price "
+                 "applies.")
 
 
 def _warn_shutdowns(ledger: Any, found: Any, when: date | None) -> None:

@@ -32,6 +32,7 @@ from llmflation.ledger.records import (
     Price,
     Score,
 )
+from llmflation.ledger.windows import parse_window, window_problem
 
 MODEL_COLUMNS = (
     "id", "name", "aliases", "developer", "release_date", "open_weights", "params_total_b", "params_active_b",
@@ -331,59 +332,6 @@ def consistency_warnings(p: Price, model: Model | None) -> list[str]:
             out.append(f"{where}: {', '.join(zero)} = 0 on a paid offer bills those tokens at $0; leave the cell "
                        "empty unless the vendor bills them at $0 (a source's 0 often means 'no such charge')")
     return out
-
-
-def parse_window(text: str) -> tuple[tuple[int, int], ...] | None:
-    """A UTC time-of-day window as (start, end) minutes after midnight per range: "HH:MM-HH:MM", or several
-    disjoint ranges joined by commas ("04:00-06:00,10:00-01:00": a vendor's off-peak hours that are not one stretch).
-    A range's end may be before its start (it wraps midnight, e.g. DeepSeek's 16:30-00:30). None when malformed,
-    empty, a range starts and ends at the same minute, or two ranges overlap."""
-    ranges = []
-    for part in text.split(","):
-        got = _parse_range(part)
-        if got is None:
-            return None
-        ranges.append(got)
-    covered: set[int] = set()
-    for start, end in ranges:  # disjoint: no minute of the day in two ranges
-        minutes = set(range(start, end)) if start < end else set(range(start, 1440)) | set(range(0, end))
-        if covered & minutes:
-            return None
-        covered |= minutes
-    return tuple(ranges)
-
-
-def _parse_range(text: str) -> tuple[int, int] | None:
-    start, sep, end = text.partition("-")
-    a, b = _clock(start), _clock(end)
-    if not sep or a is None or b is None or a == b:
-        return None
-    return a, b
-
-
-def _clock(text: str) -> int | None:
-    """"HH:MM" (00:00 to 24:00) as minutes after midnight; None when malformed."""
-    hh, sep, mm = text.strip().partition(":")
-    if not (sep and hh.isdigit() and mm.isdigit() and len(mm) == 2):
-        return None
-    h, m = int(hh), int(mm)
-    if not (0 <= h <= 24 and 0 <= m < 60) or (h == 24 and m):
-        return None
-    return h * 60 + m
-
-
-def window_problem(window: str) -> str:
-    """Why `window` (which parse_window refused) is not a window: the message a user can act on."""
-    ranges = window.split(",")
-    for r in ranges:
-        start, _, end = r.partition("-")
-        if _clock(start) is not None and _clock(start) == _clock(end):
-            return (f"{window!r} starts and ends at the same minute: give a window of at least one minute (it may "
-                    "wrap midnight, e.g. 16:30-00:30)")
-    if all(_parse_range(r) is not None for r in ranges):
-        return f"{window!r} has ranges that overlap: give each minute of the day once (e.g. 04:00-06:00,10:00-01:00)"
-    return (f"{window!r} is not a UTC time-of-day window HH:MM-HH:MM (several disjoint ranges: "
-            "HH:MM-HH:MM,HH:MM-HH:MM)")
 
 
 def parse_scores(text: str, where: str, problems: Problems) -> list[Score]:

@@ -40,13 +40,13 @@ from datetime import date, datetime
 from decimal import ROUND_HALF_EVEN, Decimal, localcontext
 
 from llmflation.ledger.records import OFF_PEAK_TIER, STANDARD_TIER, Price
+from llmflation.ledger.windows import WEEK_MINUTES, minute_of_week, parse_window
 
 BUCKETS = ("input", "cache_read", "cache_write", "cache_write_1h", "input_audio", "output", "reasoning",
            "output_audio")
 SERVICE_TIERS = ("standard", "flex", "priority")  # what a call can ask for; off-peak is chosen by the clock
 RATE_QUANTUM = Decimal("1e-9")
 MTOK = Decimal(1_000_000)
-DAY_MINUTES = 24 * 60
 
 # code → what the fallback means (used in warnings and in the README)
 FALLBACKS = {
@@ -284,23 +284,13 @@ def price_call(card: RateCard, call: Call, requests: int = 1) -> Priced:
 
 
 # -- which row prices a call -------------------------------------------------------------------------------------
-def minute_of_day(ts: datetime) -> int:
-    return ts.hour * 60 + ts.minute
-
-
-def window_minutes(p: Price) -> list[tuple[int, int]]:
-    """An off-peak row's window as [start, end) minute ranges within one UTC day, ascending (a range that wraps
-    midnight splits in two)."""
-    from llmflation.ledger.loading import parse_window
-
-    out: list[tuple[int, int]] = []
-    for s, e in parse_window(p.window_utc or "") or ():
-        out += [(s, e)] if s < e else [(s, DAY_MINUTES), (0, e)]
-    return sorted(r for r in out if r[0] < r[1])
+def window_minutes(p: Price) -> tuple[tuple[int, int], ...]:
+    """An off-peak row's window as [start, end) ranges in minutes of the UTC week, ascending (ledger/windows.py)."""
+    return parse_window(p.window_utc or "") or ()
 
 
 def in_window(p: Price, ts: datetime) -> bool:
-    m = minute_of_day(ts)
+    m = minute_of_week(ts)
     return any(s <= m < e for s, e in window_minutes(p))
 
 
@@ -328,7 +318,8 @@ def choose_row(rows: Sequence[Price], day: date, tier: str, ts: datetime | None,
 # -- segments: the same choice as a table an engine can range-join ----------------------------------------------
 @dataclass(frozen=True, slots=True)
 class Segment:
-    """[valid_from, valid_to) × [minute_from, minute_to) UTC × requested tier → the row that prices it."""
+    """[valid_from, valid_to) × [minute_from, minute_to) of the UTC week (windows.py) × requested tier → the row
+    that prices it."""
 
     model: str
     provider: str
@@ -366,7 +357,7 @@ def segments(rows: Iterable[Price], shutdown: dict[tuple[str, str], date] | None
                     continue
                 off = live.get(OFF_PEAK_TIER) if row.tier == STANDARD_TIER else None
                 windows = window_minutes(off) if off is not None else []
-                marks = sorted({0, DAY_MINUTES, *(m for w in windows for m in w)})
+                marks = sorted({0, WEEK_MINUTES, *(m for w in windows for m in w)})
                 for a, b in zip(marks, marks[1:], strict=False):
                     inside = off is not None and any(s <= a < e for s, e in windows)
                     out.append(Segment(model, provider, start, end, tier, a, b, off if inside and off else row,

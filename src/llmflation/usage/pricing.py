@@ -14,11 +14,12 @@ Which provider's price applies to a row (kept explicit in every output as `provi
 A row whose provider has no price in effect that day is UNPRICED with its reason — never $0.
 
 Per-row rules are the tariff's (llmflation.ledger.tariff, the one pricing engine `bill` uses too): the price
-side is the tariff's segment table — per (model, provider, requested service tier, UTC minute range) the row that
-prices a call and its rate card, standard and long-context rate per token bucket, with the fallback behind each —
-so the join also matches the row's service tier (flex / priority, else standard, counted) and its time of day
-(DeepSeek-style off-peak windows). Long-context rates apply when the row's input per request exceeds the
-threshold; batch rows get `batch_discount` (full rate and a flag when none is on record).
+side is the tariff's segment table — per (model, provider, requested service tier, range of UTC minutes of the
+week) the row that prices a call and its rate card, standard and long-context rate per token bucket, with the
+fallback behind each — so the join also matches the row's service tier (flex / priority, else standard, counted)
+and its time of the week (DeepSeek-style off-peak windows, ledger/windows.py). Long-context rates apply when the
+row's input per request exceeds the threshold; batch rows get `batch_discount` (full rate and a flag when none is on
+record).
 
 Exactness: token sums are cast to DECIMAL(18,0) and unit prices are DECIMAL(19,9), so each product fits
 DECIMAL(38,9) on DuckDB and on Spark with no rounding; costs come out in micro-dollars (tokens × USD per 1M
@@ -40,6 +41,7 @@ from typing import TYPE_CHECKING, Any
 
 from llmflation.errors import InputError
 from llmflation.ledger.records import STANDARD_TIER, own_providers
+from llmflation.ledger.windows import DAY_MINUTES, WEEK_MINUTES
 from llmflation.usage.records import BUCKETS, SUB_BUCKETS
 from llmflation.usage.small_tables import small_table
 
@@ -65,10 +67,10 @@ UsageSource = Any  # UsageStore | Path (canonical Parquet) | str
 
 # -- ledger side: small tables -----------------------------------------------------------------------------------
 def price_table(ledger: Ledger) -> pa.Table:
-    """The tariff's segments as validity intervals: per (model, provider, requested service tier, UTC minute range
-    of the day) the row that prices a call and its rate card (ledger/tariff.py), standard (`p_*`) and long-context
-    (`pl_*`, NULL without a long tier) rates per bucket, and the fallbacks behind them. Offers past their shutdown
-    (lifecycle) end at the shutdown date."""
+    """The tariff's segments as validity intervals: per (model, provider, requested service tier, range of UTC
+    minutes of the week) the row that prices a call and its rate card (ledger/tariff.py), standard (`p_*`) and
+    long-context (`pl_*`, NULL without a long tier) rates per bucket, and the fallbacks behind them. Offers past
+    their shutdown (lifecycle) end at the shutdown date."""
     import pyarrow as pa
 
     from llmflation.ledger.tariff import BUCKETS as RATE_BUCKETS
@@ -158,20 +160,26 @@ def period_expr(day: ir.DateValue, period: str) -> ir.Value:
 
 def _with_call_keys(u: ir.Table) -> ir.Table:
     """The requested service tier (what the tariff can price; anything else prices as standard and is counted)
-    and the UTC minute of the day (for off-peak windows)."""
+    and the UTC minute of the week (for off-peak windows)."""
     import ibis
 
     tier = u.service_tier.lower()
     return u.mutate(
         tier_req=ibis.cases((tier.isin(["flex", "priority"]), tier), else_="standard"),
         tier_unknown=tier.notnull() & ~tier.isin(list(KNOWN_TIER_VALUES)),
-        minute=(u.ts.hour() * 60 + u.ts.minute()).cast("int32"),
+        minute=minute_of_week_expr(u.ts),
     )
+
+
+def minute_of_week_expr(ts: ir.TimestampValue) -> ir.IntegerValue:
+    """A UTC timestamp's minute of the week, Monday 00:00 = 0 (windows.minute_of_week): what the segments' minute
+    ranges are compared with. One expression for every engine (Ibis: Monday is day 0 on DuckDB and Spark alike)."""
+    return (ts.day_of_week.index().cast("int32") * DAY_MINUTES + ts.hour() * 60 + ts.minute()).cast("int32")
 
 
 def _range_join(u: ir.Table, side: ir.Table, day: str = "day", minute: str = "minute") -> ir.Table:
     """`u` (rows, or sums of rows) joined to the tariff segment in effect for its model, provider, tier, `day` and UTC
-    `minute` of the day: the validity intervals `[valid_from, valid_to)` as a range join (Spark has no as-of join)."""
+    `minute` of the week: the validity intervals `[valid_from, valid_to)` as a range join (Spark has no as-of join)."""
     return u.left_join(side, [
         u.model == side.p_model,
         u.price_provider == side.p_provider,
@@ -205,10 +213,10 @@ def with_provider(t: ir.Table, choices: ir.Table) -> ir.Table:
 @dataclass(frozen=True)
 class PriceShape:
     """What the row stage needs to know about the price side to group rows by *price key* without joining them:
-    every long-context threshold and every time-of-day window bound the ledger uses. A row's long-context rank (how
-    many thresholds its input per request exceeds) and its window slot (the last bound at or before its UTC minute)
-    decide its rate under every price segment it can meet, so rows that agree on them, and on day, model, provider,
-    tier and batch, cost the same per token and may be summed before pricing."""
+    every long-context threshold and every off-peak window bound the ledger uses. A row's long-context rank (how
+    many thresholds its input per request exceeds) and its window slot (the last bound at or before its UTC minute
+    of the week) decide its rate under every price segment it can meet, so rows that agree on them, and on day,
+    model, provider, tier and batch, cost the same per token and may be summed before pricing."""
 
     thresholds: tuple[int, ...] = ()
     minute_bounds: tuple[int, ...] = ()
@@ -218,10 +226,11 @@ class PriceShape:
 
 
 def price_shape(table: pa.Table, boundaries: Any = None) -> PriceShape:
-    """The thresholds (ascending) and interior minute bounds (0 < b < 1440, ascending) of a `price_table`."""
+    """The thresholds (ascending) and interior minute bounds (minutes of the week, 0 < b < WEEK_MINUTES,
+    ascending) of a `price_table`."""
     thresholds = sorted({int(v) for v in table.column("long_context_threshold").to_pylist() if v is not None})
     bounds = {int(v) for c in ("m_from", "m_to") for v in table.column(c).to_pylist()}
-    return PriceShape(tuple(thresholds), tuple(sorted(b for b in bounds if 0 < b < 1440)), boundaries)
+    return PriceShape(tuple(thresholds), tuple(sorted(b for b in bounds if 0 < b < WEEK_MINUTES)), boundaries)
 
 
 def offer_boundaries(table: pa.Table, choices: pa.Table) -> pa.Table:
@@ -245,7 +254,7 @@ def offer_boundaries(table: pa.Table, choices: pa.Table) -> pa.Table:
         ds.add(f)
         if t is not None:
             ds.add(t)
-        window[(m, p)] = window.get((m, p), False) or (m0, m1) != (0, 1440)
+        window[(m, p)] = window.get((m, p), False) or (m0, m1) != (0, WEEK_MINUTES)
         long[(m, p)] = long.get((m, p), False) or th is not None
     chosen = choices.to_pydict()
     for m, p in zip(chosen["c_model"], chosen["c_provider"], strict=True):
@@ -290,7 +299,7 @@ def _row_keys(t: ir.Table, shape: PriceShape, usage: ir.Table) -> dict[str, Any]
         tier = t.service_tier.lower()
         keys["tier_req"] = ibis.cases((tier.isin(["flex", "priority"]), tier), else_="standard")
     if shape.minute_bounds:
-        minute = (t.ts.hour() * 60 + t.ts.minute()).cast("int32")
+        minute = minute_of_week_expr(t.ts)
         slot = ibis.cases(*[(minute >= b, b) for b in reversed(shape.minute_bounds)], else_=0)
         keys["slot"] = gated("e_window", slot, 0).cast("int32")
     else:

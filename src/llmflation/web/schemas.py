@@ -96,8 +96,8 @@ class PriceOut(BaseModel):
     cache_write_1h_usd_per_mtok: str | None = None
     input_audio_usd_per_mtok: str | None = None
     output_audio_usd_per_mtok: str | None = None
-    window_utc: str | None = Field(None, description="UTC time-of-day window of an off-peak row: HH:MM-HH:MM, or "
-                                   "disjoint ranges joined by commas.")
+    window_utc: str | None = Field(None, description="UTC window of an off-peak row: HH:MM-HH:MM or DAYS "
+                                   "HH:MM-HH:MM, disjoint ranges joined by commas.")
     regional_uplift: str | None = None
     batch_discount: str | None
     long_context: LongContextOut | None
@@ -148,7 +148,9 @@ class WriteAnswer(BaseModel):
 
 
 PRICE_SCHEMA: dict[str, Any] = {"pattern": PRICE_PATTERN}
-_RANGE = r"(?:[01]\d|2[0-3]):[0-5]\d-(?:[01]\d|2[0-3]):[0-5]\d"  # one HH:MM-HH:MM range of a window_utc
+# one range of a window_utc (ledger/windows.py): [DAYS ]HH:MM-HH:MM, DAYS a day or a span of days (Mon-Fri)
+_DAY = "(?:[Mm][Oo][Nn]|[Tt][Uu][Ee]|[Ww][Ee][Dd]|[Tt][Hh][Uu]|[Ff][Rr][Ii]|[Ss][Aa][Tt]|[Ss][Uu][Nn])"
+_RANGE = (rf"(?:{_DAY}(?:-{_DAY})? )?(?:[01]\d|2[0-3]):[0-5]\d-(?:(?:[01]\d|2[0-3]):[0-5]\d|24:00)")
 # The tiers the pricing uses, any letter case (user_layer.normalise_tier): "STANDARD" is stored as "standard".
 TIER_PATTERN = "^(?:" + "|".join("".join(f"[{c.lower()}{c.upper()}]" if c.isalpha() else c for c in t)
                                  for t in TIERS) + ")$"
@@ -178,10 +180,11 @@ class PriceIn(BaseModel):
                        json_schema_extra=PRICE_SCHEMA)
     output: str = Field(max_length=30, description="USD per 1M output tokens.", json_schema_extra=PRICE_SCHEMA)
     cached_input: str | None = Field(None, max_length=30, json_schema_extra=PRICE_SCHEMA)
-    window_utc: str | None = Field(None, max_length=47, pattern=rf"^{_RANGE}(?:,{_RANGE}){{0,3}}$",
-                                   description="UTC time-of-day window HH:MM-HH:MM (it may wrap midnight), or up to "
-                                   "four disjoint ranges joined by commas: required for tier off-peak and only for "
-                                   "it.", examples=["16:30-00:30", "04:00-06:00,10:00-01:00"])
+    window_utc: str | None = Field(None, max_length=200, pattern=rf"^{_RANGE}(?:,{_RANGE}){{0,7}}$",
+                                   description="UTC window HH:MM-HH:MM (every day; it may wrap midnight), or DAYS "
+                                   "HH:MM-HH:MM (DAYS: Mon, or a span such as Mon-Fri), up to eight disjoint ranges "
+                                   "joined by commas: required for tier off-peak and only for it.",
+                                   examples=["16:30-00:30", "Mon-Fri 04:00-06:00,Sat-Sun 00:00-24:00"])
     batch_discount: str | None = Field(None, max_length=30, description='Fraction off for batch, e.g. "0.5".',
                                        json_schema_extra={"pattern": FRACTION_PATTERN})
     source: str = Field(
