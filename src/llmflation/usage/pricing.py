@@ -220,6 +220,9 @@ class PriceShape:
 
     thresholds: tuple[int, ...] = ()
     minute_bounds: tuple[int, ...] = ()
+    # the largest step every minute bound is a multiple of (30 for windows on the half hour): a row's slot is its
+    # minute of the week rounded down to it, which lies in the same price segment as the minute itself
+    minute_step: int = WEEK_MINUTES
     # per offer, the dates its price segments start or end (`offer_boundaries`), as a table on the engine;
     # None: rows are grouped by day
     boundaries: Any = None
@@ -228,9 +231,12 @@ class PriceShape:
 def price_shape(table: pa.Table, boundaries: Any = None) -> PriceShape:
     """The thresholds (ascending) and interior minute bounds (minutes of the week, 0 < b < WEEK_MINUTES,
     ascending) of a `price_table`."""
+    import math
+
     thresholds = sorted({int(v) for v in table.column("long_context_threshold").to_pylist() if v is not None})
     bounds = {int(v) for c in ("m_from", "m_to") for v in table.column(c).to_pylist()}
-    return PriceShape(tuple(thresholds), tuple(sorted(b for b in bounds if 0 < b < WEEK_MINUTES)), boundaries)
+    interior = tuple(sorted(b for b in bounds if 0 < b < WEEK_MINUTES))
+    return PriceShape(tuple(thresholds), interior, math.gcd(WEEK_MINUTES, *interior), boundaries)
 
 
 def offer_boundaries(table: pa.Table, choices: pa.Table) -> pa.Table:
@@ -299,8 +305,10 @@ def _row_keys(t: ir.Table, shape: PriceShape, usage: ir.Table) -> dict[str, Any]
         tier = t.service_tier.lower()
         keys["tier_req"] = ibis.cases((tier.isin(["flex", "priority"]), tier), else_="standard")
     if shape.minute_bounds:
+        # the minute of the week rounded down to the bounds' common step: one division, where a CASE over the
+        # bounds grows with every window (DeepSeek's weekday windows alone have 20 bounds a week)
         minute = minute_of_week_expr(t.ts)
-        slot = ibis.cases(*[(minute >= b, b) for b in reversed(shape.minute_bounds)], else_=0)
+        slot = minute - minute % shape.minute_step  # integer arithmetic (`//` compiles to a float division)
         keys["slot"] = gated("e_window", slot, 0).cast("int32")
     else:
         keys["slot"] = ibis.literal(0, "int32")
