@@ -266,6 +266,34 @@ def test_off_peak_window_that_names_days() -> None:
                                                    (600, 1440, "off-peak")]
 
 
+# (days after DAY, a Sunday; minute of that day; priced off-peak?) for DeepSeek's weekday-only peak hours
+WEEKDAY_CALLS = [(6, 120, True), (5, 120, False), (0, 120, True), (1, 120, False), (1, 300, True), (5, 1410, True),
+                 (6, 30, True), (0, 30, True), (1, 30, True), (1, 60, False), (3, 599, False), (3, 600, True)]
+
+
+def _weekday_case(tmp_path: Path, engine: str) -> None:
+    std = _price(input=D(2), output=D(8))
+    off = _price("off-peak", input=D(1), output=D(4), window_utc=DEEPSEEK_2026)
+    calls = [Scenario(prompt=10_000, cached=D(0), write5=D(0), write1h=D(0), audio_in=D(0), output=0,
+                      audio_out=D(0), reasoning=0, batch=False, minute=minute, tier="standard", days=days)
+             for days, minute, _ in WEEKDAY_CALLS]
+    got = usage_path([std, off], calls, tmp_path, engine)
+    for i, (sc, (*_, is_off)) in enumerate(zip(calls, WEEKDAY_CALLS, strict=True)):
+        assert got[f"call-{i:03d}"] == (D("0.01") if is_off else D("0.02")) == bill_path([std, off], sc), (i, sc.ts)
+
+
+def test_weekday_windows_price_the_same_on_duckdb(tmp_path: Path) -> None:
+    """Saturday and Sunday 02:00 are off-peak, Friday and Monday 02:00 peak, Friday 23:30 and Monday 00:30
+    off-peak: the engine's minute of the week agrees with the tariff's (Monday = day 0 on every engine; a day off
+    either way fails)."""
+    _weekday_case(tmp_path, "duckdb")
+
+
+@pytest.mark.spark
+def test_weekday_windows_price_the_same_on_spark(tmp_path: Path, spark_engine: str) -> None:
+    _weekday_case(tmp_path, spark_engine)
+
+
 def test_missing_components_are_named_fallbacks_never_zero() -> None:
     card = rate_card(_price(input=D(2), output=D(8)))
     got = price_call(card, Call(tokens={"cache_read": 1_000_000, "cache_write_1h": 1_000_000,
