@@ -11,6 +11,7 @@ only) are one representation for the tariff, the usage engines and the checks.
 from __future__ import annotations
 
 from datetime import datetime
+from functools import lru_cache
 
 DAY_MINUTES = 24 * 60
 WEEK_MINUTES = 7 * DAY_MINUTES
@@ -18,6 +19,7 @@ DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _SHOWN_DAYS = "Mon, Tue, Wed, Thu, Fri, Sat, Sun"
 
 
+@lru_cache(maxsize=256)  # a ledger has a handful of windows; the tariff asks for them per call it prices
 def parse_window(text: str) -> tuple[tuple[int, int], ...] | None:
     """The window's [start, end) ranges in minutes of the week, ascending, a range past Sunday midnight split in
     two. None when an item is malformed, names an unknown day, starts and ends at the same minute, or when two
