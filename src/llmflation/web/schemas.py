@@ -11,6 +11,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field
 
 from llmflation.ledger.records import TIERS
+from llmflation.ledger.windows import DAYS
 from llmflation.money import FRACTION_PATTERN, PRICE_PATTERN, PRICE_PLACES
 
 
@@ -149,7 +150,7 @@ class WriteAnswer(BaseModel):
 
 PRICE_SCHEMA: dict[str, Any] = {"pattern": PRICE_PATTERN}
 # one range of a window_utc (ledger/windows.py): [DAYS ]HH:MM-HH:MM, DAYS a day or a span of days (Mon-Fri)
-_DAY = "(?:[Mm][Oo][Nn]|[Tt][Uu][Ee]|[Ww][Ee][Dd]|[Tt][Hh][Uu]|[Ff][Rr][Ii]|[Ss][Aa][Tt]|[Ss][Uu][Nn])"
+_DAY = "(?:" + "|".join("".join(f"[{c.upper()}{c}]" for c in d) for d in DAYS) + ")"  # any letter case
 _RANGE = (rf"(?:{_DAY}(?:-{_DAY})? )?(?:[01]\d|2[0-3]):[0-5]\d-(?:(?:[01]\d|2[0-3]):[0-5]\d|24:00)")
 # The tiers the pricing uses, any letter case (user_layer.normalise_tier): "STANDARD" is stored as "standard".
 TIER_PATTERN = "^(?:" + "|".join("".join(f"[{c.lower()}{c.upper()}]" if c.isalpha() else c for c in t)
