@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import shutil
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -156,24 +156,56 @@ def test_jevons_on_generated_logs(ledger: Any, tmp_path: Path) -> None:
         analytics.jevons(path, ledger, analytics.parse_period("2021"), analytics.parse_period("2025"))
 
 
-def _in_window(window: str, minute: int) -> bool:
-    start, end = ((int(h) * 60 + int(m)) for h, m in (part.split(":") for part in window.split("-")))
-    return start <= minute < end if start < end else (minute >= start or minute < end)
+_WEEKDAY = {"mon": 0, "tue": 1, "wed": 2, "thu": 3, "fri": 4, "sat": 5, "sun": 6}
+
+
+def _in_window(window: str, ts: datetime) -> bool:
+    """Plain reference for `window_utc`, written from the format's description rather than from ledger/windows.py:
+    comma-joined ranges "[DAYS ]HH:MM-HH:MM"; a range whose end is not after its start runs into the next day."""
+    minute, weekday = ts.hour * 60 + ts.minute, ts.weekday()
+    for item in window.split(","):
+        item = item.strip()
+        days = list(range(7))
+        if item[0].isalpha():
+            day_text, item = item.split(" ", 1)
+            first, _, last = day_text.lower().partition("-")
+            i, j = _WEEKDAY[first], _WEEKDAY[last or first]
+            days = [(i + k) % 7 for k in range((j - i) % 7 + 1)]
+        start, end = ((int(h) * 60 + int(m)) for h, m in (part.split(":") for part in item.split("-")))
+        if start < end and weekday in days and start <= minute < end:
+            return True
+        if start >= end and ((weekday in days and minute >= start) or ((weekday - 1) % 7 in days and minute < end)):
+            return True
+    return False
+
+
+def test_plain_window_reference_reads_weekday_ranges() -> None:
+    """The reference itself, on DeepSeek's two shapes: a daily range past midnight and weekday ranges."""
+    assert _in_window("16:30-00:30", datetime(2025, 3, 3, 0, 15))
+    assert not _in_window("16:30-00:30", datetime(2025, 3, 3, 0, 30))
+    v4 = "Mon-Fri 04:00-06:00,Mon-Fri 10:00-01:00,Sat 01:00-24:00,Sun 00:00-24:00,Mon 00:00-01:00"
+    assert _in_window(v4, datetime(2026, 11, 28, 0, 30))  # Saturday 00:30: Friday's 10:00-01:00 runs on
+    assert not _in_window(v4, datetime(2026, 11, 30, 1, 30))  # Monday 01:30: peak
+    assert _in_window(v4, datetime(2026, 11, 29, 23, 59)) and not _in_window(v4, datetime(2026, 12, 2, 7, 0))
 
 
 def test_generated_rows_priced_like_the_plain_python_reference(ledger: Any, tmp_path: Path) -> None:
-    """The Ibis expression and a per-row Python pricer agree to the last digit on realistic traffic."""
+    """The Ibis expression and a per-row Python pricer agree to the last digit on realistic traffic, off-peak
+    windows with weekday ranges included. The generator's clock is pinned, so the rows are the same on every day."""
     gen = gen_module()
-    rows = gen.generate(ledger, 1500, seed=12)
+    rows = gen.generate(ledger, 3000, seed=12, today=date(2026, 11, 30))
     path = tmp_path / "c.parquet"
     gen.write_canonical(rows, path)
     want = Decimal(0)
+    off_peak_by_window: dict[str, int] = {}
     for r in rows:
         (p,) = ledger.price(r.model, at=r.ts.date(), provider=r.provider)
         off = ledger.off_peak_row(r.model, r.provider, r.ts.date())
-        if off is not None and _in_window(off.window_utc, r.ts.hour * 60 + r.ts.minute):
+        if off is not None and _in_window(off.window_utc, r.ts):
             p = off  # DeepSeek-style off-peak hours (UTC) are priced by the off-peak row
+            off_peak_by_window[off.window_utc] = off_peak_by_window.get(off.window_utc, 0) + 1
         want += gen.reference_cost(r, p)
+    assert any("," in w for w in off_peak_by_window), off_peak_by_window  # a weekday window was exercised
     report = analytics.spend(path, ledger, by="month")
     assert report.total.unpriced_requests == 0
     assert report.total.cost_usd == want
