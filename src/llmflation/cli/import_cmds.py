@@ -202,7 +202,7 @@ def _show_report(r: ImportReport, as_json: bool) -> None:
             ("entries priced in the source", r.entries),
             ("matched to ledger models", r.matched),
             ("unmatched", len(r.unmatched)),
-            ("skipped (not text / no price)", len(r.skipped)),
+            ("skipped (not text / no price / name not in effect)", len(r.skipped)),
             ("rows written", len(r.rows)),
             ("flagged rows", sum(1 for x in r.rows if x.flags)),
             ("conflicts with curated rows", len(r.conflicts)),

@@ -7,13 +7,13 @@ import tomllib
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from importlib import resources
 
-from llmflation.errors import UnknownModelError, suggest
-from llmflation.ledger.importers.common import Entry
+from llmflation.errors import NameNotInEffectError, UnknownModelError, suggest
+from llmflation.ledger.importers.common import Entry, Skip
 from llmflation.ledger.ledger import Ledger
-from llmflation.ledger.records import Model, Price, sold_by_developer
+from llmflation.ledger.records import Model, NameRow, Price, sold_by_developer
 from llmflation.ledger.store import ImportedRow
 
 _DATED = re.compile(r"(\d{4}-?\d{2}-?\d{2}|-\d{4}$|-\d{3}$|@\d{8})")
@@ -58,6 +58,20 @@ class Match:
 
 
 @dataclass(frozen=True)
+class Retired:
+    """A key whose name the ledger knows, but which named no model on the source's day (the offer had shut down,
+    or the name did not exist yet): its price is not imported as a current offer."""
+
+    key: str
+    provider: str
+    reason: str
+    name: str = ""  # the known name the key resolved through
+
+    def skip(self) -> Skip:
+        return Skip(self.key, self.reason)
+
+
+@dataclass(frozen=True)
 class Unmatched:
     key: str
     provider: str
@@ -81,6 +95,7 @@ class Mapped:
     unmatched: list[Unmatched] = field(default_factory=list)
     shadowed: list[Shadowed] = field(default_factory=list)
     new_models: list[Model] = field(default_factory=list)  # provisional models (import with add_new)
+    retired: list[Retired] = field(default_factory=list)  # known names that meant no model on the day
 
 
 class Matcher:
@@ -98,7 +113,8 @@ class Matcher:
             self._slugs.append(slug)
             for name in (m.id, slug, m.name, *m.aliases):
                 self._index.setdefault(name.lower(), m.id)
-        self._cache: dict[tuple[str, tuple[str, ...]], Match | None] = {}
+        self._cache: dict[tuple[str, tuple[str, ...], date | None, str | None], Match | Retired | None] = {}
+        self._name_rows: dict[str, list[NameRow]] = defaultdict(list)
 
     def provider(self, raw: str, key: str) -> str:
         name = raw.strip().lower()
@@ -130,21 +146,33 @@ class Matcher:
                     out.append(f)
         return out
 
-    def match(self, key: str, names: Sequence[str] = ()) -> Match | None:
-        cache_key = (key, tuple(names))
+    def match(self, key: str, names: Sequence[str] = (), *, at: date | None = None,
+              provider: str | None = None) -> Match | Retired | None:
+        """The ledger model `key` named on `at` (the source's day; today when omitted) at `provider`: a Match, a
+        Retired key when the name is on record but meant nothing that day, or None when no name matches."""
+        cache_key = (key, tuple(names), at, provider)
         if cache_key not in self._cache:
-            self._cache[cache_key] = self._match(key, names)
+            try:
+                self._cache[cache_key] = self._match(key, names, at, provider)
+            except NameNotInEffectError as exc:
+                self._cache[cache_key] = Retired(key, provider or "", f"{exc} Not imported as a current offer.",
+                                                 exc.name.strip().lower())
         return self._cache[cache_key]
 
-    def _match(self, key: str, names: Sequence[str]) -> Match | None:
+    def _match(self, key: str, names: Sequence[str], at: date | None, provider: str | None) -> Match | None:
         low = key.strip().lower()
         target = self.table.models.get(low)
         if target and target in self._index:
-            return Match(self.ledger.resolve(target), via=target, rank=RANK_ID, flags=("alias-table",))
+            return Match(self.ledger.resolve(target, provider, at), via=target, rank=RANK_ID, flags=("alias-table",))
+        retired: NameNotInEffectError | None = None
         for cand in [*self.candidates(key), *(n.strip().lower() for n in names if n.strip())]:
             if cand not in self._index:
                 continue
-            model = self.ledger.resolve(cand)
+            try:
+                model = self.ledger.resolve(cand, provider, at)
+            except NameNotInEffectError as exc:  # a later form may still name a live model
+                retired = retired or exc
+                continue
             slug = model.id.split("/", 1)[-1]
             bare = low.rsplit("/", 1)[-1]
             moving = (
@@ -159,7 +187,26 @@ class Matcher:
             if moving:
                 return Match(model, via=cand, rank=RANK_MOVING, flags=("alias-key-may-lag",))
             return Match(model, via=cand, rank=RANK_ALIAS, flags=("alias-key",))
+        if retired is not None:
+            raise retired
         return None
+
+    def meaning_changes(self, name: str, provider: str, start: date, end: date | None) -> list[date]:
+        """The days in (start, end) on which `name` (at `provider`) came to mean another model, or none: where a
+        price history of one key must be cut, so each part is matched to the model the name meant then."""
+        if not self._name_rows:
+            for n in self.ledger.names():
+                self._name_rows[n.name.lower()].append(n)
+        rows = [n for n in self._name_rows.get(name.strip().lower(), ()) if n.provider in (None, provider)]
+
+        def meaning(day: date) -> str | None:
+            live = [n for n in rows if n.in_effect(day)]
+            return next((n.model for n in live if n.provider == provider),
+                        next((n.model for n in live if n.provider is None), None))
+
+        days = sorted({d for n in rows for d in (n.valid_from, n.valid_to)
+                       if d is not None and start < d and (end is None or d < end)})
+        return [d for d in days if meaning(d - timedelta(days=1)) != meaning(d)]
 
     def suggestions(self, key: str) -> tuple[str, ...]:
         cands = self.candidates(key)
@@ -175,17 +222,20 @@ def preference(key: str, match: Match) -> tuple[int, int, int, str]:
     return (match.rank, 0 if _DATED.search(key) else 1, len(key), key)
 
 
-def choose_keys(matches: Iterable[tuple[str, str, str, Match]]) -> tuple[dict[str, Match], list[Shadowed]]:
-    """Given (key, provider, tier, match) tuples, keep the preferred key per (model, provider, tier)."""
+def choose_keys(
+    matches: Iterable[tuple[str, str, str, Match]],
+) -> tuple[dict[tuple[str, str], Match], list[Shadowed]]:
+    """Given (key, provider, tier, match) tuples, keep the preferred key per (model, provider, tier); the result is
+    keyed by (key, model id), as one key of a price history can name different models in different years."""
     groups: dict[tuple[str, str, str], dict[str, Match]] = defaultdict(dict)
     for key, provider, tier, m in matches:
         groups[(m.model.id, provider, tier)][key] = m
-    chosen: dict[str, Match] = {}
+    chosen: dict[tuple[str, str], Match] = {}
     shadowed: list[Shadowed] = []
     for (model_id, provider, _tier), by_key in groups.items():
         ordered = sorted(by_key, key=lambda k: preference(k, by_key[k]))
         best = ordered[0]
-        chosen[best] = by_key[best]
+        chosen[(best, model_id)] = by_key[best]
         shadowed.extend(Shadowed(k, model_id, provider, best) for k in ordered[1:])
     return chosen, shadowed
 
@@ -273,10 +323,15 @@ def map_snapshot(
     provider_of: dict[str, str] = {}
     new: dict[str, Model] = {}
     unmatched: dict[str, Unmatched] = {}
+    retired: dict[str, Retired] = {}
     for e in entries:
         provider = matcher.provider(e.provider, e.key)
         provider_of[e.key] = provider
-        m = matcher.match(e.key, e.names)
+        m = matcher.match(e.key, e.names, at=seen_on, provider=provider)
+        if isinstance(m, Retired):
+            if m.key not in retired:
+                retired[m.key] = m
+            continue
         if m is None and add_new:
             model = provisional_model(e, matcher, seen_on, source, label)
             if model is not None:
@@ -289,11 +344,12 @@ def map_snapshot(
             out.matched += 1
         found[e.terms.tier].append((e.key, provider, e.terms.tier, m))
     out.unmatched = list(unmatched.values())
+    out.retired = list(retired.values())
     out.new_models = sorted(new.values(), key=lambda x: x.id)
     chosen: dict[tuple[str, str], Match] = {}
     for tier, group in found.items():
         picked, shadowed = choose_keys(group)
-        chosen.update({(k, tier): m for k, m in picked.items()})
+        chosen.update({(k, tier): m for (k, _model), m in picked.items()})
         if tier == "standard":
             out.shadowed = shadowed
     shadowed_by: dict[str, list[str]] = defaultdict(list)

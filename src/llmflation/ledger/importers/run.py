@@ -7,22 +7,25 @@ mapping and merge rules it calls are pure.
 from __future__ import annotations
 
 import importlib.util
+import itertools
 import re
 import shutil
 import subprocess
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from dataclasses import dataclass, field, replace
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from llmflation.errors import InputError
 from llmflation.ledger.importers import litellm
 from llmflation.ledger.importers.common import Skip, Snapshot
-from llmflation.ledger.importers.history import Dropped, Mined, Version, mine
+from llmflation.ledger.importers.history import Dropped, Mined, Segment, Version, mine
 from llmflation.ledger.importers.mapping import (
     Mapped,
+    Match,
     Matcher,
+    Retired,
     Shadowed,
     Unmatched,
     choose_keys,
@@ -151,7 +154,7 @@ def _finish(
         mapped.matched,
         mapped.rows,
         mapped.unmatched,
-        skipped,
+        [*skipped, *(r.skip() for r in mapped.retired)],  # known names that meant no model on the source's day
         mapped.shadowed,
         found,
         new_models=list(mapped.new_models),
@@ -355,25 +358,61 @@ def read_versions(gitdir: Path, commits: Sequence[_Commit]) -> Iterator[Version]
         proc.wait()
 
 
+def split_at_name_moves(key: str, segs: list[Segment], matcher: Matcher, provider: str) -> list[Segment]:
+    """Cut each segment where the name its key resolves through changed meaning (DeepSeek's `deepseek-chat` moved
+    from V3.1 to V3.2 inside one unchanged LiteLLM price): each part is then matched on its own first day."""
+    out: list[Segment] = []
+    for seg in segs:
+        m = matcher.match(key, at=seg.valid_from, provider=provider)
+        # a retired name may also come into effect inside the segment: cut there too
+        name = m.via if isinstance(m, Match) else m.name if isinstance(m, Retired) else ""
+        cuts = matcher.meaning_changes(name, provider, seg.valid_from, seg.valid_to) if name else []
+        bounds: list[date | None] = [seg.valid_from, *cuts, seg.valid_to]
+        for i, (a, b) in enumerate(itertools.pairwise(bounds)):
+            assert a is not None
+            last = i == len(bounds) - 2
+            seen = seg.seen_on if last or b is None else min(seg.seen_on, b - timedelta(days=1))
+            out.append(seg if len(bounds) == 2 else replace(seg, valid_from=a, valid_to=b, seen_on=seen))
+    return out
+
+
 def map_history(mined: Mined, matcher: Matcher, repo: str) -> tuple[Mapped, list[Event]]:
+    """Each segment of a key is matched on its own first day: a moving name ("gpt-4o") meant different models in
+    different years, and a retired name's later segments (LiteLLM keeps keys after shutdowns) are set aside."""
     out = Mapped()
-    found = []
+    found: list[tuple[str, str, str, Match]] = []
     provider_of: dict[str, str] = {}
-    for key in mined.segments:
+    by_segment: dict[str, list[Match | None]] = {}
+    for key, segs in mined.segments.items():
         provider = matcher.provider(mined.providers.get(key, ""), key)
         provider_of[key] = provider
-        m = matcher.match(key)
-        if m is None:
-            out.unmatched.append(Unmatched(key, provider))
+        segs = mined.segments[key] = split_at_name_moves(key, segs, matcher, provider)
+        matches: list[Match | None] = []
+        for seg in segs:
+            m = matcher.match(key, at=seg.valid_from, provider=provider)
+            if isinstance(m, Retired):
+                if not any(r.key == key for r in out.retired):
+                    out.retired.append(Retired(key, provider, f"segment from {seg.valid_from}: {m.reason}"))
+                m = None
+            matches.append(m)
+        if all(m is None for m in matches):
+            if not any(r.key == key for r in out.retired):
+                out.unmatched.append(Unmatched(key, provider))
             continue
         out.matched += 1
-        found.append((key, provider, "standard", m))
+        by_segment[key] = matches
+        for m in {m.model.id: m for m in matches if m is not None}.values():
+            found.append((key, provider, "standard", m))
     chosen, out.shadowed = choose_keys(found)
     events: list[Event] = []
-    for key, m in sorted(chosen.items()):
+    for key, model_id in sorted(chosen):
         provider = provider_of[key]
         segs = mined.segments[key]
+        mine_ = [x is not None and x.model.id == model_id for x in by_segment[key]]
         for j, seg in enumerate(segs):
+            m = by_segment[key][j]
+            if m is None or not mine_[j]:
+                continue
             flags = (*m.flags, *seg.flags)
             bits = [
                 f"first seen {seg.valid_from} in LiteLLM's price map as {key!r} (commit {seg.commit[:10]}); "
@@ -401,7 +440,7 @@ def map_history(mined: Mined, matcher: Matcher, repo: str) -> tuple[Mapped, list
                     flags=flags,
                 )
             )
-            prev = segs[j - 1] if j > 0 else None
+            prev = segs[j - 1] if j > 0 and mine_[j - 1] else None  # a name's move is not a price change
             new = (seg.terms.input, seg.terms.output)
             if prev is not None and prev.valid_to == seg.valid_from:
                 events.append(
@@ -423,7 +462,7 @@ def map_history(mined: Mined, matcher: Matcher, repo: str) -> tuple[Mapped, list
                         "first seen", seg.valid_from, m.model.id, provider, key, seg.commit, None, new, flags
                     )
                 )
-            nxt = segs[j + 1] if j + 1 < len(segs) else None
+            nxt = segs[j + 1] if j + 1 < len(segs) and mine_[j + 1] else None
             if seg.valid_to is not None and (nxt is None or nxt.valid_from != seg.valid_to):
                 events.append(
                     Event("last seen", seg.seen_on, m.model.id, provider, key, seg.commit, new, None, flags)

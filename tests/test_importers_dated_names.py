@@ -1,0 +1,110 @@
+"""Importers read a source's keys as names on the source's day, over the bundled ledger's dated names.
+
+A name is billed as what it meant that day: `gpt-4o` meant the 2024-05-13 snapshot until 2024-10-02, `deepseek-chat`
+moved through five models, and `o1-mini` means nothing since its 2025-10-27 shutdown although LiteLLM still lists it.
+Such a retired key is set aside with its reason (never a failed source: one stale key once failed all of
+`data update`), and a key's price history is cut where its name changed meaning.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from helpers.litellm_repo import ROOT, Repo, entry
+from helpers.price_server import Route, serve
+from llmflation.ledger.importers.run import import_litellm_history
+from llmflation.ledger.importers.update import update
+from llmflation.ledger.ledger import Ledger, open_ledger
+
+
+@pytest.fixture
+def ledger(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Ledger:
+    monkeypatch.setenv("LLMFLATION_HOME", str(tmp_path))
+    monkeypatch.delenv("LLMFLATION_OFFLINE", raising=False)
+    return open_ledger(tmp_path / "ledger.duckdb")
+
+
+MAP = {
+    "o1-mini": entry(1.1e-06, 4.4e-06),
+    "gpt-4o": entry(2.5e-06, 1e-05),
+    "deepseek-chat": entry(2.7e-07, 1.1e-06, provider="deepseek"),
+    "gpt-4.1-nano": entry(1e-07, 4e-07),
+    "not-a-model-anyone-sells": entry(1e-06, 2e-06),
+}
+
+
+def _update(ledger: Ledger, day: date) -> Any:
+    with serve({"/m.json": Route(json.dumps(MAP).encode())}) as s:
+        result = update(ledger=ledger, today=day, urls={"litellm": s.url("/m.json")}, kinds=["litellm"],
+                        backoff=0.01)
+    (src,) = result.sources
+    assert src.status == "imported", src.reason
+    assert src.report is not None
+    return src.report
+
+
+def _models(report: Any) -> dict[str, str]:
+    return {r.source_key: r.price.model for r in report.rows}
+
+
+def test_a_retired_name_is_set_aside_with_its_reason_and_the_rest_imports(ledger: Ledger) -> None:
+    report = _update(ledger, date(2026, 12, 3))
+    models = _models(report)
+    assert "o1-mini" not in models and "deepseek-chat" not in models  # both names ended before the day
+    reasons = {s.key: s.reason for s in report.skipped}
+    assert "2024-09-12 to 2025-10-27 as openai/o1-mini-2024-09-12" in reasons["o1-mini"]
+    assert "meant nothing on 2026-12-03" in reasons["deepseek-chat"]
+    assert models["gpt-4o"] == "openai/gpt-4o-2024-08-06"
+    assert models["gpt-4.1-nano"] == "openai/gpt-4.1-nano-2025-04-14"
+    assert [u.key for u in report.unmatched] == ["not-a-model-anyone-sells"]  # unknown ≠ retired
+
+
+@pytest.mark.parametrize(
+    ("day", "gpt4o", "deepseek"),
+    [
+        (date(2024, 6, 1), "openai/gpt-4o-2024-05-13", "deepseek/deepseek-v2"),
+        (date(2024, 11, 1), "openai/gpt-4o-2024-08-06", "deepseek/deepseek-v2.5"),
+        (date(2025, 9, 1), "openai/gpt-4o-2024-08-06", "deepseek/deepseek-v3.1"),
+        (date(2025, 10, 1), "openai/gpt-4o-2024-08-06", "deepseek/deepseek-v3.2"),
+    ],
+)
+def test_a_snapshot_reads_moving_names_on_its_own_day(ledger: Ledger, day: date, gpt4o: str, deepseek: str) -> None:
+    models = _models(_update(ledger, day))
+    assert models["gpt-4o"] == gpt4o
+    assert models["deepseek-chat"] == deepseek
+    assert models.get("o1-mini") == ("openai/o1-mini-2024-09-12" if day >= date(2024, 9, 12) else None)
+
+
+def test_a_name_before_it_existed_is_not_imported(ledger: Ledger) -> None:
+    report = _update(ledger, date(2024, 6, 1))  # o1-mini was released 2024-09-12
+    assert "o1-mini" not in _models(report)
+    assert any(s.key == "o1-mini" and "2024-09-12" in s.reason for s in report.skipped)
+
+
+def test_history_is_cut_where_the_name_moved_and_its_retired_tail_is_dropped(
+    ledger: Ledger, tmp_path: Path
+) -> None:
+    """One unchanged LiteLLM price for `deepseek-chat` from 2025-01-10 to today becomes one row per model the name
+    meant, with no invented price change at the cuts, and nothing after DeepSeek retired the name (2026-07-24)."""
+    repo = Repo(tmp_path / "litellm")
+    m = {"deepseek-chat": entry(2.7e-07, 1.1e-06, provider="deepseek")}
+    for day in ("2025-01-10", "2025-06-01", "2025-10-15", "2026-08-01"):
+        m[f"filler-{day}"] = entry(1e-06, 1e-06)  # each commit changes the file
+        repo.write(ROOT, m, day, f"update {day}")
+    report = import_litellm_history(repo.path, ledger=ledger)
+    rows = sorted((r.price for r in report.rows if r.source_key == "deepseek-chat"), key=lambda p: p.valid_from)
+    assert [(p.model, p.valid_from, p.valid_to) for p in rows] == [
+        ("deepseek/deepseek-v3", date(2025, 1, 10), date(2025, 8, 21)),
+        ("deepseek/deepseek-v3.1", date(2025, 8, 21), date(2025, 9, 29)),
+        ("deepseek/deepseek-v3.2", date(2025, 9, 29), date(2026, 4, 24)),
+        ("deepseek/deepseek-v4-flash", date(2026, 4, 24), date(2026, 7, 24)),
+    ]
+    assert {(p.input, p.output) for p in rows} == {(Decimal("0.27"), Decimal("1.1"))}
+    assert not [e for e in report.events if e.key == "deepseek-chat" and e.label == "price change first seen"]
+    assert any(s.key == "deepseek-chat" and "2026-07-24" in s.reason for s in report.skipped)
