@@ -9,6 +9,7 @@ Such a retired key is set aside with its reason (never a failed source: one stal
 from __future__ import annotations
 
 import json
+import shutil
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -24,10 +25,18 @@ from llmflation.ledger.ledger import Ledger, open_ledger
 
 
 @pytest.fixture
-def ledger(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Ledger:
+def ledger(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, store_template: Path) -> Ledger:
+    """A private copy of the store built from the bundled data (imports write to it)."""
     monkeypatch.setenv("LLMFLATION_HOME", str(tmp_path))
     monkeypatch.delenv("LLMFLATION_OFFLINE", raising=False)
+    shutil.copyfile(store_template, tmp_path / "ledger.duckdb")
     return open_ledger(tmp_path / "ledger.duckdb")
+
+
+@pytest.fixture
+def bundled(shared_home: Path) -> Ledger:
+    """The shared read-only store, for checks that import nothing."""
+    return open_ledger(shared_home / "ledger.duckdb")
 
 
 MAP = {
@@ -108,3 +117,29 @@ def test_history_is_cut_where_the_name_moved_and_its_retired_tail_is_dropped(
     assert {(p.input, p.output) for p in rows} == {(Decimal("0.27"), Decimal("1.1"))}
     assert not [e for e in report.events if e.key == "deepseek-chat" and e.label == "price change first seen"]
     assert any(s.key == "deepseek-chat" and "2026-07-24" in s.reason for s in report.skipped)
+
+
+@pytest.mark.parametrize(
+    ("kind", "raw", "want"),
+    [
+        ("litellm", "vercel_ai_gateway", "vercel"),
+        ("litellm", "dashscope", "alibaba"),
+        ("litellm", "meta_llama", "meta"),
+        ("litellm", "vertex_ai-qwen_models", "vertex"),
+        ("litellm", "vertex_ai-zai_models", "vertex"),
+        ("litellm", "azure_ai", "azure"),
+        ("litellm", "oci", "oci"),
+        ("litellm", "together_ai", "together"),
+        ("genai-prices", "moonshotai", "moonshot"),
+        ("genai-prices", "zhipuai", "zhipu"),
+        ("genai-prices", "x-ai", "xai"),
+    ],
+)
+def test_source_provider_names_land_on_the_ledgers_providers(bundled: Ledger, kind: str, raw: str, want: str) -> None:
+    """An imported row of a host the ledger knows must carry the ledger's provider id, or it would sit beside the
+    curated rows as a second, unknown provider (LiteLLM's `vercel_ai_gateway` once became `vercel-ai-gateway`)."""
+    from llmflation.ledger.importers.mapping import Matcher, load_alias_table
+
+    matcher = Matcher(bundled, load_alias_table(), kind)
+    assert matcher.provider(raw, "some/key") == want
+    assert want in bundled.providers

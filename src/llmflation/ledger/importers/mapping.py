@@ -129,6 +129,8 @@ class Matcher:
             mapped = self.table.providers.get("litellm", {}).get(name)
         if mapped is not None:
             return mapped
+        if name.startswith("vertex_ai-"):  # LiteLLM's per-family Vertex names ("vertex_ai-qwen_models", ...)
+            return "vertex"
         return re.sub(r"[_-]ai$", "", name).replace("_", "-")
 
     def candidates(self, key: str) -> list[str]:
