@@ -44,7 +44,11 @@ MAP = {
     "gpt-4o": entry(2.5e-06, 1e-05),
     "deepseek-chat": entry(2.7e-07, 1.1e-06, provider="deepseek"),
     "gpt-4.1-nano": entry(1e-07, 4e-07),
+    "gpt-5.6-luna": entry(2e-07, 1.2e-06),
     "not-a-model-anyone-sells": entry(1e-06, 2e-06),
+    "vercel_ai_gateway/anthropic/claude-3-opus": entry(1.5e-05, 7.5e-05, provider="vercel_ai_gateway"),
+    "anthropic.claude-3-opus-20240229-v1:0": entry(1.5e-05, 7.5e-05, provider="bedrock"),
+    "groq/openai/gpt-oss-120b": entry(1.5e-07, 6e-07, provider="groq"),
 }
 
 
@@ -70,7 +74,8 @@ def test_a_retired_name_is_set_aside_with_its_reason_and_the_rest_imports(ledger
     assert "2024-09-12 to 2025-10-27 as openai/o1-mini-2024-09-12" in reasons["o1-mini"]
     assert "meant nothing on 2026-12-03" in reasons["deepseek-chat"]
     assert models["gpt-4o"] == "openai/gpt-4o-2024-08-06"
-    assert models["gpt-4.1-nano"] == "openai/gpt-4.1-nano-2025-04-14"
+    assert models["gpt-5.6-luna"] == "openai/gpt-5.6-luna"
+    assert "at openai shut down on 2026-10-23" in reasons["gpt-4.1-nano"]  # OpenAI's own offer ended; Azure's lives
     assert [u.key for u in report.unmatched] == ["not-a-model-anyone-sells"]  # unknown ≠ retired
 
 
@@ -143,3 +148,27 @@ def test_source_provider_names_land_on_the_ledgers_providers(bundled: Ledger, ki
     matcher = Matcher(bundled, load_alias_table(), kind)
     assert matcher.provider(raw, "some/key") == want
     assert want in bundled.providers
+
+
+def test_listings_of_shut_down_offers_are_set_aside(ledger: Ledger) -> None:
+    """LiteLLM still lists Claude 3 Opus at Bedrock (shut 2026-07-09) and through Vercel's gateway, though Anthropic
+    shut it down on 2026-01-05 and no offer of the closed weights is live: neither becomes a current price. An
+    open-weight model at a host is not affected."""
+    report = _update(ledger, date(2026, 12, 3))
+    models = _models(report)
+    reasons = {s.key: s.reason for s in report.skipped}
+    assert "anthropic.claude-3-opus-20240229-v1:0" not in models
+    assert "at bedrock shut down on 2026-07-09" in reasons["anthropic.claude-3-opus-20240229-v1:0"]
+    assert "vercel_ai_gateway/anthropic/claude-3-opus" not in models
+    assert "anthropic shut down anthropic/claude-3-opus-20240229 on 2026-01-05" in reasons[
+        "vercel_ai_gateway/anthropic/claude-3-opus"]
+    assert models["groq/openai/gpt-oss-120b"] == "openai/gpt-oss-120b"
+    assert ledger.not_served_reason("meta/llama-3.3-70b-instruct", "a-new-host", date(2030, 1, 1)) is None
+
+
+def test_the_same_listings_import_while_the_offer_was_live(ledger: Ledger) -> None:
+    models = _models(_update(ledger, date(2025, 6, 1)))
+    assert models["anthropic.claude-3-opus-20240229-v1:0"] == "anthropic/claude-3-opus-20240229"
+    assert models["vercel_ai_gateway/anthropic/claude-3-opus"] == "anthropic/claude-3-opus-20240229"
+    rows = {r.source_key: r.price for r in _update(ledger, date(2025, 6, 2)).rows}
+    assert rows["vercel_ai_gateway/anthropic/claude-3-opus"].provider == "vercel"

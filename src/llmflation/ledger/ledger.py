@@ -483,6 +483,26 @@ class Ledger:
         lc = self._lifecycle.get((model, provider))
         return lc is not None and lc.shut_down(when)
 
+    def not_served_reason(self, model: str, provider: str, on: date) -> str | None:
+        """Why a source's listing of `model` at `provider` cannot be a price billed on `on` (None when it can be):
+        the offer's own shutdown, or, for closed weights, the developer's shutdown with no offer of the model on
+        record (other than imported ones) still live that day: nobody else can serve weights they do not have.
+        Importers set such listings aside (LiteLLM keeps keys years after the model is gone)."""
+        own_offer = self._lifecycle.get((model, provider))
+        if own_offer is not None and own_offer.shut_down(on):
+            return f"{model} at {provider} shut down on {own_offer.shutdown_on} (lifecycle)"
+        m = self._models.get(model)
+        if m is None or m.open_weights:
+            return None
+        dev = self._lifecycle.get((m.id, m.developer))
+        if dev is None or not dev.shut_down(on):
+            return None
+        if any(p.origin != "imported" and p.in_effect(on) and not self._is_shut(p.model, p.provider, on)
+               for p in self._prices_of[m.id]):
+            return None
+        return (f"{m.developer} shut down {model} on {dev.shutdown_on} and no offer of it on record is live on {on} "
+                "(closed weights: no one else can serve them)")
+
     def upcoming(self, after: date | None = None) -> list[Price]:
         """Announced price steps: rows that start after `after` (today when omitted)."""
         when = after or date.today()

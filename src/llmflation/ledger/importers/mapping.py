@@ -342,6 +342,10 @@ def map_snapshot(
         if m is None:
             unmatched.setdefault(e.key, Unmatched(e.key, provider))
             continue
+        gone = matcher.ledger.not_served_reason(m.model.id, provider, e.valid_from or seen_on)
+        if gone is not None:
+            retired.setdefault(e.key, Retired(e.key, provider, f"{gone}: not imported as a current offer"))
+            continue
         if e.terms.tier == "standard":
             out.matched += 1
         found[e.terms.tier].append((e.key, provider, e.terms.tier, m))

@@ -390,6 +390,9 @@ def map_history(mined: Mined, matcher: Matcher, repo: str) -> tuple[Mapped, list
         matches: list[Match | None] = []
         for seg in segs:
             m = matcher.match(key, at=seg.valid_from, provider=provider)
+            if isinstance(m, Match):
+                gone = matcher.ledger.not_served_reason(m.model.id, provider, seg.valid_from)
+                m = Retired(key, provider, f"{gone}: not imported") if gone is not None else m
             if isinstance(m, Retired):
                 if not any(r.key == key for r in out.retired):
                     out.retired.append(Retired(key, provider, f"segment from {seg.valid_from}: {m.reason}"))
