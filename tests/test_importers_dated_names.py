@@ -172,3 +172,20 @@ def test_the_same_listings_import_while_the_offer_was_live(ledger: Ledger) -> No
     assert models["vercel_ai_gateway/anthropic/claude-3-opus"] == "anthropic/claude-3-opus-20240229"
     rows = {r.source_key: r.price for r in _update(ledger, date(2025, 6, 2)).rows}
     assert rows["vercel_ai_gateway/anthropic/claude-3-opus"].provider == "vercel"
+
+
+def test_history_ends_where_the_offer_was_shut_down(ledger: Ledger, tmp_path: Path) -> None:
+    """LiteLLM listed Claude 3 Opus on Bedrock unchanged from 2025-01-10 to 2026-08-01; Bedrock shut it down on
+    2026-07-09: the imported history stops there and the rest is set aside with its reason."""
+    repo = Repo(tmp_path / "litellm")
+    m = {"anthropic.claude-3-opus-20240229-v1:0": entry(1.5e-05, 7.5e-05, provider="bedrock")}
+    for day in ("2025-01-10", "2026-03-01", "2026-08-01"):
+        m[f"filler-{day}"] = entry(1e-06, 1e-06)
+        repo.write(ROOT, m, day, f"update {day}")
+    report = import_litellm_history(repo.path, ledger=ledger)
+    rows = [r.price for r in report.rows if r.source_key == "anthropic.claude-3-opus-20240229-v1:0"]
+    assert [(p.model, p.provider, p.valid_from, p.valid_to) for p in rows] == [
+        ("anthropic/claude-3-opus-20240229", "bedrock", date(2025, 1, 10), date(2026, 7, 9)),
+    ]
+    assert any("shut down on 2026-07-09" in s.reason for s in report.skipped
+               if s.key == "anthropic.claude-3-opus-20240229-v1:0")

@@ -503,6 +503,16 @@ class Ledger:
         return (f"{m.developer} shut down {model} on {dev.shutdown_on} and no offer of it on record is live on {on} "
                 "(closed weights: no one else can serve them)")
 
+    def not_served_from(self, model: str, provider: str, start: date, end: date | None) -> date | None:
+        """The first day in (start, end) on which `not_served_reason` starts to hold for the offer: where an imported
+        price history that runs on unchanged must end (a shutdown, or the last live offer of closed weights)."""
+        days = {lc.shutdown_on for lc in self._lifecycle.values() if lc.model == model and lc.shutdown_on}
+        days |= {p.valid_to for p in self._prices_of[model] if p.valid_to and p.origin != "imported"}
+        for d in sorted(x for x in days if start < x and (end is None or x < end)):
+            if self.not_served_reason(model, provider, d) is not None:
+                return d
+        return None
+
     def upcoming(self, after: date | None = None) -> list[Price]:
         """Announced price steps: rows that start after `after` (today when omitted)."""
         when = after or date.today()

@@ -360,14 +360,21 @@ def read_versions(gitdir: Path, commits: Sequence[_Commit]) -> Iterator[Version]
 
 def split_at_name_moves(key: str, segs: list[Segment], matcher: Matcher, provider: str) -> list[Segment]:
     """Cut each segment where the name its key resolves through changed meaning (DeepSeek's `deepseek-chat` moved
-    from V3.1 to V3.2 inside one unchanged LiteLLM price): each part is then matched on its own first day."""
+    from V3.1 to V3.2 inside one unchanged LiteLLM price) and where the offer stopped being served (LiteLLM keeps
+    keys after shutdowns): each part is then matched and checked on its own first day."""
     out: list[Segment] = []
     for seg in segs:
         m = matcher.match(key, at=seg.valid_from, provider=provider)
         # a retired name may also come into effect inside the segment: cut there too
         name = m.via if isinstance(m, Match) else m.name if isinstance(m, Retired) else ""
         cuts = matcher.meaning_changes(name, provider, seg.valid_from, seg.valid_to) if name else []
-        bounds: list[date | None] = [seg.valid_from, *cuts, seg.valid_to]
+        named: list[date | None] = [seg.valid_from, *cuts, seg.valid_to]
+        bounds: list[date | None] = [seg.valid_from]
+        for a, b in itertools.pairwise(named):  # and where the offer stopped being served
+            assert a is not None
+            part = matcher.match(key, at=a, provider=provider)
+            end = matcher.ledger.not_served_from(part.model.id, provider, a, b) if isinstance(part, Match) else None
+            bounds += [end, b] if end is not None else [b]
         for i, (a, b) in enumerate(itertools.pairwise(bounds)):
             assert a is not None
             last = i == len(bounds) - 2
