@@ -77,6 +77,27 @@ def test_a_retired_name_is_set_aside_with_its_reason_and_the_rest_imports(ledger
     assert models["gpt-5.6-luna"] == "openai/gpt-5.6-luna"
     assert "at openai shut down on 2026-10-23" in reasons["gpt-4.1-nano"]  # OpenAI's own offer ended; Azure's lives
     assert [u.key for u in report.unmatched] == ["not-a-model-anyone-sells"]  # unknown ≠ retired
+    assert report.set_aside == sum(1 for s in report.skipped if "not imported" in s.reason.lower()) >= 4
+
+
+def test_the_cli_reports_what_it_set_aside(tmp_path: Path, store_template: Path) -> None:
+    """`data update` through the real CLI: the summary line and --json both count the set-aside listings."""
+    from helpers.cli import run_cli
+
+    for home in (tmp_path, tmp_path / "again"):
+        home.mkdir(exist_ok=True)
+        shutil.copyfile(store_template, home / "ledger.duckdb")
+    with serve({"/m.json": Route(json.dumps(MAP).encode())}) as s:
+        out = run_cli("data", "update", "--source", "litellm", "--url", f"litellm={s.url('/m.json')}", "--json",
+                      home=tmp_path)
+        human = run_cli("data", "update", "--source", "litellm", "--url", f"litellm={s.url('/m.json')}",
+                        home=tmp_path / "again")
+    assert out.returncode == 0, out.stderr
+    (src,) = json.loads(out.stdout)["sources"]
+    assert src["import"]["set_aside_count"] >= 4
+    assert any(x["key"] == "o1-mini" and "2025-10-27" in x["reason"] for x in src["import"]["skipped"])
+    assert human.returncode == 0, human.stderr
+    assert "set aside as retired names or ended offers" in human.stderr
 
 
 @pytest.mark.parametrize(

@@ -122,6 +122,7 @@ def report_record(r: ImportReport) -> dict[str, Any]:
         "unmatched_count": len(r.unmatched),
         "rows_written": len(r.rows),
         "skipped_count": len(r.skipped),
+        "set_aside_count": r.set_aside,
         "conflict_count": len(r.conflicts),
         "unmatched": [
             {"key": u.key, "provider": u.provider, "suggestions": list(u.suggestions)} for u in r.unmatched
@@ -202,7 +203,8 @@ def _show_report(r: ImportReport, as_json: bool) -> None:
             ("entries priced in the source", r.entries),
             ("matched to ledger models", r.matched),
             ("unmatched", len(r.unmatched)),
-            ("skipped (not text / no price / name not in effect)", len(r.skipped)),
+            ("skipped (not text / no price)", len(r.skipped) - r.set_aside),
+            ("set aside (retired names, ended offers)", r.set_aside),
             ("rows written", len(r.rows)),
             ("flagged rows", sum(1 for x in r.rows if x.flags)),
             ("conflicts with curated rows", len(r.conflicts)),
@@ -765,7 +767,8 @@ def data_update(
                 r = s.report
                 info(
                     f"{s.kind}: imported {len(r.rows)} row(s) from {s.url} ({s.fetch}; {r.matched} matched, "
-                    f"{len(r.unmatched)} unmatched, {len(r.skipped)} skipped, {len(r.new_models)} new model(s))."
+                    f"{len(r.unmatched)} unmatched, {len(r.skipped) - r.set_aside} skipped, {r.set_aside} set aside "
+                    f"as retired names or ended offers, {len(r.new_models)} new model(s))."
                 )
             elif s.status == "unchanged":
                 info(f"{s.kind}: unchanged: {s.reason}.")

@@ -82,6 +82,7 @@ class ImportReport:
     dropped: list[Dropped] = field(default_factory=list)
     events: list[Event] = field(default_factory=list)
     new_models: list[Model] = field(default_factory=list)
+    set_aside: int = 0  # of `skipped`: listings of retired names or ended offers
 
 
 def _load_json(path: Path) -> Any:
@@ -158,6 +159,7 @@ def _finish(
         mapped.shadowed,
         found,
         new_models=list(mapped.new_models),
+        set_aside=len(mapped.retired),
     )
 
 
