@@ -194,18 +194,25 @@ def test_generated_rows_priced_like_the_plain_python_reference(ledger: Any, tmp_
     windows with weekday ranges included. The generator's clock is pinned, so the rows are the same on every day."""
     gen = gen_module()
     rows = gen.generate(ledger, 3000, seed=12, today=date(2026, 11, 30))
+    # plus DeepSeek's own API since it bills off-peak by weekday (2026-08-16), so weekday windows are always exercised
+    rows += gen.generate(ledger, 400, seed=13, developer="deepseek", first_party=True, since=date(2026, 8, 16),
+                         today=date(2026, 11, 30))
     path = tmp_path / "c.parquet"
     gen.write_canonical(rows, path)
     want = Decimal(0)
     off_peak_by_window: dict[str, int] = {}
+    peak = 0
     for r in rows:
         (p,) = ledger.price(r.model, at=r.ts.date(), provider=r.provider)
         off = ledger.off_peak_row(r.model, r.provider, r.ts.date())
         if off is not None and _in_window(off.window_utc, r.ts):
             p = off  # DeepSeek-style off-peak hours (UTC) are priced by the off-peak row
             off_peak_by_window[off.window_utc] = off_peak_by_window.get(off.window_utc, 0) + 1
+        elif off is not None:
+            peak += 1
         want += gen.reference_cost(r, p)
     assert any("," in w for w in off_peak_by_window), off_peak_by_window  # a weekday window was exercised
+    assert peak > 0  # and hours outside it, at the standard row
     report = analytics.spend(path, ledger, by="month")
     assert report.total.unpriced_requests == 0
     assert report.total.cost_usd == want
