@@ -199,16 +199,17 @@ class Matcher:
         if not self._name_rows:
             for n in self.ledger.names():
                 self._name_rows[n.name.lower()].append(n)
-        rows = [n for n in self._name_rows.get(name.strip().lower(), ()) if n.provider in (None, provider)]
+        days = sorted({d for n in self._name_rows.get(name.strip().lower(), ()) if n.provider in (None, provider)
+                       for d in (n.valid_from, n.valid_to) if d is not None and start < d and (end is None or d < end)})
+        before = timedelta(days=1)
+        return [d for d in days if self._meaning(name, provider, d - before) != self._meaning(name, provider, d)]
 
-        def meaning(day: date) -> str | None:
-            live = [n for n in rows if n.in_effect(day)]
-            return next((n.model for n in live if n.provider == provider),
-                        next((n.model for n in live if n.provider is None), None))
-
-        days = sorted({d for n in rows for d in (n.valid_from, n.valid_to)
-                       if d is not None and start < d and (end is None or d < end)})
-        return [d for d in days if meaning(d - timedelta(days=1)) != meaning(d)]
+    def _meaning(self, name: str, provider: str, day: date) -> str | None:
+        """The model id `name` meant on `day` at `provider` (the ledger's resolver), None when it meant nothing."""
+        try:
+            return self.ledger.resolve_name(name, provider, day).model.id
+        except UnknownModelError:
+            return None
 
     def suggestions(self, key: str) -> tuple[str, ...]:
         cands = self.candidates(key)

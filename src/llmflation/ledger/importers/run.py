@@ -360,7 +360,7 @@ def read_versions(gitdir: Path, commits: Sequence[_Commit]) -> Iterator[Version]
         proc.wait()
 
 
-def split_at_name_moves(key: str, segs: list[Segment], matcher: Matcher, provider: str) -> list[Segment]:
+def split_segments(key: str, segs: list[Segment], matcher: Matcher, provider: str) -> list[Segment]:
     """Cut each segment where the name its key resolves through changed meaning (DeepSeek's `deepseek-chat` moved
     from V3.1 to V3.2 inside one unchanged LiteLLM price) and where the offer stopped being served (LiteLLM keeps
     keys after shutdowns): each part is then matched and checked on its own first day."""
@@ -395,7 +395,7 @@ def map_history(mined: Mined, matcher: Matcher, repo: str) -> tuple[Mapped, list
     for key, segs in mined.segments.items():
         provider = matcher.provider(mined.providers.get(key, ""), key)
         provider_of[key] = provider
-        segs = mined.segments[key] = split_at_name_moves(key, segs, matcher, provider)
+        segs = mined.segments[key] = split_segments(key, segs, matcher, provider)
         matches: list[Match | None] = []
         for seg in segs:
             m = matcher.match(key, at=seg.valid_from, provider=provider)
@@ -420,10 +420,10 @@ def map_history(mined: Mined, matcher: Matcher, repo: str) -> tuple[Mapped, list
     for key, model_id in sorted(chosen):
         provider = provider_of[key]
         segs = mined.segments[key]
-        mine_ = [x is not None and x.model.id == model_id for x in by_segment[key]]
+        ours = [x is not None and x.model.id == model_id for x in by_segment[key]]
         for j, seg in enumerate(segs):
             m = by_segment[key][j]
-            if m is None or not mine_[j]:
+            if m is None or not ours[j]:
                 continue
             flags = (*m.flags, *seg.flags)
             bits = [
@@ -452,7 +452,7 @@ def map_history(mined: Mined, matcher: Matcher, repo: str) -> tuple[Mapped, list
                     flags=flags,
                 )
             )
-            prev = segs[j - 1] if j > 0 and mine_[j - 1] else None  # a name's move is not a price change
+            prev = segs[j - 1] if j > 0 and ours[j - 1] else None  # a name's move is not a price change
             new = (seg.terms.input, seg.terms.output)
             if prev is not None and prev.valid_to == seg.valid_from:
                 events.append(
@@ -474,7 +474,7 @@ def map_history(mined: Mined, matcher: Matcher, repo: str) -> tuple[Mapped, list
                         "first seen", seg.valid_from, m.model.id, provider, key, seg.commit, None, new, flags
                     )
                 )
-            nxt = segs[j + 1] if j + 1 < len(segs) and mine_[j + 1] else None
+            nxt = segs[j + 1] if j + 1 < len(segs) and ours[j + 1] else None
             if seg.valid_to is not None and (nxt is None or nxt.valid_from != seg.valid_to):
                 events.append(
                     Event("last seen", seg.seen_on, m.model.id, provider, key, seg.commit, new, None, flags)
