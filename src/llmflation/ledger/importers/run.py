@@ -397,18 +397,20 @@ def map_history(mined: Mined, matcher: Matcher, repo: str) -> tuple[Mapped, list
         provider_of[key] = provider
         segs = mined.segments[key] = split_segments(key, segs, matcher, provider)
         matches: list[Match | None] = []
+        retired: Retired | None = None  # the key's first set-aside segment, reported once
         for seg in segs:
             m = matcher.match(key, at=seg.valid_from, provider=provider)
             if isinstance(m, Match):
                 gone = matcher.ledger.not_served_reason(m.model.id, provider, seg.valid_from)
                 m = Retired(key, provider, f"{gone}: not imported") if gone is not None else m
             if isinstance(m, Retired):
-                if not any(r.key == key for r in out.retired):
-                    out.retired.append(Retired(key, provider, f"segment from {seg.valid_from}: {m.reason}"))
+                retired = retired or Retired(key, provider, f"segment from {seg.valid_from}: {m.reason}")
                 m = None
             matches.append(m)
+        if retired is not None:
+            out.retired.append(retired)
         if all(m is None for m in matches):
-            if not any(r.key == key for r in out.retired):
+            if retired is None:
                 out.unmatched.append(Unmatched(key, provider))
             continue
         out.matched += 1
