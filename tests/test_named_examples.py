@@ -66,3 +66,24 @@ def test_api_says_what_was_resolved_and_refuses_after_shutdown(ledger) -> None: 
     err = gone.json()
     ErrorOut.model_validate(err)
     assert err["shut_down"] is True and "2025-10-27" in err["error"] and "o4-mini" in err["error"]
+
+
+def test_azure_gpt_4_turbo_preview_ended_at_microsofts_retirement(cli) -> None:  # type: ignore[no-untyped-def]
+    """A host row seen only in LiteLLM's map (which never drops a key) stays open until a source closes it:
+    Microsoft retired gpt-4 1106-preview on 2025-05-01, so Azure has no price for it after that day."""
+    before = _price(cli, "gpt-4-1106-preview", "--provider", "azure", "--at", "2025-04-30")
+    assert (_d(before, "input_usd_per_mtok"), _d(before, "output_usd_per_mtok")) == (D(10), D(30))
+    after = cli("price", "gpt-4-1106-preview", "--provider", "azure", "--at", "2026-12-01")
+    assert after.returncode == 1
+    assert "shut down on 2025-05-01" in after.stderr and "gpt-4o-2024-11-20" in after.stderr
+
+
+def test_hyperbolic_prices_are_its_own_not_litellms_placeholder(cli) -> None:  # type: ignore[no-untyped-def]
+    """LiteLLM gives every Hyperbolic Llama from 3B to 405B the same $0.12/$0.30; Hyperbolic billed $0.40/$0.40 for
+    Llama 3.3 70B, and Qwen2.5-72B left its serverless list by 2026-03-20."""
+    llama = _price(cli, "llama-3.3-70b-instruct", "--provider", "hyperbolic", "--at", "2026-01-10")
+    assert (_d(llama, "input_usd_per_mtok"), _d(llama, "output_usd_per_mtok")) == (D("0.4"), D("0.4"))
+    qwen = _price(cli, "qwen2.5-72b-instruct", "--provider", "hyperbolic", "--at", "2026-01-10")
+    assert (_d(qwen, "input_usd_per_mtok"), _d(qwen, "output_usd_per_mtok")) == (D("0.4"), D("0.4"))
+    gone = cli("price", "qwen2.5-72b-instruct", "--provider", "hyperbolic", "--at", "2026-06-01")
+    assert gone.returncode == 1 and "2026-03-20" in gone.stderr
