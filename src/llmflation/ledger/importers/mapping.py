@@ -8,7 +8,9 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from decimal import Decimal
 from importlib import resources
+from typing import Any
 
 from llmflation.errors import NameNotInEffectError, UnknownModelError, suggest
 from llmflation.ledger.importers.common import Entry, Skip
@@ -350,6 +352,14 @@ def map_snapshot(
         if e.terms.tier == "standard":
             out.matched += 1
         found[e.terms.tier].append((e.key, provider, e.terms.tier, m))
+    terms = {(e.key, e.terms.tier): e.terms for e in entries}
+    listings = [Listing((key, tier), provider, tier, terms[(key, tier)].input, terms[(key, tier)].output, m.model,
+                        seen_on) for tier, group in found.items() for key, provider, _tier, m in group]
+    for (key, tier), reason in placeholder_prices(listings).items():
+        found[tier] = [g for g in found[tier] if g[0] != key]
+        if tier == "standard":
+            out.matched -= 1
+        retired.setdefault(key, Retired(key, provider_of[key], reason))
     out.unmatched = list(unmatched.values())
     out.retired = list(retired.values())
     out.new_models = sorted(new.values(), key=lambda x: x.id)
@@ -403,6 +413,63 @@ def map_snapshot(
         )
     out.unmatched = with_suggestions(out.unmatched, matcher)
     return out
+
+
+PLACEHOLDER_SPAN = 20  # models this many times apart in size cost a host very different amounts to serve
+
+
+@dataclass(frozen=True)
+class Listing:
+    """One listed price of a model at a provider, over [valid_from, valid_to) (None: open), for the placeholder
+    check; `ref` is the caller's handle on it."""
+
+    ref: Any
+    provider: str
+    tier: str
+    input: Any
+    output: Any
+    model: Model
+    valid_from: date
+    valid_to: date | None = None
+
+
+def placeholder_prices(listings: Sequence[Listing]) -> dict[Any, str]:
+    """ref -> why its price is set aside: one provider listing, at the same time, the same non-zero input and output
+    price for two models PLACEHOLDER_SPAN times apart in size both by total parameters (what a host holds in memory,
+    which size-tier prices follow: Fireworks' up to 4B / 4-16B / above 16B) and by active parameters (what each
+    token costs: a mixture of experts with 17B active can sit in a dense 70B model's price category, as at OCI, and
+    DeepSeek-V3's 671B with 37B active in Fireworks' "above 16B" tier with 24B dense models). LiteLLM's
+    Hyperbolic block gave every Llama from 3B to 405B $0.12/$0.30: a filler, not what the host billed, and
+    importing it would rank the offer by a number no one paid. Free listings ($0) are a price and are left alone."""
+    groups: dict[tuple[str, str, Any, Any], list[Listing]] = defaultdict(list)
+    for x in listings:
+        if (x.input or x.output) and _sizes(x.model)[0] > 0:
+            groups[(x.provider, x.tier, x.input, x.output)].append(x)
+    out: dict[Any, str] = {}
+    for (provider, _tier, price_in, price_out), members in groups.items():
+        for x in members:
+            together = [y for y in members if _overlap(x, y)]  # listed at the same time as x (x included)
+            apart = [(a, b) for a in together for b in together  # one pair far apart by both measures
+                     if all(big >= PLACEHOLDER_SPAN * small
+                            for small, big in zip(_sizes(a.model), _sizes(b.model), strict=True))]
+            if not apart:
+                continue
+            small, large = max(apart, key=lambda p: _sizes(p[1].model)[0] / _sizes(p[0].model)[0])  # the widest
+            out[x.ref] = (f"price not imported: {provider} lists the same ${price_in}/${price_out} per 1M for "
+                          f"{len({y.model.id for y in together})} models at once, {small.model.id} "
+                          f"({_sizes(small.model)[0]:f}B parameters) and {large.model.id} "
+                          f"({_sizes(large.model)[0]:f}B) among them: a placeholder rather than a price")
+    return out
+
+
+def _sizes(model: Model) -> tuple[Decimal, Decimal]:
+    """(total, active) billions of parameters; (0, 0) when the ledger does not know them."""
+    total = model.params_total_b or Decimal(0)
+    return total, model.params_active_b or total
+
+
+def _overlap(a: Listing, b: Listing) -> bool:
+    return (b.valid_to is None or a.valid_from < b.valid_to) and (a.valid_to is None or b.valid_from < a.valid_to)
 
 
 def with_suggestions(unmatched: list[Unmatched], matcher: Matcher) -> list[Unmatched]:

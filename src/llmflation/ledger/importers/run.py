@@ -22,6 +22,7 @@ from llmflation.ledger.importers import litellm
 from llmflation.ledger.importers.common import Skip, Snapshot
 from llmflation.ledger.importers.history import Dropped, Mined, Segment, Version, mine
 from llmflation.ledger.importers.mapping import (
+    Listing,
     Mapped,
     Match,
     Matcher,
@@ -30,6 +31,7 @@ from llmflation.ledger.importers.mapping import (
     Unmatched,
     choose_keys,
     load_alias_table,
+    placeholder_prices,
     price_of,
     with_suggestions,
 )
@@ -413,10 +415,26 @@ def map_history(mined: Mined, matcher: Matcher, repo: str) -> tuple[Mapped, list
             if retired is None:
                 out.unmatched.append(Unmatched(key, provider))
             continue
-        out.matched += 1
         by_segment[key] = matches
+    listings = [Listing((key, j), provider_of[key], "standard", seg.terms.input, seg.terms.output, m.model,
+                        seg.valid_from, seg.valid_to)
+                for key, matches in by_segment.items()
+                for j, (seg, m) in enumerate(zip(mined.segments[key], matches, strict=True)) if m is not None]
+    placeholders = placeholder_prices(listings)
+    reported = {r.key for r in out.retired}  # a key's first set-aside segment is reported once
+    for (key, j), reason in sorted(placeholders.items()):
+        if key not in reported:
+            reported.add(key)
+            out.retired.append(Retired(key, provider_of[key], f"segment from "
+                                       f"{mined.segments[key][j].valid_from}: {reason}"))
+        by_segment[key][j] = None
+    for key, matches in list(by_segment.items()):
+        if all(m is None for m in matches):
+            del by_segment[key]
+            continue
+        out.matched += 1
         for m in {m.model.id: m for m in matches if m is not None}.values():
-            found.append((key, provider, "standard", m))
+            found.append((key, provider_of[key], "standard", m))
     chosen, out.shadowed = choose_keys(found)
     events: list[Event] = []
     for key, model_id in sorted(chosen):
