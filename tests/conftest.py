@@ -110,6 +110,18 @@ def ledger(shared_home: Path):
 
 
 @pytest.fixture
+def writable_ledger(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, store_template: Path):
+    """A private copy of the store built from the bundled data, opened as a ledger (imports write to it), with the
+    network allowed (tests point it at a loopback server)."""
+    from llmflation.ledger.ledger import open_ledger
+
+    monkeypatch.setenv("LLMFLATION_HOME", str(tmp_path))
+    monkeypatch.delenv("LLMFLATION_OFFLINE", raising=False)
+    shutil.copyfile(store_template, tmp_path / "ledger.duckdb")
+    return open_ledger(tmp_path / "ledger.duckdb")
+
+
+@pytest.fixture
 def fresh_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A private, empty data directory for tests that write to the store."""
     monkeypatch.setenv("LLMFLATION_HOME", str(tmp_path))

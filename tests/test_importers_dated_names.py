@@ -25,12 +25,9 @@ from llmflation.ledger.ledger import Ledger, open_ledger
 
 
 @pytest.fixture
-def ledger(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, store_template: Path) -> Ledger:
+def ledger(writable_ledger: Ledger) -> Ledger:
     """A private copy of the store built from the bundled data (imports write to it)."""
-    monkeypatch.setenv("LLMFLATION_HOME", str(tmp_path))
-    monkeypatch.delenv("LLMFLATION_OFFLINE", raising=False)
-    shutil.copyfile(store_template, tmp_path / "ledger.duckdb")
-    return open_ledger(tmp_path / "ledger.duckdb")
+    return writable_ledger
 
 
 @pytest.fixture

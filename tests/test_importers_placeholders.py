@@ -9,7 +9,6 @@ same "above 16B" tier as 24B dense models, OCI bills Llama 4 Maverick (400B, 17B
 from __future__ import annotations
 
 import json
-import shutil
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -27,27 +26,13 @@ D = Decimal
 DAY = date(2026, 12, 3)
 
 
-@pytest.fixture
-def ledger(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, store_template: Path) -> Ledger:
-    """A private copy of the store built from the bundled data (imports write to it)."""
-    monkeypatch.setenv("LLMFLATION_HOME", str(tmp_path))
-    monkeypatch.delenv("LLMFLATION_OFFLINE", raising=False)
-    shutil.copyfile(store_template, tmp_path / "ledger.duckdb")
-    return open_ledger(tmp_path / "ledger.duckdb")
-
-
-@pytest.fixture
-def bundled(shared_home: Path) -> Ledger:
-    return open_ledger(shared_home / "ledger.duckdb")
-
-
 def _listing(ledger: Ledger, model: str, price: str, provider: str = "hyperbolic", tier: str = "standard",
              start: date = DAY, end: date | None = None) -> Listing:
     return Listing((model, provider, tier, start), provider, tier, D(price), D(price), ledger.model(model), start, end)
 
 
-def test_one_price_for_a_3b_and_a_405b_model_is_set_aside(bundled: Ledger) -> None:
-    listings = [_listing(bundled, m, "0.12") for m in
+def test_one_price_for_a_3b_and_a_405b_model_is_set_aside(ledger: Ledger) -> None:
+    listings = [_listing(ledger, m, "0.12") for m in
                 ("meta/llama-3.2-3b-instruct", "meta/llama-3.3-70b-instruct", "meta/llama-3.1-405b-instruct")]
     flagged = placeholder_prices(listings)
     assert set(flagged) == {x.ref for x in listings}  # the whole block: its 70B member is no price either
@@ -61,19 +46,19 @@ def test_one_price_for_a_3b_and_a_405b_model_is_set_aside(bundled: Ledger) -> No
     ("meta/llama-3.1-8b-instruct", "meta/llama-4-maverick-17b-128e-instruct"),  # 8B vs 400B total, 17B active
     ("meta/llama-3.1-8b-instruct", "meta/llama-3.3-70b-instruct"),  # under twenty times apart
 ])
-def test_size_tier_and_category_prices_are_kept(bundled: Ledger, models: tuple[str, str]) -> None:
-    assert placeholder_prices([_listing(bundled, m, "0.9", provider="fireworks") for m in models]) == {}
+def test_size_tier_and_category_prices_are_kept(ledger: Ledger, models: tuple[str, str]) -> None:
+    assert placeholder_prices([_listing(ledger, m, "0.9", provider="fireworks") for m in models]) == {}
 
 
-def test_free_listings_other_tiers_providers_and_times_are_not_compared(bundled: Ledger) -> None:
+def test_free_listings_other_tiers_providers_and_times_are_not_compared(ledger: Ledger) -> None:
     small, large = "meta/llama-3.2-3b-instruct", "meta/llama-3.1-405b-instruct"
-    assert placeholder_prices([_listing(bundled, small, "0"), _listing(bundled, large, "0")]) == {}
-    assert placeholder_prices([_listing(bundled, small, "0.12"), _listing(bundled, large, "0.12", tier="flex")]) == {}
-    assert placeholder_prices([_listing(bundled, small, "0.12"), _listing(bundled, large, "0.12", "together")]) == {}
-    earlier = _listing(bundled, small, "0.12", start=date(2024, 1, 1), end=date(2025, 1, 1))
-    assert placeholder_prices([earlier, _listing(bundled, large, "0.12", start=date(2025, 1, 1))]) == {}
+    assert placeholder_prices([_listing(ledger, small, "0"), _listing(ledger, large, "0")]) == {}
+    assert placeholder_prices([_listing(ledger, small, "0.12"), _listing(ledger, large, "0.12", tier="flex")]) == {}
+    assert placeholder_prices([_listing(ledger, small, "0.12"), _listing(ledger, large, "0.12", "together")]) == {}
+    earlier = _listing(ledger, small, "0.12", start=date(2024, 1, 1), end=date(2025, 1, 1))
+    assert placeholder_prices([earlier, _listing(ledger, large, "0.12", start=date(2025, 1, 1))]) == {}
     # a model whose size the ledger does not know proves nothing either way
-    assert placeholder_prices([_listing(bundled, small, "0.12"), _listing(bundled, "openai/gpt-4o-2024-08-06",
+    assert placeholder_prices([_listing(ledger, small, "0.12"), _listing(ledger, "openai/gpt-4o-2024-08-06",
                                                                           "0.12")]) == {}
 
 
@@ -88,7 +73,8 @@ HYPERBOLIC = {
 }
 
 
-def test_data_update_sets_the_filler_aside_and_imports_the_rest(ledger: Ledger) -> None:
+def test_data_update_sets_the_filler_aside_and_imports_the_rest(writable_ledger: Ledger) -> None:
+    ledger = writable_ledger
     with serve({"/m.json": Route(json.dumps(HYPERBOLIC).encode())}) as s:
         result = update(ledger=ledger, today=DAY, urls={"litellm": s.url("/m.json")}, kinds=["litellm"],
                         backoff=0.01)
@@ -112,7 +98,7 @@ def test_data_update_sets_the_filler_aside_and_imports_the_rest(ledger: Ledger) 
     assert "hyperbolic" not in {p.provider for p in after.history("meta/llama-3.1-405b-instruct")}
 
 
-def test_history_mining_sets_the_filler_aside(ledger: Ledger, tmp_path: Path) -> None:
+def test_history_mining_sets_the_filler_aside(writable_ledger: Ledger, tmp_path: Path) -> None:
     """The 3B listing's price is unchanged when the 405B model joins it at the same price a week later: its whole
     segment is that filler, so neither is imported; Kimi K2's own price is."""
     repo = Repo(tmp_path / "litellm")
@@ -121,7 +107,7 @@ def test_history_mining_sets_the_filler_aside(ledger: Ledger, tmp_path: Path) ->
     repo.write(ROOT, versions, "2025-07-23", "hyperbolic: a 3B model")
     versions["hyperbolic/meta-llama/Meta-Llama-3.1-405B-Instruct"] = entry(1.2e-07, 3e-07, provider="hyperbolic")
     repo.write(ROOT, versions, "2025-08-01", "hyperbolic: the same price for 405B")
-    report = import_litellm_history(repo.path, ledger=ledger)
+    report = import_litellm_history(repo.path, ledger=writable_ledger)
     assert [(r.source_key, r.price.valid_from) for r in report.rows] == [
         ("hyperbolic/moonshotai/Kimi-K2-Instruct", date(2025, 7, 23))]
     reasons = {s.key: s.reason for s in report.skipped}
