@@ -37,7 +37,8 @@ def test_one_price_for_a_3b_and_a_405b_model_is_set_aside(ledger: Ledger) -> Non
     flagged = placeholder_prices(listings)
     assert set(flagged) == {x.ref for x in listings}  # the whole block: its 70B member is no price either
     reason = flagged[listings[1].ref]
-    assert "hyperbolic lists the same $0.12/$0.12 per 1M for 3 models at once" in reason
+    assert "hyperbolic lists the same $0.12/M in / $0.12/M out for 3 models at once" in reason
+    assert "(3.21B parameters)" in reason and "(405B)" in reason
     assert "meta/llama-3.2-3b-instruct" in reason and "meta/llama-3.1-405b-instruct" in reason
 
 

@@ -12,11 +12,13 @@ from decimal import Decimal
 from importlib import resources
 from typing import Any
 
+from llmflation import format as fmt
 from llmflation.errors import NameNotInEffectError, UnknownModelError, suggest
 from llmflation.ledger.importers.common import Entry, Skip
 from llmflation.ledger.ledger import Ledger
 from llmflation.ledger.records import Model, NameRow, Price, sold_by_developer
 from llmflation.ledger.store import ImportedRow
+from llmflation.money import plain_text
 
 _DATED = re.compile(r"(\d{4}-?\d{2}-?\d{2}|-\d{4}$|-\d{3}$|@\d{8})")
 SUGGEST_LIMIT = 25  # unmatched keys that get "did you mean" suggestions (difflib is slow over thousands)
@@ -355,10 +357,11 @@ def map_snapshot(
     terms = {(e.key, e.terms.tier): e.terms for e in entries}
     listings = [Listing((key, tier), provider, tier, terms[(key, tier)].input, terms[(key, tier)].output, m.model,
                         seen_on) for tier, group in found.items() for key, provider, _tier, m in group]
-    for (key, tier), reason in placeholder_prices(listings).items():
-        found[tier] = [g for g in found[tier] if g[0] != key]
-        if tier == "standard":
-            out.matched -= 1
+    fillers = placeholder_prices(listings)
+    for tier, group in found.items():
+        found[tier] = [g for g in group if (g[0], tier) not in fillers]
+    out.matched -= sum(1 for _key, tier in fillers if tier == "standard")
+    for (key, _tier), reason in fillers.items():
         retired.setdefault(key, Retired(key, provider_of[key], reason))
     out.unmatched = list(unmatched.values())
     out.retired = list(retired.values())
@@ -455,10 +458,11 @@ def placeholder_prices(listings: Sequence[Listing]) -> dict[Any, str]:
             if not apart:
                 continue
             small, large = max(apart, key=lambda p: _sizes(p[1].model)[0] / _sizes(p[0].model)[0])  # the widest
-            out[x.ref] = (f"price not imported: {provider} lists the same ${price_in}/${price_out} per 1M for "
-                          f"{len({y.model.id for y in together})} models at once, {small.model.id} "
-                          f"({_sizes(small.model)[0]:f}B parameters) and {large.model.id} "
-                          f"({_sizes(large.model)[0]:f}B) among them: a placeholder rather than a price")
+            out[x.ref] = (f"price not imported: {provider} lists the same {fmt.money_per_mtok(price_in)} in / "
+                          f"{fmt.money_per_mtok(price_out)} out for {len({y.model.id for y in together})} models at "
+                          f"once, {small.model.id} ({plain_text(_sizes(small.model)[0])}B parameters) and "
+                          f"{large.model.id} ({plain_text(_sizes(large.model)[0])}B) among them: a placeholder rather "
+                          "than a price")
     return out
 
 
