@@ -87,3 +87,29 @@ def test_hyperbolic_prices_are_its_own_not_litellms_placeholder(cli) -> None:  #
     assert (_d(qwen, "input_usd_per_mtok"), _d(qwen, "output_usd_per_mtok")) == (D("0.4"), D("0.4"))
     gone = cli("price", "qwen2.5-72b-instruct", "--provider", "hyperbolic", "--at", "2026-06-01")
     assert gone.returncode == 1 and "2026-03-20" in gone.stderr
+
+
+def test_gateway_offers_end_when_the_gateway_stops_listing_them(cli) -> None:  # type: ignore[no-untyped-def]
+    """LiteLLM and genai-prices never drop a gateway entry, so a re-check against them cannot show a withdrawal:
+    OpenRouter's models API stopped returning grok-3-mini by 2026-05-16 and Vercel's stopped returning
+    mixtral-8x22b by 2026-06-08 (models.dev's catalogue syncs, which delete what the API omits)."""
+    before = _price(cli, "grok-3-mini", "--provider", "openrouter", "--at", "2026-05-15")
+    assert (_d(before, "input_usd_per_mtok"), _d(before, "output_usd_per_mtok")) == (D("0.3"), D("0.5"))
+    gone = cli("price", "grok-3-mini", "--provider", "openrouter", "--at", "2026-06-01")
+    assert gone.returncode == 1 and "shut down on 2026-05-16" in gone.stderr
+    vercel = cli("price", "mixtral-8x22b-instruct", "--provider", "vercel", "--at", "2026-12-01")
+    assert vercel.returncode == 1 and "shut down on 2026-06-08" in vercel.stderr
+
+
+def test_vercel_prices_follow_the_gateways_own_api(cli) -> None:  # type: ignore[no-untyped-def]
+    """Vercel's gateway repriced Qwen3 Coder (it follows the upstream it routes to): LiteLLM's 2025 key, then the
+    January 2026 catalogue update, then the first sync run of 2026-06-07 with a cache-read rate."""
+    rates = ("input_usd_per_mtok", "output_usd_per_mtok", "cached_input_usd_per_mtok")
+
+    def at(day: str) -> tuple[object, ...]:
+        rec = _price(cli, "qwen3-coder", "--provider", "vercel", "--at", day)
+        return tuple(None if rec[k] is None else _d(rec, k) for k in rates)
+
+    assert at("2025-10-01") == (D("0.4"), D("1.6"), None)
+    assert at("2026-03-01") == (D("0.38"), D("1.53"), None)
+    assert at("2026-06-07") == (D("1.5"), D("7.5"), D("0.3"))
