@@ -56,6 +56,33 @@ def main() -> None:
         print(f"snapshot import, {len(data)} keys ({len(r.rows)} rows written, {len(r.unmatched)} unmatched): "
               f"{time.perf_counter() - t0:.2f} s")
 
+        # a provider's complete catalogue (OpenRouter's models list): every open OpenRouter offer of the ledger but
+        # five, plus unmatched keys to the size of the real list; the check for offers it no longer lists is timed
+        # on its own and as part of the import
+        from llmflation.ledger.importers.delisting import catalogue_checks
+        from llmflation.ledger.importers.mapping import Matcher, load_alias_table
+        from llmflation.ledger.importers.openrouter import IMPORTER as OPENROUTER
+        from llmflation.ledger.importers.run import import_data
+
+        day = date(2026, 12, 1)
+        ledger = open_ledger()
+        held = sorted({p.model for p in ledger.all_prices() if p.provider == "openrouter"
+                       and p.valid_from <= day < (p.valid_to or date.max)})
+        ids = [*held[5:], *(f"vendor-{i}/model-{i}" for i in range(max(0, 350 - len(held))))]
+        listing = {"data": [{"id": k, "name": k, "pricing": {"prompt": f"{rnd.randint(1, 3000) * 1e-8:.8f}",
+                                                           "completion": f"{rnd.randint(1, 9000) * 1e-8:.8f}"}}
+                            for k in ids]}
+        parsed = OPENROUTER.parse(listing, day)
+        t0 = time.perf_counter()
+        checks = catalogue_checks(OPENROUTER.catalogue_of, parsed, Matcher(ledger, load_alias_table(), "openrouter"),
+                                  ledger.all_prices(), day, "openrouter")
+        check_s = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        cr = import_data("openrouter", listing, "bench", "bench", day, ledger)
+        print(f"catalogue import (OpenRouter), {len(ids)} keys ({len(cr.rows)} rows, {checks[0].open_offers} open "
+              f"offers, {len(cr.catalogue[0].delisted)} no longer listed): {time.perf_counter() - t0:.2f} s, of which "
+              f"the delisting check about {check_s * 1000:.0f} ms (timed alone, fresh matcher)")
+
         repo = Path(tmp) / "litellm"
         repo.mkdir()
         git(repo, "init", "-q", "-b", "main")

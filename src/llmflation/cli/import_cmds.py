@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
@@ -19,6 +19,7 @@ from llmflation.values import LIMITS
 
 if TYPE_CHECKING:
     from llmflation.ledger.importers.changes import Diff, PriceMove, Status
+    from llmflation.ledger.importers.delisting import CatalogueCheck, Delisting
     from llmflation.ledger.importers.merge import Conflict
     from llmflation.ledger.importers.run import ImportReport
 
@@ -110,6 +111,56 @@ def conflict_record(c: Conflict) -> dict[str, Any]:
     }
 
 
+def delisting_record(d: Delisting) -> dict[str, Any]:
+    """One offer a provider's complete catalogue stopped listing (import reports, `data update`, `data status`)."""
+    return {
+        "model": d.model,
+        "provider": d.provider,
+        "tier": d.tier,
+        "seen_gone_on": d.seen_on,
+        "open_since": d.open_since,
+        "held_open_by": _HELD_BY.get(d.origin, d.origin),
+        "source": d.source,
+        "catalogue": d.kind,
+        "import_id": d.import_id,
+    }
+
+
+_HELD_BY = {"bundled": "curated", "imported": "imported", "user": "user", "adjusted": "curated or imported, discounted"}
+
+
+def catalogue_record(c: CatalogueCheck) -> dict[str, Any]:
+    return {
+        "provider": c.provider,
+        "seen_on": c.seen_on,
+        "open_offers": c.open_offers,
+        "listed": c.listed,
+        "trusted": c.trusted,
+        "reason": c.reason or None,
+        "delisted": [delisting_record(d) for d in c.delisted],
+    }
+
+
+def _catalogue_lines(r: ImportReport, kind: str) -> None:
+    """What a complete catalogue's import says about offers it no longer lists (nothing for other sources)."""
+    for c in r.catalogue:
+        if not c.trusted:
+            info(f"[yellow]{kind}: {c.reason}[/]")
+        elif c.delisted:
+            curated = sum(1 for d in c.delisted if d.origin != "imported")
+            info(f"{kind}: {len(c.delisted)} offer(s) the ledger held open at {c.provider} are no longer listed "
+                 f"({c.listed} of {c.open_offers} still are): imported rows end on {c.seen_on}; {curated} curated "
+                 "row(s) are kept open and flagged in `llmflation data status` until a data release ends them.")
+
+
+def _delisted_table(ds: Sequence[Delisting], title: str) -> None:
+    shown = list(ds[:50])
+    table(f"{title} ({len(ds)}{'; first 50, all with --json' if len(ds) > 50 else ''})",
+          ["model", "provider", "tier", "seen gone", "open since", "held open by", "source"],
+          [(d.model, d.provider, d.tier, d.seen_on, d.open_since, _HELD_BY.get(d.origin, d.origin), d.source)
+           for d in shown])
+
+
 def report_record(r: ImportReport) -> dict[str, Any]:
     rec: dict[str, Any] = {
         "import_id": r.import_id,
@@ -144,6 +195,7 @@ def report_record(r: ImportReport) -> dict[str, Any]:
             if row.flags
         ],
         "conflicts": [conflict_record(c) for c in r.conflicts],
+        "catalogue": [catalogue_record(c) for c in r.catalogue],
         "new_models": [
             {"id": m.id, "name": m.name, "developer": m.developer, "confidence": m.confidence, "note": m.note}
             for m in r.new_models
@@ -209,6 +261,8 @@ def _show_report(r: ImportReport, as_json: bool) -> None:
             ("flagged rows", sum(1 for x in r.rows if x.flags)),
             ("conflicts with curated rows", len(r.conflicts)),
             ("provisional models added", len(r.new_models)),
+            *((("offers the catalogue no longer lists", sum(len(c.delisted) for c in r.catalogue if c.trusted)),)
+              if r.catalogue else ()),
             *(
                 (
                     ("commits read", r.commits),
@@ -230,6 +284,10 @@ def _show_report(r: ImportReport, as_json: bool) -> None:
         )
     if r.conflicts:
         _conflict_table(r.conflicts[:20], f"Conflicts with curated rows ({len(r.conflicts)}; not resolved)")
+    _catalogue_lines(r, r.kind)
+    gone = [d for c in r.catalogue if c.trusted for d in c.delisted]
+    if gone:
+        _delisted_table(gone, "No longer listed by the provider's catalogue")
 
 
 def _conflict_table(found: list[Conflict], title: str) -> None:
@@ -611,6 +669,7 @@ def data_status(
     prices
     that imported sources disagree on."""
     from llmflation.ledger.importers.changes import status
+    from llmflation.ledger.importers.delisting import still_held
     from llmflation.ledger.ledger import open_ledger
 
     ledger = open_ledger()
@@ -620,10 +679,13 @@ def data_status(
     imports = ledger.store.imports()
     upcoming = ledger.upcoming()
     shut = ledger.shut_down()
+    newest = {i["kind"]: i["id"] for i in imports if i.get("catalogue_trusted")}  # the log is oldest first
+    delisted = still_held(ledger.store.delistings(), ledger.all_prices(), newest)
     if as_json:
         emit_json({**status_record(s, imports),
                    "upcoming_price_changes": [price_record(p) for p in upcoming],
-                   "shut_down_offers": [lifecycle_record(lc) for lc in shut]})
+                   "shut_down_offers": [lifecycle_record(lc) for lc in shut],
+                   "delisted_offers": [delisting_record(d) for d in delisted]})
         return
     table(f"Upcoming price changes ({len(upcoming)}: rows that start after today)",
           ["from", "model", "provider", "tier", "input", "output", "source"],
@@ -655,6 +717,9 @@ def data_status(
             for d in s.disagreements[:50]
         ],
     )
+    if delisted:
+        _delisted_table(delisted, "Offers their provider's catalogue no longer lists, still held open by a curated "
+                                  "or user row")
     if s.provisional:
         table(
             f"Provisional models, added by an import and not curated yet ({len(s.provisional)})",
@@ -770,6 +835,7 @@ def data_update(
                     f"{len(r.unmatched)} unmatched, {len(r.skipped) - r.set_aside} skipped, {r.set_aside} set aside "
                     f"as retired names or ended offers, {len(r.new_models)} new model(s))."
                 )
+                _catalogue_lines(r, s.kind)
             elif s.status == "unchanged":
                 info(f"{s.kind}: unchanged: {s.reason}.")
             else:

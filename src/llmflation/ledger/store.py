@@ -2,7 +2,8 @@
 
 Layout of the file (see MIGRATIONS): `models`, `scores`, `bundled_prices` are replaced whenever the bundled data
 changes (an upgrade); `user_prices` and `user_discounts` are the user's and are never touched by an upgrade;
-`prices` is the effective table (user layer over bundled) that analytics range-join against.
+`prices` is the effective table (user layer over bundled) that analytics range-join against; `delistings` holds
+the offers a provider's complete catalogue stopped listing, which end the imported rows of earlier imports.
 """
 
 from __future__ import annotations
@@ -21,6 +22,8 @@ from llmflation.ledger.records import Discount, Lifecycle, Model, NameRow, Price
 
 if TYPE_CHECKING:
     import duckdb
+
+    from llmflation.ledger.importers.delisting import Delisting
 
 MONEY = "DECIMAL(20, 9)"
 
@@ -86,7 +89,14 @@ MIGRATIONS: list[tuple[int, str, str]] = [
             kv_heads INTEGER, experts_total INTEGER, experts_active INTEGER,
             source VARCHAR NOT NULL, confidence VARCHAR NOT NULL, note VARCHAR, import_id INTEGER NOT NULL);
     """),
+    (6, "offers a provider's complete catalogue stopped listing (`importers.delisting`)", """
+        CREATE TABLE delistings (
+            import_id INTEGER NOT NULL, model VARCHAR NOT NULL, provider VARCHAR NOT NULL, tier VARCHAR NOT NULL,
+            seen_on DATE NOT NULL, open_since DATE NOT NULL, origin VARCHAR NOT NULL, source VARCHAR NOT NULL);
+        ALTER TABLE imports ADD COLUMN catalogue_trusted BOOLEAN;
+    """),
 ]
+_DELISTING_FIELDS = ("model", "provider", "tier", "seen_on", "open_since", "origin", "source")
 _NAME_FIELDS = ("name", "provider", "model", "kind", "valid_from", "valid_to", "source", "confidence", "note")
 _LIFECYCLE_FIELDS = ("model", "provider", "available_from", "deprecated_on", "shutdown_on", "successor", "source",
                      "confidence", "note")
@@ -351,9 +361,12 @@ class Store:
 
     # -- the imported layer (dated snapshots from price maps) ----------------------------------------------------
     def record_import(self, meta: ImportMeta, rows: Sequence[ImportedRow], replaces_source: bool = True,
-                      new_models: Sequence[Model] = ()) -> int:
+                      new_models: Sequence[Model] = (), delistings: Sequence[Delisting] = (),
+                      catalogue_trusted: bool | None = None) -> int:
         """Write one import in ONE transaction: log it, replace an earlier import of the same kind and source,
-        insert its rows (and any provisional models it adds), rebuild the effective prices. Any failure rolls
+        insert its rows (and any provisional models it adds, and the offers its catalogue no longer lists),
+        rebuild the effective prices. `catalogue_trusted`: None for a source that is no provider's complete
+        catalogue, else whether this snapshot was taken as complete (`importers.delisting`). Any failure rolls
         everything back and raises DataError."""
         import json
 
@@ -365,12 +378,14 @@ class Store:
                 row = con.execute("SELECT coalesce(max(id), 0) + 1 FROM imports").fetchone()
                 import_id = int(row[0]) if row else 1
                 if replaces_source:
-                    con.execute("DELETE FROM imported_prices WHERE import_id IN "
-                                "(SELECT id FROM imports WHERE kind = ? AND source = ?)", [meta.kind, meta.source])
+                    for t in ("imported_prices", "delistings"):
+                        con.execute(f"DELETE FROM {t} WHERE import_id IN "
+                                    "(SELECT id FROM imports WHERE kind = ? AND source = ?)", [meta.kind, meta.source])
                 con.execute(
-                    "INSERT INTO imports VALUES (?, ?, ?, ?, ?, ?, NULL, ?, ?, ?, ?, ?)",
+                    "INSERT INTO imports VALUES (?, ?, ?, ?, ?, ?, NULL, ?, ?, ?, ?, ?, ?)",
                     [import_id, meta.kind, meta.source, meta.snapshot, meta.seen_on, meta.started, meta.entries,
-                     len(rows), meta.matched, len(meta.unmatched_keys), json.dumps(list(meta.unmatched_keys))])
+                     len(rows), meta.matched, len(meta.unmatched_keys), json.dumps(list(meta.unmatched_keys)),
+                     catalogue_trusted])
                 if new_models:
                     cols = ", ".join(_MODEL_FIELDS)
                     con.executemany(f"INSERT OR REPLACE INTO provisional_models ({cols}, import_id) "
@@ -380,6 +395,9 @@ class Store:
                              (*_PRICE_FIELDS, "import_id", "source_key", "seen_on", "flags"),
                              [(*_price_row(r.price), import_id, r.source_key, r.seen_on, "|".join(r.flags))
                               for r in rows])
+                if delistings:
+                    _insert_rows(con, "delistings", ("import_id", *_DELISTING_FIELDS),
+                                 [(import_id, *(getattr(d, f) for f in _DELISTING_FIELDS)) for d in delistings])
                 self._rebuild_effective(con)
                 con.execute("UPDATE imports SET finished = ? WHERE id = ?", [datetime.now(), import_id])
         except LlmflationErrorBase:
@@ -393,6 +411,14 @@ class Store:
         con = self.connect()
         try:
             return _imported_rows(con)
+        finally:
+            con.close()
+
+    def delistings(self) -> list[Delisting]:
+        """Every offer a catalogue import saw gone, in import order (see `importers.delisting`)."""
+        con = self.connect()
+        try:
+            return _delistings(con)
         finally:
             con.close()
 
@@ -450,10 +476,14 @@ class ImportedRow:
     import_id: int = 0
 
 
+def _has_table(con: duckdb.DuckDBPyConnection, name: str) -> bool:
+    """The file has table `name` (a store from before the migration that adds it has not)."""
+    row = con.execute("SELECT count(*) FROM information_schema.tables WHERE table_name = ?", [name]).fetchone()
+    return bool(row and row[0])
+
+
 def _imported_rows(con: duckdb.DuckDBPyConnection) -> list[ImportedRow]:
-    exists = con.execute(
-        "SELECT count(*) FROM information_schema.tables WHERE table_name = 'imported_prices'").fetchone()
-    if not exists or not exists[0]:
+    if not _has_table(con, "imported_prices"):
         return []
     cols = ", ".join(f"p.{f}" for f in _PRICE_FIELDS)
     rows = con.execute(
@@ -461,14 +491,27 @@ def _imported_rows(con: duckdb.DuckDBPyConnection) -> list[ImportedRow]:
         "JOIN imports i ON i.id = p.import_id ORDER BY i.id, p.model, p.provider, p.tier, p.valid_from"
     ).fetchall()
     n = len(_PRICE_FIELDS)
-    return [ImportedRow(price_from_row(r[:n]), r[n], r[n + 1], tuple(f for f in (r[n + 2] or "").split("|") if f),
-                        r[n + 3], r[n + 4]) for r in rows]
+    from llmflation.ledger.importers.delisting import end_delisted
+
+    return end_delisted([ImportedRow(price_from_row(r[:n]), r[n], r[n + 1],
+                                     tuple(f for f in (r[n + 2] or "").split("|") if f), r[n + 3], r[n + 4])
+                         for r in rows], _delistings(con))
+
+
+def _delistings(con: duckdb.DuckDBPyConnection) -> list[Delisting]:
+    """The stored delistings (none on a store that predates them), with their import's kind and id."""
+    from llmflation.ledger.importers.delisting import Delisting
+
+    if not _has_table(con, "delistings"):
+        return []
+    cols = ", ".join(f"d.{f}" for f in _DELISTING_FIELDS)
+    rows = con.execute(f"SELECT {cols}, i.kind, i.id FROM delistings d JOIN imports i ON i.id = d.import_id "
+                       "ORDER BY i.id, d.model, d.provider, d.tier").fetchall()
+    return [Delisting(*r) for r in rows]
 
 
 def _provisional(con: duckdb.DuckDBPyConnection) -> list[Model]:
-    exists = con.execute(
-        "SELECT count(*) FROM information_schema.tables WHERE table_name = 'provisional_models'").fetchone()
-    if not exists or not exists[0]:
+    if not _has_table(con, "provisional_models"):
         return []
     cols = ", ".join(f"p.{f}" for f in _MODEL_FIELDS)
     rows = con.execute(f"SELECT {cols} FROM provisional_models p WHERE p.id NOT IN (SELECT id FROM models) "

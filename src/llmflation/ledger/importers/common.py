@@ -77,6 +77,9 @@ class Snapshot:
     kind: str
     entries: list[Entry] = field(default_factory=list)
     skipped: list[Skip] = field(default_factory=list)
+    # (provider, key) of every offer a complete catalogue lists as on sale, priced or not (see
+    # `Importer.catalogue_of`; `delisting`): an entry skipped for its price is still listed
+    listed: list[tuple[str, str]] = field(default_factory=list)
 
 
 def money(value: object, where: str) -> Decimal:
@@ -134,6 +137,9 @@ class Importer:
     url: where `data update` fetches the current snapshot (None: file imports only); the environment
         variable `url_env` overrides it.
     label: how notes name the source ("LiteLLM"); source: the prefix of the rows' `source` field.
+    catalogue_of: providers whose complete list of offers a snapshot is (OpenRouter's own models API for
+        `openrouter`): an offer such a snapshot no longer lists has left that provider (`delisting`). Price maps
+        that keep an entry after the offer ends (LiteLLM, genai-prices) leave it empty.
     """
 
     kind: str
@@ -143,3 +149,4 @@ class Importer:
     url: str | None = None
     url_env: str | None = None
     help: str = ""
+    catalogue_of: tuple[str, ...] = ()

@@ -2,7 +2,8 @@
 
 Every entry is sold by `openrouter`; the model is matched from its id (`openai/gpt-4o`) and display name.
 A price of -1 marks dynamic/auto-routed models and `:free` variants are rate-limited promotions; both are
-skipped.
+skipped. The list is OpenRouter's whole catalogue, so an offer it no longer lists has left OpenRouter
+(`delisting`); a `:free` variant alone does not keep the paid offer listed.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ def parse_models(data: Any) -> Snapshot:
         if key.endswith(":free"):
             snap.skipped.append(Skip(key, "free variant (rate-limited promotion): not a list price"))
             continue
+        snap.listed.append((PROVIDER, key))  # on sale, whether or not its price below can be recorded
         modality = str((item.get("architecture") or {}).get("modality") or "text->text")
         if "text" not in modality.split("->")[-1]:
             snap.skipped.append(Skip(key, f"modality {modality!r} does not output text"))
@@ -86,4 +88,5 @@ IMPORTER = Importer(
     url="https://openrouter.ai/api/v1/models",
     url_env="LLMFLATION_OPENROUTER_URL",
     help="OpenRouter's public models list (GET /api/v1/models), sold by provider `openrouter`",
+    catalogue_of=(PROVIDER,),
 )

@@ -20,6 +20,7 @@ from typing import Any
 from llmflation.errors import InputError
 from llmflation.ledger.importers import litellm
 from llmflation.ledger.importers.common import Skip, Snapshot
+from llmflation.ledger.importers.delisting import CatalogueCheck, catalogue_checks
 from llmflation.ledger.importers.history import Dropped, Mined, Segment, Version, mine
 from llmflation.ledger.importers.mapping import (
     Listing,
@@ -85,6 +86,7 @@ class ImportReport:
     events: list[Event] = field(default_factory=list)
     new_models: list[Model] = field(default_factory=list)
     set_aside: int = 0  # of `skipped`: listings of retired names or ended offers
+    catalogue: list[CatalogueCheck] = field(default_factory=list)  # complete catalogues: offers no longer listed
 
 
 def _load_json(path: Path) -> Any:
@@ -133,6 +135,7 @@ def _finish(
     mapped: Mapped,
     skipped: list[Skip],
     started: datetime,
+    catalogue: Sequence[CatalogueCheck] = (),
 ) -> ImportReport:
     assert ledger.store is not None
     meta = ImportMeta(
@@ -145,7 +148,9 @@ def _finish(
         matched=mapped.matched,
         unmatched_keys=tuple(u.key for u in mapped.unmatched),
     )
-    import_id = ledger.store.record_import(meta, mapped.rows, new_models=mapped.new_models)
+    delisted = [d for c in catalogue if c.trusted for d in c.delisted]
+    import_id = ledger.store.record_import(meta, mapped.rows, new_models=mapped.new_models, delistings=delisted,
+                                           catalogue_trusted=all(c.trusted for c in catalogue) if catalogue else None)
     found = conflicts(ledger.store.bundled(), [r.price for r in mapped.rows])
     return ImportReport(
         import_id,
@@ -162,6 +167,8 @@ def _finish(
         found,
         new_models=list(mapped.new_models),
         set_aside=len(mapped.retired),
+        catalogue=[replace(c, delisted=tuple(replace(d, import_id=import_id) for d in c.delisted))
+                   for c in catalogue],
     )
 
 
@@ -188,10 +195,23 @@ def _snapshot_import(
         else:
             storable.append(e)
     snap.entries = storable
+    catalogue = catalogue_checks(catalogue_of(snap.kind), snap, matcher, ledger.all_prices(), seen_on, snap.kind)
     mapped = map_snapshot(snap.entries, matcher, seen_on, source, label, add_new=add_new)
     return _finish(
-        ledger, snap.kind, source, snapshot, seen_on, len(snap.entries), mapped, snap.skipped, started
+        ledger, snap.kind, source, snapshot, seen_on, len(snap.entries), mapped, snap.skipped, started, catalogue
     )
+
+
+def catalogue_of(kind: str) -> tuple[str, ...]:
+    """The providers a snapshot of the registered source `kind` is the complete catalogue of (none for a kind
+    the registry does not know)."""
+    from llmflation.errors import UnknownNameError
+    from llmflation.ledger.importers.registry import get
+
+    try:
+        return get(kind).catalogue_of
+    except UnknownNameError:
+        return ()
 
 
 def import_data(

@@ -206,13 +206,16 @@ def _import(importer: Importer, data: object, got: Fetched, snapshot: str, day: 
 
     assert ledger.store is not None
     started = datetime.now()
+    from llmflation.ledger.importers.delisting import catalogue_checks
+
     snap = importer.parse(data, day)
     source = f"{importer.source}:{got.url}@{day}"
-    mapped = map_snapshot(snap.entries, Matcher(ledger, load_alias_table(), importer.kind), day, source,
-                          importer.label, add_new=add_new)
+    matcher = Matcher(ledger, load_alias_table(), importer.kind)
+    catalogue = catalogue_checks(importer.catalogue_of, snap, matcher, ledger.all_prices(), day, importer.kind)
+    mapped = map_snapshot(snap.entries, matcher, day, source, importer.label, add_new=add_new)
     mapped.rows = carry_first_sightings(mapped.rows, ledger.store.imported(), importer.kind)
     return run._finish(ledger, importer.kind, source, snapshot, day, len(snap.entries), mapped, snap.skipped,
-                       started)
+                       started, catalogue)
 
 
 def changes(before: set[Price], after: Sequence[Price], models: dict[str, Model]) -> Diff:
