@@ -41,13 +41,15 @@ def server() -> Iterator[Served]:
             "/litellm.json": Route(body("litellm_v1.json")),
             "/genai.json": Route(body("genai_prices.json")),
             "/openrouter.json": Route(body("openrouter_models.json")),
+            "/vercel.json": Route(body("vercel_models.json")),
         }
     ) as s:
         yield s
 
 
 def urls(s: Served, **paths: str) -> dict[str, str]:
-    base = {"litellm": "/litellm.json", "genai-prices": "/genai.json", "openrouter": "/openrouter.json"}
+    base = {"litellm": "/litellm.json", "genai-prices": "/genai.json", "openrouter": "/openrouter.json",
+            "vercel": "/vercel.json"}
     base.update({k.replace("_", "-"): v for k, v in paths.items()})
     return {k: s.url(v) for k, v in base.items()}
 
@@ -72,9 +74,9 @@ def status_of(result: UpdateResult) -> dict[str, str]:
     return {x.kind: x.status for x in result.sources}
 
 
-def test_success_imports_all_three_and_carries_what_sources_carry(ledger: Ledger, server: Served) -> None:
+def test_success_imports_all_four_and_carries_what_sources_carry(ledger: Ledger, server: Served) -> None:
     result = run(ledger, server)
-    assert status_of(result) == {"litellm": "imported", "genai-prices": "imported", "openrouter": "imported"}
+    assert status_of(result) == dict.fromkeys(("litellm", "genai-prices", "openrouter", "vercel"), "imported")
     assert {x.fetch for x in result.sources} == {"fetched"}
     lite = next(x.report for x in result.sources if x.kind == "litellm")
     assert lite is not None
@@ -106,6 +108,13 @@ def test_success_imports_all_three_and_carries_what_sources_carry(ledger: Ledger
     # the diff shows what the update changed: new offers dated by the sighting
     assert result.diff is not None
     assert any(p.provider == "openrouter" and p.date_basis == "first_seen" for p in result.diff.new_offers)
+    # Vercel's gateway list: language models only, its cache-read rate carried, unknown keys reported
+    vercel = next(x.report for x in result.sources if x.kind == "vercel")
+    assert vercel is not None and [u.key for u in vercel.unmatched] == ["acme/widget-1"]
+    assert "not priced per text token" in {k.key: k.reason for k in vercel.skipped}["openai/text-embedding-3-small"]
+    (gw,) = [r.price for r in led.store.imported() if r.kind == "vercel"]  # type: ignore[union-attr]
+    assert (gw.model, gw.provider, gw.input, gw.output, gw.cached_input) == (
+        "openai/gpt-4o-2024-08-06", "vercel", Decimal("2.5"), Decimal(10), Decimal("1.25"))
     # the cache holds each body and its validator for the next run
     cache = Path(ledger.store.path).parent / "sources"  # type: ignore[union-attr]
     assert json.loads((cache / "litellm.json").read_text())["etag"]
@@ -115,7 +124,7 @@ def test_second_run_sends_validators_gets_304_and_changes_nothing(ledger: Ledger
     run(ledger, server)
     before = contents(ledger)
     again = run(open_ledger(ledger.store.path), server, day=DAY2)  # type: ignore[union-attr]
-    assert status_of(again) == dict.fromkeys(("litellm", "genai-prices", "openrouter"), "unchanged")
+    assert status_of(again) == dict.fromkeys(("litellm", "genai-prices", "openrouter", "vercel"), "unchanged")
     assert {x.fetch for x in again.sources} == {"not-modified"}
     assert server.statuses("/litellm.json") == [200, 304]
     assert server.log[-1][2].get("if-none-match")
@@ -137,11 +146,12 @@ def test_same_body_without_etag_is_not_imported_twice(ledger: Ledger, server: Se
 def test_timeout_of_one_source_reports_it_and_imports_the_others(ledger: Ledger, server: Served) -> None:
     server.routes["/slow.json"] = Route(body("openrouter_models.json"), delay=1.5)
     result = run(ledger, server, urls=urls(server, openrouter="/slow.json"), timeout=0.3, retries=2)
-    assert status_of(result) == {"litellm": "imported", "genai-prices": "imported", "openrouter": "failed"}
+    assert status_of(result) == {"litellm": "imported", "genai-prices": "imported", "openrouter": "failed",
+                                 "vercel": "imported"}
     failed = result.failed[0]
     assert "timed out" in failed.reason and "2 attempt" in failed.reason
     kinds = {i["kind"] for i in ledger.store.imports()}  # type: ignore[union-attr]
-    assert kinds == {"litellm", "genai-prices"}
+    assert kinds == {"litellm", "genai-prices", "vercel"}
 
 
 def test_malformed_json_is_reported_and_nothing_of_it_lands(ledger: Ledger, server: Served) -> None:
@@ -157,7 +167,8 @@ def test_malformed_json_is_reported_and_nothing_of_it_lands(ledger: Ledger, serv
 def test_partial_outage_retries_then_reports_the_failed_source(ledger: Ledger, server: Served) -> None:
     server.routes["/down.json"] = Route(b"oops", status=503)
     result = run(ledger, server, urls=urls(server, genai_prices="/down.json"), retries=3)
-    assert status_of(result) == {"litellm": "imported", "genai-prices": "failed", "openrouter": "imported"}
+    assert status_of(result) == {"litellm": "imported", "genai-prices": "failed", "openrouter": "imported",
+                                 "vercel": "imported"}
     assert "HTTP 503" in result.failed[0].reason
     assert server.statuses("/down.json") == [503, 503, 503]
 
@@ -177,7 +188,8 @@ def test_offline_flag_and_no_network_change_nothing(ledger: Ledger, server: Serv
         sock.bind(("127.0.0.1", 0))
         dead = f"http://127.0.0.1:{sock.getsockname()[1]}/x.json"
         with pytest.raises(OfflineError, match="No network"):
-            run(ledger, server, urls=dict.fromkeys(("litellm", "genai-prices", "openrouter"), dead), retries=1)
+            run(ledger, server, urls=dict.fromkeys(("litellm", "genai-prices", "openrouter", "vercel"), dead),
+                retries=1)
     assert server.log == []
     assert contents(ledger) == before
 

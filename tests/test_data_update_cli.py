@@ -24,6 +24,7 @@ def server() -> Iterator[Served]:
             "/litellm.json": Route((FIX / "litellm_v1.json").read_bytes()),
             "/genai.json": Route((FIX / "genai_prices.json").read_bytes()),
             "/openrouter.json": Route(b"", status=500),
+            "/vercel.json": Route((FIX / "vercel_models.json").read_bytes()),
             "/acme.json": Route(b'{"prices": [{"model": "gpt-4o-mini", "developer": "openai", '
                                 b'"input_usd_per_mtok": "0.12", "output_usd_per_mtok": "0.5"}]}'),
         }
@@ -33,7 +34,8 @@ def server() -> Iterator[Served]:
 
 def flags(s: Served) -> list[str]:
     return ["--url", f"litellm={s.url('/litellm.json')}", "--url", f"genai-prices={s.url('/genai.json')}",
-            "--url", f"openrouter={s.url('/openrouter.json')}", "--retries", "1"]
+            "--url", f"openrouter={s.url('/openrouter.json')}", "--url", f"vercel={s.url('/vercel.json')}",
+            "--retries", "1"]
 
 
 def test_update_json_reports_each_source_and_exits_1_on_a_partial_outage(tmp_path: Path, server: Served) -> None:
@@ -41,15 +43,15 @@ def test_update_json_reports_each_source_and_exits_1_on_a_partial_outage(tmp_pat
     assert r.returncode == 1, r.stderr
     out = json.loads(r.stdout)
     by = {s["kind"]: s for s in out["sources"]}
-    assert by["litellm"]["status"] == by["genai-prices"]["status"] == "imported"
+    assert by["litellm"]["status"] == by["genai-prices"]["status"] == by["vercel"]["status"] == "imported"
     assert by["openrouter"]["status"] == "failed" and "HTTP 500" in by["openrouter"]["reason"]
     assert by["litellm"]["import"]["rows_written"] > 0
     assert set(out["diff"]) >= {"new_models", "new_offers", "price_cuts", "first_sightings"}
-    assert "1 of 3 source(s) failed" in r.stderr and "Traceback" not in r.stderr
+    assert "1 of 4 source(s) failed" in r.stderr and "Traceback" not in r.stderr
     # a second run: the failed source is still reported, the others are unchanged (not imported again)
     again = run_cli("data", "update", *flags(server), "--json", home=tmp_path)
     assert {s["kind"]: s["status"] for s in json.loads(again.stdout)["sources"]} == {
-        "litellm": "unchanged", "genai-prices": "unchanged", "openrouter": "failed"}
+        "litellm": "unchanged", "genai-prices": "unchanged", "openrouter": "failed", "vercel": "unchanged"}
 
 
 def test_update_table_output_and_new_models_flagged_in_status(tmp_path: Path, server: Served) -> None:

@@ -217,3 +217,21 @@ def test_a_store_from_before_delistings_upgrades_and_keeps_its_imports(fresh_hom
     report = _import(ledger, held[1:], DAY2)
     assert [d.model for d in report.catalogue[0].delisted] == [held[0]]
     assert open_ledger().store.imports()[-1]["catalogue_trusted"] is True  # type: ignore[union-attr]
+
+
+def test_the_import_command_says_what_is_no_longer_listed(gateway: tuple[Ledger, list[str], str],
+                                                          tmp_path: Path) -> None:
+    ledger, held, _extra = gateway
+    snap = tmp_path / "models.json"
+    snap.write_text(json.dumps(_snapshot(held[1:])))
+    home = Path(ledger.store.path).parent  # type: ignore[union-attr]
+    r = run_cli("import", "openrouter", str(snap), "--date", str(DAY2), home=home)
+    assert r.returncode == 0, r.stderr
+    assert "openrouter: 1 offer(s) the ledger held open at openrouter are no longer listed" in " ".join(
+        r.stderr.split())
+    assert "No longer listed by the provider's catalogue (1)" in r.stdout and held[0] in r.stdout
+    short = tmp_path / "short.json"
+    short.write_text(json.dumps(_snapshot(held[:3])))
+    r = run_cli("import", "openrouter", str(short), "--date", str(DAY3), "--json", home=home)
+    (c,) = json.loads(r.stdout)["catalogue"]
+    assert (c["trusted"], c["listed"]) == (False, 3) and "not taken as openrouter's complete list" in c["reason"]

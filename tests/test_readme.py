@@ -27,8 +27,8 @@ NOT_RUN: dict[str, str] = {
     r"^(PYTHONPATH=src )?python benchmarks/(?!gen_usage)": "benchmarks run for minutes (see Benchmarks)",
     r"--engine spark": "starts a Spark JVM or needs a cluster (the spark-marked tests cover this engine)",
     r"^llmflation import litellm-history": "needs a local clone of BerriAI/litellm (tests mine a synthetic one)",
-    r"^llmflation import (litellm|openrouter|genai-prices)\b": "needs a price file downloaded from the source "
-                                                                "(network); tests import the fixtures",
+    r"^llmflation import (litellm|openrouter|vercel|genai-prices)\b": "needs a price file downloaded from the "
+                                                                       "source (network); tests import the fixtures",
     r"\b(WORKLOAD|BEFORE|AFTER)\.toml\b": "synopsis line with placeholders",
     r"^llmflation data update\b": "fetches current prices from the sources (network; --offline documents its exit 1); "
                                   "tests/test_data_update*.py serve fixtures on 127.0.0.1",

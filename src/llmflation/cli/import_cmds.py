@@ -44,10 +44,12 @@ class _ImportGroup(TyperGroup):
         found = super().get_command(ctx, cmd_name)
         if found is not None:
             return found
-        from llmflation.ledger.importers.registry import importers
+        from llmflation.ledger.importers.registry import importers, registry
 
         importer = importers().get(cmd_name)
-        return None if importer is None else _plugin_command(importer.kind, importer.help)
+        if importer is None:
+            return None
+        return _plugin_command(importer.kind, importer.help, registry().origins.get(cmd_name) == "built-in")
 
     def list_commands(self, ctx: Any) -> list[str]:
         from llmflation.ledger.importers.registry import importers
@@ -56,11 +58,14 @@ class _ImportGroup(TyperGroup):
         return [*names, *sorted(k for k in importers() if k not in names)]
 
 
-def _plugin_command(kind: str, help_text: str) -> Any:
-    """A `llmflation import KIND FILE` command for an importer plugin, built like the built-in ones."""
+def _plugin_command(kind: str, help_text: str, builtin: bool = False) -> Any:
+    """A `llmflation import KIND FILE` command for a registered importer (a plugin's, or a built-in one without a
+    command of its own), built like the built-in ones."""
     sub = typer.Typer()
 
-    @sub.command(name=kind, help=f"Import a saved {help_text or kind} file (importer plugin).")
+    text = f"Import {help_text}." if builtin else f"Import a saved {help_text or kind} file (importer plugin)."
+
+    @sub.command(name=kind, help=text)
     def command(
         file: Path = typer.Argument(..., help="The source's saved JSON file."),
         when: str | None = DATE,
@@ -773,14 +778,14 @@ def data_update(
         [],
         "--source",
         metavar="KIND",
-        help="Only this source (repeatable): litellm, genai-prices, openrouter or a plugin's.",
+        help="Only this source (repeatable): litellm, genai-prices, openrouter, vercel or a plugin's.",
     ),
     urls: list[str] = typer.Option(
         [],
         "--url",
         metavar="KIND=URL",
         help="KIND=URL: fetch KIND from URL (repeatable; also LLMFLATION_LITELLM_URL, "
-        "LLMFLATION_GENAI_PRICES_URL, LLMFLATION_OPENROUTER_URL).",
+        "LLMFLATION_GENAI_PRICES_URL, LLMFLATION_OPENROUTER_URL, LLMFLATION_VERCEL_URL).",
     ),
     add_new: bool = ADD_NEW,
     offline: bool = typer.Option(
@@ -790,8 +795,9 @@ def data_update(
     retries: int = typer.Option(3, "--retries", min=1, max=10, help="Attempts per source (timeouts, 5xx)."),
     as_json: bool = JSON,
 ) -> None:
-    """Fetch the current LiteLLM map, genai-prices data and OpenRouter models list, import what changed
-    (curated rows are never overwritten) and show the resulting diff. Exit 1 when a source failed."""
+    """Fetch the current LiteLLM map, genai-prices data and the OpenRouter and Vercel AI Gateway models lists,
+    import what changed (curated rows are never overwritten) and show the resulting diff. Exit 1 when a source
+    failed."""
     from llmflation.ledger.importers.update import update
 
     overrides: dict[str, str] = {}

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -150,3 +150,16 @@ class Importer:
     url_env: str | None = None
     help: str = ""
     catalogue_of: tuple[str, ...] = ()
+
+
+def models_list(data: Any, snap: Snapshot, what: str) -> Iterator[tuple[str, Mapping[str, Any]]]:
+    """(id, entry) of a gateway's models list, `{"data": [{"id": ...}, ...]}` (OpenRouter's and Vercel AI Gateway's
+    shape); an entry without an id is skipped with that reason, a body of another shape refused."""
+    items = data.get("data") if isinstance(data, Mapping) else data
+    if not isinstance(items, list):
+        raise InputError(f'{what}: expected {{"data": [...]}} as its models endpoint returns it')
+    for i, item in enumerate(items):
+        if not isinstance(item, Mapping) or not isinstance(item.get("id"), str):
+            snap.skipped.append(Skip(f"data[{i}]", "entry without an id"))
+            continue
+        yield item["id"], item

@@ -13,22 +13,15 @@ from datetime import date
 from typing import Any
 
 from llmflation.errors import InputError
-from llmflation.ledger.importers.common import Entry, Importer, Skip, Snapshot, Terms, per_mtok
+from llmflation.ledger.importers.common import Entry, Importer, Skip, Snapshot, Terms, models_list, per_mtok
 
 KIND = "openrouter"
 PROVIDER = "openrouter"
 
 
 def parse_models(data: Any) -> Snapshot:
-    items = data.get("data") if isinstance(data, Mapping) else data
-    if not isinstance(items, list):
-        raise InputError('OpenRouter models file: expected {"data": [...]} as returned by /api/v1/models')
     snap = Snapshot(kind=KIND)
-    for i, item in enumerate(items):
-        if not isinstance(item, Mapping) or not isinstance(item.get("id"), str):
-            snap.skipped.append(Skip(f"data[{i}]", "entry without an id"))
-            continue
-        key: str = item["id"]
+    for key, item in models_list(data, snap, "OpenRouter models file (GET /api/v1/models)"):
         pricing = item.get("pricing")
         if key.endswith(":free"):
             snap.skipped.append(Skip(key, "free variant (rate-limited promotion): not a list price"))

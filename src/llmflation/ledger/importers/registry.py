@@ -22,6 +22,7 @@ BUILTIN = {
     "litellm": "llmflation.ledger.importers.litellm:IMPORTER",
     "genai-prices": "llmflation.ledger.importers.genai_prices:IMPORTER",
     "openrouter": "llmflation.ledger.importers.openrouter:IMPORTER",
+    "vercel": "llmflation.ledger.importers.vercel:IMPORTER",
 }
 
 
