@@ -202,12 +202,11 @@ def _import(importer: Importer, data: object, got: Fetched, snapshot: str, day: 
     from datetime import datetime
 
     from llmflation.ledger.importers import run
+    from llmflation.ledger.importers.delisting import catalogue_checks
     from llmflation.ledger.importers.mapping import Matcher, load_alias_table, map_snapshot
 
     assert ledger.store is not None
     started = datetime.now()
-    from llmflation.ledger.importers.delisting import catalogue_checks
-
     snap = importer.parse(data, day)
     source = f"{importer.source}:{got.url}@{day}"
     matcher = Matcher(ledger, load_alias_table(), importer.kind)
