@@ -8,6 +8,7 @@ Imported rows of such an offer end on the snapshot's day; curated rows are kept 
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -73,6 +74,15 @@ def test_earlier_imports_end_on_the_day_seen_gone_and_later_ones_list_it_anew() 
         ("a/y", DAY1, None, 1)]
     assert "ends 2026-12-08: openrouter's catalogue no longer listed it that day (import 2" in out[0].price.note
     assert end_delisted(rows, []) == rows
+
+
+def test_a_price_map_imported_after_the_delisting_does_not_reopen_the_offer() -> None:
+    gone = Delisting("a/x", "openrouter", "standard", DAY2, DAY1, "imported", "test", "openrouter", import_id=2)
+    stale = replace(_row("a/x", DAY1, None, 5), kind="genai-prices")  # re-imported later, its first sighting kept
+    fresh = replace(_row("a/x", DAY3, None, 6), kind="genai-prices")  # a price first shown after the day
+    out = end_delisted([stale, fresh], [gone])
+    assert [(r.kind, r.price.valid_from, r.price.valid_to) for r in out] == [
+        ("genai-prices", DAY1, DAY2), ("genai-prices", DAY3, None)]
 
 
 def test_status_flags_the_newest_imports_delistings_that_a_row_still_holds_open() -> None:

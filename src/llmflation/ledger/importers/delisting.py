@@ -97,9 +97,13 @@ def check_catalogue(prices: Iterable[Price], provider: str, listed: set[str], da
 
 
 def end_delisted(rows: Sequence[ImportedRow], delistings: Sequence[Delisting]) -> list[ImportedRow]:
-    """Imported rows with every offer a later import saw gone ended on that day: a row of an earlier import that
-    covers the day ends there, one that would only start on or after it is dropped. Rows of the delisting import
-    itself or later ones (the offer listed again) are kept as they are."""
+    """Imported rows with every offer a catalogue saw gone ended on that day.
+
+    The catalogue's own rows: a row of an earlier import that covers the day ends there, one that would only start
+    on or after it is dropped; rows of the delisting import or later ones (the offer listed again) stand. Rows of
+    other sources (price maps, which keep an entry after the offer ends) that started before the day end there
+    whatever their import order, so re-importing such a map does not reopen the offer; a price they first show
+    after the day stands."""
     gone: dict[tuple[str, str, str], list[Delisting]] = defaultdict(list)
     for d in delistings:
         gone[(d.model, d.provider, d.tier)].append(d)
@@ -109,7 +113,8 @@ def end_delisted(rows: Sequence[ImportedRow], delistings: Sequence[Delisting]) -
     for r in rows:
         p = r.price
         hit = next((d for d in gone.get((p.model, p.provider, p.tier), ())
-                    if d.import_id > r.import_id and (p.valid_to is None or p.valid_to > d.seen_on)), None)
+                    if (p.valid_to is None or p.valid_to > d.seen_on)
+                    and (d.import_id > r.import_id if r.kind == d.kind else p.valid_from < d.seen_on)), None)
         if hit is None:
             out.append(r)
         elif p.valid_from < hit.seen_on:
