@@ -80,7 +80,8 @@ def test_a_price_map_imported_after_the_delisting_does_not_reopen_the_offer() ->
     gone = Delisting("a/x", "openrouter", "standard", DAY2, DAY1, "imported", "test", "openrouter", import_id=2)
     stale = replace(_row("a/x", DAY1, None, 5), kind="genai-prices")  # re-imported later, its first sighting kept
     fresh = replace(_row("a/x", DAY3, None, 6), kind="genai-prices")  # a price first shown after the day
-    out = end_delisted([stale, fresh], [gone])
+    same_day = replace(_row("a/x", DAY2, None, 7), kind="genai-prices")  # re-imported on the delisting day itself
+    out = end_delisted([stale, fresh, same_day], [gone])
     assert [(r.kind, r.price.valid_from, r.price.valid_to) for r in out] == [
         ("genai-prices", DAY1, DAY2), ("genai-prices", DAY3, None)]
 

@@ -101,9 +101,9 @@ def end_delisted(rows: Sequence[ImportedRow], delistings: Sequence[Delisting]) -
 
     The catalogue's own rows: a row of an earlier import that covers the day ends there, one that would only start
     on or after it is dropped; rows of the delisting import or later ones (the offer listed again) stand. Rows of
-    other sources (price maps, which keep an entry after the offer ends) that started before the day end there
-    whatever their import order, so re-importing such a map does not reopen the offer; a price they first show
-    after the day stands."""
+    other sources (price maps, which keep an entry after the offer ends) that started by the day end there (or are
+    dropped, when they start on it) whatever their import order, so re-importing such a map does not reopen the
+    offer; a price they first show after the day stands."""
     gone: dict[tuple[str, str, str], list[Delisting]] = defaultdict(list)
     for d in delistings:
         gone[(d.model, d.provider, d.tier)].append(d)
@@ -114,7 +114,7 @@ def end_delisted(rows: Sequence[ImportedRow], delistings: Sequence[Delisting]) -
         p = r.price
         hit = next((d for d in gone.get((p.model, p.provider, p.tier), ())
                     if (p.valid_to is None or p.valid_to > d.seen_on)
-                    and (d.import_id > r.import_id if r.kind == d.kind else p.valid_from < d.seen_on)), None)
+                    and (d.import_id > r.import_id if r.kind == d.kind else p.valid_from <= d.seen_on)), None)
         if hit is None:
             out.append(r)
         elif p.valid_from < hit.seen_on:
