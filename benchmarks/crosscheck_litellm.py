@@ -26,7 +26,7 @@ import re
 import subprocess
 import sys
 import textwrap
-from datetime import date
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
 
@@ -48,6 +48,7 @@ CHILD = textwrap.dedent("""
     import litellm
     from importlib.metadata import version
     req = json.load(sys.stdin)
+    answer, sys.stdout = sys.stdout, sys.stderr  # LiteLLM prints notices to stdout: keep them off the JSON
     out = {"version": version("litellm"), "entries": {}, "costs": {}}
     for key in req["keys"]:
         entry = litellm.model_cost.get(key)
@@ -65,7 +66,7 @@ CHILD = textwrap.dedent("""
             except Exception as exc:  # report, do not hide
                 res[name] = f"error: {type(exc).__name__}: {exc}"[:200]
         out["costs"][key] = res
-    json.dump(out, sys.stdout)
+    json.dump(out, answer)
 """)
 
 
@@ -99,6 +100,7 @@ def main() -> int:
     args = ap.parse_args()
 
     from llmflation.ledger.ledger import open_ledger
+    from llmflation.ledger.tariff import in_window
     from llmflation.workload.bill import bill_offer
     from llmflation.workload.spec import load_workload
 
@@ -110,6 +112,9 @@ def main() -> int:
     req = {"keys": sorted({k for ks in wanted.values() for k in ks}), "prompt": PROMPT, "completion": COMPLETION,
            "cached": CACHED}
     env = {**os.environ, "LITELLM_LOCAL_MODEL_COST_MAP": "True", "LITELLM_LOG": "ERROR"}
+    # LiteLLM prices an offer with off-peak hours at the rate of the moment it is asked (its `off_peak_pricing`
+    # windows): ours is billed at the ledger's rate for the same moment, the row `tariff.choose_row` would pick
+    asked = datetime.now(UTC)
     child = subprocess.run([str(py), "-c", CHILD], input=json.dumps(req), capture_output=True, text=True, env=env,
                            check=True)
     peer = json.loads(child.stdout)
@@ -133,8 +138,12 @@ def main() -> int:
                "peer_in": _per_m(peer["entries"][key]["input_cost_per_token"]),
                "peer_out": _per_m(peer["entries"][key]["output_cost_per_token"]),
                "peer_cached": _per_m(peer["entries"][key]["cache_read_input_token_cost"])}
+        off = ledger.off_peak_row(p.model, p.provider, today)
+        billed = off if off is not None and in_window(off, asked) else p
+        if billed is not p:
+            row["ours_tier"] = f"{billed.tier} (LiteLLM was asked at {asked:%a %H:%M} UTC, in this offer's window)"
         for name, w in (("A", w_a), ("B", w_b)):
-            ours = bill_offer(w, p, today)
+            ours = bill_offer(w, billed, today)
             row[f"ours_{name}"] = str(ours.per_call_usd.normalize())
             row[f"warnings_{name}"] = [x.code for x in ours.warnings]
             if isinstance(costs[name], str):
@@ -156,6 +165,9 @@ def main() -> int:
           f"{COMPLETION} completion tokens, B = A with {CACHED} cache-read tokens")
     print(f"{len(rows)} offers compared ({len({r['model'] for r in rows})} models); request A agrees on {a_ok}, "
           f"request B on {b_ok}")
+    for r in rows:
+        if "ours_tier" in r:
+            print(f"  {r['model']} on {r['provider']}: billed at its {r['ours_tier']}")
     for r in rows:
         if r["match_A"] and r["match_B"]:
             continue
