@@ -39,7 +39,7 @@ import sys
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
-from decimal import Context, Decimal, Inexact
+from decimal import Context, Decimal, Inexact, localcontext
 from typing import TYPE_CHECKING, Any, NamedTuple, overload
 
 from llmflation.errors import LlmflationError
@@ -256,8 +256,6 @@ class Totals:
 
 def monthly_totals(table: _Table, w: Workload) -> Totals | None:
     """Every offer's exact monthly bill for `w`, or None when the packing's conditions do not hold."""
-    from decimal import localcontext
-
     from llmflation.workload.bill import PRECISION, call_tokens
 
     if not table.ok:
@@ -434,8 +432,6 @@ class _Itemiser:
     """
 
     def __init__(self, w: Workload, table: _Table) -> None:
-        from decimal import localcontext
-
         from llmflation.workload.bill import PRECISION, call_tokens
 
         self.w, self.table = w, table
@@ -448,10 +444,13 @@ class _Itemiser:
         self.shares = {"long": w.long_context_share, "off": w.off_peak_share, "batch": w.batch_share,
                        "regional": w.regional_share}
         self.share_key = tuple(self.shares.values())  # all that bill_warnings quotes of the workload
+        self.off_peak = w.off_peak_share > 0
         toks = [self.toks[b] for b in BUCKETS]
         self.pos = frozenset(i for i, t in enumerate(toks) if t)
         self.pattern = (tuple(t > 0 for t in toks),
                         tuple(0 if v == 0 else 2 if v == 1 else 1 for v in self.shares.values()))
+        self._codes_of = _inner(_CODES, self.pattern, _MAX_PATTERNS)
+        self._worded_of = _inner(_WORDED, (self.pattern, self.share_key), _MAX_SHARES)
         self.ok = table.ok and all(t >= 0 for t in toks) and all(0 <= v <= 1 for v in self.shares.values()) \
             and all(v.is_finite() for v in (*toks, self.calls, self.tasks))
         if self.ok:  # at most this many decimal places in any value the reference forms
@@ -466,8 +465,6 @@ class _Itemiser:
     def bills(self, ks: Sequence[int], at: date, scores: dict[int, Decimal], expected: Sequence[Decimal]
               ) -> list[QuickBill]:
         """Offers `ks` of the table, itemised; `expected`: their exact monthly totals from the packed ranking."""
-        from decimal import localcontext
-
         from llmflation.workload.bill import ADJUSTMENTS, PRECISION, ZERO, margin_here, unit_price_here
 
         pos, tokm, sh = sorted(self.pos), self.tokm, self.shares
@@ -541,41 +538,61 @@ class _Itemiser:
 
     def warnings(self, k: int) -> tuple[BillWarning, ...]:
         """The reference's warnings: its fallback codes (bill.fallback_codes: they depend on the offer and on which
-        buckets and shares are 0, 1 or between, so they are kept per offer row and that pattern in one bounded
-        cache), worded by bill.bill_warnings (the messages quote the shares)."""
+        buckets and shares are 0, 1 or between, so they are kept per token/share pattern and offer row), worded by
+        bill.bill_warnings (the messages quote the shares, so the words are kept per pattern, shares and row). Most
+        offers have no code: their empty warnings need neither wording nor a decimal context."""
         row = self.table.rows[k]
-        worded_key = (id(row), self.pattern, self.share_key)
-        worded = _WORDED.get(worded_key)
-        if worded is not None and worded[0] is row:  # the same offer, pattern and shares: the same warnings
+        hit = self._codes_of.get(id(row))
+        if hit is not None and hit[0] is row:  # the row is kept with its entry: its id is not reused meanwhile
+            codes = hit[1]
+        else:
+            from llmflation.workload.bill import PRECISION, fallback_codes
+
+            with localcontext() as ctx:
+                ctx.prec = PRECISION
+                codes = fallback_codes(self.toks, self.shares, row.std_card, row.off_card)
+            _remember(self._codes_of, row, codes)
+        off_missing = self.off_peak and row.off_card is None
+        if not codes and not off_missing:
+            return ()
+        worded = self._worded_of.get(id(row))
+        if worded is not None and worded[0] is row:
             return worded[1]
-        from decimal import localcontext
+        from llmflation.workload.bill import PRECISION, bill_warnings
 
-        from llmflation.workload.bill import PRECISION, bill_warnings, fallback_codes
-
-        key = (id(row), self.pattern)
-        hit = _CODES.get(key)
         with localcontext() as ctx:
             ctx.prec = PRECISION
-            if hit is not None and hit[0] is row:  # the row is kept with its entry: its id is not reused meanwhile
-                codes = hit[1]
-            else:
-                codes = fallback_codes(self.toks, self.shares, row.std_card, row.off_card)
-                if len(_CODES) >= _MAX_CODE_KEYS:
-                    _CODES.clear()
-                _CODES[key] = (row, codes)
-            out = bill_warnings(self.w, row.price, codes, row.off_card is None) if codes or \
-                (self.w.off_peak_share > 0 and row.off_card is None) else ()
-        if len(_WORDED) >= _MAX_CODE_KEYS:
-            _WORDED.clear()
-        _WORDED[worded_key] = (row, out)
+            out = bill_warnings(self.w, row.price, codes, row.off_card is None)
+        _remember(self._worded_of, row, out)
         return out
 
 
+def _inner(cache: dict[Any, dict[int, Any]], key: Any, most: int) -> dict[int, Any]:
+    """`cache`'s table for `key` (offer row id → (row, value)), made when missing; the outer cache is emptied
+    when it holds `most` keys, so a long-running server's memory stays bounded."""
+    got = cache.get(key)
+    if got is None:
+        if len(cache) >= most:
+            cache.clear()
+        got = cache[key] = {}
+    return got
+
+
+def _remember(table: dict[int, Any], row: _Row, value: Any) -> None:
+    if len(table) >= _MAX_CODE_KEYS:
+        table.clear()
+    table[id(row)] = (row, value)  # the row is kept with its entry: its id is not reused meanwhile
+
+
 _STRICT = Context(prec=400, traps=[Inexact])
-_MAX_CODE_KEYS = 20_000  # a few MB at most
-_CODES: dict[tuple[Any, ...], tuple[_Row, list[str]]] = {}
-# the worded warnings per (offer row, token/share pattern, the shares the messages quote): bill_warnings' text
-_WORDED: dict[tuple[Any, ...], tuple[_Row, tuple[BillWarning, ...]]] = {}
+_MAX_CODE_KEYS = 20_000  # rows per pattern (or per pattern and shares) at most
+_MAX_PATTERNS = 64  # token/share patterns kept at once (a few MB at most)
+_MAX_SHARES = 256  # (pattern, shares) keys of worded warnings kept at once
+# the fallback codes per token/share pattern, then per offer row
+_CODES: dict[Any, dict[int, tuple[_Row, list[str]]]] = {}
+# the worded warnings per (token/share pattern, the shares the messages quote), then per offer row: bill_warnings'
+# text
+_WORDED: dict[Any, dict[int, tuple[_Row, tuple[BillWarning, ...]]]] = {}
 
 
 class LazyBills(Sequence["OfferBill"]):
