@@ -585,9 +585,11 @@ def _remember(table: dict[int, Any], row: _Row, value: Any) -> None:
 
 
 _STRICT = Context(prec=400, traps=[Inexact])
-_MAX_CODE_KEYS = 20_000  # rows per pattern (or per pattern and shares) at most
-_MAX_PATTERNS = 64  # token/share patterns kept at once (a few MB at most)
-_MAX_SHARES = 256  # (pattern, shares) keys of worded warnings kept at once
+# bounds: a table keeps at most _MAX_CODE_KEYS rows (in practice the ledger's offers that pages itemise, about 1,500
+# at most), and at most _MAX_PATTERNS (_MAX_SHARES) tables are kept at once
+_MAX_CODE_KEYS = 20_000
+_MAX_PATTERNS = 64  # token/share patterns
+_MAX_SHARES = 256  # (pattern, shares) keys of worded warnings: a page itemises about 20 rows per new key
 # the fallback codes per token/share pattern, then per offer row
 _CODES: dict[Any, dict[int, tuple[_Row, list[str]]]] = {}
 # the worded warnings per (token/share pattern, the shares the messages quote), then per offer row: bill_warnings'
