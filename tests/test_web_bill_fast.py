@@ -419,3 +419,60 @@ def test_a_revenue_of_a_sliver_of_a_cent_gives_a_margin_not_a_500(shared_home: A
     assert r.status_code == 200, r.text
     margin = r.json()["cheapest"]["margin"]
     assert D(margin["gross_margin"]) < 0 and D(margin["gross_profit_per_task_usd"]) < 0
+
+
+def test_price_answers_splice_each_price_text_rendered_once(shared_home: Any) -> None:
+    """/api/price joins a head and one stored text per Price: for every model of the bundled ledger at several
+    dates and tiers, the answer is byte for byte the whole dict dumped at once (the generic path), on the first
+    request (texts rendered), on a repeat (texts reused) and after the caches are cleared (a reload)."""
+    from llmflation.errors import LlmflationError
+    from llmflation.ledger.ledger import open_ledger
+    from llmflation.web.api_ledger import price_answer, price_record
+    from llmflation.web.state import AppState
+
+    state = AppState(settings=WebSettings(), ledger=open_ledger(shared_home / "ledger.duckdb"))
+    ledger = state.ledger
+
+    def generic(model: str, at: str, provider: str | None, tier: str) -> bytes:
+        when = date.fromisoformat(at)
+        resolution, found = ledger.price_resolved(model, at=when, provider=provider, tier=tier)
+        return dump({"ok": True, "model": found[0].model, "at": at, "name": resolution.name,
+                     "resolved_model": resolution.model.id, "resolved_via": resolution.via,
+                     "resolved": resolution.describe(), "prices": [price_record(p) for p in found]})
+
+    answered = 0
+    for i, m in enumerate(ledger.models(None)):
+        for at in ("2023-06-01", "2024-09-15", "2025-06-01", "2026-03-01"):
+            for provider, tier in ((None, "standard"), (None, "batch"), ("openai", "standard")):
+                try:
+                    want = generic(m.id, at, provider, tier)
+                except LlmflationError:
+                    continue
+                for _ in range(2):
+                    assert price_answer(state, m.id, at, provider, tier).body == want
+                answered += 1
+        if i % 7 == 6:
+            state.clear_caches()  # as a reload does: the texts are rendered afresh
+    assert answered > 300
+    text = json.loads(price_answer(state, "gpt-4o", "2024-06-01", None, "standard").body)
+    assert 0 < len(state._price_texts) <= sum(len(v) for v in ledger._prices_of.values())
+    assert text["prices"] and text["prices"][0]["input_usd_per_mtok"] == "5"
+
+
+def test_price_texts_are_kept_per_object_and_bounded() -> None:
+    """An entry whose id now belongs to another object is not reused, and the store of texts starts afresh at
+    its bound instead of growing."""
+    from helpers.web_support import small_ledger
+    from llmflation.web import state as state_module
+    from llmflation.web.state import AppState
+
+    st_ = AppState(settings=WebSettings(), ledger=small_ledger())
+    a, b = ["a"], ["b"]
+    assert st_.price_text(a, lambda p: p[0].encode()) == b"a"
+    st_._price_texts[id(b)] = (a, b"stale")  # as if `b` had reused a dead object's id
+    assert st_.price_text(b, lambda p: p[0].encode()) == b"b"
+    held = [[i] for i in range(state_module._MAX_PRICE_TEXTS + 5)]
+    for obj in held:
+        st_.price_text(obj, lambda p: str(p[0]).encode())
+    assert len(st_._price_texts) <= state_module._MAX_PRICE_TEXTS
+    assert st_.price_text(held[-1], lambda p: b"x") == str(held[-1][0]).encode()

@@ -97,8 +97,10 @@ def price_answer(st: AppState, model: str, at: str | None, provider: str | None,
     when = parse_when(at, "at") or date.today()
     tier = normalise_tier(tier)  # "STANDARD" is standard (as in the user layer); an unknown tier is a 422
     resolution, found = ledger.price_resolved(model, at=when, provider=provider, tier=tier)
-    # already JSON-ready: the bytes FastAPI's JSONResponse would write, without its jsonable_encoder walk
-    return st.json_bytes(dump({
+    # already JSON-ready: the bytes FastAPI's JSONResponse would write, without its jsonable_encoder walk. Compact
+    # JSON of a dict is its members' texts joined, so the head is dumped without "prices" (the last key) and each
+    # price's text, rendered once per Price (st.price_text), is spliced in.
+    head = dump({
         "ok": True,
         "model": found[0].model,
         "at": when.isoformat(),
@@ -106,8 +108,13 @@ def price_answer(st: AppState, model: str, at: str | None, provider: str | None,
         "resolved_model": resolution.model.id,
         "resolved_via": resolution.via,
         "resolved": resolution.describe(),
-        "prices": [price_record(p) for p in found],
-    }))
+    })
+    prices = b",".join([st.price_text(p, _price_json) for p in found])
+    return st.json_bytes(b"".join((head[:-1], b',"prices":[', prices, b"]}")))
+
+
+def _price_json(p: Any) -> bytes:
+    return dump(price_record(p))
 
 
 # the /api/price parameters and their length bounds (FastAPI's, from the route's declaration)

@@ -9,6 +9,8 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from starlette.requests import Request
     from starlette.responses import Response
 
@@ -27,6 +29,9 @@ class AppState:
         default_factory=OrderedDict)
     cache_size: int = 4096  # entries, per cache
     objects: dict[Hashable, Any] = field(default_factory=dict)  # computed page data (e.g. the Overview's report)
+    # JSON text of a Price (immutable) as /api/price renders it, keyed by the object's id; the object is kept beside
+    # its text so the id cannot be reused while the entry lives. Bounded (_MAX_PRICE_TEXTS); cleared on reload.
+    _price_texts: dict[int, tuple[Any, bytes]] = field(default_factory=dict)
     _cache_bytes: int = 0
     _answers_bytes: int = 0
     _store_stamp: tuple[int, int] | None = None  # (mtime_ns, size) of the store file when the ledger was read
@@ -85,6 +90,18 @@ class AppState:
         self._answers.clear()
         self._cache_bytes = self._answers_bytes = 0
         self.objects.clear()
+        self._price_texts.clear()
+
+    def price_text(self, price: Any, render: Callable[[Any], bytes]) -> bytes:
+        """`render(price)`, computed once per Price object while this ledger is served."""
+        hit = self._price_texts.get(id(price))
+        if hit is not None and hit[0] is price:
+            return hit[1]
+        if len(self._price_texts) >= _MAX_PRICE_TEXTS:  # a bound in case some answer builds new Price objects
+            self._price_texts.clear()
+        text = render(price)
+        self._price_texts[id(price)] = (price, text)
+        return text
 
     # -- answer cache: rendered JSON bodies keyed by the normalised request, dropped when the ledger changes ----
     def cached(self, key: Hashable) -> bytes | None:
@@ -146,6 +163,7 @@ class AppState:
         return self.ledger.store
 
 
+_MAX_PRICE_TEXTS = 20_000  # entries (~1 KB each); the bundled ledger holds ~1,300 prices
 _ENTRY_OVERHEAD = 240  # dict slot, tuple, bytes headers: what an entry costs beyond its payload (measured roughly)
 
 
