@@ -63,7 +63,10 @@ def serve(
         if host in ANY_ADDRESS and "*" not in hosts and hosts == LOOPBACK_HOSTS:
             info("Requests must name a loopback host; add the names clients use with --allow-host NAME.")
     Store(settings.ledger_path).ensure_current()  # migrate once here; the workers then only read the store
-    options = {"log_level": log_level, "server_header": False, "access_log": log_level in ("info", "debug", "trace")}
+    from llmflation.web.http_protocol import http_option
+
+    options = {"log_level": log_level, "server_header": False, "access_log": log_level in ("info", "debug", "trace"),
+               "http": http_option()}
     group = None
     if n > 1 and reuse_port_supported():
         group = Workers(n, host, port, options)  # binds now: a taken port fails here, port 0 becomes a real one
