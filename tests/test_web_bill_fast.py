@@ -382,17 +382,17 @@ def test_price_answers_are_the_bytes_fastapi_would_render(shared_home: Any) -> N
                           st.text(max_size=6)), max_size=8),
        st.sampled_from(["", "&", "&&", "=", "a", "a=", "=b", "%zz", "%e2%82%ac", "+", "\xff"]))
 def test_the_query_is_read_as_starlette_reads_it(pairs: list[tuple[str, str]], tail: str) -> None:
-    """The fast path's reading of a query string (api_bill._Params) against starlette's QueryParams: the same last
+    """The fast answers' reading of a query string (params.RawQuery) against starlette's QueryParams: the same last
     value per name, the same lists and the same items, escapes, blanks, repeats and odd bytes included."""
     from urllib.parse import quote
 
     from starlette.datastructures import QueryParams
 
-    from llmflation.web.api_bill import _Params
+    from llmflation.web.params import RawQuery
 
     raw = "&".join(f"{quote(k)}={quote(v)}" if i % 3 else f"{k}={v}" for i, (k, v) in enumerate(pairs)) + tail
     qs = raw.encode("latin-1", "replace") if all(ord(c) < 256 for c in raw) else raw.encode()
-    ours, theirs = _Params(qs), QueryParams(qs)
+    ours, theirs = RawQuery(qs), QueryParams(qs)
     assert ours.multi_items() == theirs.multi_items()
     for key in {k for k, _ in theirs.multi_items()} | {"a", "missing"}:
         assert ours.get(key) == theirs.get(key) and ours.getlist(key) == theirs.getlist(key)
@@ -476,3 +476,15 @@ def test_price_texts_are_kept_per_object_and_bounded() -> None:
         st_.price_text(obj, lambda p: str(p[0]).encode())
     assert len(st_._price_texts) <= state_module._MAX_PRICE_TEXTS
     assert st_.price_text(held[-1], lambda p: b"x") == str(held[-1][0]).encode()
+
+
+@pytest.mark.parametrize("body", [b"", b"{}", '{"a":"€"}'.encode(), b"x" * 100_000])
+def test_an_encoded_answer_is_the_response_starlette_builds(body: bytes) -> None:
+    from starlette.responses import Response
+
+    from llmflation.web.json_body import JsonBody
+
+    ours, theirs = JsonBody(body), Response(body, media_type="application/json")
+    assert (ours.status_code, ours.raw_headers, ours.body, ours.background, ours.media_type) == \
+        (theirs.status_code, theirs.raw_headers, theirs.body, theirs.background, theirs.media_type)
+    assert dict(ours.headers) == dict(theirs.headers)

@@ -21,7 +21,7 @@ from fastapi import APIRouter, Query, Request
 
 from llmflation.web import schemas
 from llmflation.web.billing import BillQuery, bill_answer_json
-from llmflation.web.params import parse_when, query_model
+from llmflation.web.params import RawQuery, parse_when, query_model
 from llmflation.web.state import state_of
 
 if TYPE_CHECKING:
@@ -51,35 +51,12 @@ def answer_for(st: AppState, q: BillQuery) -> Any:
 
 
 class _Query:
-    """What `query_model` reads of a request: its query parameters (`_Params`)."""
+    """What `query_model` reads of a request: its query parameters (`params.RawQuery`)."""
 
     __slots__ = ("query_params",)
 
     def __init__(self, query_string: bytes) -> None:
-        self.query_params = _Params(query_string)
-
-
-class _Params:
-    """A query string's parameters read as starlette's QueryParams reads scope["query_string"] (latin-1, blank
-    values kept; `get`: the last value of a name), with only what `query_model` uses and without building its
-    multi-dict."""
-
-    __slots__ = ("_items", "_last")
-
-    def __init__(self, query_string: bytes) -> None:
-        from urllib.parse import parse_qsl
-
-        self._items = parse_qsl(query_string.decode("latin-1"), keep_blank_values=True)
-        self._last = dict(self._items)
-
-    def get(self, key: str, default: str | None = None) -> str | None:
-        return self._last.get(key, default)
-
-    def getlist(self, key: str) -> list[str]:
-        return [v for k, v in self._items if k == key]
-
-    def multi_items(self) -> list[tuple[str, str]]:
-        return list(self._items)
+        self.query_params = RawQuery(query_string)
 
 
 def fast_answer(st: AppState, query_string: bytes) -> Any:

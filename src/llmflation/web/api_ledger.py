@@ -15,7 +15,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from llmflation import shapes
 from llmflation.shapes import jsonable
 from llmflation.web import schemas
-from llmflation.web.params import DATE_SCHEMA, dump, page_of, parse_when
+from llmflation.web.params import DATE_SCHEMA, RawQuery, dump, page_of, parse_when
 from llmflation.web.state import state_of
 
 if TYPE_CHECKING:
@@ -125,9 +125,7 @@ def fast_price(st: AppState, query_string: bytes) -> Any:
     """The answer to GET /api/price?<query_string> without the router (cache.AnswerCache calls it for a new query):
     the parameters read as FastAPI reads them (the last value of a repeated name; names it does not know ignored)
     when every one is within its bounds; anything else raises, and the route then answers and words the error."""
-    from starlette.datastructures import QueryParams
-
-    params = QueryParams(query_string)
+    params = RawQuery(query_string)
     values: dict[str, str | None] = {}
     for name, (low, high) in _PRICE_PARAMS.items():
         v = params.get(name)

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from datetime import date
 from typing import TYPE_CHECKING, Any, TypeVar
+from urllib.parse import parse_qsl
 
 from llmflation.values import DATE_PATTERN, parse_date
 
@@ -39,11 +41,34 @@ def page_of(items: Sequence[T], offset: int, limit: int) -> tuple[list[T], int |
     return page, nxt
 
 
+# what json.dumps(obj, ensure_ascii=False, allow_nan=False, separators=(",", ":")) builds on every call, built once
+_COMPACT = json.JSONEncoder(ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+
+
 def dump(obj: Any) -> bytes:
     """Compact UTF-8 JSON of an already-jsonable object (as Starlette's JSONResponse renders it)."""
-    import json
+    return _COMPACT.encode(obj).encode()
 
-    return json.dumps(obj, ensure_ascii=False, allow_nan=False, separators=(",", ":")).encode()
+
+class RawQuery:
+    """A query string's parameters read as starlette's QueryParams reads scope["query_string"] (latin-1, blank
+    values kept; `get`: the last value of a name), with only what the fast answers use and without building its
+    multi-dict (tests compare the two on odd strings)."""
+
+    __slots__ = ("_items", "_last")
+
+    def __init__(self, query_string: bytes) -> None:
+        self._items = parse_qsl(query_string.decode("latin-1"), keep_blank_values=True)
+        self._last = dict(self._items)
+
+    def get(self, key: str, default: str | None = None) -> str | None:
+        return self._last.get(key, default)
+
+    def getlist(self, key: str) -> list[str]:
+        return [v for k, v in self._items if k == key]
+
+    def multi_items(self) -> list[tuple[str, str]]:
+        return list(self._items)
 
 
 def query_model(request: Any, model: type[M]) -> M:

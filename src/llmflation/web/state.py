@@ -150,9 +150,9 @@ class AppState:
 
     @staticmethod
     def json_bytes(body: bytes) -> Response:
-        from starlette.responses import Response
+        from llmflation.web.json_body import JsonBody
 
-        return Response(body, media_type="application/json")
+        return JsonBody(body)
 
     def store(self) -> Store:
         """The store to write to; 503 when this app was built over an in-memory Ledger."""
