@@ -164,3 +164,31 @@ def test_a_json_answer_is_one_write_where_uvicorn_makes_two(ports: tuple[int, in
 def test_the_serve_command_uses_it() -> None:
     assert http_option() == "llmflation.web.http_protocol:CoalescingHttpToolsProtocol"
     assert uvicorn.importer.import_from_string(http_option()) is CoalescingHttpToolsProtocol
+
+
+def test_finished_requests_leave_no_cycles_behind(ports: tuple[int, int]) -> None:
+    """A request's cycle is freed by reference counting when its connection ends, as with uvicorn's protocol: the
+    coalescing `send` is not stored on the cycle (one such reference cycle per request cost ~13% of the server's
+    CPU per /api/bill request, in collections and memory)."""
+    import gc
+
+    from uvicorn.protocols.http.httptools_impl import RequestResponseCycle
+
+    def alive() -> int:
+        return sum(isinstance(o, RequestResponseCycle) for o in gc.get_objects())
+
+    plain, coalescing = ports
+    gc.collect()
+    gc.disable()
+    try:
+        counts = {}
+        for name, port in (("plain", plain), ("coalescing", coalescing)):
+            before = alive()
+            for _ in range(30):
+                exchange(port, get("/small"))
+            time.sleep(0.2)  # the server thread finishes closing the connections
+            counts[name] = alive() - before
+    finally:
+        gc.enable()
+    assert counts["coalescing"] <= counts["plain"] + 2, counts
+    assert counts["coalescing"] < 10, counts
