@@ -168,8 +168,8 @@ def test_the_serve_command_uses_it() -> None:
 
 def test_finished_requests_leave_no_cycles_behind(ports: tuple[int, int]) -> None:
     """A request's cycle is freed by reference counting when its connection ends, as with uvicorn's protocol: the
-    coalescing `send` is not stored on the cycle (one such reference cycle per request cost ~13% of the server's
-    CPU per /api/bill request, in collections and memory)."""
+    coalescing `send` is not stored on the cycle (there, each request left a reference cycle: 30 kept after 30
+    requests, against 0)."""
     import gc
 
     from uvicorn.protocols.http.httptools_impl import RequestResponseCycle
