@@ -7,7 +7,7 @@ clients and every bill computed (`benchmarks/bench_web.py --workers 1 --no-cache
 380-744 ms at a p50 of 52-66 ms. Taking turns, the loop looks at its sockets between two computed bills. A request
 read meanwhile queues behind the ones already waiting, so every request waits about as long as the others. The same
 load measured a p99 of 92-106 ms. With two workers, the slowest answer fell from 0.36-0.82 s to 73-115 ms while p99
-stayed within the noise (50-64 against 53-68 ms), for about 5% more server CPU per request (the turn adds a loop
+stayed within the noise (50-64 against 53-68 ms), for 5-6% more server CPU per request (the turn adds a loop
 iteration per computed bill).
 
 Turns are kept per event loop (a worker has one; a test client may start a loop per request, and a turn left held
