@@ -12,11 +12,11 @@ iteration per computed bill).
 
 Turns are kept per event loop (a worker has one; a test client may start a loop per request, and a turn left held
 by a loop that stopped must not hold up the next one). A turn is held from one computation until the loop's next
-iteration, so the requests read in one batch queue up
-rather than all computing at once. A waiter that is cancelled (its client went away) gives up its place, or passes
-the turn on if the turn had already reached it. A computation that fails passes the turn on too.
+iteration, so the requests read in one batch queue up rather than all computing at once. A waiter that is cancelled
+(its client went away) gives up its place, or passes the turn on if the turn had already reached it. A computation
+that fails passes the turn on too.
 Only answers heavier than the turn itself take turns. A computed bill takes about 0.7 ms; a price answer takes about
-0.02 ms, and with turns its throughput fell by 17% in the same measurement.
+0.02 ms, and with turns its throughput fell by 17% (one worker, 15 s, beside a server without turns).
 """
 
 from __future__ import annotations
