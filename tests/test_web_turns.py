@@ -68,6 +68,9 @@ def test_computations_run_one_per_iteration_in_arrival_order(loop_factory: Any) 
     assert [name for name, _ in done] == list("abcde")
     iterations = [tick for _, tick in done]
     assert all(b > a for a, b in zip(iterations, iterations[1:], strict=False)), iterations  # never two in one
+    # the batch's first holds the turn into the next iteration (b, c and d queue meanwhile); from then on each
+    # computation hands the turn straight to the next waiter, who runs on the very next iteration, not one later
+    assert [b - a for a, b in zip(iterations[1:], iterations[2:], strict=False)] == [1, 1, 1], iterations
 
 
 def test_a_lone_computation_runs_at_once() -> None:
